@@ -2,6 +2,39 @@
 //! behaves like a RabbitMQ 3.10 broker speaking AMQP 0-9-1.
 #![deny(missing_docs)]
 
+mod broker;
+mod dead_letter;
+mod error;
+mod event;
+mod exchange;
+mod explain;
+mod headers;
+mod ids;
+mod message;
+pub mod methods;
+mod policy;
+mod queue;
+mod rng;
+mod topic;
 mod value;
 
+pub use broker::{
+    BindingInfo, Broker, BrokerConfig, ChannelInfo, ConsumerInfo, DeclareOk, ExchangeInfo,
+    GetResult, Ledger, MessageInfo, QueueInfo, UnackedInfo,
+};
+pub use error::{AmqpError, Error, Method, ReplyCode, UsageError};
+pub use event::{CloseReason, DeathReason, DropReason, Event, EventKind, QueueDeleteReason};
+pub use exchange::ExchangeKind;
+pub use explain::{BindingVerdict, Hop, HopVia, RouteExplanation};
+pub use ids::{ChannelId, ConnectionId, MessageId, SimTime};
+pub use message::{Message, Properties, MAX_MESSAGE_SIZE};
+pub use policy::{ApplyTo, Policy, PolicyError, MODELLED_KEYS};
+pub use queue::{Overflow, QueueConfig};
+pub use rng::Rng;
+
+pub use headers::{
+    explain_headers, headers_match, validate_binding_args, ArgExplanation, ArgOutcome,
+    HeadersExplanation, MatchMode,
+};
+pub use topic::{topic_matches, TopicTrie};
 pub use value::{FieldTable, FieldValue};

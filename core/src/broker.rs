@@ -1,0 +1,560 @@
+//! The broker: one virtual host of a RabbitMQ 3.10 node, driven by AMQP
+//! method calls and virtual time.
+//!
+//! # Driving it
+//!
+//! [`Broker`] methods fall into four families, as in quinn-proto:
+//! - getters (`&self`): [`Broker::now`], [`Broker::queue`], [`Broker::queues`], ...;
+//! - AMQP commands, one per method (`queue_declare`, `basic_publish`, ...),
+//!   which act at the current virtual time and return the method's `-ok`
+//!   reply or the [`Error`] that closed the channel or connection;
+//! - [`Broker::advance_to`], which moves virtual time forward and fires every
+//!   timer due on the way (message TTL, queue expiry), in time order;
+//! - [`Broker::poll_event`], which drains what happened, and
+//!   [`Broker::poll_timeout`], which says when the next timer is due so a
+//!   driver can jump straight to it.
+
+mod declare;
+mod deliver;
+mod inspect;
+mod lifecycle;
+mod publish;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use serde::Serialize;
+
+use crate::error::{AmqpError, Error, Method, ReplyCode, UsageError};
+use crate::event::{Event, EventKind};
+use crate::exchange::{Binding, BindingId, Exchange, ExchangeId, ExchangeKind};
+use crate::message::Entry;
+use crate::policy::Policy;
+use crate::queue::{ConsumerUid, Queue, QueueId};
+use crate::rng::Rng;
+use crate::value::FieldTable;
+use crate::{ChannelId, ConnectionId, SimTime};
+
+pub use inspect::{
+    BindingInfo, ChannelInfo, ConsumerInfo, ExchangeInfo, MessageInfo, QueueInfo, UnackedInfo,
+};
+
+/// `queue.declare-ok`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeclareOk {
+    /// The queue's name (generated when the declare asked for `""`).
+    pub queue: String,
+    /// Ready messages.
+    pub message_count: u64,
+    /// Consumers.
+    pub consumer_count: u64,
+}
+
+/// The outcome of `basic.get`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GetResult {
+    /// `basic.get-ok`.
+    Ok {
+        /// Delivery tag on the channel.
+        delivery_tag: u64,
+        /// Whether it had been delivered before.
+        redelivered: bool,
+        /// Ready messages left.
+        message_count: u64,
+        /// The message.
+        message: std::sync::Arc<crate::Message>,
+    },
+    /// `basic.get-empty`.
+    Empty,
+}
+
+/// A consumer: registered by `basic.consume` on a channel.
+#[derive(Clone, Debug)]
+pub(crate) struct Consumer {
+    pub(crate) uid: ConsumerUid,
+    pub(crate) channel: ChannelId,
+    pub(crate) tag: String,
+    pub(crate) queue: QueueId,
+    pub(crate) auto_ack: bool,
+    pub(crate) exclusive: bool,
+    pub(crate) priority: i32,
+    /// Per-consumer prefetch fixed at registration (0 = unlimited).
+    pub(crate) prefetch: u16,
+    /// Deliveries not yet settled.
+    pub(crate) unacked: u32,
+    pub(crate) arguments: FieldTable,
+}
+
+/// A delivery waiting for its acknowledgement.
+#[derive(Clone, Debug)]
+pub(crate) struct Unacked {
+    pub(crate) queue: QueueId,
+    pub(crate) entry: Entry,
+    /// `None` for `basic.get`.
+    pub(crate) consumer: Option<ConsumerUid>,
+}
+
+/// A channel's state.
+#[derive(Clone, Debug)]
+pub(crate) struct Channel {
+    pub(crate) next_delivery_tag: u64,
+    pub(crate) unacked: BTreeMap<u64, Unacked>,
+    pub(crate) consumers: BTreeMap<String, ConsumerUid>,
+    /// `basic.qos(global=false)`: the prefetch given to consumers created later.
+    pub(crate) consumer_prefetch: u16,
+    /// `basic.qos(global=true)`: a limit on the channel's unacked deliveries (0 = none).
+    pub(crate) global_prefetch: u16,
+    /// Confirm mode: the next publish sequence number.
+    pub(crate) next_publish_seq: Option<u64>,
+}
+
+impl Channel {
+    fn new() -> Self {
+        Self {
+            next_delivery_tag: 1,
+            unacked: BTreeMap::new(),
+            consumers: BTreeMap::new(),
+            consumer_prefetch: 0,
+            global_prefetch: 0,
+            next_publish_seq: None,
+        }
+    }
+}
+
+/// Where every copy of every message ended up, for the conservation invariant.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Ledger {
+    /// Messages published by clients and accepted by the broker.
+    pub published: u64,
+    /// Published messages that reached at least one queue.
+    pub routed: u64,
+    /// Mandatory messages returned to their publisher.
+    pub returned: u64,
+    /// Non-mandatory messages that reached no queue.
+    pub unroutable: u64,
+    /// Copies that entered a queue (each queue a message reaches is one copy,
+    /// dead-lettered copies included).
+    pub copies: u64,
+    /// Copies acknowledged (automatic acknowledgement included).
+    pub acked: u64,
+    /// Copies dead-lettered onward (the new copies are counted in `copies`).
+    pub dead_lettered: u64,
+    /// Copies dropped, each with a [`DropReason`](crate::DropReason) event.
+    pub dropped: u64,
+}
+
+/// Timers the broker arms. Ordered so that ties at one instant fire in a
+/// fixed order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Timer {
+    /// The head message of a queue expires.
+    HeadExpiry(QueueId),
+    /// A queue's `x-expires` lease runs out.
+    Lease(QueueId),
+}
+
+/// Configuration of a [`Broker`].
+///
+/// Default values:
+/// - `seed`: 0 (server-generated names come from it);
+/// - `vhost`: `"/"` (appears in reply texts, as RabbitMQ words them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokerConfig {
+    seed: u64,
+    vhost: String,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            vhost: "/".into(),
+        }
+    }
+}
+
+impl BrokerConfig {
+    /// The default configuration.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Seeds server-generated queue names and consumer tags.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The virtual host's name, as it appears in reply texts.
+    pub fn vhost(mut self, vhost: impl Into<String>) -> Self {
+        self.vhost = vhost.into();
+        self
+    }
+}
+
+/// One virtual host of a RabbitMQ 3.10 broker, as a deterministic state
+/// machine. See the [module documentation](self) and the crate's.
+#[derive(Clone, Debug)]
+pub struct Broker {
+    pub(crate) now: SimTime,
+    pub(crate) vhost: String,
+    pub(crate) rng: Rng,
+    pub(crate) exchanges: BTreeMap<ExchangeId, Exchange>,
+    pub(crate) exchange_ids: BTreeMap<String, ExchangeId>,
+    next_exchange_id: ExchangeId,
+    pub(crate) queues: BTreeMap<QueueId, Queue>,
+    pub(crate) queue_ids: BTreeMap<String, QueueId>,
+    next_queue_id: QueueId,
+    /// Binding slots; freed slots are reused (lowest first, for determinism).
+    pub(crate) bindings: Vec<Option<Binding>>,
+    free_bindings: BTreeSet<BindingId>,
+    /// (source, destination, key, canonical arguments) → binding.
+    pub(crate) binding_ids:
+        BTreeMap<(ExchangeId, crate::exchange::Dest, String, String), BindingId>,
+    pub(crate) policies: BTreeMap<String, Policy>,
+    pub(crate) connections: BTreeMap<ConnectionId, BTreeSet<u16>>,
+    next_connection: u32,
+    pub(crate) channels: BTreeMap<ChannelId, Channel>,
+    pub(crate) consumers: BTreeMap<ConsumerUid, Consumer>,
+    next_consumer_uid: ConsumerUid,
+    pub(crate) next_message_id: u64,
+    pub(crate) timers: BTreeSet<(SimTime, Timer)>,
+    pub(crate) armed: BTreeMap<QueueId, [SimTime; 2]>,
+    /// Queues whose consumers may be able to take messages.
+    pub(crate) pending_dispatch: BTreeSet<QueueId>,
+    pub(crate) events: VecDeque<Event>,
+    pub(crate) ledger: Ledger,
+    /// Whether events are recorded (drivers that never poll can turn them off).
+    pub(crate) record_events: bool,
+}
+
+impl Default for Broker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Broker {
+    /// A broker at time zero with the predeclared exchanges of a fresh
+    /// virtual host: `""` (the default exchange), `amq.direct`,
+    /// `amq.fanout`, `amq.topic`, `amq.headers`, `amq.match` and the
+    /// internal `amq.rabbitmq.trace`.
+    ///
+    /// # Example
+    /// ```
+    /// use warren_core::{Broker, ChannelId, methods::*};
+    /// let mut broker = Broker::new();
+    /// let ch = broker.connect();
+    /// broker.queue_declare(ch, &QueueDeclare { queue: "hello".into(), ..Default::default() })?;
+    /// broker.basic_publish(ch, &BasicPublish {
+    ///     routing_key: "hello".into(), body: "hi".into(), ..Default::default()
+    /// })?;
+    /// assert_eq!(broker.queue("hello").unwrap().ready, 1);
+    /// # Ok::<(), warren_core::Error>(())
+    /// ```
+    pub fn new() -> Self {
+        Self::with_config(BrokerConfig::default())
+    }
+
+    /// A broker with the given configuration.
+    pub fn with_config(config: BrokerConfig) -> Self {
+        let mut broker = Self {
+            now: SimTime::ZERO,
+            vhost: config.vhost,
+            rng: Rng::new(config.seed),
+            exchanges: BTreeMap::new(),
+            exchange_ids: BTreeMap::new(),
+            next_exchange_id: 0,
+            queues: BTreeMap::new(),
+            queue_ids: BTreeMap::new(),
+            next_queue_id: 0,
+            bindings: Vec::new(),
+            free_bindings: BTreeSet::new(),
+            binding_ids: BTreeMap::new(),
+            policies: BTreeMap::new(),
+            connections: BTreeMap::new(),
+            next_connection: 1,
+            channels: BTreeMap::new(),
+            consumers: BTreeMap::new(),
+            next_consumer_uid: 0,
+            next_message_id: 1,
+            timers: BTreeSet::new(),
+            armed: BTreeMap::new(),
+            pending_dispatch: BTreeSet::new(),
+            events: VecDeque::new(),
+            ledger: Ledger::default(),
+            record_events: true,
+        };
+        for (name, kind, internal) in [
+            ("", ExchangeKind::Direct, false),
+            ("amq.direct", ExchangeKind::Direct, false),
+            ("amq.fanout", ExchangeKind::Fanout, false),
+            ("amq.headers", ExchangeKind::Headers, false),
+            ("amq.match", ExchangeKind::Headers, false),
+            ("amq.rabbitmq.trace", ExchangeKind::Topic, true),
+            ("amq.topic", ExchangeKind::Topic, false),
+        ] {
+            broker.insert_exchange(name.into(), kind, true, false, internal, FieldTable::new());
+        }
+        broker
+    }
+
+    /// Stops recording events (for benchmarks and drivers that never poll).
+    pub fn set_record_events(&mut self, on: bool) {
+        self.record_events = on;
+        if !on {
+            self.events.clear();
+        }
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// The virtual host's name.
+    pub fn vhost(&self) -> &str {
+        &self.vhost
+    }
+
+    /// Where every message went so far.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The next event, oldest first.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Drains every pending event.
+    #[must_use]
+    pub fn drain_events(&mut self) -> Vec<Event> {
+        self.events.drain(..).collect()
+    }
+
+    /// When the next timer is due, if any: call [`Broker::advance_to`] with
+    /// it to fire it.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<SimTime> {
+        self.timers.first().map(|(at, _)| *at)
+    }
+
+    /// Moves virtual time to `now`, firing every timer due up to then in
+    /// time order (each at its own instant). Earlier times are ignored:
+    /// time never runs backwards.
+    pub fn advance_to(&mut self, now: SimTime) {
+        while let Some(&(at, timer)) = self.timers.first() {
+            if at > now {
+                break;
+            }
+            self.timers.remove(&(at, timer));
+            self.now = self.now.max(at);
+            self.fire(timer);
+            self.run_dispatch();
+        }
+        self.now = self.now.max(now);
+    }
+
+    pub(crate) fn emit(&mut self, kind: EventKind) {
+        if self.record_events {
+            self.events.push_back(Event { at: self.now, kind });
+        }
+    }
+
+    /// `'name' in vhost '/'`-style resource text.
+    pub(crate) fn rs(&self, kind: &str, name: &str) -> String {
+        format!("{kind} '{name}' in vhost '{}'", self.vhost)
+    }
+
+    pub(crate) fn not_found(&self, method: Method, kind: &str, name: &str) -> AmqpError {
+        AmqpError::new(
+            ReplyCode::NotFound,
+            method,
+            format!("no {}", self.rs(kind, name)),
+        )
+    }
+
+    pub(crate) fn channel_mut(&mut self, ch: ChannelId) -> Result<&mut Channel, Error> {
+        self.channels
+            .get_mut(&ch)
+            .ok_or(Error::Usage(UsageError::ChannelNotOpen(ch)))
+    }
+
+    pub(crate) fn check_channel(&self, ch: ChannelId) -> Result<(), Error> {
+        if self.channels.contains_key(&ch) {
+            Ok(())
+        } else {
+            Err(UsageError::ChannelNotOpen(ch).into())
+        }
+    }
+
+    /// Closes the channel (soft error) or its connection (hard error) and
+    /// hands the error back for the caller to return.
+    pub(crate) fn fail(&mut self, ch: ChannelId, err: AmqpError) -> Error {
+        if err.is_hard() {
+            self.close_connection_with(ch.connection, Some(&err));
+        } else {
+            self.close_channel_with(ch, Some(&err));
+        }
+        self.run_dispatch();
+        Error::Amqp(err)
+    }
+
+    fn insert_exchange(
+        &mut self,
+        name: String,
+        kind: ExchangeKind,
+        durable: bool,
+        auto_delete: bool,
+        internal: bool,
+        arguments: FieldTable,
+    ) -> ExchangeId {
+        let id = self.next_exchange_id;
+        self.next_exchange_id += 1;
+        let mut x = Exchange::new(
+            id,
+            name.clone(),
+            kind,
+            durable,
+            auto_delete,
+            internal,
+            arguments,
+        );
+        if let Some((pname, def)) = self.policy_for(&name, false) {
+            x.policy = Some(pname.clone());
+            if x.alternate.is_none() {
+                x.alternate = def
+                    .get("alternate-exchange")
+                    .and_then(crate::FieldValue::as_str)
+                    .map(str::to_owned);
+            }
+        }
+        self.exchanges.insert(id, x);
+        self.exchange_ids.insert(name, id);
+        id
+    }
+
+    pub(crate) fn new_queue_id(&mut self) -> QueueId {
+        let id = self.next_queue_id;
+        self.next_queue_id += 1;
+        id
+    }
+
+    pub(crate) fn new_consumer_uid(&mut self) -> ConsumerUid {
+        let id = self.next_consumer_uid;
+        self.next_consumer_uid += 1;
+        id
+    }
+
+    pub(crate) fn new_binding_slot(&mut self, binding: Binding) -> BindingId {
+        match self.free_bindings.pop_first() {
+            Some(id) => {
+                self.bindings[id as usize] = Some(binding);
+                id
+            }
+            None => {
+                self.bindings.push(Some(binding));
+                (self.bindings.len() - 1) as BindingId
+            }
+        }
+    }
+
+    pub(crate) fn free_binding_slot(&mut self, id: BindingId) -> Option<Binding> {
+        let b = self.bindings.get_mut(id as usize)?.take();
+        if b.is_some() {
+            self.free_bindings.insert(id);
+        }
+        b
+    }
+
+    pub(crate) fn binding(&self, id: BindingId) -> Option<&Binding> {
+        self.bindings.get(id as usize).and_then(Option::as_ref)
+    }
+
+    pub(crate) fn exchange_named(&self, name: &str) -> Option<&Exchange> {
+        self.exchange_ids
+            .get(name)
+            .and_then(|id| self.exchanges.get(id))
+    }
+
+    pub(crate) fn queue_named(&self, name: &str) -> Option<&Queue> {
+        self.queue_ids.get(name).and_then(|id| self.queues.get(id))
+    }
+
+    pub(crate) fn exchange_name(&self, id: ExchangeId) -> &str {
+        self.exchanges.get(&id).map_or("", |x| x.name.as_str())
+    }
+
+    pub(crate) fn queue_name(&self, id: QueueId) -> &str {
+        self.queues.get(&id).map_or("", |q| q.name.as_str())
+    }
+
+    /// Re-arms a queue's timers after its head, consumers or lease changed.
+    pub(crate) fn arm(&mut self, qid: QueueId) {
+        let want = match self.queues.get(&qid) {
+            None => [SimTime::NEVER; 2],
+            Some(q) => {
+                let head = q.head().map_or(SimTime::NEVER, |e| e.expires_at);
+                let lease = match q.config.expires {
+                    Some(ms) if q.consumers.is_empty() => q.last_used.plus(ms),
+                    _ => SimTime::NEVER,
+                };
+                [head, lease]
+            }
+        };
+        let old = self.armed.get(&qid).copied().unwrap_or([SimTime::NEVER; 2]);
+        if old == want {
+            return;
+        }
+        for (i, (o, w)) in old.iter().zip(want.iter()).enumerate() {
+            let timer = if i == 0 {
+                Timer::HeadExpiry(qid)
+            } else {
+                Timer::Lease(qid)
+            };
+            if o != w {
+                if *o != SimTime::NEVER {
+                    self.timers.remove(&(*o, timer));
+                }
+                if *w != SimTime::NEVER {
+                    self.timers.insert((*w, timer));
+                }
+            }
+        }
+        if want == [SimTime::NEVER; 2] {
+            self.armed.remove(&qid);
+        } else {
+            self.armed.insert(qid, want);
+        }
+    }
+
+    fn fire(&mut self, timer: Timer) {
+        // The timer set no longer holds this entry: forget it so `arm` re-inserts.
+        match timer {
+            Timer::HeadExpiry(qid) => {
+                if let Some(a) = self.armed.get_mut(&qid) {
+                    a[0] = SimTime::NEVER;
+                }
+                self.drop_expired(qid);
+                self.arm(qid);
+            }
+            Timer::Lease(qid) => {
+                if let Some(a) = self.armed.get_mut(&qid) {
+                    a[1] = SimTime::NEVER;
+                }
+                let expired = self.queues.get(&qid).is_some_and(|q| {
+                    q.consumers.is_empty()
+                        && q.config
+                            .expires
+                            .is_some_and(|ms| q.last_used.plus(ms) <= self.now)
+                });
+                if expired {
+                    self.delete_queue(qid, crate::QueueDeleteReason::Expired);
+                } else {
+                    self.arm(qid);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,620 @@
+//! Topology commands: exchanges, queues, bindings, policies.
+
+use crate::error::{AmqpError, Error, Method, ReplyCode};
+use crate::event::{EventKind, QueueDeleteReason};
+use crate::exchange::{canonical_args, Binding, Dest, ExchangeKind};
+use crate::headers::validate_binding_args;
+use crate::methods::{
+    ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare, QueueDelete, QueuePurge,
+};
+use crate::policy::{self, Policy};
+use crate::queue::{arg_equivalence, effective_config, validate_args, Queue, EQUIVALENCE_ARGS};
+use crate::value::{FieldTable, FieldValue};
+use crate::{ChannelId, DeclareOk};
+
+use super::Broker;
+
+/// CR and LF are stripped from names on declare, as RabbitMQ does.
+fn strip_cr_lf(name: &str) -> String {
+    name.chars().filter(|c| *c != '\r' && *c != '\n').collect()
+}
+
+fn default_exchange_refused(method: Method) -> AmqpError {
+    AmqpError::new(
+        ReplyCode::AccessRefused,
+        method,
+        "operation not permitted on the default exchange",
+    )
+}
+
+fn reserved(method: Method, kind: &str, name: &str) -> AmqpError {
+    AmqpError::new(
+        ReplyCode::AccessRefused,
+        method,
+        format!("{kind} name '{name}' contains reserved prefix 'amq.*'"),
+    )
+}
+
+fn field_equivalence(
+    resource: &str,
+    key: &str,
+    current: impl ToString,
+    received: impl ToString,
+) -> Option<String> {
+    let (c, r) = (current.to_string(), received.to_string());
+    (c != r).then(|| {
+        format!("inequivalent arg '{key}' for {resource}: received '{r}' but current is '{c}'")
+    })
+}
+
+impl Broker {
+    /// `exchange.declare`.
+    ///
+    /// # Errors
+    /// 403 for the default exchange or a new `amq.*` name, 404 for a passive
+    /// declare of a missing exchange, 406 for an inequivalent redeclare, 503
+    /// (connection) for an unknown type.
+    pub fn exchange_declare(&mut self, ch: ChannelId, m: &ExchangeDeclare) -> Result<(), Error> {
+        self.check_channel(ch)?;
+        let r = self.try_exchange_declare(m);
+        r.map_err(|e| self.fail(ch, e))
+    }
+
+    fn try_exchange_declare(&mut self, m: &ExchangeDeclare) -> Result<(), AmqpError> {
+        let method = Method::ExchangeDeclare;
+        let name = strip_cr_lf(&m.exchange);
+        let type_name = m.exchange_type.as_deref().unwrap_or("direct");
+        if m.passive {
+            if name.is_empty() {
+                return Err(default_exchange_refused(method));
+            }
+            return match self.exchange_named(&name) {
+                Some(_) => Ok(()),
+                None => Err(self.not_found(method, "exchange", &name)),
+            };
+        }
+        let kind = ExchangeKind::parse(type_name).ok_or_else(|| {
+            AmqpError::new(
+                ReplyCode::CommandInvalid,
+                method,
+                format!("unknown exchange type '{type_name}'"),
+            )
+        })?;
+        if name.is_empty() {
+            return Err(default_exchange_refused(method));
+        }
+        let resource = self.rs("exchange", &name);
+        let Some(x) = self.exchange_named(&name) else {
+            if name.starts_with("amq.") {
+                return Err(reserved(method, "exchange", &name));
+            }
+            if let Some(ae) = m.arguments.get("alternate-exchange") {
+                if !matches!(ae, FieldValue::LongStr(_)) {
+                    return Err(AmqpError::new(
+                        ReplyCode::PreconditionFailed,
+                        method,
+                        format!(
+                            "invalid type '{}' for arg 'alternate-exchange' in {resource}",
+                            ae.type_name()
+                        ),
+                    ));
+                }
+            }
+            self.insert_exchange(
+                name.clone(),
+                kind,
+                m.durable,
+                m.auto_delete,
+                m.internal,
+                m.arguments.clone(),
+            );
+            self.emit(EventKind::ExchangeDeclared {
+                exchange: name,
+                exchange_type: kind.as_str().into(),
+            });
+            return Ok(());
+        };
+        let mismatch = field_equivalence(&resource, "type", x.kind.as_str(), kind.as_str())
+            .or_else(|| field_equivalence(&resource, "durable", x.durable, m.durable))
+            .or_else(|| field_equivalence(&resource, "auto_delete", x.auto_delete, m.auto_delete))
+            .or_else(|| field_equivalence(&resource, "internal", x.internal, m.internal))
+            .or_else(|| {
+                arg_equivalence(
+                    "alternate-exchange",
+                    x.arguments.get("alternate-exchange"),
+                    m.arguments.get("alternate-exchange"),
+                    &resource,
+                )
+                .err()
+            });
+        match mismatch {
+            Some(detail) => Err(AmqpError::new(
+                ReplyCode::PreconditionFailed,
+                method,
+                detail,
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// `exchange.delete`. Deleting a missing exchange succeeds.
+    ///
+    /// # Errors
+    /// 403 for the default or an `amq.*` exchange, 406 with `if_unused` when it is a binding source.
+    pub fn exchange_delete(&mut self, ch: ChannelId, m: &ExchangeDelete) -> Result<(), Error> {
+        self.check_channel(ch)?;
+        let method = Method::ExchangeDelete;
+        let name = strip_cr_lf(&m.exchange);
+        let r = if name.is_empty() {
+            Err(default_exchange_refused(method))
+        } else if name.starts_with("amq.") {
+            Err(AmqpError::new(
+                ReplyCode::AccessRefused,
+                method,
+                format!(
+                    "deletion of system {} not allowed",
+                    self.rs("exchange", &name)
+                ),
+            ))
+        } else {
+            match self.exchange_ids.get(&name).copied() {
+                None => Ok(()),
+                Some(id) if m.if_unused && !self.exchanges[&id].bindings.is_empty() => {
+                    Err(AmqpError::new(
+                        ReplyCode::PreconditionFailed,
+                        method,
+                        format!("{} in use", self.rs("exchange", &name)),
+                    ))
+                }
+                Some(id) => {
+                    self.delete_exchange(id);
+                    Ok(())
+                }
+            }
+        };
+        let r = r.map_err(|e| self.fail(ch, e));
+        self.run_dispatch();
+        r
+    }
+
+    /// `exchange.bind`: routes what `source` routes to `destination` too.
+    ///
+    /// # Errors
+    /// 403 if either is the default exchange, 404 if either is missing, 406
+    /// for invalid headers-binding arguments.
+    pub fn exchange_bind(&mut self, ch: ChannelId, m: &ExchangeBind) -> Result<(), Error> {
+        self.check_channel(ch)?;
+        let r = self.try_bind(
+            Method::ExchangeBind,
+            &m.source,
+            &m.destination,
+            true,
+            &m.routing_key,
+            &m.arguments,
+            ch,
+        );
+        r.map_err(|e| self.fail(ch, e))
+    }
+
+    /// `exchange.unbind`. Unbinding what does not exist succeeds.
+    ///
+    /// # Errors
+    /// 403 if either is the default exchange.
+    pub fn exchange_unbind(&mut self, ch: ChannelId, m: &ExchangeBind) -> Result<(), Error> {
+        self.check_channel(ch)?;
+        let r = self.try_unbind(
+            Method::ExchangeUnbind,
+            &m.source,
+            &m.destination,
+            true,
+            &m.routing_key,
+            &m.arguments,
+            ch,
+        );
+        let r = r.map_err(|e| self.fail(ch, e));
+        self.run_dispatch();
+        r
+    }
+
+    /// `queue.bind`.
+    ///
+    /// # Errors
+    /// 403 for the default exchange, 404 for a missing exchange or queue,
+    /// 405 for another connection's exclusive queue, 406 for invalid
+    /// headers-binding arguments.
+    pub fn queue_bind(&mut self, ch: ChannelId, m: &QueueBind) -> Result<(), Error> {
+        self.check_channel(ch)?;
+        let r = self.try_bind(
+            Method::QueueBind,
+            &m.exchange,
+            &m.queue,
+            false,
+            &m.routing_key,
+            &m.arguments,
+            ch,
+        );
+        r.map_err(|e| self.fail(ch, e))
+    }
+
+    /// `queue.unbind`. Unbinding what does not exist succeeds.
+    ///
+    /// # Errors
+    /// 403 for the default exchange, 405 for another connection's exclusive queue.
+    pub fn queue_unbind(&mut self, ch: ChannelId, m: &QueueBind) -> Result<(), Error> {
+        self.check_channel(ch)?;
+        let r = self.try_unbind(
+            Method::QueueUnbind,
+            &m.exchange,
+            &m.queue,
+            false,
+            &m.routing_key,
+            &m.arguments,
+            ch,
+        );
+        let r = r.map_err(|e| self.fail(ch, e));
+        self.run_dispatch();
+        r
+    }
+
+    fn resolve_dest(
+        &self,
+        method: Method,
+        dest: &str,
+        to_exchange: bool,
+        ch: ChannelId,
+    ) -> Result<Option<Dest>, AmqpError> {
+        if to_exchange {
+            return Ok(self.exchange_ids.get(dest).map(|id| Dest::Exchange(*id)));
+        }
+        match self.queue_named(dest) {
+            None => Ok(None),
+            Some(q) if q.locked_for(ch.connection) => Err(self.locked(method, &q.name)),
+            Some(q) => Ok(Some(Dest::Queue(q.id))),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn try_bind(
+        &mut self,
+        method: Method,
+        source: &str,
+        dest: &str,
+        to_exchange: bool,
+        key: &str,
+        args: &FieldTable,
+        ch: ChannelId,
+    ) -> Result<(), AmqpError> {
+        if source.is_empty() || (to_exchange && dest.is_empty()) {
+            return Err(default_exchange_refused(method));
+        }
+        // RabbitMQ looks up the source, then the destination, and only then
+        // checks exclusivity: the order decides which error a client sees.
+        let Some(&src) = self.exchange_ids.get(source) else {
+            return Err(self.not_found(method, "exchange", source));
+        };
+        let exists = if to_exchange {
+            self.exchange_ids.contains_key(dest)
+        } else {
+            self.queue_ids.contains_key(dest)
+        };
+        if !exists {
+            let kind = if to_exchange { "exchange" } else { "queue" };
+            return Err(self.not_found(method, kind, dest));
+        }
+        let Some(d) = self.resolve_dest(method, dest, to_exchange, ch)? else {
+            return Err(self.not_found(method, "queue", dest));
+        };
+        if self.exchanges[&src].kind == ExchangeKind::Headers {
+            validate_binding_args(args)
+                .map_err(|detail| AmqpError::new(ReplyCode::PreconditionFailed, method, detail))?;
+        }
+        let identity = (src, d, key.to_owned(), canonical_args(args));
+        if self.binding_ids.contains_key(&identity) {
+            return Ok(());
+        }
+        let id = self.new_binding_slot(Binding {
+            source: src,
+            dest: d,
+            routing_key: key.to_owned(),
+            arguments: args.clone(),
+        });
+        self.binding_ids.insert(identity, id);
+        if let Some(x) = self.exchanges.get_mut(&src) {
+            x.add(id, key);
+        }
+        self.emit(EventKind::Bound {
+            source: source.to_owned(),
+            destination: dest.to_owned(),
+            to_exchange,
+            routing_key: key.to_owned(),
+        });
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn try_unbind(
+        &mut self,
+        method: Method,
+        source: &str,
+        dest: &str,
+        to_exchange: bool,
+        key: &str,
+        args: &FieldTable,
+        ch: ChannelId,
+    ) -> Result<(), AmqpError> {
+        if source.is_empty() || (to_exchange && dest.is_empty()) {
+            return Err(default_exchange_refused(method));
+        }
+        let d = self.resolve_dest(method, dest, to_exchange, ch)?;
+        let (Some(&src), Some(d)) = (self.exchange_ids.get(source), d) else {
+            return Ok(());
+        };
+        let identity = (src, d, key.to_owned(), canonical_args(args));
+        if let Some(id) = self.binding_ids.get(&identity).copied() {
+            self.remove_binding(id);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn locked(&self, method: Method, queue: &str) -> AmqpError {
+        AmqpError::new(
+            ReplyCode::ResourceLocked,
+            method,
+            format!(
+                "cannot obtain exclusive access to locked {}. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.",
+                self.rs("queue", queue)
+            ),
+        )
+    }
+
+    /// `queue.declare`.
+    ///
+    /// # Errors
+    /// 403 for a new `amq.*` name, 404 for a passive declare of a missing
+    /// queue, 405 for another connection's exclusive queue (or an
+    /// exclusive-flag mismatch), 406 for invalid or inequivalent arguments.
+    pub fn queue_declare(&mut self, ch: ChannelId, m: &QueueDeclare) -> Result<DeclareOk, Error> {
+        self.check_channel(ch)?;
+        let r = self.try_queue_declare(ch, m);
+        let r = r.map_err(|e| self.fail(ch, e));
+        self.run_dispatch();
+        r
+    }
+
+    fn try_queue_declare(
+        &mut self,
+        ch: ChannelId,
+        m: &QueueDeclare,
+    ) -> Result<DeclareOk, AmqpError> {
+        let method = Method::QueueDeclare;
+        let requested = strip_cr_lf(&m.queue);
+        if m.passive {
+            let Some(q) = self.queue_named(&requested) else {
+                return Err(self.not_found(method, "queue", &requested));
+            };
+            if q.locked_for(ch.connection) {
+                return Err(self.locked(method, &requested));
+            }
+            let id = q.id;
+            return Ok(self.touch_and_report(id));
+        }
+        let name = if requested.is_empty() {
+            loop {
+                let candidate = format!("amq.gen-{}", self.rng.name_suffix());
+                if !self.queue_ids.contains_key(&candidate) {
+                    break candidate;
+                }
+            }
+        } else if requested.starts_with("amq.") {
+            return Err(reserved(method, "queue", &requested));
+        } else {
+            requested
+        };
+        let owner = m.exclusive.then_some(ch.connection);
+        if let Some(q) = self.queue_named(&name) {
+            let resource = self.rs("queue", &name);
+            if q.exclusive_owner != owner {
+                return Err(self.locked(method, &name));
+            }
+            let mismatch = field_equivalence(&resource, "durable", q.durable, m.durable)
+                .or_else(|| {
+                    field_equivalence(&resource, "auto_delete", q.auto_delete, m.auto_delete)
+                })
+                .or_else(|| {
+                    EQUIVALENCE_ARGS.iter().find_map(|key| {
+                        arg_equivalence(key, q.arguments.get(key), m.arguments.get(key), &resource)
+                            .err()
+                    })
+                });
+            if let Some(detail) = mismatch {
+                return Err(AmqpError::new(
+                    ReplyCode::PreconditionFailed,
+                    method,
+                    detail,
+                ));
+            }
+            let id = q.id;
+            return Ok(self.touch_and_report(id));
+        }
+        if let Err((key, detail)) = validate_args(&m.arguments) {
+            return Err(AmqpError::new(
+                ReplyCode::PreconditionFailed,
+                method,
+                format!(
+                    "invalid arg '{key}' for {}: {detail}",
+                    self.rs("queue", &name)
+                ),
+            ));
+        }
+        let id = self.new_queue_id();
+        let policy = self.policy_for(&name, true);
+        let config = effective_config(&m.arguments, policy.map(|(n, d)| (n.as_str(), d)));
+        let q = Queue::new(
+            id,
+            name.clone(),
+            m.durable,
+            m.auto_delete,
+            owner,
+            m.arguments.clone(),
+            config,
+            self.now,
+        );
+        self.queues.insert(id, q);
+        self.queue_ids.insert(name.clone(), id);
+        self.emit(EventKind::QueueDeclared {
+            queue: name.clone(),
+        });
+        self.arm(id);
+        Ok(DeclareOk {
+            queue: name,
+            message_count: 0,
+            consumer_count: 0,
+        })
+    }
+
+    /// A declare counts as use for `x-expires`.
+    fn touch_and_report(&mut self, id: u64) -> DeclareOk {
+        let now = self.now;
+        let q = self.queues.get_mut(&id).expect("queue id from lookup");
+        q.last_used = now;
+        let ok = DeclareOk {
+            queue: q.name.clone(),
+            message_count: q.len(),
+            consumer_count: q.consumers.len() as u64,
+        };
+        self.arm(id);
+        ok
+    }
+
+    /// `queue.purge`: removes ready messages (not unacked ones) and returns how many.
+    ///
+    /// # Errors
+    /// 404 for a missing queue, 405 for another connection's exclusive queue.
+    pub fn queue_purge(&mut self, ch: ChannelId, m: &QueuePurge) -> Result<u64, Error> {
+        self.check_channel(ch)?;
+        let method = Method::QueuePurge;
+        let r = match self.queue_named(&m.queue) {
+            None => Err(self.not_found(method, "queue", &m.queue)),
+            Some(q) if q.locked_for(ch.connection) => Err(self.locked(method, &m.queue)),
+            Some(q) => {
+                let id = q.id;
+                let entries = self
+                    .queues
+                    .get_mut(&id)
+                    .map(Queue::drain_all)
+                    .unwrap_or_default();
+                let n = entries.len() as u64;
+                for e in entries {
+                    self.drop_entry(id, &e, crate::DropReason::Purged);
+                }
+                self.emit(EventKind::Purged {
+                    queue: m.queue.clone(),
+                    message_count: n,
+                });
+                self.arm(id);
+                Ok(n)
+            }
+        };
+        r.map_err(|e| self.fail(ch, e))
+    }
+
+    /// `queue.delete`: returns the number of ready messages deleted with it.
+    /// Deleting a missing queue succeeds with 0.
+    ///
+    /// # Errors
+    /// 405 for another connection's exclusive queue, 406 with `if_unused`
+    /// (consumers) or `if_empty` (ready messages).
+    pub fn queue_delete(&mut self, ch: ChannelId, m: &QueueDelete) -> Result<u64, Error> {
+        self.check_channel(ch)?;
+        let method = Method::QueueDelete;
+        let r = match self.queue_named(&m.queue) {
+            None => Ok(0),
+            Some(q) if q.locked_for(ch.connection) => Err(self.locked(method, &m.queue)),
+            Some(q) if m.if_unused && !q.consumers.is_empty() => Err(AmqpError::new(
+                ReplyCode::PreconditionFailed,
+                method,
+                format!("{} in use", self.rs("queue", &m.queue)),
+            )),
+            Some(q) if m.if_empty && !q.is_empty() => Err(AmqpError::new(
+                ReplyCode::PreconditionFailed,
+                method,
+                format!("{} not empty", self.rs("queue", &m.queue)),
+            )),
+            Some(q) => {
+                let id = q.id;
+                Ok(self.delete_queue(id, QueueDeleteReason::Deleted))
+            }
+        };
+        let r = r.map_err(|e| self.fail(ch, e));
+        self.run_dispatch();
+        r
+    }
+
+    /// The policy in force for a queue or exchange of this name.
+    pub(crate) fn policy_for(&self, name: &str, is_queue: bool) -> Option<(&String, &FieldTable)> {
+        if name.is_empty() || name.starts_with("amq.") {
+            return None;
+        }
+        policy::select(self.policies.values(), name, is_queue).map(|p| (&p.name, &p.definition))
+    }
+
+    /// Adds or replaces a policy and applies it to existing queues and
+    /// exchanges at once, as RabbitMQ does.
+    pub fn set_policy(&mut self, policy: Policy) {
+        self.policies.insert(policy.name.clone(), policy);
+        self.reapply_policies();
+    }
+
+    /// Removes a policy (if present).
+    pub fn clear_policy(&mut self, name: &str) -> bool {
+        let removed = self.policies.remove(name).is_some();
+        self.reapply_policies();
+        removed
+    }
+
+    /// The policies, by name.
+    pub fn policies(&self) -> impl Iterator<Item = &Policy> {
+        self.policies.values()
+    }
+
+    fn reapply_policies(&mut self) {
+        let qids: Vec<u64> = self.queues.keys().copied().collect();
+        for id in qids {
+            let q = &self.queues[&id];
+            let policy = self
+                .policy_for(&q.name, true)
+                .map(|(n, d)| (n.clone(), d.clone()));
+            let config =
+                effective_config(&q.arguments, policy.as_ref().map(|(n, d)| (n.as_str(), d)));
+            if let Some(q) = self.queues.get_mut(&id) {
+                q.config = config;
+            }
+            self.enforce_limits(id);
+            self.drop_expired(id);
+            self.arm(id);
+        }
+        let xids: Vec<u64> = self.exchanges.keys().copied().collect();
+        for id in xids {
+            let x = &self.exchanges[&id];
+            let policy = self
+                .policy_for(&x.name, false)
+                .map(|(n, d)| (n.clone(), d.clone()));
+            let arg_ae = x
+                .arguments
+                .get("alternate-exchange")
+                .and_then(FieldValue::as_str)
+                .map(str::to_owned);
+            if let Some(x) = self.exchanges.get_mut(&id) {
+                x.alternate = arg_ae.or_else(|| {
+                    policy.as_ref().and_then(|(_, d)| {
+                        d.get("alternate-exchange")
+                            .and_then(FieldValue::as_str)
+                            .map(str::to_owned)
+                    })
+                });
+                x.policy = policy.map(|(n, _)| n);
+            }
+        }
+        self.run_dispatch();
+    }
+}

@@ -1,0 +1,593 @@
+//! Consumers, dispatch, `basic.get`, acknowledgements and prefetch.
+
+use std::collections::BTreeSet;
+
+use crate::error::{AmqpError, Error, Method, ReplyCode};
+use crate::event::{DeathReason, DropReason, EventKind, QueueDeleteReason};
+use crate::message::Entry;
+use crate::methods::{
+    BasicAck, BasicCancel, BasicConsume, BasicGet, BasicNack, BasicQos, BasicRecover, BasicReject,
+};
+use crate::queue::{ConsumerUid, QueueId};
+use crate::ChannelId;
+
+use super::{Broker, Consumer, GetResult, Unacked};
+
+impl Broker {
+    /// `basic.qos`. With `global_qos=false` the count applies to consumers
+    /// created afterwards on the channel; with `global_qos=true` (RabbitMQ
+    /// 3.x) it limits the channel's unacked deliveries as a whole.
+    ///
+    /// # Errors
+    /// 540 (connection) for `prefetch_size != 0`.
+    pub fn basic_qos(&mut self, ch: ChannelId, m: &BasicQos) -> Result<(), Error> {
+        self.check_channel(ch)?;
+        if m.prefetch_size != 0 {
+            let e = AmqpError::new(
+                ReplyCode::NotImplemented,
+                Method::BasicQos,
+                format!("prefetch_size!=0 ({})", m.prefetch_size),
+            );
+            return Err(self.fail(ch, e));
+        }
+        let chan = self.channel_mut(ch)?;
+        if m.global_qos {
+            chan.global_prefetch = m.prefetch_count;
+            self.wake_channel(ch);
+        } else {
+            chan.consumer_prefetch = m.prefetch_count;
+        }
+        self.run_dispatch();
+        Ok(())
+    }
+
+    /// `confirm.select`: from now on every publish on the channel is
+    /// numbered and confirmed (or nacked).
+    pub fn confirm_select(&mut self, ch: ChannelId) -> Result<(), Error> {
+        let chan = self.channel_mut(ch)?;
+        if chan.next_publish_seq.is_none() {
+            chan.next_publish_seq = Some(1);
+        }
+        Ok(())
+    }
+
+    /// `basic.consume`: returns the consumer tag (generated when empty).
+    ///
+    /// # Errors
+    /// 404 for a missing queue, 405 for another connection's exclusive
+    /// queue, 403 when exclusivity is violated, 406 for an invalid
+    /// `x-priority`, 530 (connection) for a tag already used on the channel.
+    pub fn basic_consume(&mut self, ch: ChannelId, m: &BasicConsume) -> Result<String, Error> {
+        self.check_channel(ch)?;
+        let r = self.try_consume(ch, m);
+        let r = r.map_err(|e| self.fail(ch, e));
+        self.run_dispatch();
+        r
+    }
+
+    fn try_consume(&mut self, ch: ChannelId, m: &BasicConsume) -> Result<String, AmqpError> {
+        let method = Method::BasicConsume;
+        if self.channels[&ch].consumers.contains_key(&m.consumer_tag) {
+            return Err(AmqpError::new(
+                ReplyCode::NotAllowed,
+                method,
+                format!("attempt to reuse consumer tag '{}'", m.consumer_tag),
+            ));
+        }
+        let Some(q) = self.queue_named(&m.queue) else {
+            return Err(self.not_found(method, "queue", &m.queue));
+        };
+        if q.locked_for(ch.connection) {
+            return Err(self.locked(method, &m.queue));
+        }
+        let qid = q.id;
+        let exclusive_held = q
+            .consumers
+            .iter()
+            .any(|(_, u)| self.consumers.get(u).is_some_and(|c| c.exclusive));
+        let sac = q.config.single_active_consumer;
+        if exclusive_held || (m.exclusive && (!q.consumers.is_empty() || sac)) {
+            return Err(AmqpError::new(
+                ReplyCode::AccessRefused,
+                method,
+                format!("{} in exclusive use", self.rs("queue", &m.queue)),
+            ));
+        }
+        let priority = match m.arguments.get("x-priority") {
+            None => 0,
+            Some(v) => match v.as_int() {
+                Some(p) => i32::try_from(p).unwrap_or(if p < 0 { i32::MIN } else { i32::MAX }),
+                None => {
+                    return Err(AmqpError::new(
+                        ReplyCode::PreconditionFailed,
+                        method,
+                        format!(
+                            "invalid arg 'x-priority' for {}: {{unacceptable_type,{}}}",
+                            self.rs("queue", &m.queue),
+                            v.type_name()
+                        ),
+                    ))
+                }
+            },
+        };
+        let tag = if m.consumer_tag.is_empty() {
+            format!("amq.ctag-{}", self.rng.name_suffix())
+        } else {
+            m.consumer_tag.clone()
+        };
+        let uid = self.new_consumer_uid();
+        let chan = self.channels.get_mut(&ch).expect("checked above");
+        chan.consumers.insert(tag.clone(), uid);
+        let prefetch = chan.consumer_prefetch;
+        self.consumers.insert(
+            uid,
+            Consumer {
+                uid,
+                channel: ch,
+                tag: tag.clone(),
+                queue: qid,
+                auto_ack: m.auto_ack,
+                exclusive: m.exclusive,
+                priority,
+                prefetch,
+                unacked: 0,
+                arguments: m.arguments.clone(),
+            },
+        );
+        let q = self.queues.get_mut(&qid).expect("looked up above");
+        q.add_consumer(priority, uid);
+        let activated = sac && q.active.is_none();
+        if activated {
+            q.active = Some(uid);
+        }
+        let queue = q.name.clone();
+        self.emit(EventKind::ConsumerAdded {
+            channel: ch,
+            consumer_tag: tag.clone(),
+            queue: queue.clone(),
+        });
+        if activated {
+            self.emit(EventKind::ConsumerActivated {
+                channel: ch,
+                consumer_tag: tag.clone(),
+                queue,
+            });
+        }
+        self.arm(qid);
+        self.pending_dispatch.insert(qid);
+        Ok(tag)
+    }
+
+    /// `basic.cancel`. Unacked deliveries of the consumer stay unacked on
+    /// the channel (they are requeued only when the channel closes).
+    /// Cancelling an unknown tag does nothing.
+    pub fn basic_cancel(&mut self, ch: ChannelId, m: &BasicCancel) -> Result<(), Error> {
+        let chan = self.channel_mut(ch)?;
+        let Some(&uid) = chan.consumers.get(&m.consumer_tag) else {
+            return Ok(());
+        };
+        let qid = self.consumers[&uid].queue;
+        self.remove_consumer(uid, false);
+        self.maybe_auto_delete(qid);
+        self.run_dispatch();
+        Ok(())
+    }
+
+    /// Unregisters a consumer (its unacked deliveries stay on the channel).
+    pub(crate) fn remove_consumer(&mut self, uid: ConsumerUid, by_broker: bool) {
+        let Some(c) = self.consumers.remove(&uid) else {
+            return;
+        };
+        if let Some(chan) = self.channels.get_mut(&c.channel) {
+            chan.consumers.remove(&c.tag);
+        }
+        let now = self.now;
+        let mut activated = None;
+        let mut queue = String::new();
+        if let Some(q) = self.queues.get_mut(&c.queue) {
+            q.remove_consumer(uid);
+            q.last_used = now;
+            if q.active == Some(uid) {
+                // The next active consumer: highest priority, then earliest registered.
+                q.active = q
+                    .consumers
+                    .iter()
+                    .map(|(p, u)| (*p, std::cmp::Reverse(*u)))
+                    .max()
+                    .map(|(_, std::cmp::Reverse(u))| u);
+                activated = q.active;
+            }
+            queue = q.name.clone();
+        }
+        self.emit(EventKind::ConsumerCancelled {
+            channel: c.channel,
+            consumer_tag: c.tag,
+            queue: queue.clone(),
+            by_broker,
+        });
+        if let Some(next) = activated.and_then(|u| self.consumers.get(&u)) {
+            let (channel, consumer_tag) = (next.channel, next.tag.clone());
+            self.emit(EventKind::ConsumerActivated {
+                channel,
+                consumer_tag,
+                queue,
+            });
+        }
+        self.arm(c.queue);
+        self.pending_dispatch.insert(c.queue);
+    }
+
+    /// Deletes an auto-delete queue whose last consumer just went.
+    pub(crate) fn maybe_auto_delete(&mut self, qid: QueueId) {
+        let gone = self
+            .queues
+            .get(&qid)
+            .is_some_and(|q| q.auto_delete && q.ever_had_consumer && q.consumers.is_empty());
+        if gone {
+            self.delete_queue(qid, QueueDeleteReason::AutoDelete);
+        }
+    }
+
+    /// `basic.get`.
+    ///
+    /// # Errors
+    /// 404 for a missing queue, 405 for another connection's exclusive queue.
+    pub fn basic_get(&mut self, ch: ChannelId, m: &BasicGet) -> Result<GetResult, Error> {
+        self.check_channel(ch)?;
+        let method = Method::BasicGet;
+        let Some(q) = self.queue_named(&m.queue) else {
+            let e = self.not_found(method, "queue", &m.queue);
+            return Err(self.fail(ch, e));
+        };
+        if q.locked_for(ch.connection) {
+            let e = self.locked(method, &m.queue);
+            return Err(self.fail(ch, e));
+        }
+        let qid = q.id;
+        let now = self.now;
+        if let Some(q) = self.queues.get_mut(&qid) {
+            q.last_used = now;
+        }
+        self.drop_expired(qid);
+        let q = self.queues.get_mut(&qid).expect("checked above");
+        let result = match q.pop() {
+            None => {
+                self.emit(EventKind::GetEmpty {
+                    channel: ch,
+                    queue: m.queue.clone(),
+                });
+                GetResult::Empty
+            }
+            Some(entry) => {
+                let message_count = q.len();
+                let chan = self.channels.get_mut(&ch).expect("checked above");
+                let delivery_tag = chan.next_delivery_tag;
+                chan.next_delivery_tag += 1;
+                let (redelivered, message) = (entry.redelivered(), entry.msg.clone());
+                if m.auto_ack {
+                    self.ledger.acked += 1;
+                } else {
+                    chan.unacked.insert(
+                        delivery_tag,
+                        Unacked {
+                            queue: qid,
+                            entry,
+                            consumer: None,
+                        },
+                    );
+                }
+                self.emit(EventKind::GetOk {
+                    channel: ch,
+                    delivery_tag,
+                    redelivered,
+                    queue: m.queue.clone(),
+                    message_count,
+                    auto_ack: m.auto_ack,
+                    message: message.clone(),
+                });
+                GetResult::Ok {
+                    delivery_tag,
+                    redelivered,
+                    message_count,
+                    message,
+                }
+            }
+        };
+        self.drop_expired(qid);
+        self.arm(qid);
+        self.run_dispatch();
+        Ok(result)
+    }
+
+    /// The outstanding deliveries a `basic.ack`/`nack`/`reject` settles, as
+    /// 3.10's `collect_acks/3` finds them.
+    fn collect(
+        &mut self,
+        ch: ChannelId,
+        tag: u64,
+        multiple: bool,
+        method: Method,
+    ) -> Result<Vec<(u64, Unacked)>, AmqpError> {
+        let chan = self
+            .channels
+            .get_mut(&ch)
+            .expect("caller checked the channel");
+        if multiple && tag == 0 {
+            return Ok(std::mem::take(&mut chan.unacked).into_iter().collect());
+        }
+        if !chan.unacked.contains_key(&tag) {
+            return Err(AmqpError::new(
+                ReplyCode::PreconditionFailed,
+                method,
+                format!("unknown delivery tag {tag}"),
+            ));
+        }
+        if multiple {
+            let rest = chan.unacked.split_off(&(tag + 1));
+            Ok(std::mem::replace(&mut chan.unacked, rest)
+                .into_iter()
+                .collect())
+        } else {
+            let u = chan.unacked.remove(&tag).expect("checked above");
+            Ok(vec![(tag, u)])
+        }
+    }
+
+    /// Frees the consumer slot a settled delivery held.
+    fn release(&mut self, ch: ChannelId, u: &Unacked) {
+        if let Some(c) = u.consumer.and_then(|uid| self.consumers.get_mut(&uid)) {
+            c.unacked = c.unacked.saturating_sub(1);
+            self.pending_dispatch.insert(c.queue);
+        }
+        if self
+            .channels
+            .get(&ch)
+            .is_some_and(|c| c.global_prefetch > 0)
+        {
+            self.wake_channel(ch);
+        }
+    }
+
+    /// Marks every queue the channel consumes from for dispatch.
+    fn wake_channel(&mut self, ch: ChannelId) {
+        let Some(chan) = self.channels.get(&ch) else {
+            return;
+        };
+        let queues: Vec<QueueId> = chan
+            .consumers
+            .values()
+            .filter_map(|u| self.consumers.get(u).map(|c| c.queue))
+            .collect();
+        self.pending_dispatch.extend(queues);
+    }
+
+    /// `basic.ack`.
+    ///
+    /// # Errors
+    /// 406 for a delivery tag that is not outstanding on the channel (the
+    /// channel closes and its other unacked messages are requeued).
+    pub fn basic_ack(&mut self, ch: ChannelId, m: &BasicAck) -> Result<(), Error> {
+        self.check_channel(ch)?;
+        let settled = match self.collect(ch, m.delivery_tag, m.multiple, Method::BasicAck) {
+            Ok(s) => s,
+            Err(e) => return Err(self.fail(ch, e)),
+        };
+        for (tag, u) in settled {
+            self.release(ch, &u);
+            self.ledger.acked += 1;
+            if self.record_events {
+                let queue = self.queue_name(u.queue).to_owned();
+                self.emit(EventKind::Acked {
+                    channel: ch,
+                    delivery_tag: tag,
+                    queue,
+                    message: u.entry.msg.id(),
+                });
+            }
+        }
+        self.run_dispatch();
+        Ok(())
+    }
+
+    /// `basic.nack`: requeue (to the original position, marked
+    /// redelivered) or dead-letter/drop, in delivery-tag order.
+    ///
+    /// # Errors
+    /// 406 for a delivery tag that is not outstanding on the channel.
+    pub fn basic_nack(&mut self, ch: ChannelId, m: &BasicNack) -> Result<(), Error> {
+        self.check_channel(ch)?;
+        self.settle_negative(ch, m.delivery_tag, m.multiple, m.requeue, Method::BasicNack)
+    }
+
+    /// `basic.reject`: a single-message `basic.nack`.
+    ///
+    /// # Errors
+    /// 406 for a delivery tag that is not outstanding on the channel.
+    pub fn basic_reject(&mut self, ch: ChannelId, m: &BasicReject) -> Result<(), Error> {
+        self.check_channel(ch)?;
+        self.settle_negative(ch, m.delivery_tag, false, m.requeue, Method::BasicReject)
+    }
+
+    fn settle_negative(
+        &mut self,
+        ch: ChannelId,
+        tag: u64,
+        multiple: bool,
+        requeue: bool,
+        method: Method,
+    ) -> Result<(), Error> {
+        let settled = match self.collect(ch, tag, multiple, method) {
+            Ok(s) => s,
+            Err(e) => return Err(self.fail(ch, e)),
+        };
+        let mut touched = BTreeSet::new();
+        for (tag, u) in settled {
+            self.release(ch, &u);
+            if self.record_events {
+                let queue = self.queue_name(u.queue).to_owned();
+                self.emit(EventKind::Nacked {
+                    channel: ch,
+                    delivery_tag: tag,
+                    queue,
+                    message: u.entry.msg.id(),
+                    requeue,
+                });
+            }
+            if requeue {
+                self.requeue_entry(u.queue, u.entry);
+                touched.insert(u.queue);
+            } else if self.queues.contains_key(&u.queue) {
+                self.dead_letter_or_drop(u.queue, u.entry, DeathReason::Rejected);
+            } else {
+                self.drop_entry(u.queue, &u.entry, DropReason::QueueDeleted);
+            }
+        }
+        self.after_requeue(touched);
+        self.run_dispatch();
+        Ok(())
+    }
+
+    /// `basic.recover(requeue=true)`: every unacked delivery of the channel
+    /// goes back to its queue, marked redelivered.
+    ///
+    /// # Errors
+    /// 540 (connection) for `requeue=false`, which RabbitMQ does not implement.
+    pub fn basic_recover(&mut self, ch: ChannelId, m: &BasicRecover) -> Result<(), Error> {
+        self.check_channel(ch)?;
+        if !m.requeue {
+            let e = AmqpError::new(
+                ReplyCode::NotImplemented,
+                Method::BasicRecover,
+                "requeue=false",
+            );
+            return Err(self.fail(ch, e));
+        }
+        let all = std::mem::take(&mut self.channel_mut(ch)?.unacked);
+        let mut touched = BTreeSet::new();
+        for (_, u) in all {
+            self.release(ch, &u);
+            touched.insert(u.queue);
+            self.requeue_entry(u.queue, u.entry);
+        }
+        self.after_requeue(touched);
+        self.run_dispatch();
+        Ok(())
+    }
+
+    /// Puts a delivery back at its original position, marked redelivered.
+    pub(crate) fn requeue_entry(&mut self, qid: QueueId, mut entry: Entry) {
+        let Some(q) = self.queues.get_mut(&qid) else {
+            self.drop_entry(qid, &entry, DropReason::RequeueToDeletedQueue);
+            return;
+        };
+        entry.mark_redelivered();
+        let id = entry.msg.id();
+        q.requeue(entry);
+        let queue = q.name.clone();
+        self.emit(EventKind::Requeued { queue, message: id });
+    }
+
+    /// After a batch of requeues: length limits (requeued messages are at
+    /// the head, so they are the ones dropped), head expiry, dispatch.
+    pub(crate) fn after_requeue(&mut self, touched: BTreeSet<QueueId>) {
+        for qid in touched {
+            self.enforce_limits(qid);
+            self.drop_expired(qid);
+            self.arm(qid);
+            self.pending_dispatch.insert(qid);
+        }
+    }
+
+    /// Whether a consumer can take one more delivery now.
+    fn can_take(&self, uid: ConsumerUid) -> bool {
+        let Some(c) = self.consumers.get(&uid) else {
+            return false;
+        };
+        if c.auto_ack {
+            return true;
+        }
+        let Some(chan) = self.channels.get(&c.channel) else {
+            return false;
+        };
+        (c.prefetch == 0 || c.unacked < u32::from(c.prefetch))
+            && (chan.global_prefetch == 0 || chan.unacked.len() < usize::from(chan.global_prefetch))
+    }
+
+    /// The consumer the queue's next message goes to: the first in dispatch
+    /// order (priority, then round-robin) that has room; with single active
+    /// consumer, only the active one.
+    pub(crate) fn pick_consumer(&self, qid: QueueId) -> Option<ConsumerUid> {
+        let q = self.queues.get(&qid)?;
+        if q.config.single_active_consumer {
+            return q.active.filter(|u| self.can_take(*u));
+        }
+        q.consumers
+            .iter()
+            .map(|(_, u)| *u)
+            .find(|u| self.can_take(*u))
+    }
+
+    /// Hands a message to a consumer (`basic.deliver`).
+    pub(crate) fn deliver(&mut self, qid: QueueId, entry: Entry, uid: ConsumerUid) {
+        let Some(c) = self.consumers.get_mut(&uid) else {
+            return;
+        };
+        let Some(chan) = self.channels.get_mut(&c.channel) else {
+            return;
+        };
+        let delivery_tag = chan.next_delivery_tag;
+        chan.next_delivery_tag += 1;
+        let (channel, auto_ack) = (c.channel, c.auto_ack);
+        let consumer_tag = if self.record_events {
+            c.tag.clone()
+        } else {
+            String::new()
+        };
+        let (redelivered, message) = (entry.redelivered(), entry.msg.clone());
+        if auto_ack {
+            self.ledger.acked += 1;
+        } else {
+            c.unacked += 1;
+            chan.unacked.insert(
+                delivery_tag,
+                Unacked {
+                    queue: qid,
+                    entry,
+                    consumer: Some(uid),
+                },
+            );
+        }
+        if let Some(q) = self.queues.get_mut(&qid) {
+            q.rotate(uid);
+        }
+        if self.record_events {
+            let queue = self.queue_name(qid).to_owned();
+            self.emit(EventKind::Delivered {
+                channel,
+                consumer_tag,
+                delivery_tag,
+                redelivered,
+                queue,
+                auto_ack,
+                message,
+            });
+        }
+    }
+
+    /// Delivers ready messages to consumers with room, queue by queue.
+    pub(crate) fn run_dispatch(&mut self) {
+        while let Some(qid) = self.pending_dispatch.pop_first() {
+            loop {
+                self.drop_expired(qid);
+                let Some(uid) = self.pick_consumer(qid) else {
+                    break;
+                };
+                let Some(entry) = self.queues.get_mut(&qid).and_then(|q| q.pop()) else {
+                    break;
+                };
+                self.deliver(qid, entry, uid);
+            }
+            self.arm(qid);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Exchanges, bindings, and the per-exchange indexes that make routing a
+//! lookup rather than a scan of every binding.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::headers::headers_match;
+use crate::queue::QueueId;
+use crate::topic::TopicTrie;
+use crate::value::{FieldTable, FieldValue};
+
+/// Identifies an exchange for its whole life.
+pub(crate) type ExchangeId = u64;
+
+/// Identifies a binding (a slot in the broker's binding table).
+pub(crate) type BindingId = u32;
+
+/// The four exchange types of AMQP 0-9-1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExchangeKind {
+    /// Binding key equals routing key.
+    Direct,
+    /// Every binding matches.
+    Fanout,
+    /// Dotted words with `*` and `#` wildcards.
+    Topic,
+    /// Binding arguments against message headers.
+    Headers,
+}
+
+impl ExchangeKind {
+    /// Parses a type name as `exchange.declare` carries it.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "direct" => Some(Self::Direct),
+            "fanout" => Some(Self::Fanout),
+            "topic" => Some(Self::Topic),
+            "headers" => Some(Self::Headers),
+            _ => None,
+        }
+    }
+
+    /// The type name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Fanout => "fanout",
+            Self::Topic => "topic",
+            Self::Headers => "headers",
+        }
+    }
+}
+
+/// Where a binding leads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Dest {
+    Queue(QueueId),
+    Exchange(ExchangeId),
+}
+
+/// A binding. Its identity is (source, destination, key, arguments): two
+/// bindings that differ only in arguments coexist.
+#[derive(Clone, Debug)]
+pub(crate) struct Binding {
+    pub(crate) source: ExchangeId,
+    pub(crate) dest: Dest,
+    pub(crate) routing_key: String,
+    pub(crate) arguments: FieldTable,
+}
+
+/// The routing index of one exchange.
+#[derive(Clone, Debug)]
+enum Index {
+    Direct(BTreeMap<String, Vec<BindingId>>),
+    Fanout(Vec<BindingId>),
+    Topic(TopicTrie<BindingId>),
+    Headers(Vec<BindingId>),
+}
+
+/// An exchange.
+#[derive(Clone, Debug)]
+pub(crate) struct Exchange {
+    pub(crate) id: ExchangeId,
+    pub(crate) name: String,
+    pub(crate) kind: ExchangeKind,
+    pub(crate) durable: bool,
+    pub(crate) auto_delete: bool,
+    pub(crate) internal: bool,
+    pub(crate) arguments: FieldTable,
+    /// The alternate exchange in force (argument, else policy).
+    pub(crate) alternate: Option<String>,
+    /// The policy applied, if any.
+    pub(crate) policy: Option<String>,
+    /// Bindings where this exchange is the source.
+    pub(crate) bindings: BTreeSet<BindingId>,
+    index: Index,
+}
+
+impl Exchange {
+    pub(crate) fn new(
+        id: ExchangeId,
+        name: String,
+        kind: ExchangeKind,
+        durable: bool,
+        auto_delete: bool,
+        internal: bool,
+        arguments: FieldTable,
+    ) -> Self {
+        let index = match kind {
+            ExchangeKind::Direct => Index::Direct(BTreeMap::new()),
+            ExchangeKind::Fanout => Index::Fanout(Vec::new()),
+            ExchangeKind::Topic => Index::Topic(TopicTrie::new()),
+            ExchangeKind::Headers => Index::Headers(Vec::new()),
+        };
+        let alternate = arguments
+            .get("alternate-exchange")
+            .and_then(FieldValue::as_str)
+            .map(str::to_owned);
+        Self {
+            id,
+            name,
+            kind,
+            durable,
+            auto_delete,
+            internal,
+            arguments,
+            alternate,
+            policy: None,
+            bindings: BTreeSet::new(),
+            index,
+        }
+    }
+
+    /// Whether this is the nameless default exchange.
+    pub(crate) fn is_default(&self) -> bool {
+        self.name.is_empty()
+    }
+
+    pub(crate) fn add(&mut self, id: BindingId, key: &str) {
+        self.bindings.insert(id);
+        match &mut self.index {
+            Index::Direct(map) => map.entry(key.to_owned()).or_default().push(id),
+            Index::Fanout(v) | Index::Headers(v) => v.push(id),
+            Index::Topic(trie) => trie.insert(key, id),
+        }
+    }
+
+    pub(crate) fn remove(&mut self, id: BindingId, key: &str) {
+        self.bindings.remove(&id);
+        match &mut self.index {
+            Index::Direct(map) => {
+                if let Some(ids) = map.get_mut(key) {
+                    ids.retain(|b| *b != id);
+                    if ids.is_empty() {
+                        map.remove(key);
+                    }
+                }
+            }
+            Index::Fanout(v) | Index::Headers(v) => v.retain(|b| *b != id),
+            Index::Topic(trie) => {
+                trie.remove(key, id);
+            }
+        }
+    }
+
+    /// Calls `f` with every binding that matches one of `keys` (a binding
+    /// may be reported more than once; callers deduplicate destinations).
+    pub(crate) fn for_each_match(
+        &self,
+        keys: &[&str],
+        headers: Option<&FieldTable>,
+        bindings: &[Option<Binding>],
+        mut f: impl FnMut(BindingId),
+    ) {
+        match &self.index {
+            Index::Direct(map) => {
+                for key in keys {
+                    if let Some(ids) = map.get(*key) {
+                        ids.iter().copied().for_each(&mut f);
+                    }
+                }
+            }
+            Index::Fanout(ids) => ids.iter().copied().for_each(f),
+            Index::Topic(trie) => {
+                for key in keys {
+                    trie.for_each_match(key, &mut f);
+                }
+            }
+            Index::Headers(ids) => {
+                let empty = FieldTable::new();
+                let headers = headers.unwrap_or(&empty);
+                for &id in ids {
+                    if let Some(b) = bindings.get(id as usize).and_then(Option::as_ref) {
+                        if headers_match(&b.arguments, headers) {
+                            f(id);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Sorts a table's entries by key, so that binding arguments given in a
+/// different order identify the same binding.
+pub(crate) fn canonical_args(args: &FieldTable) -> String {
+    let mut entries: Vec<_> = args.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    let table: FieldTable = entries
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.clone()))
+        .collect();
+    table.to_json().to_string()
+}

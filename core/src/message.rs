@@ -1,0 +1,296 @@
+//! Messages and their properties.
+//!
+//! A published message is stored once, behind an [`Arc`], however many
+//! queues it reaches; each queue holds only a small [`Entry`] pointing at
+//! it. The exchange name, routing key and body share one allocation so
+//! that a queued message costs at most 80 bytes of bookkeeping beyond its
+//! body (see `Message::bookkeeping_bytes`).
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{FieldTable, FieldValue, MessageId, SimTime};
+
+/// The largest body RabbitMQ 3.10 accepts by default (`max_message_size`).
+pub const MAX_MESSAGE_SIZE: usize = 134_217_728;
+
+/// AMQP basic properties, named as pika names them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Properties {
+    /// MIME type of the body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Encoding of the body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_encoding: Option<String>,
+    /// Application headers (and `x-death`, `CC`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<FieldTable>,
+    /// 1 = transient, 2 = persistent (not simulated: no restarts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_mode: Option<u8>,
+    /// Message priority, used by queues with `x-max-priority`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
+    /// Correlation identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// Reply-to queue name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// Per-message TTL in milliseconds, as a decimal string (as on the wire).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<String>,
+    /// Application message identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// Timestamp, seconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<u64>,
+    /// Message type name (`type` on the wire).
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Creating user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Creating application id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    /// Deprecated cluster id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
+}
+
+impl Properties {
+    /// A header value.
+    pub fn header(&self, key: &str) -> Option<&FieldValue> {
+        self.headers.as_ref()?.get(key)
+    }
+
+    fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// Properties plus routing data the broker keeps but does not show.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Meta {
+    props: Properties,
+    /// `BCC` routing keys: stripped from the headers before storing, kept
+    /// for dead-lettering, which republishes to every original key.
+    bcc: Vec<String>,
+}
+
+/// A message as stored by the broker: immutable once published.
+#[derive(Debug, PartialEq)]
+pub struct Message {
+    id: MessageId,
+    /// `[exchange len][exchange][routing key len][routing key][body]`;
+    /// both names are AMQP short strings (at most 255 bytes).
+    data: Box<[u8]>,
+    meta: Option<Box<Meta>>,
+}
+
+static NO_PROPERTIES: Properties = Properties {
+    content_type: None,
+    content_encoding: None,
+    headers: None,
+    delivery_mode: None,
+    priority: None,
+    correlation_id: None,
+    reply_to: None,
+    expiration: None,
+    message_id: None,
+    timestamp: None,
+    kind: None,
+    user_id: None,
+    app_id: None,
+    cluster_id: None,
+};
+
+impl Message {
+    /// Builds a message. `exchange` and `routing_key` must be at most 255
+    /// bytes (the broker checks this before calling).
+    pub(crate) fn new(
+        id: MessageId,
+        exchange: &str,
+        routing_key: &str,
+        props: Properties,
+        bcc: Vec<String>,
+        body: &[u8],
+    ) -> Arc<Self> {
+        debug_assert!(exchange.len() <= 255 && routing_key.len() <= 255);
+        let mut data = Vec::with_capacity(2 + exchange.len() + routing_key.len() + body.len());
+        data.push(exchange.len().min(255) as u8);
+        data.extend_from_slice(&exchange.as_bytes()[..exchange.len().min(255)]);
+        data.push(routing_key.len().min(255) as u8);
+        data.extend_from_slice(&routing_key.as_bytes()[..routing_key.len().min(255)]);
+        data.extend_from_slice(body);
+        let meta = (!props.is_empty() || !bcc.is_empty()).then(|| Box::new(Meta { props, bcc }));
+        Arc::new(Self {
+            id,
+            data: data.into_boxed_slice(),
+            meta,
+        })
+    }
+
+    fn rk_start(&self) -> usize {
+        1 + usize::from(self.data[0])
+    }
+
+    fn body_start(&self) -> usize {
+        let rk = self.rk_start();
+        rk + 1 + usize::from(self.data[rk])
+    }
+
+    /// The message's number.
+    pub fn id(&self) -> MessageId {
+        self.id
+    }
+
+    /// The exchange it was published to (for a dead-lettered copy: the DLX).
+    pub fn exchange(&self) -> &str {
+        std::str::from_utf8(&self.data[1..self.rk_start()]).unwrap_or_default()
+    }
+
+    /// The routing key it was published with.
+    pub fn routing_key(&self) -> &str {
+        let start = self.rk_start() + 1;
+        std::str::from_utf8(&self.data[start..self.body_start()]).unwrap_or_default()
+    }
+
+    /// The body.
+    pub fn body(&self) -> &[u8] {
+        &self.data[self.body_start()..]
+    }
+
+    /// The properties, as consumers see them (`BCC` removed).
+    pub fn properties(&self) -> &Properties {
+        self.meta.as_ref().map_or(&NO_PROPERTIES, |m| &m.props)
+    }
+
+    /// Every routing key the message was routed with: the publish key, then
+    /// each `CC`, then each `BCC` key, as RabbitMQ 3.10 lists them.
+    pub fn routing_keys(&self) -> Vec<String> {
+        let mut keys = vec![self.routing_key().to_owned()];
+        keys.extend(cc_keys(self.properties()));
+        if let Some(meta) = &self.meta {
+            keys.extend(meta.bcc.iter().cloned());
+        }
+        keys
+    }
+
+    /// `BCC` keys kept for dead-lettering.
+    pub(crate) fn bcc(&self) -> &[String] {
+        self.meta.as_ref().map_or(&[], |m| m.bcc.as_slice())
+    }
+
+    /// Effective priority in a queue with `x-max-priority = max`.
+    pub(crate) fn priority_in(&self, max: u8) -> u8 {
+        self.properties().priority.unwrap_or(0).min(max)
+    }
+
+    /// Heap and inline bytes the broker spends on this message besides its body.
+    pub fn bookkeeping_bytes(&self) -> usize {
+        // Arc header (two counters) + the struct + names + meta.
+        let meta = self.meta.as_ref().map_or(0, |m| {
+            size_of::<Meta>()
+                + m.props.headers.as_ref().map_or(0, FieldTable::heap_size)
+                + m.bcc
+                    .iter()
+                    .map(|k| k.len() + size_of::<String>())
+                    .sum::<usize>()
+        });
+        2 * size_of::<usize>() + size_of::<Self>() + self.body_start() + meta
+    }
+}
+
+/// The `CC` header's `longstr` elements (other elements are ignored, as by RabbitMQ).
+pub(crate) fn cc_keys(props: &Properties) -> impl Iterator<Item = String> + '_ {
+    string_array(props.header("CC"))
+}
+
+pub(crate) fn string_array(v: Option<&FieldValue>) -> impl Iterator<Item = String> + '_ {
+    let items: &[FieldValue] = match v {
+        Some(FieldValue::Array(items)) => items,
+        _ => &[],
+    };
+    items.iter().filter_map(|v| match v {
+        FieldValue::LongStr(s) => Some(s.clone()),
+        _ => None,
+    })
+}
+
+/// A queue's reference to a message: 24 bytes.
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    pub(crate) msg: Arc<Message>,
+    /// `sequence << 1 | redelivered`: the sequence number fixes the
+    /// message's position in its queue, so a requeued message goes back
+    /// where it was.
+    seq_flags: u64,
+    /// When the message expires in this queue ([`SimTime::NEVER`] if no TTL).
+    pub(crate) expires_at: SimTime,
+}
+
+impl Entry {
+    pub(crate) fn new(msg: Arc<Message>, seq: u64, expires_at: SimTime) -> Self {
+        Self {
+            msg,
+            seq_flags: seq << 1,
+            expires_at,
+        }
+    }
+
+    pub(crate) fn seq(&self) -> u64 {
+        self.seq_flags >> 1
+    }
+
+    pub(crate) fn redelivered(&self) -> bool {
+        self.seq_flags & 1 == 1
+    }
+
+    pub(crate) fn mark_redelivered(&mut self) {
+        self.seq_flags |= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_fields_round_trip_through_packed_storage() {
+        let m = Message::new(
+            MessageId(1),
+            "order",
+            "order.notify",
+            Properties::default(),
+            vec![],
+            b"hi",
+        );
+        assert_eq!(m.exchange(), "order");
+        assert_eq!(m.routing_key(), "order.notify");
+        assert_eq!(m.body(), b"hi");
+        assert_eq!(m.properties(), &Properties::default());
+        assert_eq!(m.routing_keys(), vec!["order.notify".to_string()]);
+    }
+
+    #[test]
+    fn queued_message_bookkeeping_is_at_most_80_bytes() {
+        // A short-named, property-less message: what the budget is about.
+        let m = Message::new(
+            MessageId(1),
+            "ex",
+            "key",
+            Properties::default(),
+            vec![],
+            &[0; 1000],
+        );
+        let total = size_of::<Entry>() + m.bookkeeping_bytes();
+        assert!(total <= 80, "{total} bytes");
+        assert_eq!(size_of::<Entry>(), 24);
+    }
+}

@@ -1,0 +1,512 @@
+//! Queues: declared arguments, the effective configuration (arguments
+//! merged with a policy), ready messages in delivery order, and the order
+//! in which consumers are offered messages.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+
+use crate::message::Entry;
+use crate::value::{FieldTable, FieldValue};
+use crate::{ConnectionId, SimTime};
+
+/// Upper bound RabbitMQ puts on TTLs and expiry timers (10 years in ms).
+pub(crate) const MAX_TTL: i64 = 315_360_000_000;
+
+/// `x-overflow`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Overflow {
+    /// Drop (or dead-letter) the oldest message.
+    #[default]
+    DropHead,
+    /// Refuse new publishes (publisher gets a nack in confirm mode).
+    RejectPublish,
+    /// Refuse new publishes and dead-letter them.
+    RejectPublishDlx,
+}
+
+impl Overflow {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        match s {
+            "drop-head" => Some(Self::DropHead),
+            "reject-publish" => Some(Self::RejectPublish),
+            "reject-publish-dlx" => Some(Self::RejectPublishDlx),
+            _ => None,
+        }
+    }
+}
+
+/// A queue's effective configuration: its arguments merged with the policy
+/// that applies to it, as RabbitMQ 3.10 merges them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct QueueConfig {
+    /// Message TTL in ms.
+    pub message_ttl: Option<u64>,
+    /// Queue lease in ms (`x-expires`).
+    pub expires: Option<u64>,
+    /// Ready-message limit.
+    pub max_length: Option<u64>,
+    /// Ready-body-bytes limit.
+    pub max_length_bytes: Option<u64>,
+    /// What happens at the limit.
+    pub overflow: Overflow,
+    /// Dead-letter exchange.
+    pub dead_letter_exchange: Option<String>,
+    /// Dead-letter routing key.
+    pub dead_letter_routing_key: Option<String>,
+    /// Highest priority (priority queues only; arguments only).
+    pub max_priority: Option<u8>,
+    /// Single active consumer (arguments only).
+    pub single_active_consumer: bool,
+    /// The policy applied, if any.
+    pub policy: Option<String>,
+}
+
+/// Why a declare argument is invalid, formatted as RabbitMQ formats the
+/// Erlang term it reports (`{value_negative,-1}`).
+pub(crate) fn validate_args(args: &FieldTable) -> Result<(), (String, String)> {
+    for (key, value) in args.iter() {
+        let err = |detail: String| Err((key.to_owned(), detail));
+        let int = value.as_int();
+        let unacceptable = || format!("{{unacceptable_type,{}}}", value.type_name());
+        match key {
+            "x-expires" => match int {
+                None => return err(unacceptable()),
+                Some(v) if v < 0 => return err(format!("{{value_negative,{v}}}")),
+                Some(0) => return err("{value_zero,0}".into()),
+                Some(v) if v > MAX_TTL => return err(format!("{{value_too_large,{v},{MAX_TTL}}}")),
+                _ => {}
+            },
+            "x-message-ttl" => match int {
+                None => return err(unacceptable()),
+                Some(v) if v < 0 => return err(format!("{{value_negative,{v}}}")),
+                Some(v) if v > MAX_TTL => return err(format!("{{value_too_large,{v},{MAX_TTL}}}")),
+                _ => {}
+            },
+            "x-max-length" | "x-max-length-bytes" => match int {
+                None => return err(unacceptable()),
+                Some(v) if v < 0 => return err(format!("{{value_negative,{v}}}")),
+                _ => {}
+            },
+            "x-max-priority" => match int {
+                None => return err(unacceptable()),
+                Some(v) if v < 0 => return err(format!("{{value_negative,{v}}}")),
+                Some(v) if v > 255 => return err(format!("{{value_too_large,{v},255}}")),
+                _ => {}
+            },
+            "x-dead-letter-exchange" => {
+                if !matches!(value, FieldValue::LongStr(_)) {
+                    return err(unacceptable());
+                }
+            }
+            "x-dead-letter-routing-key" => {
+                if !matches!(value, FieldValue::LongStr(_)) {
+                    return err(unacceptable());
+                }
+                if args.get("x-dead-letter-exchange").is_none() {
+                    return err("{missing_dead_letter_exchange}".into());
+                }
+            }
+            "x-overflow" => match value {
+                FieldValue::LongStr(s) if Overflow::parse(s).is_some() => {}
+                FieldValue::LongStr(s) => return err(format!("{{invalid_overflow,<<\"{s}\">>}}")),
+                _ => return err(unacceptable()),
+            },
+            "x-single-active-consumer" => {
+                if !matches!(value, FieldValue::Bool(_)) {
+                    return err(unacceptable());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The arguments RabbitMQ 3.10 compares when a queue is redeclared.
+pub(crate) const EQUIVALENCE_ARGS: &[&str] = &[
+    "x-dead-letter-exchange",
+    "x-dead-letter-routing-key",
+    "x-expires",
+    "x-max-length",
+    "x-max-length-bytes",
+    "x-max-priority",
+    "x-message-ttl",
+    "x-overflow",
+    "x-queue-master-locator",
+    "x-queue-mode",
+    "x-queue-type",
+    "x-queue-version",
+    "x-single-active-consumer",
+];
+
+/// Compares one argument of a redeclare with the original, as
+/// `rabbit_misc:assert_args_equivalence/4` does: integers of any width are
+/// one type class, anything else must have the same type and value.
+/// Returns the detail of the 406 on mismatch.
+pub(crate) fn arg_equivalence(
+    key: &str,
+    current: Option<&FieldValue>,
+    received: Option<&FieldValue>,
+    resource: &str,
+) -> Result<(), String> {
+    let same = match (current, received) {
+        (None, None) => true,
+        (Some(a), Some(b)) => match (a.as_int(), b.as_int()) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        },
+        _ => false,
+    };
+    if same {
+        return Ok(());
+    }
+    let describe = |v: Option<&FieldValue>| match v {
+        None => "none".to_owned(),
+        Some(v) => {
+            let shown = match v {
+                FieldValue::LongStr(s) => s.clone(),
+                other => other.to_json().to_string(),
+            };
+            format!("the value '{shown}' of type '{}'", v.type_name())
+        }
+    };
+    Err(format!(
+        "inequivalent arg '{key}' for {resource}: received {} but current is {}",
+        describe(received),
+        describe(current)
+    ))
+}
+
+/// Reads the effective configuration from arguments and an optional
+/// policy definition. For TTL, expiry and length limits the smaller of the
+/// two wins; for DLX, DLRK and overflow the argument wins
+/// (3.10 `rabbit_amqqueue_process:process_args_policy/1`).
+pub(crate) fn effective_config(
+    args: &FieldTable,
+    policy: Option<(&str, &FieldTable)>,
+) -> QueueConfig {
+    let arg_int = |k: &str| {
+        args.get(k)
+            .and_then(FieldValue::as_int)
+            .and_then(|v| u64::try_from(v).ok())
+    };
+    let pol = |k: &str| policy.and_then(|(_, d)| d.get(k));
+    let pol_int = |k: &str| {
+        pol(k)
+            .and_then(FieldValue::as_int)
+            .and_then(|v| u64::try_from(v).ok())
+    };
+    let min = |a: Option<u64>, b: Option<u64>| match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let arg_str = |k: &str| args.get(k).and_then(FieldValue::as_str).map(str::to_owned);
+    let pol_str = |k: &str| pol(k).and_then(FieldValue::as_str).map(str::to_owned);
+    QueueConfig {
+        message_ttl: min(arg_int("x-message-ttl"), pol_int("message-ttl")),
+        expires: min(arg_int("x-expires"), pol_int("expires")).filter(|&e| e > 0),
+        max_length: min(arg_int("x-max-length"), pol_int("max-length")),
+        max_length_bytes: min(arg_int("x-max-length-bytes"), pol_int("max-length-bytes")),
+        overflow: arg_str("x-overflow")
+            .or_else(|| pol_str("overflow"))
+            .and_then(|s| Overflow::parse(&s))
+            .unwrap_or_default(),
+        dead_letter_exchange: arg_str("x-dead-letter-exchange")
+            .or_else(|| pol_str("dead-letter-exchange")),
+        dead_letter_routing_key: arg_str("x-dead-letter-routing-key")
+            .or_else(|| pol_str("dead-letter-routing-key")),
+        max_priority: arg_int("x-max-priority").map(|p| p.min(255) as u8),
+        single_active_consumer: matches!(
+            args.get("x-single-active-consumer"),
+            Some(FieldValue::Bool(true))
+        ),
+        policy: policy.map(|(name, _)| name.to_owned()),
+    }
+}
+
+/// Identifies a consumer for its whole life (tags can be reused after a cancel).
+pub(crate) type ConsumerUid = u64;
+
+/// Identifies a queue for its whole life (names can be reused after a delete).
+pub(crate) type QueueId = u64;
+
+/// A queue's state.
+#[derive(Clone, Debug)]
+pub(crate) struct Queue {
+    pub(crate) id: QueueId,
+    pub(crate) name: String,
+    pub(crate) durable: bool,
+    pub(crate) auto_delete: bool,
+    pub(crate) exclusive_owner: Option<ConnectionId>,
+    pub(crate) arguments: FieldTable,
+    pub(crate) config: QueueConfig,
+    /// One lane per priority level (index = priority); non-priority queues have one.
+    lanes: Vec<VecDeque<Entry>>,
+    len: u64,
+    bytes: u64,
+    pub(crate) next_seq: u64,
+    /// Consumers in the order they are offered messages: by priority
+    /// (highest first), round-robin within a priority.
+    pub(crate) consumers: Vec<(i32, ConsumerUid)>,
+    /// Single active consumer: the active one (the others wait in `consumers`).
+    pub(crate) active: Option<ConsumerUid>,
+    pub(crate) ever_had_consumer: bool,
+    /// Last `queue.declare`, `basic.get` or consumer departure (for `x-expires`).
+    pub(crate) last_used: SimTime,
+}
+
+impl Queue {
+    pub(crate) fn new(
+        id: QueueId,
+        name: String,
+        durable: bool,
+        auto_delete: bool,
+        exclusive_owner: Option<ConnectionId>,
+        arguments: FieldTable,
+        config: QueueConfig,
+        now: SimTime,
+    ) -> Self {
+        let lanes = usize::from(config.max_priority.unwrap_or(0)) + 1;
+        Self {
+            id,
+            name,
+            durable,
+            auto_delete,
+            exclusive_owner,
+            arguments,
+            config,
+            lanes: (0..lanes).map(|_| VecDeque::new()).collect(),
+            len: 0,
+            bytes: 0,
+            next_seq: 0,
+            consumers: Vec::new(),
+            active: None,
+            ever_had_consumer: false,
+            last_used: now,
+        }
+    }
+
+    /// Ready messages (expired ones not yet at the head included, as RabbitMQ counts them).
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn lane_of(&self, entry: &Entry) -> usize {
+        match self.config.max_priority {
+            Some(max) => usize::from(entry.msg.priority_in(max)),
+            None => 0,
+        }
+    }
+
+    /// Appends a newly published message.
+    pub(crate) fn push(&mut self, entry: Entry) {
+        let lane = self.lane_of(&entry);
+        self.len += 1;
+        self.bytes += entry.msg.body().len() as u64;
+        self.lanes[lane].push_back(entry);
+    }
+
+    /// Puts a message back at its original position (by sequence number).
+    pub(crate) fn requeue(&mut self, entry: Entry) {
+        let lane = self.lane_of(&entry);
+        self.len += 1;
+        self.bytes += entry.msg.body().len() as u64;
+        let lane = &mut self.lanes[lane];
+        let seq = entry.seq();
+        // Requeued messages usually belong at the front: check that first.
+        if lane.front().is_none_or(|e| e.seq() > seq) {
+            lane.push_front(entry);
+        } else {
+            let at = lane.partition_point(|e| e.seq() < seq);
+            lane.insert(at, entry);
+        }
+    }
+
+    /// The next message to deliver.
+    pub(crate) fn head(&self) -> Option<&Entry> {
+        self.lanes.iter().rev().find_map(VecDeque::front)
+    }
+
+    pub(crate) fn pop(&mut self) -> Option<Entry> {
+        let entry = self.lanes.iter_mut().rev().find_map(VecDeque::pop_front)?;
+        self.len -= 1;
+        self.bytes -= entry.msg.body().len() as u64;
+        Some(entry)
+    }
+
+    /// Ready messages in delivery order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.lanes.iter().rev().flat_map(|l| l.iter())
+    }
+
+    /// Removes every ready message.
+    pub(crate) fn drain_all(&mut self) -> Vec<Entry> {
+        let mut out = Vec::with_capacity(self.len as usize);
+        while let Some(e) = self.pop() {
+            out.push(e);
+        }
+        out
+    }
+
+    /// Whether the queue is over a length limit.
+    pub(crate) fn over_limit(&self) -> bool {
+        self.config.max_length.is_some_and(|m| self.len > m)
+            || self.config.max_length_bytes.is_some_and(|m| self.bytes > m)
+    }
+
+    /// Whether one more message of `size` bytes would exceed a limit.
+    pub(crate) fn would_overflow(&self, size: u64) -> bool {
+        self.config.max_length.is_some_and(|m| self.len + 1 > m)
+            || self
+                .config
+                .max_length_bytes
+                .is_some_and(|m| self.bytes + size > m)
+    }
+
+    /// Adds a consumer at the back of its priority level.
+    pub(crate) fn add_consumer(&mut self, priority: i32, uid: ConsumerUid) {
+        let at = self.consumers.partition_point(|(p, _)| *p >= priority);
+        self.consumers.insert(at, (priority, uid));
+        self.ever_had_consumer = true;
+    }
+
+    pub(crate) fn remove_consumer(&mut self, uid: ConsumerUid) {
+        self.consumers.retain(|(_, u)| *u != uid);
+    }
+
+    /// Moves a consumer that just received a message to the back of its level.
+    pub(crate) fn rotate(&mut self, uid: ConsumerUid) {
+        if let Some(i) = self.consumers.iter().position(|(_, u)| *u == uid) {
+            let (p, u) = self.consumers.remove(i);
+            let at = self.consumers.partition_point(|(q, _)| *q >= p);
+            self.consumers.insert(at, (p, u));
+        }
+    }
+
+    /// Whether the queue is exclusive to a connection other than `conn`.
+    pub(crate) fn locked_for(&self, conn: ConnectionId) -> bool {
+        self.exclusive_owner.is_some_and(|o| o != conn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Message;
+    use crate::{MessageId, Properties};
+
+    fn entry(seq: u64, prio: Option<u8>) -> Entry {
+        let props = Properties {
+            priority: prio,
+            ..Properties::default()
+        };
+        Entry::new(
+            Message::new(MessageId(seq), "", "k", props, vec![], b"x"),
+            seq,
+            SimTime::NEVER,
+        )
+    }
+
+    fn queue(max_priority: Option<u8>) -> Queue {
+        let config = QueueConfig {
+            max_priority,
+            ..QueueConfig::default()
+        };
+        Queue::new(
+            1,
+            "q".into(),
+            false,
+            false,
+            None,
+            FieldTable::new(),
+            config,
+            SimTime::ZERO,
+        )
+    }
+
+    #[test]
+    fn requeue_restores_original_position() {
+        let mut q = queue(None);
+        for s in 0..4 {
+            q.push(entry(s, None));
+        }
+        let a = q.pop().unwrap();
+        let b = q.pop().unwrap();
+        q.requeue(b);
+        q.requeue(a);
+        let order: Vec<u64> = q.iter().map(Entry::seq).collect();
+        assert_eq!(order, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn priority_lanes_deliver_highest_first_and_cap_at_max() {
+        let mut q = queue(Some(5));
+        q.push(entry(0, None));
+        q.push(entry(1, Some(9)));
+        q.push(entry(2, Some(5)));
+        q.push(entry(3, Some(2)));
+        let order: Vec<u64> = std::iter::from_fn(|| q.pop()).map(|e| e.seq()).collect();
+        assert_eq!(order, vec![1, 2, 3, 0]);
+    }
+
+    #[test]
+    fn consumers_rotate_within_their_priority_level() {
+        let mut q = queue(None);
+        q.add_consumer(0, 1);
+        q.add_consumer(0, 2);
+        q.add_consumer(5, 3);
+        assert_eq!(q.consumers, vec![(5, 3), (0, 1), (0, 2)]);
+        q.rotate(1);
+        assert_eq!(q.consumers, vec![(5, 3), (0, 2), (0, 1)]);
+        q.rotate(3);
+        assert_eq!(q.consumers, vec![(5, 3), (0, 2), (0, 1)]);
+    }
+
+    #[test]
+    fn argument_validation_reports_erlang_terms() {
+        let t = |k: &str, v: FieldValue| validate_args(&FieldTable(vec![(k.into(), v)]));
+        assert_eq!(
+            t("x-message-ttl", FieldValue::I32(-1)).unwrap_err().1,
+            "{value_negative,-1}"
+        );
+        assert_eq!(
+            t("x-expires", FieldValue::I32(0)).unwrap_err().1,
+            "{value_zero,0}"
+        );
+        assert_eq!(
+            t("x-max-length", FieldValue::str("5")).unwrap_err().1,
+            "{unacceptable_type,longstr}"
+        );
+        assert!(t("x-max-priority", FieldValue::I32(256)).is_err());
+        assert!(t("x-overflow", FieldValue::str("nope")).is_err());
+        assert!(t("x-dead-letter-routing-key", FieldValue::str("k")).is_err());
+        assert!(t("x-unknown", FieldValue::str("anything")).is_ok());
+    }
+
+    #[test]
+    fn policy_and_arguments_merge_as_rabbitmq_does() {
+        let args = FieldTable(vec![
+            ("x-message-ttl".into(), FieldValue::I32(5000)),
+            ("x-dead-letter-exchange".into(), FieldValue::str("arg-dlx")),
+        ]);
+        let def = FieldTable(vec![
+            ("message-ttl".into(), FieldValue::I32(1000)),
+            ("dead-letter-exchange".into(), FieldValue::str("pol-dlx")),
+            ("max-length".into(), FieldValue::I32(10)),
+        ]);
+        let c = effective_config(&args, Some(("p", &def)));
+        assert_eq!(c.message_ttl, Some(1000));
+        assert_eq!(c.dead_letter_exchange.as_deref(), Some("arg-dlx"));
+        assert_eq!(c.max_length, Some(10));
+    }
+}
