@@ -402,8 +402,11 @@ def validate_scenario(sc):
 
 
 class Recorder:
-    def __init__(self, mgmt, log=None):
+    def __init__(self, mgmt, log=None, vhost=None):
         self.mgmt = mgmt
+        self.vhost_name = vhost or os.environ.get("WARREN_VHOST", "w")
+        if len(self.vhost_name.encode("utf-8")) != 1:
+            raise RecorderError("the recording vhost name must be one byte long (like '/')")
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.seq = 0
 
@@ -519,7 +522,12 @@ class Recorder:
         """Run one scenario in a fresh vhost and return its trace."""
         validate_scenario(scenario)
         self.seq += 1
-        self.vhost = ("warren-%d-%d-%s" % (os.getpid(), self.seq, scenario.get("name", "scenario")))[:60]
+        # A one-character vhost name: reply texts quote the vhost, and RabbitMQ
+        # truncates reply texts to 255 bytes, so only a name as long as "/"
+        # yields texts that normalise (vhost 'w' -> '/') to exactly what a
+        # broker says in vhost "/". The vhost is deleted and created afresh
+        # for every run.
+        self.vhost = self.vhost_name
         self.conns = {}
         self.events = []
         self.aliases = {}
@@ -527,6 +535,7 @@ class Recorder:
         self.sink = None
         self.step = None
         self.last_frame = time.monotonic()
+        self.mgmt.delete_vhost(self.vhost)   # leftovers of an interrupted run
         self.mgmt.create_vhost(self.vhost)
         try:
             if scenario.get("definitions"):
@@ -770,8 +779,10 @@ def main(argv=None):
                     help="read one scenario from stdin, write its trace (one run) to stdout")
     ap.add_argument("--out", default=os.path.join(HERE, "..", "tests", "fixtures", "conformance"))
     ap.add_argument("--runs", type=int, default=2, help="recordings per scenario (default 2)")
+    ap.add_argument("--vhost", help="one-character vhost to record in, deleted and created afresh "
+                    "for each run (default: $WARREN_VHOST or 'w'); concurrent recorders need distinct ones")
     opts = ap.parse_args(argv)
-    rec = Recorder(Mgmt())
+    rec = Recorder(Mgmt(), vhost=opts.vhost)
 
     if opts.stdin:
         sc = json.load(sys.stdin)
