@@ -15,7 +15,9 @@ pub mod methods;
 mod policy;
 mod queue;
 mod rng;
+pub mod scenario;
 mod topic;
+pub mod trace;
 mod value;
 
 pub use broker::{
@@ -31,6 +33,8 @@ pub use message::{Message, Properties, MAX_MESSAGE_SIZE};
 pub use policy::{ApplyTo, Policy, PolicyError, MODELLED_KEYS};
 pub use queue::{Overflow, QueueConfig};
 pub use rng::Rng;
+pub use scenario::{Runner, Scenario, ScenarioError, Step};
+pub use trace::{normalise, Trace, TraceEvent, TraceKind, TraceMessage};
 
 pub use headers::{
     explain_headers, headers_match, validate_binding_args, ArgExplanation, ArgOutcome,

@@ -188,6 +188,11 @@ impl Broker {
             .collect()
     }
 
+    /// The connection an exclusive queue belongs to.
+    pub fn exclusive_owner(&self, queue: &str) -> Option<crate::ConnectionId> {
+        self.queue_named(queue)?.exclusive_owner
+    }
+
     /// A queue's ready messages in delivery order.
     pub fn queue_messages(&self, name: &str) -> Vec<MessageInfo> {
         self.queue_named(name)
