@@ -27,7 +27,18 @@ RMQ_BIN=/usr/lib/rabbitmq/bin
 log() { echo "broker.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# Alive = exists and is not a zombie (our daemons get reparented to a PID 1
+# that may never reap them, and a zombie still answers kill -0).
+alive() {
+    [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+    local state
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo Z)
+    [ "$state" != "Z" ]
+}
+live_epmd() {
+    local p
+    for p in $(pgrep -x epmd || true); do alive "$p" && echo "$p"; done
+}
 read_pid() { [ -f "$1" ] && cat "$1" || true; }
 
 install_if_missing() {
@@ -144,7 +155,7 @@ cmd_start() {
     rm -rf "$DIR/mnesia" "$DIR/log" "$DIR/server.pid" "$DIR/beam.pid" "$DIR/epmd.pid"
     write_config
     local epmd_before
-    epmd_before=$(pgrep -x epmd || true)
+    epmd_before=$(live_epmd)
     broker_env
     log "starting $NODE (amqp 127.0.0.1:$AMQP_PORT, http :$MGMT_PORT, logs $DIR/log)"
     ( cd "$DIR" && exec setsid "$RMQ_BIN/rabbitmq-server" > "$DIR/log/startup.log" 2>&1 < /dev/null ) &
@@ -163,7 +174,7 @@ cmd_start() {
         sleep 0.5
     done
     if [ -z "$epmd_before" ]; then
-        pgrep -x epmd > "$DIR/epmd.pid" || true
+        live_epmd | head -n 1 > "$DIR/epmd.pid"
     fi
     log "up after $(( SECONDS - t0 ))s (pid $pid)"
 }
