@@ -12,9 +12,9 @@ out each rule and the order in which they apply:
      order of first appearance. The walk visits the events sorted by `step`
      (stable: events of one step keep their recorded order), each event's
      fields in this order: consumer_tag, queue, exchange, routing_key,
-     reply_text, properties, body, then remaining fields sorted by name; then the
-     `queues` map in key order (names not yet seen get numbers in that order),
-     each queue's messages in order.
+     reply_text, properties, body, then remaining fields sorted by name (inside
+     a field, object keys in sorted order, each key before its value; arrays in
+     order); then the `queues` map in key order (each key, then its messages).
   b. `time` inside each entry of an `x-death` header becomes
      {"$type": "timestamp", "value": 0}.
   c. In reply texts, `vhost '<anything>'` becomes `vhost '/'`.
@@ -59,7 +59,7 @@ class _Renamer:
             for x in value:
                 self.see(x)
         elif isinstance(value, dict):
-            for k in value:
+            for k in sorted(value):   # byte order, as serde_json's map
                 self.see(k)
                 self.see(value[k])
 
