@@ -159,11 +159,18 @@ pub struct AmqpError {
 impl AmqpError {
     /// Builds an error; `detail` is the part after `"CODE - "`.
     pub fn new(code: ReplyCode, method: Method, detail: impl fmt::Display) -> Self {
-        Self {
-            code,
-            text: format!("{} - {}", code.name(), detail),
-            method,
+        let mut text = format!("{} - {}", code.name(), detail);
+        // The reply text is an AMQP short string: RabbitMQ cuts it to 255
+        // bytes, the last three being "...".
+        if text.len() > 255 {
+            let mut cut = 252;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+            text.push_str("...");
         }
+        Self { code, text, method }
     }
 
     /// Whether the connection closes (else only the channel).

@@ -70,29 +70,31 @@ pub(crate) fn validate_args(args: &FieldTable) -> Result<(), (String, String)> {
         let err = |detail: String| Err((key.to_owned(), detail));
         let int = value.as_int();
         let unacceptable = || format!("{{unacceptable_type,{}}}", value.type_name());
+        // `check_int_arg` reports a string term, which `~p` prints quoted.
+        let not_int = || format!("\"expected integer, got {}\"", value.type_name());
         match key {
             "x-expires" => match int {
-                None => return err(unacceptable()),
+                None => return err(not_int()),
                 Some(v) if v < 0 => return err(format!("{{value_negative,{v}}}")),
                 Some(0) => return err("{value_zero,0}".into()),
                 Some(v) if v > MAX_TTL => return err(format!("{{value_too_large,{v},{MAX_TTL}}}")),
                 _ => {}
             },
             "x-message-ttl" => match int {
-                None => return err(unacceptable()),
+                None => return err(not_int()),
                 Some(v) if v < 0 => return err(format!("{{value_negative,{v}}}")),
                 Some(v) if v > MAX_TTL => return err(format!("{{value_too_large,{v},{MAX_TTL}}}")),
                 _ => {}
             },
             "x-max-length" | "x-max-length-bytes" => match int {
-                None => return err(unacceptable()),
+                None => return err(not_int()),
                 Some(v) if v < 0 => return err(format!("{{value_negative,{v}}}")),
                 _ => {}
             },
             "x-max-priority" => match int {
-                None => return err(unacceptable()),
+                None => return err(not_int()),
                 Some(v) if v < 0 => return err(format!("{{value_negative,{v}}}")),
-                Some(v) if v > 255 => return err(format!("{{value_too_large,{v},255}}")),
+                Some(v) if v > 255 => return err(format!("{{max_value_exceeded,{v}}}")),
                 _ => {}
             },
             "x-dead-letter-exchange" => {
@@ -105,12 +107,12 @@ pub(crate) fn validate_args(args: &FieldTable) -> Result<(), (String, String)> {
                     return err(unacceptable());
                 }
                 if args.get("x-dead-letter-exchange").is_none() {
-                    return err("{missing_dead_letter_exchange}".into());
+                    return err("routing_key_but_no_dlx_defined".into());
                 }
             }
             "x-overflow" => match value {
                 FieldValue::LongStr(s) if Overflow::parse(s).is_some() => {}
-                FieldValue::LongStr(s) => return err(format!("{{invalid_overflow,<<\"{s}\">>}}")),
+                FieldValue::LongStr(_) => return err("invalid_overflow".into()),
                 _ => return err(unacceptable()),
             },
             "x-single-active-consumer" => {
@@ -162,21 +164,65 @@ pub(crate) fn arg_equivalence(
     if same {
         return Ok(());
     }
-    let describe = |v: Option<&FieldValue>| match v {
+    // `rabbit_misc:assert_args_equivalence/4`: when both sides are set the
+    // bare values are shown, else `none` and "the value '…' of type '…'".
+    let typed = |v: Option<&FieldValue>| match v {
         None => "none".to_owned(),
-        Some(v) => {
-            let shown = match v {
-                FieldValue::LongStr(s) => s.clone(),
-                other => other.to_json().to_string(),
-            };
-            format!("the value '{shown}' of type '{}'", v.type_name())
-        }
+        Some(v) => format!("the value '{}' of type '{}'", erlang_term(v), v.type_name()),
+    };
+    let (r, c) = match (received, current) {
+        (Some(r), Some(c)) => (
+            format!("'{}'", erlang_term(r)),
+            format!("'{}'", erlang_term(c)),
+        ),
+        _ => (typed(received), typed(current)),
     };
     Err(format!(
-        "inequivalent arg '{key}' for {resource}: received {} but current is {}",
-        describe(received),
-        describe(current)
+        "inequivalent arg '{key}' for {resource}: received {r} but current is {c}"
     ))
+}
+
+/// A value as Erlang's `~s`/`~p` prints it in reply texts: strings bare,
+/// floats in Erlang's shortest form (`1.0e4`).
+pub(crate) fn erlang_term(v: &FieldValue) -> String {
+    match v {
+        FieldValue::LongStr(s) => s.clone(),
+        FieldValue::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        FieldValue::F64(f) => erlang_float(*f),
+        FieldValue::F32(f) => erlang_float(f64::from(*f)),
+        FieldValue::Bool(b) => b.to_string(),
+        other => other
+            .as_int()
+            .map_or_else(|| other.to_json().to_string(), |i| i.to_string()),
+    }
+}
+
+/// Erlang's shortest round-trip float text: the shorter of the plain
+/// (`100.0`) and scientific (`1.0e4`) forms, plain on a tie.
+pub(crate) fn erlang_float(f: f64) -> String {
+    let plain = {
+        let s = format!("{f}");
+        if s.contains('.') || s.contains("inf") || s.contains("NaN") {
+            s
+        } else {
+            format!("{s}.0")
+        }
+    };
+    let sci = {
+        let s = format!("{f:e}");
+        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+        let mantissa = if mantissa.contains('.') {
+            mantissa.to_owned()
+        } else {
+            format!("{mantissa}.0")
+        };
+        format!("{mantissa}e{exp}")
+    };
+    if sci.len() < plain.len() {
+        sci
+    } else {
+        plain
+    }
 }
 
 /// Reads the effective configuration from arguments and an optional
@@ -484,13 +530,51 @@ mod tests {
             "{value_zero,0}"
         );
         assert_eq!(
-            t("x-max-length", FieldValue::str("5")).unwrap_err().1,
-            "{unacceptable_type,longstr}"
+            t("x-single-active-consumer", FieldValue::I32(1))
+                .unwrap_err()
+                .1,
+            "{unacceptable_type,signedint}"
         );
-        assert!(t("x-max-priority", FieldValue::I32(256)).is_err());
+        assert_eq!(
+            t("x-max-priority", FieldValue::I32(256)).unwrap_err().1,
+            "{max_value_exceeded,256}"
+        );
+        assert_eq!(
+            t("x-message-ttl", FieldValue::str("x")).unwrap_err().1,
+            "\"expected integer, got longstr\""
+        );
         assert!(t("x-overflow", FieldValue::str("nope")).is_err());
         assert!(t("x-dead-letter-routing-key", FieldValue::str("k")).is_err());
         assert!(t("x-unknown", FieldValue::str("anything")).is_ok());
+    }
+
+    #[test]
+    fn equivalence_texts_match_rabbitmq() {
+        let r = "queue 'q' in vhost '/'";
+        let e = arg_equivalence(
+            "x-message-ttl",
+            Some(&FieldValue::I32(10000)),
+            Some(&FieldValue::F64(10000.0)),
+            r,
+        );
+        assert_eq!(
+            e.unwrap_err(),
+            "inequivalent arg 'x-message-ttl' for queue 'q' in vhost '/': received '1.0e4' but current is '10000'"
+        );
+        let e = arg_equivalence("x-max-length", None, Some(&FieldValue::I32(5)), r);
+        assert_eq!(
+            e.unwrap_err(),
+            "inequivalent arg 'x-max-length' for queue 'q' in vhost '/': received the value '5' of type 'signedint' but current is none"
+        );
+        assert!(arg_equivalence(
+            "x-max-length",
+            Some(&FieldValue::I64(5)),
+            Some(&FieldValue::I32(5)),
+            r
+        )
+        .is_ok());
+        assert_eq!(erlang_float(100.0), "100.0");
+        assert_eq!(erlang_float(1.5), "1.5");
     }
 
     #[test]

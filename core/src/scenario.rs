@@ -328,6 +328,49 @@ impl Step {
     }
 }
 
+/// Every string that starts with `$` (outside `body`) must name an alias
+/// defined by an earlier step.
+fn check_aliases(v: &Value, path: &str, aliases: &[String]) -> Result<(), ScenarioError> {
+    match v {
+        Value::String(s) if s.starts_with('$') && s.len() > 1 && !aliases.contains(s) => {
+            Err(ScenarioError::at(
+                path,
+                format!("unknown alias {s:?}: no earlier queue.declare has \"as\": {s:?}"),
+            ))
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, x)| check_aliases(x, &format!("{path}[{i}]"), aliases)),
+        Value::Object(m) => m
+            .iter()
+            .filter(|(k, _)| !k.starts_with('$'))
+            .try_for_each(|(k, x)| check_aliases(x, &format!("{path}.{k}"), aliases)),
+        _ => Ok(()),
+    }
+}
+
+fn substitute_aliases(v: &mut Value, aliases: &BTreeMap<String, String>) {
+    match v {
+        Value::String(s) => {
+            if let Some(real) = aliases.get(s.as_str()) {
+                *s = real.clone();
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|x| substitute_aliases(x, aliases)),
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if k != "body" && k != "as" {
+                    substitute_aliases(x, aliases);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 fn parse_step(v: &Value, path: &str, aliases: &mut Vec<String>) -> Result<Step, ScenarioError> {
     let Value::Object(obj) = v else {
         return Err(ScenarioError::at(
@@ -366,13 +409,8 @@ fn parse_step(v: &Value, path: &str, aliases: &mut Vec<String>) -> Result<Step, 
         }
     };
     for (k, v) in &fields {
-        if let Value::String(s) = v {
-            if s.starts_with('$') && !aliases.contains(s) {
-                return Err(ScenarioError::at(
-                    format!("{path}.{k}"),
-                    format!("unknown alias {s:?}: no earlier queue.declare has \"as\": {s:?}"),
-                ));
-            }
+        if k != "body" {
+            check_aliases(v, &format!("{path}.{k}"), aliases)?;
         }
     }
     let parsed = Op::parse(&op, fields, path)?;
@@ -591,10 +629,6 @@ impl Runner {
             .map_or(0, |(l, _)| *l)
     }
 
-    fn resolve(&self, s: &str) -> String {
-        self.aliases.get(s).cloned().unwrap_or_else(|| s.to_owned())
-    }
-
     fn push(&mut self, step: usize, label: u32, channel: u16, kind: TraceKind) {
         self.events.push(TraceEvent {
             step,
@@ -608,8 +642,7 @@ impl Runner {
     pub fn step(&mut self, index: usize, step: &Step) {
         let (label, number) = (step.connection, step.channel);
         let mut reply = None;
-        let mut op = step.op.clone();
-        self.resolve_op(&mut op);
+        let op = self.resolve(step);
         match &op {
             Op::Wait { ms } => {
                 let t = self.broker.now().plus(*ms);
@@ -640,29 +673,33 @@ impl Runner {
         self.collect(index, label, number);
     }
 
-    fn resolve_op(&self, op: &mut Op) {
-        let r = |s: &mut String| *s = self.resolve(s);
-        match op {
-            Op::QueueDeclare(m) => r(&mut m.queue),
-            Op::QueueBind(m) | Op::QueueUnbind(m) => {
-                r(&mut m.queue);
-                r(&mut m.routing_key);
-            }
-            Op::QueuePurge(m) => r(&mut m.queue),
-            Op::QueueDelete(m) => r(&mut m.queue),
-            Op::BasicConsume(m) => r(&mut m.queue),
-            Op::BasicGet(m) => r(&mut m.queue),
-            Op::BasicPublish(m) => r(&mut m.routing_key),
-            Op::ExchangeBind(m) | Op::ExchangeUnbind(m) => r(&mut m.routing_key),
-            _ => {}
+    /// The step with every alias replaced by the name it stands for.
+    fn resolve(&self, step: &Step) -> Op {
+        if self.aliases.is_empty() {
+            return step.op.clone();
         }
+        let mut v = step.to_value();
+        substitute_aliases(&mut v, &self.aliases);
+        let mut fields = match v {
+            Value::Object(m) => m,
+            _ => return step.op.clone(),
+        };
+        fields.remove("op");
+        fields.remove("connection");
+        fields.remove("channel");
+        fields.remove("as");
+        Op::parse(step.op.name(), fields, "$").unwrap_or_else(|_| step.op.clone())
     }
 
     fn execute(&mut self, ch: ChannelId, op: &Op, alias: Option<&str>) -> Option<TraceKind> {
         let b = &mut self.broker;
         let r: Result<Option<TraceKind>, Error> = match op {
-            Op::ExchangeDeclare(m) => b.exchange_declare(ch, m).map(|_| None),
-            Op::ExchangeDelete(m) => b.exchange_delete(ch, m).map(|_| None),
+            Op::ExchangeDeclare(m) => b
+                .exchange_declare(ch, m)
+                .map(|_| Some(TraceKind::ExchangeDeclareOk)),
+            Op::ExchangeDelete(m) => b
+                .exchange_delete(ch, m)
+                .map(|_| Some(TraceKind::ExchangeDeleteOk)),
             Op::ExchangeBind(m) => b.exchange_bind(ch, m).map(|_| None),
             Op::ExchangeUnbind(m) => b.exchange_unbind(ch, m).map(|_| None),
             Op::QueueDeclare(m) => b.queue_declare(ch, m).map(|ok| {
@@ -817,12 +854,9 @@ impl Runner {
                     connection,
                     error: Some(e),
                 } => (
+                    // connection.close travels on channel 0.
                     self.label_of(connection),
-                    if self.label_of(connection) == label {
-                        number
-                    } else {
-                        0
-                    },
+                    0,
                     TraceKind::ConnectionClosed {
                         reply_code: e.reply_code,
                         reply_text: e.reply_text,

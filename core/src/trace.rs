@@ -40,7 +40,7 @@ pub struct TraceMessage {
     pub redelivered: bool,
     /// Body, as text (lossy UTF-8).
     pub body: String,
-    /// Properties that are set, headers in plain JSON form.
+    /// Properties that are set, headers in typed JSON form.
     pub properties: Value,
 }
 
@@ -52,7 +52,7 @@ impl TraceMessage {
             routing_key: msg.routing_key().to_owned(),
             redelivered,
             body: String::from_utf8_lossy(msg.body()).into_owned(),
-            properties: plain_properties(msg.properties()),
+            properties: trace_properties(msg.properties()),
         }
     }
 }
@@ -70,6 +70,12 @@ pub enum TraceKind {
         /// Consumers.
         consumer_count: u64,
     },
+    /// `exchange.declare-ok` (written `declare-ok`, without fields).
+    #[serde(rename = "declare-ok")]
+    ExchangeDeclareOk,
+    /// `exchange.delete-ok` (written `delete-ok`, without fields).
+    #[serde(rename = "delete-ok")]
+    ExchangeDeleteOk,
     /// `basic.consume-ok`.
     ConsumeOk {
         /// Consumer tag.
@@ -208,141 +214,256 @@ pub fn plain_table(t: &FieldTable) -> Value {
     Value::Object(m)
 }
 
-/// Properties that are set, with headers in plain form.
-pub fn plain_properties(p: &Properties) -> Value {
-    let mut v = serde_json::to_value(p).unwrap_or_else(|_| json!({}));
-    if let (Some(h), Value::Object(m)) = (&p.headers, &mut v) {
-        m.insert("headers".into(), plain_table(h));
-    }
-    v
+/// Properties that are set, with headers in the typed JSON form of
+/// [`FieldValue::to_json`] (the recorder writes the same, so a `long` and
+/// a `signedint` stay distinguishable).
+pub fn trace_properties(p: &Properties) -> Value {
+    serde_json::to_value(p).unwrap_or_else(|_| json!({}))
 }
 
-/// Normalises a trace (as JSON) for comparison, as `docs/scenario.md`
-/// lists: events grouped by channel (and deliveries by consumer), server
-/// names renamed `$gen1`, `$gen2`… in order of appearance, `x-death` times
-/// zeroed, the vhost in reply texts replaced by `/`, and multiple confirms
-/// expanded into single ones.
-pub fn normalise(trace: &Value, vhost: &str) -> Value {
+/// Normalises a trace (as JSON) for comparison, exactly as
+/// `conformance/normalize.py` does (the rules are listed in
+/// `docs/scenario.md`, "Comparing traces"):
+/// a. server-generated names become `$gen1`, `$gen2`… in a fixed walk order;
+/// b. `x-death` times become timestamp 0;
+/// c. `vhost '…'` in reply texts becomes `vhost '/'`;
+/// d. multiple confirms expand into single ones;
+/// e. events are grouped by connection/channel (deliveries by consumer tag).
+///
+/// The result is `{"groups": {...}, "queues": {...}}`; two traces are
+/// equivalent iff their normal forms are equal.
+pub fn normalise(trace: &Value) -> Value {
+    let mut events: Vec<Value> = trace
+        .get("events")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let queues: Map<String, Value> = trace
+        .get("queues")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+
+    // a. Generated names, in walk order.
     let mut names: Vec<String> = Vec::new();
-    let mut renamed = rename_generated(trace, &mut names);
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by_key(|&i| events[i].get("step").and_then(Value::as_u64).unwrap_or(0));
+    for &i in &order {
+        if let Value::Object(ev) = &events[i] {
+            for key in walk_order(ev) {
+                see_names(&ev[key.as_str()], &mut names);
+            }
+        }
+    }
+    let mut queue_names: Vec<&String> = queues.keys().collect();
+    queue_names.sort();
+    for name in &queue_names {
+        see_names(&Value::String((*name).clone()), &mut names);
+        see_names(&queues[name.as_str()], &mut names);
+    }
+    for ev in &mut events {
+        *ev = apply_names(ev, &names);
+    }
+    let mut queues: BTreeMap<String, Value> = queues
+        .iter()
+        .map(|(k, v)| (rename_str(k, &names), apply_names(v, &names)))
+        .collect();
+
+    // b. x-death times; c. vhosts in reply texts.
+    for ev in &mut events {
+        if let Some(p) = ev.get_mut("properties") {
+            zero_death_times(p);
+        }
+        if let Some(Value::String(t)) = ev.get_mut("reply_text") {
+            *t = replace_vhost(t);
+        }
+    }
+    for msgs in queues.values_mut() {
+        if let Value::Array(items) = msgs {
+            for m in items {
+                if let Some(p) = m.get_mut("properties") {
+                    zero_death_times(p);
+                }
+            }
+        }
+    }
+
+    // d. Confirms; e. grouping.
+    let mut last: BTreeMap<(u64, u64), u64> = BTreeMap::new();
     let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    let mut last_confirm: BTreeMap<String, u64> = BTreeMap::new();
-    if let Some(events) = renamed.get_mut("events").and_then(Value::as_array_mut) {
-        for mut ev in events.drain(..) {
-            let conn = ev.get("connection").and_then(Value::as_u64).unwrap_or(1);
-            let ch = ev.get("channel").and_then(Value::as_u64).unwrap_or(1);
-            let kind = ev
-                .get("event")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned();
-            let mut group = format!("{conn}/{ch}");
-            if kind == "deliver" {
-                let tag = ev.get("consumer_tag").and_then(Value::as_str).unwrap_or("");
-                group = format!("{group}/deliver/{tag}");
+    for ev in events {
+        let conn = ev.get("connection").and_then(Value::as_u64).unwrap_or(1);
+        let ch = ev.get("channel").and_then(Value::as_u64).unwrap_or(0);
+        let kind = ev
+            .get("event")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        match kind.as_str() {
+            "channel-closed" => {
+                last.remove(&(conn, ch));
             }
-            if let Value::Object(m) = &mut ev {
-                m.remove("connection");
-                m.remove("channel");
-                if let Some(Value::String(t)) = m.get_mut("reply_text") {
-                    *t = t.replace(&format!("vhost '{vhost}'"), "vhost '/'");
-                }
+            "connection-closed" => last.retain(|k, _| k.0 != conn),
+            _ => {}
+        }
+        let mut key = format!("{conn}/{ch}");
+        if kind == "deliver" {
+            let tag = ev.get("consumer_tag").and_then(Value::as_str).unwrap_or("");
+            key = format!("{key}/deliver/{tag}");
+        }
+        let group = groups.entry(key).or_default();
+        if kind != "confirm" {
+            group.push(ev);
+            continue;
+        }
+        let tag = ev.get("delivery_tag").and_then(Value::as_u64).unwrap_or(0);
+        if ev.get("multiple").and_then(Value::as_bool) == Some(true) {
+            let prev = last
+                .get(&(conn, ch))
+                .copied()
+                .filter(|p| *p < tag)
+                .unwrap_or(0);
+            for t in prev + 1..=tag {
+                let mut single = ev.clone();
+                single["delivery_tag"] = json!(t);
+                single["multiple"] = json!(false);
+                group.push(single);
             }
-            zero_death_times(&mut ev);
-            if kind == "confirm" {
-                // A multiple confirm covers every unconfirmed tag up to its
-                // own: expand it into single ones.
-                let tag = ev.get("delivery_tag").and_then(Value::as_u64).unwrap_or(0);
-                let multiple = ev.get("multiple").and_then(Value::as_bool) == Some(true);
-                let last = last_confirm.entry(group.clone()).or_insert(0);
-                let first = if multiple { *last + 1 } else { tag };
-                for t in first..=tag {
-                    let mut single = ev.clone();
-                    single["delivery_tag"] = json!(t);
-                    single["multiple"] = json!(false);
-                    groups.entry(group.clone()).or_default().push(single);
-                }
-                *last = (*last).max(tag);
+        } else {
+            group.push(ev);
+        }
+        last.insert((conn, ch), tag);
+    }
+    json!({ "groups": groups, "queues": queues })
+}
+
+const FIELD_ORDER: &[&str] = &[
+    "consumer_tag",
+    "queue",
+    "exchange",
+    "routing_key",
+    "reply_text",
+    "properties",
+    "body",
+];
+
+fn walk_order(ev: &Map<String, Value>) -> Vec<String> {
+    let mut keys: Vec<String> = FIELD_ORDER
+        .iter()
+        .filter(|k| ev.contains_key(**k))
+        .map(|k| (*k).to_owned())
+        .collect();
+    let mut rest: Vec<String> = ev
+        .keys()
+        .filter(|k| !FIELD_ORDER.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    rest.sort();
+    keys.extend(rest);
+    keys
+}
+
+/// Finds `amq.gen-X` / `amq.ctag-X` names (X from `[A-Za-z0-9_-]+`).
+fn generated_names(s: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        let rest = &s[i..];
+        let prefix = ["amq.gen-", "amq.ctag-"]
+            .into_iter()
+            .find(|p| rest.starts_with(p));
+        if let Some(p) = prefix {
+            let tail = rest[p.len()..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .unwrap_or(rest.len() - p.len());
+            if tail > 0 {
+                out.push((i, i + p.len() + tail));
+                i += p.len() + tail;
                 continue;
             }
-            groups.entry(group).or_default().push(ev);
         }
+        i += rest.chars().next().map_or(1, char::len_utf8);
     }
-    if let Some(queues) = renamed.get_mut("queues").and_then(Value::as_object_mut) {
-        for msgs in queues.values_mut() {
-            zero_death_times(msgs);
-        }
-    }
-    json!({
-        "events": groups,
-        "queues": renamed.get("queues").cloned().unwrap_or(json!({})),
-    })
+    out
 }
 
-fn zero_death_times(v: &mut Value) {
+fn see_names(v: &Value, names: &mut Vec<String>) {
     match v {
-        Value::Object(m) => {
-            for (k, child) in m.iter_mut() {
-                if k == "x-death" {
-                    if let Value::Array(items) = child {
-                        for item in items {
-                            if let Value::Object(e) = item {
-                                if e.contains_key("time") {
-                                    e.insert("time".into(), json!(0));
-                                }
-                            }
-                        }
-                    }
-                } else {
-                    zero_death_times(child);
+        Value::String(s) => {
+            for (a, b) in generated_names(s) {
+                if !names.iter().any(|n| n == &s[a..b]) {
+                    names.push(s[a..b].to_owned());
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(zero_death_times),
+        Value::Array(items) => items.iter().for_each(|x| see_names(x, names)),
+        Value::Object(m) => {
+            for (k, x) in m {
+                see_names(&Value::String(k.clone()), names);
+                see_names(x, names);
+            }
+        }
         _ => {}
     }
 }
 
-fn rename_generated(v: &Value, names: &mut Vec<String>) -> Value {
-    let rename = |s: &str, names: &mut Vec<String>| -> String {
-        let mut out = String::new();
-        let mut rest = s;
-        while let Some(pos) = ["amq.gen-", "amq.ctag-"]
-            .iter()
-            .filter_map(|p| rest.find(p).map(|i| (i, p.len())))
-            .min()
-        {
-            let (i, plen) = pos;
-            let end = rest[i + plen..]
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-                .map_or(rest.len(), |e| i + plen + e);
-            let name = &rest[i..end];
-            let n = match names.iter().position(|x| x == name) {
-                Some(n) => n + 1,
-                None => {
-                    names.push(name.to_owned());
-                    names.len()
-                }
-            };
-            out.push_str(&rest[..i]);
-            out.push_str(&format!("$gen{n}"));
-            rest = &rest[end..];
+fn rename_str(s: &str, names: &[String]) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for (a, b) in generated_names(s) {
+        out.push_str(&s[at..a]);
+        match names.iter().position(|n| n == &s[a..b]) {
+            Some(i) => out.push_str(&format!("$gen{}", i + 1)),
+            None => out.push_str(&s[a..b]),
         }
-        out.push_str(rest);
-        out
-    };
+        at = b;
+    }
+    out.push_str(&s[at..]);
+    out
+}
+
+fn apply_names(v: &Value, names: &[String]) -> Value {
     match v {
-        Value::String(s) => Value::String(rename(s, names)),
-        Value::Array(a) => Value::Array(a.iter().map(|x| rename_generated(x, names)).collect()),
-        Value::Object(m) => {
-            let mut out = Map::new();
-            for (k, x) in m {
-                let k2 = rename(k, names);
-                out.insert(k2, rename_generated(x, names));
-            }
-            Value::Object(out)
-        }
+        Value::String(s) => Value::String(rename_str(s, names)),
+        Value::Array(a) => Value::Array(a.iter().map(|x| apply_names(x, names)).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (rename_str(k, names), apply_names(x, names)))
+                .collect(),
+        ),
         other => other.clone(),
+    }
+}
+
+fn replace_vhost(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("vhost '") {
+        let after = &rest[i + 7..];
+        match after.find('\'') {
+            Some(j) => {
+                out.push_str(&rest[..i]);
+                out.push_str("vhost '/'");
+                rest = &after[j + 1..];
+            }
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn zero_death_times(props: &mut Value) {
+    let Some(Value::Array(items)) = props.get_mut("headers").and_then(|h| h.get_mut("x-death"))
+    else {
+        return;
+    };
+    for item in items {
+        if let Value::Object(e) = item {
+            if e.contains_key("time") {
+                e.insert("time".into(), json!({"$type": "timestamp", "value": 0}));
+            }
+        }
     }
 }
 
@@ -357,39 +478,41 @@ mod tests {
                 {"step": 0, "channel": 1, "event": "declare-ok", "queue": "amq.gen-AbC", "message_count": 0, "consumer_count": 0},
                 {"step": 1, "channel": 2, "event": "deliver", "consumer_tag": "amq.ctag-x1", "delivery_tag": 1,
                  "redelivered": false, "exchange": "", "routing_key": "amq.gen-AbC", "body": "b",
-                 "properties": {"headers": {"x-death": [{"time": 1234, "count": 1}]}}},
+                 "properties": {"headers": {"x-death": [{"time": {"$type": "timestamp", "value": 1234}, "count": 1}]}}},
                 {"step": 2, "channel": 1, "event": "channel-closed", "reply_code": 404,
                  "reply_text": "NOT_FOUND - no queue 'q' in vhost 'v1'", "class_id": 50, "method_id": 10}
             ],
             "queues": {"amq.gen-AbC": []}
         });
-        let n = normalise(&t, "v1");
+        let n = normalise(&t);
         assert_eq!(n["queues"], json!({"$gen1": []}));
-        let ch1 = &n["events"]["1/1"];
+        let ch1 = &n["groups"]["1/1"];
         assert_eq!(ch1[0]["queue"], "$gen1");
         assert_eq!(
             ch1[1]["reply_text"],
             "NOT_FOUND - no queue 'q' in vhost '/'"
         );
-        let d = &n["events"]["1/2/deliver/$gen2"][0];
+        let d = &n["groups"]["1/2/deliver/$gen2"][0];
         assert_eq!(d["routing_key"], "$gen1");
-        assert_eq!(d["properties"]["headers"]["x-death"][0]["time"], 0);
+        assert_eq!(d["properties"]["headers"]["x-death"][0]["time"]["value"], 0);
     }
 
     #[test]
-    fn multiple_confirms_expand() {
+    fn multiple_confirms_expand_and_reset_on_close() {
         let t = json!({"events": [
             {"step": 0, "channel": 1, "event": "confirm", "delivery_tag": 1, "multiple": false, "ack": true},
-            {"step": 3, "channel": 1, "event": "confirm", "delivery_tag": 3, "multiple": true, "ack": true}
+            {"step": 3, "channel": 1, "event": "confirm", "delivery_tag": 3, "multiple": true, "ack": true},
+            {"step": 4, "channel": 1, "event": "channel-closed", "reply_code": 406, "reply_text": "x", "class_id": 60, "method_id": 80},
+            {"step": 5, "channel": 1, "event": "confirm", "delivery_tag": 2, "multiple": true, "ack": true}
         ], "queues": {}});
-        let n = normalise(&t, "/");
-        let tags: Vec<u64> = n["events"]["1/1"]
+        let n = normalise(&t);
+        let tags: Vec<u64> = n["groups"]["1/1"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| e["delivery_tag"].as_u64().unwrap())
+            .filter_map(|e| e["delivery_tag"].as_u64())
             .collect();
-        assert_eq!(tags, vec![1, 2, 3]);
+        assert_eq!(tags, vec![1, 2, 3, 1, 2]);
     }
 
     #[test]
@@ -397,5 +520,9 @@ mod tests {
         assert_eq!(plain_value(&FieldValue::I64(1)), json!(1));
         assert_eq!(plain_value(&FieldValue::Timestamp(9)), json!(9));
         assert_eq!(plain_value(&FieldValue::Bytes(b"x".to_vec())), json!("x"));
+        assert_eq!(
+            replace_vhost("a vhost 'x' b vhost '/' c"),
+            "a vhost '/' b vhost '/' c"
+        );
     }
 }

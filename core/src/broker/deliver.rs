@@ -249,8 +249,12 @@ impl Broker {
             q.last_used = now;
         }
         self.drop_expired(qid);
-        let q = self.queues.get_mut(&qid).expect("checked above");
-        let result = match q.pop() {
+        let popped = self.queues.get_mut(&qid).and_then(|q| q.pop());
+        // RabbitMQ drops the expired messages the fetch uncovered before
+        // it reports how many are left.
+        self.drop_expired(qid);
+        let left = self.queues.get(&qid).map_or(0, |q| q.len());
+        let result = match popped {
             None => {
                 self.emit(EventKind::GetEmpty {
                     channel: ch,
@@ -259,7 +263,7 @@ impl Broker {
                 GetResult::Empty
             }
             Some(entry) => {
-                let message_count = q.len();
+                let message_count = left;
                 let chan = self.channels.get_mut(&ch).expect("checked above");
                 let delivery_tag = chan.next_delivery_tag;
                 chan.next_delivery_tag += 1;

@@ -1,0 +1,59 @@
+//! Replays every fixture recorded on a real RabbitMQ 3.10.8 broker
+//! (`tests/fixtures/conformance/`, made by `conformance/record.sh`) through
+//! warren-core and requires the same trace, up to the documented
+//! normalisations (`docs/scenario.md`, "Comparing traces").
+
+use std::path::Path;
+
+use warren_tests::Fixture;
+
+fn fixtures() -> Vec<Fixture> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformance");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let name = p
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let text =
+                std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            Fixture::parse(&name, &text).unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect()
+}
+
+#[test]
+fn every_fixture_replays_identically() {
+    let all = fixtures();
+    assert!(
+        all.len() >= 60,
+        "expected at least 60 fixtures, found {}",
+        all.len()
+    );
+    let only = std::env::var("WARREN_FIXTURE").ok();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for f in all
+        .iter()
+        .filter(|f| only.as_deref().is_none_or(|o| f.name.contains(o)))
+    {
+        checked += 1;
+        if let Err(diff) = f.check() {
+            failures.push(format!("=== {} ===\n{diff}", f.name));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} fixtures diverge from RabbitMQ:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}

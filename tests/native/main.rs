@@ -1,0 +1,3 @@
+//! Native integration suites of warren-core, one module per behaviour.
+
+mod conformance;
