@@ -272,10 +272,7 @@ impl FieldValue {
             Self::LongStr(s) => s.len(),
             Self::Bytes(b) => b.len(),
             Self::Table(t) => t.heap_size(),
-            Self::Array(a) => a
-                .iter()
-                .map(|v| v.heap_size() + size_of::<Self>())
-                .sum(),
+            Self::Array(a) => a.iter().map(|v| v.heap_size() + size_of::<Self>()).sum(),
             _ => 0,
         }
     }
@@ -358,9 +355,9 @@ impl FieldValue {
                 }
             }
             "decimal" => {
-                let obj = value.and_then(Json::as_object).ok_or(
-                    "\"value\" of a decimal must be {\"scale\": u8, \"value\": u32}",
-                )?;
+                let obj = value
+                    .and_then(Json::as_object)
+                    .ok_or("\"value\" of a decimal must be {\"scale\": u8, \"value\": u32}")?;
                 let scale = obj.get("scale").and_then(Json::as_u64).unwrap_or(0);
                 let v = obj.get("value").and_then(Json::as_u64).unwrap_or(0);
                 Self::Decimal {
@@ -405,12 +402,16 @@ impl FieldValue {
             Self::Bool(b) => Json::Bool(*b),
             Self::I32(v) => Json::Number((*v).into()),
             Self::I64(v) if i32::try_from(*v).is_err() => Json::Number((*v).into()),
-            Self::I8(_) | Self::U8(_) | Self::I16(_) | Self::U16(_) | Self::U32(_) | Self::I64(_) => {
-                typed(self.type_name(), Json::Number(self.as_int().unwrap_or(0).into()))
-            }
-            Self::F64(f) => Number::from_f64(*f)
-                .map(Json::Number)
-                .unwrap_or(Json::Null),
+            Self::I8(_)
+            | Self::U8(_)
+            | Self::I16(_)
+            | Self::U16(_)
+            | Self::U32(_)
+            | Self::I64(_) => typed(
+                self.type_name(),
+                Json::Number(self.as_int().unwrap_or(0).into()),
+            ),
+            Self::F64(f) => Number::from_f64(*f).map(Json::Number).unwrap_or(Json::Null),
             Self::F32(f) => typed(
                 "float",
                 Number::from_f64(f64::from(*f))
@@ -512,7 +513,8 @@ mod tests {
 
     #[test]
     fn bad_json_values_are_explained() {
-        let err = FieldTable::from_json(&json!({"k": {"$type": "byte", "value": 300}})).unwrap_err();
+        let err =
+            FieldTable::from_json(&json!({"k": {"$type": "byte", "value": 300}})).unwrap_err();
         assert!(err.contains("k:") && err.contains("out of range"), "{err}");
         let err = FieldTable::from_json(&json!({"k": {"$type": "nope"}})).unwrap_err();
         assert!(err.contains("unknown"), "{err}");
