@@ -1,0 +1,1098 @@
+//! Topic exchange matching, RabbitMQ 3.10 semantics (AMQP 0-9-1).
+//!
+//! # Rules
+//!
+//! Both keys are split on **every** `.` byte: `""` is zero words, any other
+//! key is one word more than it has dots, so empty words exist (`"a..b"` is
+//! `a`, `""`, `b`). Words compare as raw bytes. In the **binding key** a word
+//! that is exactly `*` matches exactly one word (which may be empty) and a
+//! word that is exactly `#` matches zero or more words, anywhere; `*` or `#`
+//! inside a longer word, and any wildcard in the routing key, is literal.
+//!
+//! # How it works
+//!
+//! [`topic_matches`] is the executable specification: a dynamic programme
+//! over (binding word, key word), `O(binding words × key words)`.
+//!
+//! [`TopicTrie`] is the index an exchange routes with. Every binding key is a
+//! path of edges from the root, one per word; literal edges are looked up by
+//! word, `*` and `#` edges sit in their own slots. The walk keeps an
+//! explicit stack of `(node, position in the routing key)` states: at each
+//! state it follows the literal edge for the next word, the `*` edge, and the
+//! `#` edge (matching zero words); a state on a `#` node may also swallow the
+//! next word and stay where it is. Without `#` every state is reached at most
+//! once, because a node's depth fixes its position. A path through one `#` is
+//! still unique, since the `#` node is entered at one position only. From two
+//! `#`s on, the same state can be reached by many paths (RabbitMQ 3.10
+//! explores all of them and takes seconds for `#.#.#.#.#.z`), so states of
+//! nodes below two or more `#` edges are remembered and visited once. The
+//! walk is therefore bounded by `nodes × (key words + 1)`, and each
+//! `(binding key, id)` pair is reported at most once.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Whether `binding_key` matches `routing_key` under the topic rules.
+///
+/// This is the reference the trie is checked against: simple enough to be
+/// read as the specification, yet polynomial, so property tests may throw
+/// anything at it.
+///
+/// # Example
+/// ```
+/// use warren_core::topic_matches;
+/// assert!(topic_matches("a.#.b", "a.x.y.b"));
+/// assert!(topic_matches("*.*", "."));
+/// assert!(!topic_matches("*", ""));
+/// assert!(!topic_matches("a*", "ab"));
+/// ```
+pub fn topic_matches(binding_key: &str, routing_key: &str) -> bool {
+    let binding = split(binding_key);
+    let key = split(routing_key);
+    let n = key.len();
+    // `next[j]`: the binding words after the current one match `key[j..]`.
+    let mut next = vec![false; n + 1];
+    let mut cur = vec![false; n + 1];
+    next[n] = true;
+    for &word in binding.iter().rev() {
+        match word {
+            "#" => {
+                // Zero words (`next[j]`) or one more word and stay (`cur[j + 1]`).
+                cur[n] = next[n];
+                for j in (0..n).rev() {
+                    cur[j] = next[j] || cur[j + 1];
+                }
+            }
+            "*" => {
+                cur[n] = false;
+                cur[..n].copy_from_slice(&next[1..]);
+            }
+            literal => {
+                cur[n] = false;
+                for j in 0..n {
+                    cur[j] = key[j] == literal && next[j + 1];
+                }
+            }
+        }
+        std::mem::swap(&mut cur, &mut next);
+    }
+    next[0]
+}
+
+/// The words of a key; `""` has none (`str::split` would give one).
+fn split(key: &str) -> Vec<&str> {
+    if key.is_empty() {
+        Vec::new()
+    } else {
+        key.split('.').collect()
+    }
+}
+
+/// Index of a node in [`TopicTrie::nodes`].
+type NodeId = u32;
+
+/// Index of an interned literal word in [`Words`].
+type WordId = u32;
+
+/// "None" in `NodeId`/`WordId` slots; no real node or word gets this index
+/// (it would take 4 billion of them).
+const NONE: u32 = u32::MAX;
+
+const ROOT: NodeId = 0;
+
+/// Above this many literal children a node switches from a scanned `Vec` to
+/// a hash map: most nodes have one to three children, where a scan beats
+/// hashing, while a root with 100,000 first words must not be scanned.
+const FEW_CHILDREN: usize = 8;
+
+/// Routing keys with at most this many words are split into a buffer on the
+/// stack, and walks that stay this shallow keep their stack there too, so
+/// routing does not allocate.
+const INLINE: usize = 16;
+
+/// A topic-exchange binding index: binding keys to ids (for example binding
+/// or queue ids), answering "which ids does this routing key reach?".
+///
+/// The same id may be stored under several keys, and the same
+/// `(key, id)` pair several times (two bindings that differ only in their
+/// arguments): each insertion is a binding, and the pair routes until every
+/// copy is removed.
+///
+/// Routing cost depends on the routing key and on the part of the trie it
+/// reaches, not on the number of bindings; see the module documentation.
+/// Lookups never iterate a hash map, so results do not depend on hashing.
+///
+/// # Example
+/// ```
+/// use warren_core::TopicTrie;
+/// let mut trie = TopicTrie::new();
+/// trie.insert("stock.*.nyse", 1_u32);
+/// trie.insert("stock.#", 2);
+/// trie.insert("#.nyse", 2);
+/// assert_eq!(trie.matches("stock.ibm.nyse"), vec![1, 2]);
+/// assert!(trie.remove("stock.#", 2));
+/// assert_eq!(trie.matches("stock.ibm"), Vec::<u32>::new());
+/// ```
+#[derive(Clone, Debug)]
+pub struct TopicTrie<T> {
+    // Arena; `nodes[0]` is the root and is never freed.
+    nodes: Vec<Node<T>>,
+    // Slots of pruned nodes, reused before the arena grows.
+    free: Vec<NodeId>,
+    // Literal words on edges, interned: routing looks each key word up once
+    // and then follows edges by integer.
+    words: Words,
+    // Stored bindings, counting repeated `(key, id)` pairs.
+    len: usize,
+}
+
+#[derive(Clone, Debug)]
+struct Node<T> {
+    literals: Literals,
+    star: NodeId,
+    hash: NodeId,
+    // Reached through a `#` edge: a state here may swallow one more word.
+    is_hash: bool,
+    // `#` edges from the root to here, saturating. From 2 on, the walk can
+    // reach a state along several paths and must remember visited states.
+    hashes_above: u8,
+    // Ids whose binding key ends here, sorted, with their insertion counts.
+    ids: Vec<(T, u32)>,
+}
+
+#[derive(Clone, Debug)]
+enum Literals {
+    // Most nodes below the first levels have a single literal child; keeping
+    // it inline saves the walk a cache miss per state.
+    One(WordId, NodeId),
+    Few(Vec<(WordId, NodeId)>),
+    Many(HashMap<WordId, NodeId, FxBuildHasher>),
+}
+
+impl Literals {
+    #[inline]
+    fn get(&self, word: WordId) -> Option<NodeId> {
+        match self {
+            Self::One(w, id) => (*w == word).then_some(*id),
+            Self::Few(v) => v.iter().find(|&&(w, _)| w == word).map(|&(_, id)| id),
+            Self::Many(m) => m.get(&word).copied(),
+        }
+    }
+
+    fn insert(&mut self, word: WordId, id: NodeId) {
+        match self {
+            Self::One(NONE, _) => *self = Self::One(word, id),
+            Self::One(w, i) => *self = Self::Few(vec![(*w, *i), (word, id)]),
+            Self::Few(v) if v.len() < FEW_CHILDREN => v.push((word, id)),
+            Self::Few(v) => {
+                let mut m: HashMap<_, _, _> = v.drain(..).collect();
+                m.insert(word, id);
+                *self = Self::Many(m);
+            }
+            Self::Many(m) => {
+                m.insert(word, id);
+            }
+        }
+    }
+
+    fn remove(&mut self, word: WordId) {
+        match self {
+            Self::One(w, _) if *w == word => *self = Self::EMPTY,
+            Self::One(..) => {}
+            Self::Few(v) => {
+                v.retain(|&(w, _)| w != word);
+                if let [(w, id)] = v[..] {
+                    *self = Self::One(w, id);
+                }
+            }
+            Self::Many(m) => {
+                m.remove(&word);
+                if m.len() == 1 {
+                    *self = m
+                        .iter()
+                        .map(|(&w, &id)| Self::One(w, id))
+                        .next()
+                        .unwrap_or(Self::EMPTY);
+                }
+            }
+        }
+    }
+
+    /// No children: a `One` whose word is `NONE`, which no key word maps to.
+    const EMPTY: Self = Self::One(NONE, NONE);
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::One(w, _) => *w == NONE,
+            Self::Few(v) => v.is_empty(),
+            Self::Many(m) => m.is_empty(),
+        }
+    }
+
+    #[cfg(test)]
+    fn children(&self) -> Vec<(WordId, NodeId)> {
+        match self {
+            Self::One(NONE, _) => Vec::new(),
+            Self::One(w, id) => vec![(*w, *id)],
+            Self::Few(v) => v.clone(),
+            Self::Many(m) => m.iter().map(|(&w, &n)| (w, n)).collect(),
+        }
+    }
+}
+
+/// The interned literal words, each counted once per edge that carries it,
+/// so a word is forgotten with its last edge.
+///
+/// An open-addressing table of its own rather than a `HashMap<Box<str>, _>`:
+/// routing splits the key and hashes each word in one pass, then probes
+/// with that hash; the std map would hash every word again and compare the
+/// strings of every probe through a pointer.
+#[derive(Clone, Debug)]
+struct Words {
+    // Word ids by hash position, `NONE` when empty; linear probing, at most
+    // half full. Its length is a power of two.
+    slots: Vec<WordId>,
+    // `64 - log2(slots.len())`: the top bits of a hash pick its home slot.
+    shift: u32,
+    // By word id; `refs == 0` marks a free id.
+    entries: Vec<WordEntry>,
+    free: Vec<WordId>,
+    live: usize,
+}
+
+#[derive(Clone, Debug)]
+struct WordEntry {
+    hash: u64,
+    text: Box<[u8]>,
+    // Edges carrying this word.
+    refs: u32,
+}
+
+impl Default for Words {
+    fn default() -> Self {
+        Self {
+            slots: vec![NONE; 8],
+            shift: 64 - 3,
+            entries: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+        }
+    }
+}
+
+impl Words {
+    #[inline]
+    fn home(&self, hash: u64) -> usize {
+        (hash >> self.shift) as usize
+    }
+
+    /// The slot holding `word`, or the empty slot where it would go.
+    #[inline]
+    fn find(&self, hash: u64, word: &[u8]) -> (usize, WordId) {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(hash);
+        loop {
+            let id = self.slots[i];
+            if id == NONE {
+                return (i, NONE);
+            }
+            let e = &self.entries[id as usize];
+            if e.hash == hash && *e.text == *word {
+                return (i, id);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[inline]
+    fn get(&self, hash: u64, word: &[u8]) -> WordId {
+        self.find(hash, word).1
+    }
+
+    fn acquire(&mut self, word: &str) -> WordId {
+        let hash = hash_word(word.as_bytes());
+        let (mut slot, id) = self.find(hash, word.as_bytes());
+        if id != NONE {
+            self.entries[id as usize].refs += 1;
+            return id;
+        }
+        if (self.live + 1) * 2 > self.slots.len() {
+            self.grow();
+            slot = self.find(hash, word.as_bytes()).0;
+        }
+        let entry = WordEntry {
+            hash,
+            text: word.as_bytes().into(),
+            refs: 1,
+        };
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.entries[id as usize] = entry;
+                id
+            }
+            None => {
+                self.entries.push(entry);
+                index(self.entries.len() - 1)
+            }
+        };
+        self.slots[slot] = id;
+        self.live += 1;
+        id
+    }
+
+    fn release(&mut self, id: WordId) {
+        let e = &mut self.entries[id as usize];
+        e.refs -= 1;
+        if e.refs > 0 {
+            return;
+        }
+        e.text = Box::default();
+        let hash = e.hash;
+        self.free.push(id);
+        self.live -= 1;
+        let mask = self.slots.len() - 1;
+        let mut hole = self.home(hash);
+        while self.slots[hole] != id {
+            hole = (hole + 1) & mask;
+        }
+        // Backward-shift deletion: pull later entries of the probe run into
+        // the hole unless that would put them before their home slot.
+        let mut j = hole;
+        loop {
+            j = (j + 1) & mask;
+            let next = self.slots[j];
+            if next == NONE {
+                break;
+            }
+            let home = self.home(self.entries[next as usize].hash);
+            let stays = if hole <= j {
+                hole < home && home <= j
+            } else {
+                hole < home || home <= j
+            };
+            if !stays {
+                self.slots[hole] = next;
+                hole = j;
+            }
+        }
+        self.slots[hole] = NONE;
+    }
+
+    fn grow(&mut self) {
+        let len = self.slots.len() * 2;
+        self.shift -= 1;
+        self.slots = vec![NONE; len];
+        for (id, e) in self.entries.iter().enumerate() {
+            if e.refs > 0 {
+                let mut i = self.home(e.hash);
+                while self.slots[i] != NONE {
+                    i = (i + 1) & (len - 1);
+                }
+                self.slots[i] = index(id);
+            }
+        }
+    }
+}
+
+/// FxHash of a word, length included; the same function serves insertion
+/// and routing.
+#[inline]
+fn hash_word(word: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(word);
+    h.write_usize(word.len());
+    h.hash
+}
+
+/// An arena index as `u32`. Reaching 4 billion nodes or words would take
+/// hundreds of gigabytes, so saturating instead of panicking is moot.
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(NONE - 1)
+}
+
+/// One edge of a binding key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Edge {
+    Literal(WordId),
+    Star,
+    Hash,
+}
+
+impl<T> Node<T> {
+    fn new(is_hash: bool, hashes_above: u8) -> Self {
+        Self {
+            literals: Literals::EMPTY,
+            star: NONE,
+            hash: NONE,
+            is_hash,
+            hashes_above,
+            ids: Vec::new(),
+        }
+    }
+
+    fn is_unused(&self) -> bool {
+        self.ids.is_empty() && self.star == NONE && self.hash == NONE && self.literals.is_empty()
+    }
+
+    fn child(&self, edge: Edge) -> Option<NodeId> {
+        let id = match edge {
+            Edge::Star => self.star,
+            Edge::Hash => self.hash,
+            // Unknown words are not in any table (and `EMPTY` holds `NONE`).
+            Edge::Literal(NONE) => return None,
+            Edge::Literal(w) => return self.literals.get(w),
+        };
+        (id != NONE).then_some(id)
+    }
+}
+
+impl<T: Copy + Ord> Default for TopicTrie<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Copy + Ord> TopicTrie<T> {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self {
+            nodes: vec![Node::new(false, 0)],
+            free: Vec::new(),
+            words: Words::default(),
+            len: 0,
+        }
+    }
+
+    /// Number of stored bindings; a `(key, id)` pair inserted twice counts twice.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no binding is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Stores a binding of `binding_key` to `id`.
+    ///
+    /// Any string is accepted, as RabbitMQ 3.x does; wildcards are only
+    /// whole words. Inserting a pair that is already present adds a second
+    /// copy, which [`remove`](Self::remove) takes away one at a time.
+    pub fn insert(&mut self, binding_key: &str, id: T) {
+        let mut node = ROOT;
+        for word in split_words(binding_key) {
+            let edge = match word {
+                "*" => Edge::Star,
+                "#" => Edge::Hash,
+                _ => Edge::Literal(self.words.get(hash_word(word.as_bytes()), word.as_bytes())),
+            };
+            node = match self.nodes[node as usize].child(edge) {
+                Some(child) => child,
+                None => self.add_child(node, word),
+            };
+        }
+        let ids = &mut self.nodes[node as usize].ids;
+        match ids.binary_search_by(|(t, _)| t.cmp(&id)) {
+            Ok(i) => ids[i].1 = ids[i].1.saturating_add(1),
+            Err(i) => ids.insert(i, (id, 1)),
+        }
+        self.len += 1;
+    }
+
+    /// Removes one copy of the binding of `binding_key` to `id`; returns
+    /// whether there was one. Nodes left without bindings or children are
+    /// freed, and words no edge uses are forgotten, so a trie that had every
+    /// binding removed is as small as a new one.
+    pub fn remove(&mut self, binding_key: &str, id: T) -> bool {
+        // (parent, edge) for each edge, to prune bottom-up afterwards.
+        let mut path: Vec<(NodeId, Edge)> = Vec::new();
+        let mut node = ROOT;
+        for word in split_words(binding_key) {
+            let edge = match word {
+                "*" => Edge::Star,
+                "#" => Edge::Hash,
+                _ => Edge::Literal(self.words.get(hash_word(word.as_bytes()), word.as_bytes())),
+            };
+            match self.nodes[node as usize].child(edge) {
+                Some(child) => {
+                    path.push((node, edge));
+                    node = child;
+                }
+                None => return false,
+            }
+        }
+        let ids = &mut self.nodes[node as usize].ids;
+        let Ok(i) = ids.binary_search_by(|(t, _)| t.cmp(&id)) else {
+            return false;
+        };
+        if ids[i].1 > 1 {
+            ids[i].1 -= 1;
+        } else {
+            ids.remove(i);
+        }
+        self.len -= 1;
+        while let Some((parent, edge)) = path.pop() {
+            if !self.nodes[node as usize].is_unused() {
+                break;
+            }
+            let p = &mut self.nodes[parent as usize];
+            match edge {
+                Edge::Star => p.star = NONE,
+                Edge::Hash => p.hash = NONE,
+                Edge::Literal(w) => {
+                    p.literals.remove(w);
+                    self.words.release(w);
+                }
+            }
+            self.nodes[node as usize] = Node::new(false, 0);
+            self.free.push(node);
+            node = parent;
+        }
+        true
+    }
+
+    /// Calls `f` with the id of every binding whose key matches
+    /// `routing_key`: once per distinct matching `(binding key, id)` pair,
+    /// so an id bound under several matching keys is reported several
+    /// times (an exchange delivers one copy per queue, so callers dedup, as
+    /// [`matches`](Self::matches) does). The order is deterministic but
+    /// unspecified.
+    pub fn for_each_match(&self, routing_key: &str, mut f: impl FnMut(T)) {
+        // Each key word becomes its interned id, or NONE when no edge carries
+        // it (then only wildcards can match it).
+        let mut inline = [NONE; INLINE];
+        let mut spilled = Vec::new();
+        let mut n = 0;
+        let bytes = routing_key.as_bytes();
+        let mut start = 0;
+        // `""` has no words; otherwise every `.` ends one.
+        while !bytes.is_empty() {
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b == b'.')
+                .map_or(bytes.len(), |p| start + p);
+            let word = &bytes[start..end];
+            let id = self.words.get(hash_word(word), word);
+            if n < INLINE {
+                inline[n] = id;
+            } else {
+                if n == INLINE {
+                    spilled.extend_from_slice(&inline);
+                }
+                spilled.push(id);
+            }
+            n += 1;
+            if end == bytes.len() {
+                break;
+            }
+            start = end + 1;
+        }
+        let key: &[WordId] = if n <= INLINE { &inline[..n] } else { &spilled };
+        self.walk(key, &mut f);
+    }
+
+    /// The walk of the module documentation: states are (node, number of
+    /// key words consumed).
+    fn walk(&self, key: &[WordId], f: &mut impl FnMut(T)) {
+        let end = key.len();
+        let mut stack = Stack::new();
+        stack.push((ROOT, 0));
+        let mut seen = Seen::new();
+        while let Some((id, at)) = stack.pop() {
+            let node = &self.nodes[id as usize];
+            if node.hashes_above >= 2 && !seen.insert((id, at)) {
+                continue;
+            }
+            if node.hash != NONE {
+                // `#` matching zero words here.
+                stack.push((node.hash, at));
+            }
+            if at == end {
+                for &(t, _) in &node.ids {
+                    f(t);
+                }
+                continue;
+            }
+            if node.is_hash {
+                // The `#` that led here swallows this word too.
+                stack.push((id, at + 1));
+            }
+            if node.star != NONE {
+                stack.push((node.star, at + 1));
+            }
+            let word = key[at];
+            if word != NONE {
+                if let Some(child) = node.literals.get(word) {
+                    stack.push((child, at + 1));
+                }
+            }
+        }
+    }
+
+    /// The ids reached by `routing_key`, sorted and without duplicates.
+    pub fn matches(&self, routing_key: &str) -> Vec<T> {
+        let mut out = Vec::new();
+        self.for_each_match(routing_key, |t| out.push(t));
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn add_child(&mut self, parent: NodeId, word: &str) -> NodeId {
+        let is_hash = word == "#";
+        let above = self.nodes[parent as usize].hashes_above;
+        let node = Node::new(is_hash, above.saturating_add(u8::from(is_hash)));
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.nodes[id as usize] = node;
+                id
+            }
+            None => {
+                self.nodes.push(node);
+                index(self.nodes.len() - 1)
+            }
+        };
+        match word {
+            "*" => self.nodes[parent as usize].star = id,
+            "#" => self.nodes[parent as usize].hash = id,
+            _ => {
+                let w = self.words.acquire(word);
+                self.nodes[parent as usize].literals.insert(w, id);
+            }
+        }
+        id
+    }
+
+    /// Nodes in use, root included (for tests of pruning).
+    #[cfg(test)]
+    pub(crate) fn node_count(&self) -> usize {
+        self.nodes.len() - self.free.len()
+    }
+
+    /// Panics if the structure is inconsistent: every node in use is
+    /// reachable exactly once, free slots are unused, counts add up, and
+    /// every interned word is used by exactly as many edges as it counts.
+    #[cfg(test)]
+    pub(crate) fn check_invariants(&self) {
+        let mut reached = vec![0_u32; self.nodes.len()];
+        let mut word_refs = vec![0_u32; self.words.entries.len()];
+        let mut todo = vec![ROOT];
+        let mut total = 0_usize;
+        while let Some(id) = todo.pop() {
+            reached[id as usize] += 1;
+            let node = &self.nodes[id as usize];
+            assert!(node.ids.windows(2).all(|w| w[0].0 < w[1].0), "ids unsorted");
+            assert!(node.ids.iter().all(|&(_, n)| n > 0), "zero count");
+            total += node.ids.iter().map(|&(_, n)| n as usize).sum::<usize>();
+            assert!(id == ROOT || !node.is_unused(), "unpruned node {id}");
+            let mut children = Vec::new();
+            for (w, c) in node.literals.children() {
+                word_refs[w as usize] += 1;
+                children.push(c);
+            }
+            children.extend([node.star, node.hash].into_iter().filter(|&c| c != NONE));
+            for c in children {
+                let child = &self.nodes[c as usize];
+                assert_eq!(child.is_hash, node.hash == c, "is_hash of {c}");
+                let expect = node.hashes_above.saturating_add(u8::from(child.is_hash));
+                assert_eq!(child.hashes_above, expect, "hashes_above of {c}");
+                todo.push(c);
+            }
+        }
+        assert_eq!(total, self.len, "len");
+        for &f in &self.free {
+            assert_eq!(reached[f as usize], 0, "free node {f} reachable");
+        }
+        let live = reached.iter().filter(|&&r| r > 0).count();
+        assert!(reached.iter().all(|&r| r <= 1), "node reached twice");
+        assert_eq!(live + self.free.len(), self.nodes.len(), "leaked node");
+        let refs: Vec<u32> = self.words.entries.iter().map(|e| e.refs).collect();
+        assert_eq!(word_refs, refs, "word reference counts");
+        let live = refs.iter().filter(|&&r| r > 0).count();
+        assert_eq!(live, self.words.live, "live words");
+        assert_eq!(live + self.words.free.len(), refs.len(), "leaked word");
+        let slotted: Vec<WordId> = self
+            .words
+            .slots
+            .iter()
+            .copied()
+            .filter(|&w| w != NONE)
+            .collect();
+        assert_eq!(slotted.len(), live, "slots");
+        for w in slotted {
+            let e = &self.words.entries[w as usize];
+            assert!(e.refs > 0, "freed word in a slot");
+            assert_eq!(
+                self.words.get(e.hash, &e.text),
+                w,
+                "word unreachable by probing"
+            );
+        }
+    }
+}
+
+/// The words of a key without allocating; `""` has none.
+fn split_words(key: &str) -> impl Iterator<Item = &str> {
+    let mut it = key.split('.');
+    if key.is_empty() {
+        it.next();
+    }
+    it
+}
+
+/// The walk's backtracking stack: inline while shallow, then on the heap.
+struct Stack {
+    inline: [(NodeId, usize); INLINE],
+    len: usize,
+    spill: Vec<(NodeId, usize)>,
+}
+
+impl Stack {
+    fn new() -> Self {
+        Self {
+            inline: [(0, 0); INLINE],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, state: (NodeId, usize)) {
+        if self.len < INLINE {
+            self.inline[self.len] = state;
+            self.len += 1;
+        } else {
+            self.spill.push(state);
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<(NodeId, usize)> {
+        if let Some(top) = self.spill.pop() {
+            return Some(top);
+        }
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        Some(self.inline[self.len])
+    }
+}
+
+/// Visited states below two `#` edges: a short list scanned linearly (a
+/// binding with several `#`s under a typical key visits a few dozen), a
+/// hash set beyond, so `#.#.#.#.#.z` against 30 words stays linear.
+struct Seen {
+    list: Vec<(NodeId, usize)>,
+    set: HashSet<(NodeId, usize), FxBuildHasher>,
+}
+
+impl Seen {
+    fn new() -> Self {
+        Self {
+            list: Vec::new(),
+            set: HashSet::default(),
+        }
+    }
+
+    /// Whether `state` is new; records it.
+    #[inline]
+    fn insert(&mut self, state: (NodeId, usize)) -> bool {
+        if self.list.len() < 32 {
+            if self.list.contains(&state) {
+                return false;
+            }
+            self.list.push(state);
+            return true;
+        }
+        if self.set.is_empty() {
+            self.set.extend(self.list.iter().copied());
+            if self.set.contains(&state) {
+                return false;
+            }
+        }
+        self.set.insert(state)
+    }
+}
+
+/// Firefox/rustc's multiplicative hash: a few cycles per 8 bytes, where
+/// std's SipHash costs about as much as the rest of a routing decision.
+/// It is not DoS-resistant; a playground's binding keys come from its user.
+/// Being unseeded, it also keeps the core free of OS entropy.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+pub(crate) type FxBuildHasher = BuildHasherDefault<FxHasher>;
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut buf = [0; 8];
+            buf.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(buf));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i.into());
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(i.into());
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// (binding key, routing key, matches) from semantics §1.1–1.2.
+    const CASES: &[(&str, &str, bool)] = &[
+        ("", "", true),
+        ("", "a", false),
+        ("a", "", false),
+        ("#", "", true),
+        ("#.#", "", true),
+        ("#.#.#", "", true),
+        ("*", "", false),
+        ("*.#", "", false),
+        ("#.*", "", false),
+        ("*", ".", false),
+        ("*.*", ".", true),
+        ("*.*", "a.", true),
+        ("*.*", ".a", true),
+        ("*", "a", true),
+        ("a.*", "a.", true),
+        ("a.*", "a", false),
+        ("a..b", "a..b", true),
+        ("a.*.b", "a..b", true),
+        ("a.#.b", "a.b", true),
+        ("a.#.b", "a.x.y.b", true),
+        ("a.#.b", "a.b.b", true),
+        ("a.#.b", "a.b.c", false),
+        ("#.a.#", "a", true),
+        ("#.a.#", "x.a.y", true),
+        ("#.a.#", "x.y", false),
+        ("#", "#", true),
+        ("a.b", "a.*", false),
+        ("a*", "ab", false),
+        ("a*", "a*", true),
+        ("simply#carrots", "simplycarrots", false),
+        ("A", "a", false),
+        ("Ä.b", "ä.b", false),
+        ("ä.*", "ä.ö", true),
+        ("#.#.#.#.#.z", "a.a.a.a.a.a.a.z", true),
+        ("#.#.#.#.#.z", "a.a.a.a.a.a.a.y", false),
+        ("*.#.*", "a", false),
+        ("*.#.*", "a.b", true),
+        ("#.*.#", "a", true),
+    ];
+
+    #[test]
+    fn reference_matcher_follows_the_rules() {
+        for &(b, k, want) in CASES {
+            assert_eq!(topic_matches(b, k), want, "{b:?} vs {k:?}");
+        }
+    }
+
+    #[test]
+    fn trie_agrees_with_the_rules() {
+        for &(b, k, want) in CASES {
+            let mut trie = TopicTrie::new();
+            trie.insert(b, 7_u8);
+            trie.check_invariants();
+            let got = trie.matches(k);
+            assert_eq!(got == [7], want, "{b:?} vs {k:?}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn several_ids_share_a_key_and_copies_count() {
+        let mut trie = TopicTrie::new();
+        trie.insert("a.*", 2_u32);
+        trie.insert("a.*", 1);
+        trie.insert("a.*", 1);
+        trie.insert("#", 1);
+        assert_eq!(trie.len(), 4);
+        let mut calls = Vec::new();
+        trie.for_each_match("a.b", |t| calls.push(t));
+        calls.sort_unstable();
+        // One call per distinct (key, id): (a.*, 1), (a.*, 2), (#, 1).
+        assert_eq!(calls, [1, 1, 2]);
+        assert_eq!(trie.matches("a.b"), [1, 2]);
+        assert!(trie.remove("a.*", 1));
+        assert_eq!(trie.matches("a.b"), [1, 2]);
+        assert!(trie.remove("a.*", 1));
+        assert!(!trie.remove("a.*", 1));
+        assert!(trie.remove("#", 1));
+        assert_eq!(trie.matches("a.b"), [2]);
+        trie.check_invariants();
+    }
+
+    #[test]
+    fn removing_everything_prunes_every_node() {
+        let keys = ["a.b.c", "a.#.c", "#", "*.*", "", "a..", "#.#.x", "ä.*"];
+        let mut trie = TopicTrie::new();
+        for (i, k) in keys.iter().enumerate() {
+            trie.insert(k, i);
+        }
+        assert!(trie.node_count() > 10);
+        trie.check_invariants();
+        assert!(!trie.remove("a.b", 0), "prefix of a key is not a binding");
+        assert!(!trie.remove("a.b.c", 1), "wrong id");
+        assert!(!trie.remove("zz.top", 1), "unknown key");
+        for (i, k) in keys.iter().enumerate() {
+            assert!(trie.remove(k, i), "{k}");
+            trie.check_invariants();
+        }
+        assert!(trie.is_empty());
+        assert_eq!(trie.node_count(), 1);
+        // Freed slots are reused.
+        let arena = trie.nodes.len();
+        trie.insert("q.r.s", 1);
+        assert_eq!(trie.nodes.len(), arena);
+        trie.check_invariants();
+    }
+
+    #[test]
+    fn many_literal_children_switch_to_a_map_and_back() {
+        let mut trie = TopicTrie::new();
+        for i in 0..100_u32 {
+            trie.insert(&format!("w{i}.x"), i);
+        }
+        assert!(matches!(trie.nodes[0].literals, Literals::Many(_)));
+        for i in 0..100_u32 {
+            assert_eq!(trie.matches(&format!("w{i}.x")), [i]);
+        }
+        for i in 0..100_u32 {
+            assert!(trie.remove(&format!("w{i}.x"), i));
+        }
+        trie.check_invariants();
+        assert_eq!(trie.node_count(), 1);
+    }
+
+    #[test]
+    fn many_hashes_stay_polynomial() {
+        // RabbitMQ 3.10 needs minutes for the larger of these (semantics §1.4).
+        let binding = vec!["#"; 15].join(".") + ".z";
+        let key = vec!["a"; 40].join(".");
+        let mut trie = TopicTrie::new();
+        trie.insert(&binding, 1_u8);
+        trie.insert("#.#.#.#.#.z", 2);
+        assert!(trie.matches(&key).is_empty());
+        assert_eq!(trie.matches(&(key.clone() + ".z")), [1, 2]);
+        assert!(!topic_matches(&binding, &key));
+        assert!(topic_matches(&binding, &(key + ".z")));
+    }
+
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        let long = "x".repeat(10_000);
+        let dots = ".".repeat(1_000);
+        let mixed = "é.🐇.\u{0}. .\t".repeat(50);
+        let keys = [
+            long.as_str(),
+            dots.as_str(),
+            mixed.as_str(),
+            "",
+            ".",
+            "#",
+            "*",
+        ];
+        let mut trie = TopicTrie::new();
+        for (i, k) in keys.iter().enumerate() {
+            trie.insert(k, i);
+        }
+        trie.insert(&dots.replace('.', "#."), 99);
+        for k in keys {
+            let got = trie.matches(k);
+            let want: Vec<usize> = keys
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| topic_matches(b, k))
+                .map(|(i, _)| i)
+                .chain(topic_matches(&dots.replace('.', "#."), k).then_some(99))
+                .collect();
+            assert_eq!(got, want, "{:?}", &k[..k.len().min(20)]);
+        }
+    }
+
+    fn key_strategy(words: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(words), 0..7).prop_map(|w| w.join("."))
+    }
+
+    const BINDING_WORDS: &[&str] = &["a", "b", "", "*", "#", "a*", "ä"];
+    const KEY_WORDS: &[&str] = &["a", "b", "", "*", "#", "ä"];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The trie agrees with the reference matcher after any sequence of
+        /// inserts and removals.
+        #[test]
+        fn trie_matches_reference(
+            bindings in prop::collection::vec((key_strategy(BINDING_WORDS), 0_u8..6), 0..40),
+            removals in prop::collection::vec(any::<prop::sample::Index>(), 0..20),
+            keys in prop::collection::vec(key_strategy(KEY_WORDS), 1..20),
+        ) {
+            let mut trie = TopicTrie::new();
+            let mut live = bindings.clone();
+            for (k, id) in &bindings {
+                trie.insert(k, *id);
+            }
+            for r in removals {
+                if live.is_empty() {
+                    break;
+                }
+                let (k, id) = live.remove(r.index(live.len()));
+                prop_assert!(trie.remove(&k, id));
+            }
+            trie.check_invariants();
+            prop_assert_eq!(trie.len(), live.len());
+            for key in &keys {
+                let mut want: Vec<u8> =
+                    live.iter().filter(|(b, _)| topic_matches(b, key)).map(|&(_, id)| id).collect();
+                want.sort_unstable();
+                want.dedup();
+                prop_assert_eq!(trie.matches(key), want, "key {:?}", key);
+            }
+        }
+    }
+}
