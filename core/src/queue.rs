@@ -97,10 +97,8 @@ pub(crate) fn validate_args(args: &FieldTable) -> Result<(), (String, String)> {
                 Some(v) if v > 255 => return err(format!("{{max_value_exceeded,{v}}}")),
                 _ => {}
             },
-            "x-dead-letter-exchange" => {
-                if !matches!(value, FieldValue::LongStr(_)) {
-                    return err(unacceptable());
-                }
+            "x-dead-letter-exchange" if !matches!(value, FieldValue::LongStr(_)) => {
+                return err(unacceptable());
             }
             "x-dead-letter-routing-key" => {
                 if !matches!(value, FieldValue::LongStr(_)) {
@@ -115,10 +113,8 @@ pub(crate) fn validate_args(args: &FieldTable) -> Result<(), (String, String)> {
                 FieldValue::LongStr(_) => return err("invalid_overflow".into()),
                 _ => return err(unacceptable()),
             },
-            "x-single-active-consumer" => {
-                if !matches!(value, FieldValue::Bool(_)) {
-                    return err(unacceptable());
-                }
+            "x-single-active-consumer" if !matches!(value, FieldValue::Bool(_)) => {
+                return err(unacceptable());
             }
             _ => {}
         }
@@ -304,6 +300,7 @@ pub(crate) struct Queue {
 }
 
 impl Queue {
+    #[allow(clippy::too_many_arguments)] // one per queue.declare field
     pub(crate) fn new(
         id: QueueId,
         name: String,

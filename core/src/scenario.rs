@@ -60,6 +60,9 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 /// One scripted operation.
+// `basic.publish` is the big variant, and also the most common step:
+// boxing it would cost an allocation on the hot path of every script.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Op {
@@ -530,6 +533,23 @@ impl Scenario {
         })
     }
 
+    /// A fresh broker with the scenario's `definitions` loaded.
+    ///
+    /// # Errors
+    /// The definitions' error, its path under `$.definitions`.
+    pub fn broker(&self) -> Result<(Broker, Option<crate::ApplyReport>), crate::DefinitionsError> {
+        let mut broker = Broker::new();
+        let Some(v) = &self.definitions else {
+            return Ok((broker, None));
+        };
+        let defs =
+            crate::Definitions::from_value(v).map_err(|e| e.nested_under("$.definitions"))?;
+        let report = defs
+            .apply(&mut broker)
+            .map_err(|e| e.nested_under("$.definitions"))?;
+        Ok((broker, Some(report)))
+    }
+
     /// The scenario as JSON (stable: parse → write → parse gives the same scenario).
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
@@ -670,7 +690,7 @@ impl Runner {
         if let Some(kind) = reply {
             self.push(index, label, number, kind);
         }
-        self.collect(index, label, number);
+        self.collect(index);
     }
 
     /// The step with every alias replaced by the name it stands for.
@@ -740,7 +760,7 @@ impl Runner {
 
     /// Turns the broker's events into what clients received. A reply
     /// (`declare-ok`, ...) recorded before this call precedes them, as on the wire.
-    fn collect(&mut self, index: usize, label: u32, number: u16) {
+    fn collect(&mut self, index: usize) {
         while let Some(ev) = self.broker.poll_event() {
             let at = |s: &Self, ch: ChannelId| (s.label_of(ch.connection), ch.number);
             let (l, n, kind) = match ev.kind {

@@ -60,7 +60,7 @@ pub enum FieldValue {
     /// `F`: nested table.
     Table(FieldTable),
     /// `A`: array.
-    Array(Vec<FieldValue>),
+    Array(Vec<Self>),
     /// `V`: void (no value).
     Void,
 }

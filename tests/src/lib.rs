@@ -4,7 +4,7 @@
 #![deny(missing_docs)]
 
 use serde_json::Value;
-use warren_core::{normalise, Broker, BrokerConfig, Runner, Scenario};
+use warren_core::{normalise, Runner, Scenario};
 
 /// A recorded conformance fixture: a scenario and the trace a real
 /// RabbitMQ 3.10 broker produced for it.
@@ -62,8 +62,13 @@ impl Fixture {
 }
 
 /// Runs a scenario on a fresh broker (definitions applied first).
+///
+/// # Panics
+/// If the scenario's definitions do not load: fixtures are known-good.
 pub fn run_scenario(scenario: &Scenario) -> warren_core::Trace {
-    let broker = Broker::with_config(BrokerConfig::new());
+    let (broker, _) = scenario
+        .broker()
+        .unwrap_or_else(|e| panic!("{}: definitions: {e}", scenario.name));
     Runner::new(broker).run(scenario)
 }
 

@@ -337,7 +337,7 @@ impl Broker {
             let Some(q) = self.queues.get_mut(&qid) else {
                 return;
             };
-            if !q.head().is_some_and(|e| e.expires_at <= now) {
+            if q.head().is_none_or(|e| e.expires_at > now) {
                 return;
             }
             let Some(entry) = q.pop() else { return };

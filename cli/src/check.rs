@@ -1,0 +1,54 @@
+//! `warren check`: lint a topology.
+
+use std::fmt::Write as _;
+
+use warren_core::lint::{self, Severity};
+
+use crate::args::CheckArgs;
+use crate::input;
+use crate::Failure;
+
+pub(crate) fn check(a: &CheckArgs) -> Result<(), Failure> {
+    let input = input::read(&a.file)?;
+    let (_, defs) = input::topology(&input)?;
+    let findings = lint::check(&defs);
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&findings).unwrap_or_default()
+        );
+    } else {
+        let mut out = String::new();
+        for f in &findings {
+            let _ = writeln!(
+                out,
+                "{}: {} [{}] {}: {}",
+                input.name,
+                f.severity.as_str(),
+                f.code,
+                f.path,
+                f.message
+            );
+        }
+        let warnings = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count();
+        let _ = writeln!(
+            out,
+            "{}: {errors} error(s), {warnings} warning(s), {} note(s)",
+            input.name,
+            findings.len() - errors - warnings
+        );
+        print!("{out}");
+    }
+    if errors > 0 {
+        Err(Failure::Findings)
+    } else {
+        Ok(())
+    }
+}
