@@ -1,0 +1,3 @@
+fn main() {
+    yew::Renderer::<warren_web::App>::new().render();
+}
