@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Set up, then run every test: formatting, clippy, native tests, browser
+# tests (wasm-bindgen-test in headless Chromium), the release build and its
+# wasm import check, and the Playwright e2e tests against the release build.
+# Every step runs even if an earlier one failed (except setup); a recap and a
+# "total: N passed, N failed" line close the run. Exit status 1 on any failure.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+tools="${XDG_CACHE_HOME:-$HOME/.cache}/warren"
+export PATH="$root/node_modules/.bin:$tools/bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export TRUNK_SKIP_VERSION_CHECK=true
+
+# Crates whose tests/*.rs hold wasm-bindgen-test browser tests; each is
+# linted and tested for wasm32. Add warren-tests once it builds for wasm32.
+BROWSER_TEST_PACKAGES=(warren-web)
+
+start=$SECONDS
+log=$(mktemp "${TMPDIR:-/tmp}/warren-test.XXXXXX")
+trap 'rm -f "$log"' EXIT
+recap=()
+failures=0
+
+# step NAME CMD...: run one step, keep its output for the counts, note the result.
+step() {
+  local name=$1 t=$SECONDS rc=0
+  shift
+  printf '\n==> %s\n' "$name"
+  "$@" 2>&1 | tee -a "$log" || rc=$?
+  if [ "$rc" -eq 0 ]; then
+    recap+=("$(printf '%4ss  ok      %s' $((SECONDS - t)) "$name")")
+  else
+    recap+=("$(printf '%4ss  FAILED  %s (exit %s)' $((SECONDS - t)) "$name" "$rc")")
+    failures=$((failures + 1))
+  fi
+  return 0
+}
+
+# Fails if the release wasm imports anything from "env": such an import means
+# some code (usually a C dependency or a libc call) that browsers cannot link.
+check_wasm_imports() {
+  local wasm
+  wasm=$(ls dist/*.wasm) || return 1
+  node --input-type=module -e '
+    import { readFileSync } from "node:fs";
+    const file = process.argv[1];
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(file)));
+    const modules = [...new Set(imports.map((i) => i.module))];
+    const env = imports.filter((i) => i.module === "env").map((i) => i.name);
+    console.log(`${file}: ${imports.length} imports from ${modules.join(", ")}`);
+    if (env.length) { console.log(`imports from "env": ${env.join(", ")}`); process.exit(1); }
+  ' "$wasm"
+}
+
+scripts/setup.sh
+
+step "cargo fmt --check" cargo fmt --all -- --check
+step "clippy (native)" cargo clippy --workspace --all-targets --locked -- -D warnings
+step "cargo test (native)" cargo test --workspace --locked
+for pkg in "${BROWSER_TEST_PACKAGES[@]}"; do
+  step "clippy (wasm32) -p $pkg" \
+    cargo clippy --target wasm32-unknown-unknown --locked -p "$pkg" --all-targets -- -D warnings
+  step "browser tests -p $pkg" cargo test --target wasm32-unknown-unknown --locked -p "$pkg"
+done
+step "trunk build --release" trunk build --release
+if [ -n "$(ls dist/*.wasm 2>/dev/null)" ]; then
+  step "wasm has no env imports" check_wasm_imports
+  step "e2e (Playwright)" node e2e/run.mjs
+fi
+
+# Test counts: cargo and wasm-bindgen-test print "test result: ok. N passed;
+# N failed; ...", the e2e runner "N passed, N failed".
+read -r passed failed < <(awk '
+  /^test result:/ { p += $4; f += $6 }
+  /^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
+  END { print p + 0, f + 0 }' "$log")
+
+printf '\n==> recap (%s s in all)\n' $((SECONDS - start))
+printf '%s\n' "${recap[@]}"
+echo "total: $passed passed, $failed failed"
+if [ "$failures" -gt 0 ]; then
+  echo "test.sh: $failures step(s) failed"
+  exit 1
+fi
