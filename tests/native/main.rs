@@ -1,3 +1,4 @@
 //! Native integration suites of warren-core, one module per behaviour.
 
 mod conformance;
+mod invariants;
