@@ -16,6 +16,7 @@ mod policy;
 mod queue;
 mod rng;
 pub mod scenario;
+mod sim;
 mod topic;
 pub mod trace;
 mod value;
@@ -34,6 +35,10 @@ pub use policy::{ApplyTo, Policy, PolicyError, MODELLED_KEYS};
 pub use queue::{Overflow, QueueConfig};
 pub use rng::Rng;
 pub use scenario::{Runner, Scenario, ScenarioError, Step};
+pub use sim::{
+    ActorId, ActorView, ConsumerPolicy, ConsumerSpec, ConsumerState, ConsumerView, InFlightView,
+    ProducerSpec, ProducerView, SimConfig, SimError, Simulation,
+};
 pub use trace::{normalise, Trace, TraceEvent, TraceKind, TraceMessage};
 
 pub use headers::{
