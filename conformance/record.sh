@@ -15,7 +15,12 @@ cd "$ROOT"
 
 VENV="$ROOT/.venv"
 if ! "$VENV/bin/python" -c "import pika" 2>/dev/null; then
-    python3 -m venv "$VENV"
+    if ! python3 -m venv "$VENV"; then
+        # Debian's system python needs python3-venv for `-m venv`.
+        apt-get install -y -q python3-venv >&2
+        rm -rf "$VENV"
+        python3 -m venv "$VENV"
+    fi
     "$VENV/bin/pip" install -q -r conformance/requirements.txt
 fi
 
