@@ -4,12 +4,14 @@
 
 mod broker;
 mod dead_letter;
+mod definitions;
 mod error;
 mod event;
 mod exchange;
 mod explain;
 mod headers;
 mod ids;
+pub mod lint;
 mod message;
 pub mod methods;
 mod policy;
@@ -25,11 +27,17 @@ pub use broker::{
     BindingInfo, Broker, BrokerConfig, ChannelInfo, ConsumerInfo, DeclareOk, ExchangeInfo,
     GetResult, Ledger, MessageInfo, QueueInfo, UnackedInfo,
 };
+pub use definitions::{
+    Applied, ApplyReport, ApplyWarning, ApplyWarningKind, BindingDef, Definitions,
+    DefinitionsError, DefinitionsErrorKind, DestinationType, ExchangeDef, Ignored, IgnoredReason,
+    ObjectKind, PolicyDef, QueueDef, SkipReason, Skipped, RABBIT_VERSION,
+};
 pub use error::{AmqpError, Error, Method, ReplyCode, UsageError};
 pub use event::{CloseReason, DeathReason, DropReason, Event, EventKind, QueueDeleteReason};
 pub use exchange::ExchangeKind;
 pub use explain::{BindingVerdict, Hop, HopVia, RouteExplanation};
 pub use ids::{ChannelId, ConnectionId, MessageId, SimTime};
+pub use lint::{Finding, Severity};
 pub use message::{Message, Properties, MAX_MESSAGE_SIZE};
 pub use policy::{ApplyTo, Policy, PolicyError, MODELLED_KEYS};
 pub use queue::{Overflow, QueueConfig};
