@@ -10,7 +10,7 @@ use crate::Failure;
 
 pub(crate) fn check(a: &CheckArgs) -> Result<(), Failure> {
     let input = input::read(&a.file)?;
-    let (_, defs) = input::topology(&input)?;
+    let defs = input::definitions(&input)?;
     let findings = lint::check(&defs);
     let errors = findings
         .iter()

@@ -70,6 +70,20 @@ fn is_scenario(v: &Value) -> bool {
 
 /// Parses a scenario.
 pub(crate) fn scenario(input: &Input) -> Result<Scenario, Failure> {
+    if let Ok(v) = serde_json::from_str::<Value>(&input.text) {
+        if !is_scenario(&v)
+            && (v.get("exchanges").is_some()
+                || v.get("queues").is_some()
+                || v.get("bindings").is_some())
+        {
+            return Err(Failure::Input(format!(
+                "{}: this is a definitions file, not a scenario; `warren run` needs a scenario \
+                 (put the definitions under \"definitions\" and add \"steps\"), while \
+                 route, check and export take definitions files as they are",
+                input.name
+            )));
+        }
+    }
     Scenario::from_json_str(&input.text).map_err(|e| scenario_error(&input.name, &e))
 }
 
@@ -80,20 +94,45 @@ pub(crate) fn scenario_broker(input: &Input, s: &Scenario) -> Result<Broker, Fai
         .map_err(|e| definitions_error(&input.name, &e))
 }
 
-/// The topology a file describes: a definitions file as it is, a scenario
-/// as its broker stands after every step has run.
-pub(crate) fn topology(input: &Input) -> Result<(Broker, Definitions), Failure> {
-    let v: Value = serde_json::from_str(&input.text).map_err(|e| {
+fn json(input: &Input) -> Result<Value, Failure> {
+    serde_json::from_str(&input.text).map_err(|e| {
         Failure::Input(format!(
             "{}: line {}, column {}: {e}",
             input.name,
             e.line(),
             e.column()
         ))
-    })?;
+    })
+}
+
+/// A runner for the scenario: definitions loaded, actors added.
+pub(crate) fn runner(input: &Input, s: &Scenario) -> Result<Runner, Failure> {
+    let mut runner = Runner::new(scenario_broker(input, s)?);
+    runner
+        .add_actors(s)
+        .map_err(|e| scenario_error(&input.name, &e))?;
+    Ok(runner)
+}
+
+/// The definitions a file describes, without loading them into a broker
+/// (so that `check` can report what a broker would refuse): a definitions
+/// file as written, a scenario as its broker stands after every step.
+pub(crate) fn definitions(input: &Input) -> Result<Definitions, Failure> {
+    let v = json(input)?;
+    if is_scenario(&v) {
+        topology(input).map(|(_, d)| d)
+    } else {
+        Definitions::from_value(&v).map_err(|e| definitions_error(&input.name, &e))
+    }
+}
+
+/// The topology a file describes, loaded into a broker: a definitions file
+/// as it is, a scenario as its broker stands after every step has run.
+pub(crate) fn topology(input: &Input) -> Result<(Broker, Definitions), Failure> {
+    let v = json(input)?;
     if is_scenario(&v) {
         let s = Scenario::from_value(&v).map_err(|e| scenario_error(&input.name, &e))?;
-        let mut runner = Runner::new(scenario_broker(input, &s)?);
+        let mut runner = runner(input, &s)?;
         for (i, step) in s.steps.iter().enumerate() {
             runner.step(i, step);
         }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use warren_core::scenario::Op;
-use warren_core::{FieldTable, Runner, TraceKind};
+use warren_core::{FieldTable, TraceKind};
 
 use crate::args::RunArgs;
 use crate::input;
@@ -12,16 +12,15 @@ use crate::Failure;
 pub(crate) fn run(a: &RunArgs) -> Result<(), Failure> {
     let input = input::read(&a.file)?;
     let scenario = input::scenario(&input)?;
-    let broker = input::scenario_broker(&input, &scenario)?;
+    let mut runner = input::runner(&input, &scenario)?;
     if !a.pretty {
-        let trace = Runner::new(broker).run(&scenario);
+        let trace = runner.run(&scenario);
         println!(
             "{}",
             serde_json::to_string_pretty(&trace.to_value()).unwrap_or_default()
         );
         return Ok(());
     }
-    let mut runner = Runner::new(broker);
     let mut out = String::new();
     if !scenario.name.is_empty() {
         let _ = writeln!(out, "# {}", scenario.name);

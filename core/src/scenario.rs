@@ -14,7 +14,10 @@ use serde_json::{Map, Value};
 
 use crate::methods::*;
 use crate::trace::{Trace, TraceEvent, TraceKind, TraceMessage};
-use crate::{Broker, ChannelId, ConnectionId, Error, EventKind, GetResult};
+use crate::{
+    Broker, ChannelId, ConnectionId, ConsumerSpec, Error, EventKind, GetResult, ProducerSpec,
+    Simulation,
+};
 
 /// Most steps a scenario may hold (a documented limit, so that absurd
 /// inputs fail fast instead of exhausting memory).
@@ -523,14 +526,57 @@ impl Scenario {
                 format!("waits add up to {total_wait} ms; a scenario may span at most {MAX_VIRTUAL_MS} ms"),
             ));
         }
-        Ok(Self {
+        let scenario = Self {
             name: text("name")?,
             description: text("description")?,
             definitions: object("definitions")?,
             steps,
             actors: object("actors")?,
             layout: object("layout")?,
-        })
+        };
+        scenario.actor_specs()?;
+        Ok(scenario)
+    }
+
+    /// The simulated producers and consumers of `actors`
+    /// (`{"producers": [...], "consumers": [...]}`).
+    ///
+    /// # Errors
+    /// The JSON path of the first malformed actor.
+    pub fn actor_specs(&self) -> Result<(Vec<ProducerSpec>, Vec<ConsumerSpec>), ScenarioError> {
+        let Some(actors) = &self.actors else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        if let Some(k) = actors
+            .as_object()
+            .and_then(|m| m.keys().find(|k| *k != "producers" && *k != "consumers"))
+        {
+            return Err(ScenarioError::at(
+                format!("$.actors.{k}"),
+                "unknown field; expected producers, consumers",
+            ));
+        }
+        fn list<T: DeserializeOwned>(
+            v: Option<&Value>,
+            path: &str,
+        ) -> Result<Vec<T>, ScenarioError> {
+            match v {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| {
+                        serde_json::from_value(x.clone())
+                            .map_err(|e| ScenarioError::at(format!("{path}[{i}]"), e.to_string()))
+                    })
+                    .collect(),
+                Some(_) => Err(ScenarioError::at(path, "expected an array")),
+            }
+        }
+        Ok((
+            list(actors.get("producers"), "$.actors.producers")?,
+            list(actors.get("consumers"), "$.actors.consumers")?,
+        ))
     }
 
     /// A fresh broker with the scenario's `definitions` loaded.
@@ -583,7 +629,7 @@ impl Scenario {
 /// them, as a client would; connection labels map to the broker's
 /// connections the same way.
 pub struct Runner {
-    broker: Broker,
+    sim: Simulation,
     connections: BTreeMap<u32, ConnectionId>,
     aliases: BTreeMap<String, String>,
     events: Vec<TraceEvent>,
@@ -601,7 +647,7 @@ impl Runner {
     /// A runner on a broker (usually `Broker::new()`, with definitions applied).
     pub fn new(broker: Broker) -> Self {
         Self {
-            broker,
+            sim: Simulation::new(broker, 0),
             connections: BTreeMap::new(),
             aliases: BTreeMap::new(),
             events: Vec::new(),
@@ -610,21 +656,45 @@ impl Runner {
 
     /// The broker, for inspection.
     pub fn broker(&self) -> &Broker {
-        &self.broker
+        self.sim.broker()
     }
 
-    /// The broker, to drive directly (definitions, policies).
-    pub fn broker_mut(&mut self) -> &mut Broker {
-        &mut self.broker
+    /// The simulation the steps run in (actors included).
+    pub fn sim(&self) -> &Simulation {
+        &self.sim
+    }
+
+    /// Drives the broker directly (the simulation then observes what happened).
+    pub fn with_broker<R>(&mut self, f: impl FnOnce(&mut Broker) -> R) -> R {
+        self.sim.with_broker(f)
+    }
+
+    /// Adds the scenario's simulated producers and consumers.
+    ///
+    /// # Errors
+    /// The path and reason of the first actor the simulation refuses.
+    pub fn add_actors(&mut self, scenario: &Scenario) -> Result<(), ScenarioError> {
+        let (producers, consumers) = scenario.actor_specs()?;
+        for (i, p) in producers.into_iter().enumerate() {
+            self.sim.add_producer(p).map_err(|e| {
+                ScenarioError::at(format!("$.actors.producers[{i}]"), e.to_string())
+            })?;
+        }
+        for (i, c) in consumers.into_iter().enumerate() {
+            self.sim.add_consumer(c).map_err(|e| {
+                ScenarioError::at(format!("$.actors.consumers[{i}]"), e.to_string())
+            })?;
+        }
+        Ok(())
     }
 
     fn connection(&mut self, label: u32) -> ConnectionId {
         if let Some(c) = self.connections.get(&label) {
-            if self.broker.is_connection_open(*c) {
+            if self.sim.broker().is_connection_open(*c) {
                 return *c;
             }
         }
-        let c = self.broker.open_connection();
+        let c = self.sim.with_broker(Broker::open_connection);
         self.connections.insert(label, c);
         c
     }
@@ -635,9 +705,9 @@ impl Runner {
             connection: conn,
             number,
         };
-        if !self.broker.is_channel_open(ch) {
+        if !self.sim.broker().is_channel_open(ch) {
             // Cannot fail: the connection is open and the number is free.
-            let _ = self.broker.open_channel(conn, number);
+            let _ = self.sim.with_broker(|b| b.open_channel(conn, number));
         }
         ch
     }
@@ -665,12 +735,11 @@ impl Runner {
         let op = self.resolve(step);
         match &op {
             Op::Wait { ms } => {
-                let t = self.broker.now().plus(*ms);
-                self.broker.advance_to(t);
+                self.sim.run_for(*ms);
             }
             Op::ConnectionClose => {
                 if let Some(c) = self.connections.get(&label).copied() {
-                    let _ = self.broker.close_connection(c);
+                    let _ = self.sim.with_broker(|b| b.close_connection(c));
                 }
             }
             Op::ChannelClose => {
@@ -679,7 +748,7 @@ impl Runner {
                         connection: c,
                         number,
                     };
-                    let _ = self.broker.close_channel(ch);
+                    let _ = self.sim.with_broker(|b| b.close_channel(ch));
                 }
             }
             _ => {
@@ -712,8 +781,8 @@ impl Runner {
     }
 
     fn execute(&mut self, ch: ChannelId, op: &Op, alias: Option<&str>) -> Option<TraceKind> {
-        let b = &mut self.broker;
-        let r: Result<Option<TraceKind>, Error> = match op {
+        let mut generated = None;
+        let r: Result<Option<TraceKind>, Error> = self.sim.with_broker(|b| match op {
             Op::ExchangeDeclare(m) => b
                 .exchange_declare(ch, m)
                 .map(|_| Some(TraceKind::ExchangeDeclareOk)),
@@ -723,9 +792,7 @@ impl Runner {
             Op::ExchangeBind(m) => b.exchange_bind(ch, m).map(|_| None),
             Op::ExchangeUnbind(m) => b.exchange_unbind(ch, m).map(|_| None),
             Op::QueueDeclare(m) => b.queue_declare(ch, m).map(|ok| {
-                if let Some(a) = alias {
-                    self.aliases.insert(a.to_owned(), ok.queue.clone());
-                }
+                generated = Some(ok.queue.clone());
                 Some(TraceKind::DeclareOk {
                     queue: ok.queue,
                     message_count: ok.message_count,
@@ -753,7 +820,10 @@ impl Runner {
             Op::BasicRecover(m) => b.basic_recover(ch, m).map(|_| None),
             Op::ConfirmSelect => b.confirm_select(ch).map(|_| None),
             Op::ChannelOpen | Op::ChannelClose | Op::ConnectionClose | Op::Wait { .. } => Ok(None),
-        };
+        });
+        if let (Some(a), Some(name)) = (alias, generated) {
+            self.aliases.insert(a.to_owned(), name);
+        }
         // AMQP errors surface as channel-closed/connection-closed events.
         r.unwrap_or_default()
     }
@@ -761,7 +831,7 @@ impl Runner {
     /// Turns the broker's events into what clients received. A reply
     /// (`declare-ok`, ...) recorded before this call precedes them, as on the wire.
     fn collect(&mut self, index: usize) {
-        while let Some(ev) = self.broker.poll_event() {
+        while let Some(ev) = self.sim.poll_event() {
             let at = |s: &Self, ch: ChannelId| (s.label_of(ch.connection), ch.number);
             let (l, n, kind) = match ev.kind {
                 EventKind::Delivered {
@@ -897,7 +967,8 @@ impl Runner {
         const DRAIN_CHANNEL: u16 = 65_535;
         let mut out = BTreeMap::new();
         let names: Vec<(String, bool)> = self
-            .broker
+            .sim
+            .broker()
             .queues()
             .into_iter()
             .map(|q| (q.name, q.exclusive))
@@ -918,25 +989,26 @@ impl Runner {
                 message,
                 redelivered,
                 ..
-            }) = self.broker.basic_get(ch, &get)
+            }) = self.sim.with_broker(|b| b.basic_get(ch, &get))
             {
                 msgs.push(TraceMessage::new(&message, redelivered));
             }
-            let _ = self.broker.close_channel(ch);
+            let _ = self.sim.with_broker(|b| b.close_channel(ch));
             out.insert(name, msgs);
         }
         // Draining may have dead-lettered expired messages into queues
         // already drained; what the recorder sees is exactly this.
-        while self.broker.poll_event().is_some() {}
+        while self.sim.poll_event().is_some() {}
         out
     }
 
     fn exclusive_owner_label(&self, queue: &str) -> Option<u32> {
-        let owner = self.broker.exclusive_owner(queue)?;
+        let owner = self.sim.broker().exclusive_owner(queue)?;
         Some(self.label_of(owner))
     }
 
-    /// Runs every step and drains the queues: the scenario's trace.
+    /// Runs every step and drains the queues: the scenario's trace. Actors
+    /// (if any) run alongside: add them first with [`Runner::add_actors`].
     pub fn run(mut self, scenario: &Scenario) -> Trace {
         for (i, step) in scenario.steps.iter().enumerate() {
             self.step(i, step);

@@ -69,7 +69,11 @@ pub fn run_scenario(scenario: &Scenario) -> warren_core::Trace {
     let (broker, _) = scenario
         .broker()
         .unwrap_or_else(|e| panic!("{}: definitions: {e}", scenario.name));
-    Runner::new(broker).run(scenario)
+    let mut runner = Runner::new(broker);
+    runner
+        .add_actors(scenario)
+        .unwrap_or_else(|e| panic!("{}: actors: {e}", scenario.name));
+    runner.run(scenario)
 }
 
 /// A line diff of two JSON values (pretty-printed), at most 60 lines.

@@ -1,0 +1,266 @@
+//! The `warren` binary, end to end: every subcommand and every error class.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn warren(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warren"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn warren");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("wait for warren")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tmp(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("warren-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn run_prints_the_trace_as_json() {
+    let o = warren(&["run", "examples/order-flow.json"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    let trace: Value = serde_json::from_str(&out(&o)).unwrap();
+    let delivered: Vec<&str> = trace["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "deliver")
+        .map(|e| e["consumer_tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(delivered, ["notify", "report", "notify"]);
+    assert_eq!(trace["queues"]["order_report"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn run_pretty_explains_who_got_what_and_why() {
+    let o = warren(&["run", "--pretty", "examples/order-flow.json"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    let text = out(&o);
+    assert!(
+        text.contains(r#"binding key "order.notify" equals routing key "order.notify""#),
+        "{text}"
+    );
+    assert!(text.contains("notify receives"), "{text}");
+    assert!(text.contains("queue order_report: 1 ready"), "{text}");
+}
+
+#[test]
+fn run_reads_standard_input_and_is_deterministic() {
+    let text = std::fs::read_to_string(root().join("examples/work-queue.json")).unwrap();
+    let a = warren(&["run", "-"], Some(&text));
+    let b = warren(&["run", "examples/work-queue.json"], None);
+    assert!(a.status.success(), "{}", err(&a));
+    assert_eq!(out(&a), out(&b));
+    assert!(out(&a).contains("\"redelivered\": true"));
+}
+
+#[test]
+fn route_explains_hop_by_hop() {
+    let o = warren(
+        &[
+            "route",
+            "examples/topic-logs.json",
+            "-e",
+            "logs",
+            "-k",
+            "payments.error",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let text = out(&o);
+    assert!(text.contains("✓ queue errors"), "{text}");
+    assert!(
+        text.contains("Reaches 3 queue(s), one copy each: errors, everything, payments"),
+        "{text}"
+    );
+    let o = warren(
+        &[
+            "route",
+            "examples/order-definitions.json",
+            "--exchange",
+            "order",
+            "--routing-key",
+            "order.nope",
+            "--json",
+        ],
+        None,
+    );
+    let why: Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(why["queues"], serde_json::json!([]));
+    assert_eq!(why["hops"][0]["bindings"][0]["matched"], false);
+}
+
+#[test]
+fn route_takes_headers_and_the_default_exchange() {
+    let defs = r#"{"exchanges": [{"name": "h", "vhost": "/", "type": "headers", "durable": true, "auto_delete": false, "internal": false, "arguments": {}}],
+        "queues": [{"name": "q", "vhost": "/", "durable": true, "auto_delete": false, "arguments": {}}],
+        "bindings": [{"source": "h", "vhost": "/", "destination": "q", "destination_type": "queue", "routing_key": "", "arguments": {"x-match": "all", "n": 1}}]}"#;
+    let f = tmp("headers.json", defs);
+    let o = warren(&["route", &f, "-e", "h", "-H", "n=1"], None);
+    assert!(out(&o).contains("Reaches 1 queue(s)"), "{}", out(&o));
+    let o = warren(&["route", &f, "-e", "h", "-H", "n=\"1\""], None);
+    assert!(out(&o).contains("Reaches no queue"), "{}", out(&o));
+    let o = warren(&["route", &f, "-e", "", "-k", "q"], None);
+    assert!(
+        out(&o).contains("the default exchange routes to the queue named \"q\""),
+        "{}",
+        out(&o)
+    );
+    let o = warren(&["route", &f, "-e", "missing"], None);
+    assert!(
+        out(&o).contains("NOT_FOUND - no exchange 'missing'"),
+        "{}",
+        out(&o)
+    );
+}
+
+#[test]
+fn check_reports_findings_and_exits_1_on_errors() {
+    let o = warren(&["check", "examples/order-definitions.json"], None);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    let broken = r#"{"queues": [{"name": "q", "vhost": "/", "durable": true, "auto_delete": false, "arguments": {"x-dead-letter-exchange": "nowhere"}}],
+        "exchanges": [], "bindings": [{"source": "ghost", "vhost": "/", "destination": "q", "destination_type": "queue", "routing_key": "k", "arguments": {}}]}"#;
+    let f = tmp("broken.json", broken);
+    let o = warren(&["check", &f, "--json"], None);
+    let findings: Value = serde_json::from_str(&out(&o)).unwrap_or(Value::Null);
+    let codes: Vec<&str> = findings
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["code"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(codes.len() >= 2, "{}{}", out(&o), err(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let o = warren(&["check", &f], None);
+    assert!(out(&o).contains("error"), "{}", out(&o));
+}
+
+#[test]
+fn export_round_trips() {
+    let o = warren(&["export", "examples/order-definitions.json"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    let first = out(&o);
+    let f = tmp("export1.json", &first);
+    let again = out(&warren(&["export", &f], None));
+    assert_eq!(first, again);
+    let from_scenario = out(&warren(&["export", "examples/order-flow.json"], None));
+    let v: Value = serde_json::from_str(&from_scenario).unwrap();
+    assert_eq!(v["bindings"].as_array().unwrap().len(), 2);
+    let path = tmp("out.json", "");
+    let o = warren(&["export", "examples/order-flow.json", "-o", &path], None);
+    assert!(o.status.success());
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap().trim(),
+        from_scenario.trim()
+    );
+}
+
+#[test]
+fn help_and_version() {
+    for cmd in ["run", "route", "check", "export"] {
+        let o = warren(&[cmd, "--help"], None);
+        assert!(o.status.success());
+        assert!(out(&o).contains("Usage: warren"), "{cmd}");
+    }
+    assert!(out(&warren(&["--help"], None)).contains("Exit codes"));
+    assert!(out(&warren(&["--version"], None)).starts_with("warren "));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        vec!["frob"],
+        vec!["run"],
+        vec!["route", "x.json"],
+        vec!["check", "x.json", "--nope"],
+    ] {
+        let o = warren(&args, None);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", err(&o));
+        assert!(err(&o).contains("warren: "), "{args:?}");
+    }
+}
+
+#[test]
+fn input_errors_exit_3_and_say_where() {
+    let o = warren(&["run", "no/such/file.json"], None);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(err(&o).contains("no/such/file.json"));
+
+    let f = tmp("bad.json", "{\n  \"steps\": [\n    {\"op\": }\n  ]\n}");
+    let o = warren(&["run", &f], None);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(err(&o).contains("line 3, column"), "{}", err(&o));
+
+    let f = tmp(
+        "unknown-op.json",
+        r#"{"steps": [{"op": "basic.publish"}, {"op": "queue.frobnicate"}]}"#,
+    );
+    let o = warren(&["run", &f], None);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        err(&o).contains("$.steps[1].op") && err(&o).contains("unknown operation"),
+        "{}",
+        err(&o)
+    );
+
+    let f = tmp(
+        "wrong-type.json",
+        r#"{"steps": [{"op": "basic.qos", "prefetch_count": "ten"}]}"#,
+    );
+    let o = warren(&["run", &f], None);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(err(&o).contains("$.steps[0]"), "{}", err(&o));
+
+    let o = warren(&["run", "examples/order-definitions.json"], None);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        err(&o).contains("definitions file, not a scenario"),
+        "{}",
+        err(&o)
+    );
+
+    let f = tmp("latin1.json", "");
+    std::fs::write(&f, [b'{', 0xff, b'}']).unwrap();
+    let o = warren(&["check", &f], None);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(err(&o).contains("UTF-8"), "{}", err(&o));
+}
+
+#[test]
+fn refused_topology_exits_4() {
+    let defs = r#"{"queues": [{"name": "q", "vhost": "/", "durable": true, "auto_delete": false, "arguments": {"x-max-priority": 1000}}]}"#;
+    let f = tmp("refused.json", defs);
+    let o = warren(&["export", &f], None);
+    assert_eq!(o.status.code(), Some(4), "{}{}", out(&o), err(&o));
+    assert!(err(&o).contains("PRECONDITION_FAILED"), "{}", err(&o));
+}
