@@ -381,6 +381,16 @@ impl Broker {
             .ok_or(Error::Usage(UsageError::ChannelNotOpen(ch)))
     }
 
+    /// AMQP short strings (names, keys, tags) are at most 255 bytes: a
+    /// client cannot send more, so longer ones are a usage error.
+    pub(crate) fn check_shortstr(names: &[&str]) -> Result<(), Error> {
+        if names.iter().any(|n| n.len() > 255) {
+            Err(UsageError::ShortStrTooLong.into())
+        } else {
+            Ok(())
+        }
+    }
+
     pub(crate) fn check_channel(&self, ch: ChannelId) -> Result<(), Error> {
         if self.channels.contains_key(&ch) {
             Ok(())

@@ -2,3 +2,4 @@
 
 mod conformance;
 mod invariants;
+mod usage;

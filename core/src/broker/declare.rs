@@ -56,6 +56,7 @@ impl Broker {
     /// (connection) for an unknown type.
     pub fn exchange_declare(&mut self, ch: ChannelId, m: &ExchangeDeclare) -> Result<(), Error> {
         self.check_channel(ch)?;
+        Self::check_shortstr(&[&m.exchange])?;
         let r = self.try_exchange_declare(m);
         r.map_err(|e| self.fail(ch, e))
     }
@@ -143,6 +144,7 @@ impl Broker {
     /// 403 for the default or an `amq.*` exchange, 406 with `if_unused` when it is a binding source.
     pub fn exchange_delete(&mut self, ch: ChannelId, m: &ExchangeDelete) -> Result<(), Error> {
         self.check_channel(ch)?;
+        Self::check_shortstr(&[&m.exchange])?;
         let method = Method::ExchangeDelete;
         let name = strip_cr_lf(&m.exchange);
         let r = if name.is_empty() {
@@ -184,6 +186,7 @@ impl Broker {
     /// for invalid headers-binding arguments.
     pub fn exchange_bind(&mut self, ch: ChannelId, m: &ExchangeBind) -> Result<(), Error> {
         self.check_channel(ch)?;
+        Self::check_shortstr(&[&m.source, &m.destination, &m.routing_key])?;
         let r = self.try_bind(
             Method::ExchangeBind,
             &m.source,
@@ -202,6 +205,7 @@ impl Broker {
     /// 403 if either is the default exchange.
     pub fn exchange_unbind(&mut self, ch: ChannelId, m: &ExchangeBind) -> Result<(), Error> {
         self.check_channel(ch)?;
+        Self::check_shortstr(&[&m.source, &m.destination, &m.routing_key])?;
         let r = self.try_unbind(
             Method::ExchangeUnbind,
             &m.source,
@@ -224,6 +228,7 @@ impl Broker {
     /// headers-binding arguments.
     pub fn queue_bind(&mut self, ch: ChannelId, m: &QueueBind) -> Result<(), Error> {
         self.check_channel(ch)?;
+        Self::check_shortstr(&[&m.queue, &m.exchange, &m.routing_key])?;
         let r = self.try_bind(
             Method::QueueBind,
             &m.exchange,
@@ -242,6 +247,7 @@ impl Broker {
     /// 403 for the default exchange, 405 for another connection's exclusive queue.
     pub fn queue_unbind(&mut self, ch: ChannelId, m: &QueueBind) -> Result<(), Error> {
         self.check_channel(ch)?;
+        Self::check_shortstr(&[&m.queue, &m.exchange, &m.routing_key])?;
         let r = self.try_unbind(
             Method::QueueUnbind,
             &m.exchange,
@@ -375,6 +381,7 @@ impl Broker {
     /// exclusive-flag mismatch), 406 for invalid or inequivalent arguments.
     pub fn queue_declare(&mut self, ch: ChannelId, m: &QueueDeclare) -> Result<DeclareOk, Error> {
         self.check_channel(ch)?;
+        Self::check_shortstr(&[&m.queue])?;
         let r = self.try_queue_declare(ch, m);
         let r = r.map_err(|e| self.fail(ch, e));
         self.run_dispatch();
@@ -492,6 +499,7 @@ impl Broker {
     /// 404 for a missing queue, 405 for another connection's exclusive queue.
     pub fn queue_purge(&mut self, ch: ChannelId, m: &QueuePurge) -> Result<u64, Error> {
         self.check_channel(ch)?;
+        Self::check_shortstr(&[&m.queue])?;
         let method = Method::QueuePurge;
         let r = match self.queue_named(&m.queue) {
             None => Err(self.not_found(method, "queue", &m.queue)),
@@ -526,6 +534,7 @@ impl Broker {
     /// (consumers) or `if_empty` (ready messages).
     pub fn queue_delete(&mut self, ch: ChannelId, m: &QueueDelete) -> Result<u64, Error> {
         self.check_channel(ch)?;
+        Self::check_shortstr(&[&m.queue])?;
         let method = Method::QueueDelete;
         let r = match self.queue_named(&m.queue) {
             None => Ok(0),

@@ -59,6 +59,7 @@ impl Broker {
     /// `x-priority`, 530 (connection) for a tag already used on the channel.
     pub fn basic_consume(&mut self, ch: ChannelId, m: &BasicConsume) -> Result<String, Error> {
         self.check_channel(ch)?;
+        Self::check_shortstr(&[&m.queue, &m.consumer_tag])?;
         let r = self.try_consume(ch, m);
         let r = r.map_err(|e| self.fail(ch, e));
         self.run_dispatch();
@@ -234,6 +235,7 @@ impl Broker {
     /// 404 for a missing queue, 405 for another connection's exclusive queue.
     pub fn basic_get(&mut self, ch: ChannelId, m: &BasicGet) -> Result<GetResult, Error> {
         self.check_channel(ch)?;
+        Self::check_shortstr(&[&m.queue])?;
         let method = Method::BasicGet;
         let Some(q) = self.queue_named(&m.queue) else {
             let e = self.not_found(method, "queue", &m.queue);

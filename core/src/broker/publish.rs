@@ -416,6 +416,11 @@ impl Broker {
             props.expiration.as_deref(),
             self.now,
         );
+        // A DLRK longer than a short string could never be a routing key.
+        if dlrk.as_ref().is_some_and(|k| k.len() > 255) {
+            self.drop_entry(qid, &entry, DropReason::DeadLetterUnroutable);
+            return;
+        }
         let (route_keys, bcc) = match &dlrk {
             Some(k) => {
                 headers.remove("CC");
