@@ -13,7 +13,7 @@
 //!   (with any value). Any other value must equal the header under 3.10's
 //!   Erlang `==` ([`FieldValue::loose_eq`]): `1 == 1.0`, integer widths and
 //!   string/byte-array tags are ignored at the top level, not inside tables
-//!   and arrays.
+//!   and arrays; an empty table equals an empty array (both are `[]`).
 //! - `all` needs every tested argument to hold, so a binding with none
 //!   matches every message; `any` needs one, so it matches none.
 //!
@@ -149,7 +149,7 @@ pub fn headers_match(args: &FieldTable, headers: &FieldTable) -> bool {
         }
         let holds = match partner(args, i, headers) {
             None => false,
-            Some(header) => matches!(value, FieldValue::Void) || value.loose_eq(header),
+            Some(header) => matches!(value, FieldValue::Void) || erlang_eq(value, header),
         };
         if holds == any {
             // `any` found a match, or `all` found a failure.
@@ -157,6 +157,37 @@ pub fn headers_match(args: &FieldTable, headers: &FieldTable) -> bool {
         }
     }
     !any
+}
+
+/// 3.10's `PV == DV` on two decoded values: [`FieldValue::loose_eq`], with
+/// two corrections (both confirmed on a 3.10.8 broker): Erlang compares an
+/// integer with a float exactly, so `long 2^53+1 /= double 2^53` although
+/// the integer rounds to that double; and an empty table equals an empty
+/// array, since both decode to the list `[]`.
+fn erlang_eq(a: &FieldValue, b: &FieldValue) -> bool {
+    use FieldValue::{Array, Table, F32, F64};
+    let float = |v: &FieldValue| match *v {
+        F32(f) => Some(f64::from(f)),
+        F64(f) => Some(f),
+        _ => None,
+    };
+    let int = |v: &FieldValue| match *v {
+        FieldValue::Timestamp(t) => Some(i128::from(t)),
+        _ => v.as_int().map(i128::from),
+    };
+    match (a, b) {
+        (Table(t), Array(v)) | (Array(v), Table(t)) => t.is_empty() && v.is_empty(),
+        _ => match (int(a), float(b), float(a), int(b)) {
+            (Some(i), Some(f), _, _) | (_, _, Some(f), Some(i)) => int_eq_float(i, f),
+            _ => a.loose_eq(b),
+        },
+    }
+}
+
+/// Exact comparison, as Erlang does for mixed integer/float `==`.
+fn int_eq_float(i: i128, f: f64) -> bool {
+    // Integral floats below 2^100 convert to i128 exactly.
+    f.fract() == 0.0 && f.abs() < 1e30 && f as i128 == i
 }
 
 /// The header that binding argument `i` is compared with: the n-th header
@@ -291,7 +322,7 @@ pub fn explain_headers(args: &FieldTable, headers: &FieldTable) -> HeadersExplan
                     Some(h) if matches!(value, FieldValue::Void) => {
                         ArgOutcome::Present { header: h.clone() }
                     }
-                    Some(h) if value.loose_eq(h) => ArgOutcome::Equal { header: h.clone() },
+                    Some(h) if erlang_eq(value, h) => ArgOutcome::Equal { header: h.clone() },
                     Some(h) => ArgOutcome::DifferentValue { header: h.clone() },
                 });
             ArgExplanation {
@@ -457,6 +488,7 @@ fn erl_float(f: f64, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     fn table(v: serde_json::Value) -> FieldTable {
@@ -616,6 +648,122 @@ mod tests {
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["mode"], "any");
         assert_eq!(json["args"][2]["outcome"]["outcome"], "different_value");
+    }
+
+    #[test]
+    fn erlang_equality_corrections() {
+        let big = (1_i64 << 53) + 1;
+        assert!(
+            FieldValue::I64(big).loose_eq(&FieldValue::F64(big as f64)),
+            "loose_eq rounds"
+        );
+        assert!(!erlang_eq(
+            &FieldValue::I64(big),
+            &FieldValue::F64(big as f64)
+        ));
+        assert!(!erlang_eq(
+            &FieldValue::F64(big as f64),
+            &FieldValue::I64(big)
+        ));
+        assert!(erlang_eq(
+            &FieldValue::I64(1 << 53),
+            &FieldValue::F64((1_u64 << 53) as f64)
+        ));
+        assert!(erlang_eq(&FieldValue::F32(2.0), &FieldValue::Timestamp(2)));
+        assert!(!erlang_eq(&FieldValue::I32(1), &FieldValue::F64(1.5)));
+        assert!(!erlang_eq(
+            &FieldValue::Timestamp(u64::MAX),
+            &FieldValue::F64(u64::MAX as f64)
+        ));
+        let empty_table = FieldValue::Table(FieldTable::new());
+        let empty_array = FieldValue::Array(Vec::new());
+        assert!(erlang_eq(&empty_table, &empty_array) && erlang_eq(&empty_array, &empty_table));
+        let one = FieldValue::Array(vec![FieldValue::I32(1)]);
+        assert!(!erlang_eq(&empty_table, &one));
+        assert!(erlang_eq(
+            &FieldValue::str("a"),
+            &FieldValue::Bytes(b"a".to_vec())
+        ));
+    }
+
+    /// 3.10's headers_match/5 transcribed clause by clause: both tables
+    /// stably sorted by key, then merged.
+    fn erlang_merge(args: &FieldTable, headers: &FieldTable) -> bool {
+        let mode = MatchMode::of(args);
+        fn sorted(t: &FieldTable) -> Vec<(&str, &FieldValue)> {
+            let mut v: Vec<(&str, &FieldValue)> = t.iter().collect();
+            v.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            v
+        }
+        let (p, d) = (sorted(args), sorted(headers));
+        let (mut i, mut j, mut all, mut any) = (0, 0, true, false);
+        loop {
+            match mode {
+                MatchMode::All | MatchMode::AllWithX if !all => return false,
+                MatchMode::Any | MatchMode::AnyWithX if any => return true,
+                _ => {}
+            }
+            let Some(&(pk, pv)) = p.get(i) else {
+                return if mode.is_any() { any } else { all };
+            };
+            if pk == "x-match"
+                || (pk.starts_with("x-") && matches!(mode, MatchMode::All | MatchMode::Any))
+            {
+                i += 1;
+                continue;
+            }
+            let Some(&(dk, dv)) = d.get(j) else {
+                all = false;
+                i = p.len();
+                continue;
+            };
+            match pk.as_bytes().cmp(dk.as_bytes()) {
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Less => {
+                    all = false;
+                    i += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    if matches!(pv, FieldValue::Void) || erlang_eq(pv, dv) {
+                        any = true;
+                    } else {
+                        all = false;
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+    }
+
+    fn entry() -> impl Strategy<Value = (String, FieldValue)> {
+        let key = prop::sample::select(vec!["a", "b", "x-a", "x-match", "A", ""]);
+        let value = prop_oneof![
+            Just(FieldValue::Void),
+            (0_i32..3).prop_map(FieldValue::I32),
+            (0_i64..3).prop_map(FieldValue::I64),
+            Just(FieldValue::F64(1.0)),
+            prop::sample::select(vec!["all", "any", "all-with-x", "any-with-x", "1"])
+                .prop_map(FieldValue::str),
+        ];
+        (key, value).prop_map(|(k, v)| (k.to_owned(), v))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Pairing by rank, unsorted, decides exactly as 3.10's sorted
+        /// merge, duplicates included; the explanation agrees.
+        #[test]
+        fn matches_the_erlang_merge(
+            args in prop::collection::vec(entry(), 0..6),
+            headers in prop::collection::vec(entry(), 0..6),
+        ) {
+            let (args, headers) = (FieldTable(args), FieldTable(headers));
+            let want = erlang_merge(&args, &headers);
+            prop_assert_eq!(headers_match(&args, &headers), want);
+            prop_assert_eq!(explain_headers(&args, &headers).matched, want);
+        }
     }
 
     #[test]
