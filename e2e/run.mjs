@@ -104,5 +104,6 @@ try {
   server?.close();
 }
 console.log(`screenshots: ${path.relative(repo, outDir)}/`);
+if (tests.length === 0) console.log(`no test matched ${JSON.stringify(filter)}: that counts as a failure`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 || tests.length === 0 ? 1 : 0;

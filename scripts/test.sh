@@ -20,6 +20,7 @@ log=$(mktemp "${TMPDIR:-/tmp}/warren-test.XXXXXX")
 trap 'rm -f "$log"' EXIT
 recap=()
 failures=0
+last=0 # exit status of the latest step
 
 # step NAME CMD...: run one step, keep its output for the counts, note the result.
 step() {
@@ -27,6 +28,7 @@ step() {
   shift
   printf '\n==> %s\n' "$name"
   "$@" 2>&1 | tee -a "$log" || rc=$?
+  last=$rc
   if [ "$rc" -eq 0 ]; then
     recap+=("$(printf '%4ss  ok      %s' $((SECONDS - t)) "$name")")
   else
@@ -40,7 +42,7 @@ step() {
 # some code (usually a C dependency or a libc call) that browsers cannot link.
 check_wasm_imports() {
   local wasm
-  wasm=$(ls dist/*.wasm) || return 1
+  wasm=$(ls dist/*_bg.wasm) || return 1
   node --input-type=module -e '
     import { readFileSync } from "node:fs";
     const file = process.argv[1];
@@ -63,7 +65,7 @@ for pkg in "${BROWSER_TEST_PACKAGES[@]}"; do
   step "browser tests -p $pkg" cargo test --target wasm32-unknown-unknown --locked -p "$pkg"
 done
 step "trunk build --release" trunk build --release
-if [ -n "$(ls dist/*.wasm 2>/dev/null)" ]; then
+if [ "$last" -eq 0 ]; then # not against an older dist/ left by a failed build
   step "wasm has no env imports" check_wasm_imports
   step "e2e (Playwright)" node e2e/run.mjs
 fi
