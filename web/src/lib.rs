@@ -1,15 +1,14 @@
-//! Warren's playground UI. `App` lives here, not in `main.rs`, so that the
-//! browser tests can mount it.
-//!
-//! This is a placeholder that proves the pipeline (core → wasm → trunk →
-//! browser); the real playground replaces it.
+//! Warren's playground: a RabbitMQ broker (warren-core) in the browser.
+//! `App` lives here, not in `main.rs`, so that the browser tests can mount
+//! it.
+
+pub mod state;
 
 use yew::prelude::*;
 
-/// The root component.
+/// The root component (the playground's UI is being built on `state`).
 #[function_component(App)]
 pub fn app() -> Html {
-    // Any call into warren-core proves that the core links into the wasm.
     let core_says = warren_core::FieldValue::str("ok").to_string();
     html! {
         <main>

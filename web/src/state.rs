@@ -1,0 +1,998 @@
+//! The playground's state and its reducer: the only place the world
+//! changes. [`AppState`] wraps the core's simulation ([`World`]), the
+//! timeline of the person's commands, the layout and what the interface
+//! shows; [`Action`] is every intent, from the wall clock's
+//! [`Action::Tick`] to a form's [`Action::Submit`].
+//!
+//! No clock and no storage here: time arrives as `Tick(elapsed_ms)` from
+//! `App`'s effect, and persistence is `App`'s effect reading
+//! [`AppState::scene_text`] whenever [`AppState::scene_rev`] changes.
+
+mod anim;
+pub mod fields;
+pub mod graph;
+mod inspect;
+mod log;
+pub mod scene;
+mod timeline;
+mod view;
+mod world;
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use warren_core::{FieldTable, MessageId, RouteExplanation, Scenario, SimTime};
+use yew::Reducible;
+
+pub use anim::{Anim, Flash, Flight, FlightKind, FLIGHT_MS, MAX_FLIGHTS};
+pub use graph::{Edge, EdgeKind, Layout, Node, NodeDetail, NodeKind, Topology};
+pub use inspect::{inspect, Inspection, MessageSummary, Selection, MESSAGE_LIMIT};
+pub use log::{EventLog, LogEntry, KINDS, LOG_CAPACITY};
+pub use timeline::{Recorded, Timeline};
+pub use view::WorldView;
+pub use world::{ActorSpec, BindingSpec, Command, CommandError, World, SEED};
+
+/// Speeds the speed control offers (virtual ms per wall ms).
+pub const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
+
+/// Longest wall-clock step a tick may stand for: a tab in the background
+/// for minutes resumes where it was rather than racing ahead.
+const MAX_TICK_MS: f64 = 1000.0;
+
+/// Where a form's error is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FormId {
+    /// "New exchange".
+    NewExchange,
+    /// "New queue".
+    NewQueue,
+    /// "New binding".
+    NewBinding,
+    /// "New producer".
+    NewProducer,
+    /// "New consumer".
+    NewConsumer,
+    /// The inspector's edit form.
+    Edit,
+    /// The inspector's buttons (publish, stop, kill, delete, purge).
+    Controls,
+    /// The publish panel.
+    Publish,
+    /// The scene dialog (import).
+    Scene,
+}
+
+/// The side panel's tabs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    /// The selection's state and settings.
+    Inspect,
+    /// Forms that add exchanges, queues, bindings and actors.
+    Add,
+    /// Publish a message by hand.
+    Publish,
+    /// "Why did it go there": the routing tester.
+    Route,
+}
+
+/// Pan and zoom of the canvas: world point `p` shows at `p * k + (x, y)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Viewport {
+    /// Horizontal offset, screen px.
+    pub x: f64,
+    /// Vertical offset, screen px.
+    pub y: f64,
+    /// Zoom factor.
+    pub k: f64,
+}
+
+impl Default for Viewport {
+    fn default() -> Self {
+        Self {
+            x: 0.0,
+            y: 0.0,
+            k: 1.0,
+        }
+    }
+}
+
+/// Zoom limits.
+pub const ZOOM: (f64, f64) = (0.25, 3.0);
+
+/// The event log's filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LogFilter {
+    /// A node key or `#id` (empty = every entity).
+    pub entity: String,
+    /// An event kind (empty = every kind).
+    pub kind: String,
+    /// Text the entry must contain.
+    pub text: String,
+}
+
+/// What the routing tester explains.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RouteQuery {
+    /// Exchange published to.
+    pub exchange: String,
+    /// Routing key.
+    pub routing_key: String,
+    /// Headers.
+    pub headers: FieldTable,
+    /// The message it comes from, if one was selected.
+    pub message: Option<u64>,
+}
+
+/// How serious a notice is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// For information.
+    Info,
+    /// Something worth knowing went differently than asked.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+/// A line in the status bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    /// How serious.
+    pub level: Level,
+    /// What to say.
+    pub text: String,
+}
+
+/// An open dialog.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dialog {
+    /// None.
+    #[default]
+    None,
+    /// Keyboard shortcuts and concepts.
+    Help,
+    /// Scenes: built-in ones, import, export.
+    Scene,
+}
+
+/// Interface state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ui {
+    /// What is selected.
+    pub selection: Selection,
+    /// The side panel's tab.
+    pub panel: Panel,
+    /// Pan and zoom.
+    pub viewport: Viewport,
+    /// Bumped when the canvas should fit the scene into view.
+    pub fit_request: u64,
+    /// The event log's filter.
+    pub log_filter: LogFilter,
+    /// The routing question being explained, recomputed as the world
+    /// changes.
+    pub route_query: Option<RouteQuery>,
+    /// The core's answer to it.
+    pub route: Option<Rc<RouteExplanation>>,
+    /// Refusals, next to the form that caused them.
+    pub errors: BTreeMap<FormId, CommandError>,
+    /// The status bar.
+    pub notice: Option<Notice>,
+    /// The open dialog.
+    pub dialog: Dialog,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Self {
+            selection: Selection::None,
+            panel: Panel::Inspect,
+            viewport: Viewport::default(),
+            fit_request: 0,
+            log_filter: LogFilter::default(),
+            route_query: None,
+            route: None,
+            errors: BTreeMap::new(),
+            notice: None,
+            dialog: Dialog::None,
+        }
+    }
+}
+
+/// Virtual time against the wall clock.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Clock {
+    /// Whether virtual time runs.
+    pub playing: bool,
+    /// Virtual ms per wall ms.
+    pub speed: f64,
+    /// Virtual ms owed but not yet run (fractions of a ms).
+    carry: f64,
+    /// Wall ms since the page started (for animations only).
+    pub wall: f64,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self {
+            playing: true,
+            speed: 1.0,
+            carry: 0.0,
+            wall: 0.0,
+        }
+    }
+}
+
+/// Every intent the interface can have.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// The wall clock moved on by this many ms.
+    Tick(f64),
+    /// Start virtual time.
+    Play,
+    /// Stop virtual time.
+    Pause,
+    /// Play or pause.
+    TogglePlay,
+    /// Pause and jump to the next thing scheduled (`Simulation::step`).
+    Step,
+    /// Set the speed.
+    SetSpeed(f64),
+    /// Next speed up.
+    Faster,
+    /// Next speed down.
+    Slower,
+    /// Go to this virtual time (ms), replaying the recorded commands.
+    Scrub(u64),
+    /// Scrub by this many virtual ms (negative: back).
+    ScrubBy(i64),
+    /// Start again from the current topology and actors: queues empty,
+    /// clock at zero, timeline cleared.
+    Restart,
+    /// Load a built-in scene by id.
+    LoadBuiltIn(String),
+    /// Load a scene from scenario JSON (import, or restoring a saved one).
+    LoadSceneText(String),
+    /// Give a command; a refusal shows next to the form.
+    Submit(FormId, Command),
+    /// Select something (and show it in the inspector).
+    Select(Selection),
+    /// Show a side-panel tab.
+    ShowPanel(Panel),
+    /// Place a node (drag and drop).
+    MoveNode(String, f64, f64),
+    /// Move a node by an offset (keyboard).
+    NudgeNode(String, f64, f64),
+    /// Lay every node out afresh in columns.
+    AutoLayout,
+    /// Set pan and zoom.
+    SetViewport(Viewport),
+    /// Zoom by a factor around the centre of a canvas of this size.
+    ZoomBy(f64, (f64, f64)),
+    /// Fit the scene into a canvas of this size.
+    FitView(f64, f64),
+    /// Explain where a message would go.
+    Explain(RouteQuery),
+    /// Explain where a selected message went (its exchange, key, headers).
+    ExplainMessage(u64),
+    /// Forget the explanation.
+    ClearRoute,
+    /// Filter the event log.
+    SetLogFilter(LogFilter),
+    /// Empty the event log.
+    ClearLog,
+    /// Open a dialog.
+    OpenDialog(Dialog),
+    /// Close dialogs (and the notice).
+    CloseDialog,
+    /// Hide the status bar's notice.
+    DismissNotice,
+    /// Publish from the selected producer (or the first one).
+    PublishSelected,
+    /// Stop the selected consumer if running, else start it.
+    ToggleSelectedConsumer,
+    /// Kill the selected consumer.
+    KillSelected,
+    /// Delete the selected entity.
+    DeleteSelected,
+    /// Escape: close a dialog, else clear the selection.
+    Escape,
+}
+
+/// The whole state.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The simulation and its log.
+    pub world: World,
+    /// Commands over time, from the start scene.
+    pub timeline: Timeline,
+    /// Node positions.
+    pub layout: Rc<Layout>,
+    /// Virtual time against the wall clock.
+    pub clock: Clock,
+    /// Messages in the air.
+    pub anim: Anim,
+    /// Interface state.
+    pub ui: Ui,
+    /// Bumped whenever what is persisted changes (topology, actors,
+    /// layout, a loaded scene).
+    pub scene_rev: u64,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::with_scene(scene::default_scene()).unwrap_or_else(|e| {
+            // The built-in scene always loads; if it ever did not, an empty
+            // playground beats no playground.
+            let empty = Scenario::from_json_str("{}").expect("the empty scenario parses");
+            let mut s = Self::with_scene(empty).expect("an empty scene loads");
+            s.notify(Level::Error, format!("the default scene did not load: {e}"));
+            s
+        })
+    }
+}
+
+impl AppState {
+    /// A playground starting from `scene`.
+    ///
+    /// # Errors
+    /// What the core refused in the scene.
+    pub fn with_scene(scene: Scenario) -> Result<Self, String> {
+        let world = World::load(&scene)?;
+        let mut layout = scene::layout_of(&scene);
+        graph::place_new(&world.view().topology, &mut layout);
+        let timeline = Timeline::new(scene, &world);
+        let mut s = Self {
+            world,
+            timeline,
+            layout: Rc::new(layout),
+            clock: Clock::default(),
+            anim: Anim::default(),
+            ui: Ui::default(),
+            scene_rev: 0,
+        };
+        s.ui.fit_request = 1;
+        Ok(s)
+    }
+
+    /// The playground a page opens with: the saved scene if there is one
+    /// and it loads, else the default scene (with a notice saying why).
+    pub fn restore(saved: Option<&str>) -> Self {
+        let Some(text) = saved else {
+            return Self::default();
+        };
+        match scene::parse(text).and_then(Self::with_scene) {
+            Ok(mut s) => {
+                s.notify(
+                    Level::Info,
+                    "Restored your scene from this browser. Scenes ▸ default scene starts over.",
+                );
+                s
+            }
+            Err(e) => {
+                let mut s = Self::default();
+                s.notify(
+                    Level::Warn,
+                    format!(
+                        "Your saved scene could not be restored ({e}); showing the default scene."
+                    ),
+                );
+                s
+            }
+        }
+    }
+
+    /// Current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.world.now()
+    }
+
+    /// The current scene as scenario JSON (what is persisted).
+    pub fn scene_text(&self) -> String {
+        scene::to_text(&self.current_scene())
+    }
+
+    /// The current scene: topology, actors, layout.
+    pub fn current_scene(&self) -> Scenario {
+        scene::export(self.timeline.start(), &self.world, &self.layout)
+    }
+
+    /// What the inspector shows.
+    pub fn inspection(&self) -> Inspection {
+        inspect(&self.world, &self.ui.selection)
+    }
+
+    fn notify(&mut self, level: Level, text: impl Into<String>) {
+        self.ui.notice = Some(Notice {
+            level,
+            text: text.into(),
+        });
+    }
+
+    fn load(&mut self, scene: Scenario, what: &str) {
+        match Self::with_scene(scene) {
+            Ok(mut fresh) => {
+                fresh.clock = Clock {
+                    carry: 0.0,
+                    ..self.clock
+                };
+                fresh.ui.viewport = self.ui.viewport;
+                fresh.ui.fit_request = self.ui.fit_request + 1;
+                fresh.ui.panel = self.ui.panel;
+                fresh.scene_rev = self.scene_rev + 1;
+                fresh.notify(Level::Info, what.to_owned());
+                *self = fresh;
+            }
+            Err(e) => {
+                self.ui.errors.insert(
+                    FormId::Scene,
+                    CommandError {
+                        code: None,
+                        text: e,
+                    },
+                );
+            }
+        }
+    }
+
+    /// After anything changed the world: place new nodes, re-explain.
+    fn after_change(&mut self) {
+        let topo = &self.world.view().topology;
+        if topo.nodes.iter().any(|n| !self.layout.contains_key(&n.key)) {
+            graph::place_new(topo, Rc::make_mut(&mut self.layout));
+        }
+        self.refresh_route();
+    }
+
+    fn refresh_route(&mut self) {
+        let Some(q) = &self.ui.route_query else {
+            self.ui.route = None;
+            return;
+        };
+        let why = self
+            .world
+            .broker()
+            .explain_route(&q.exchange, &q.routing_key, &q.headers);
+        if self.ui.route.as_deref() != Some(&why) {
+            self.ui.route = Some(Rc::new(why));
+        }
+    }
+
+    /// Moves time to `t`, replaying recorded commands on the way.
+    fn advance(&mut self, t: SimTime, live: bool) {
+        let events = self.timeline.advance(&mut self.world, t, live);
+        if live {
+            self.anim
+                .on_events(&events, self.world.view(), self.clock.wall);
+        }
+        self.after_change();
+    }
+
+    fn scrub(&mut self, t: u64) {
+        let t = SimTime(t)
+            .max(self.timeline.origin())
+            .min(self.timeline.horizon());
+        self.clock.playing = false;
+        self.clock.carry = 0.0;
+        if t == self.now() {
+            return;
+        }
+        if t > self.now() {
+            self.advance(t, false);
+        } else {
+            self.timeline.rewind(&mut self.world, t);
+            self.after_change();
+        }
+        self.anim.clear();
+    }
+
+    fn step(&mut self) {
+        self.clock.playing = false;
+        self.clock.carry = 0.0;
+        let next = match (self.world.next_wakeup(), self.timeline.next_at()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match next {
+            Some(t) => self.advance(t.max(self.now()), true),
+            None => self.notify(
+                Level::Info,
+                "Nothing is scheduled: publish something, or press play to let time run.",
+            ),
+        }
+    }
+
+    /// Applies a command to a copy of the world and keeps the copy only if
+    /// the broker accepted: a refusal changes nothing but the form's error.
+    fn submit(&mut self, form: FormId, cmd: Command) {
+        let mut trial = self.world.clone();
+        match trial.apply(&cmd) {
+            Ok(()) => {
+                self.world = trial;
+                let events = self.world.take_fresh();
+                self.anim
+                    .on_events(&events, self.world.view(), self.clock.wall);
+                let dropped = self.timeline.record(self.now(), cmd.clone());
+                self.ui.errors.remove(&form);
+                if form != FormId::Controls {
+                    self.ui.errors.remove(&FormId::Controls);
+                }
+                if dropped > 0 {
+                    self.notify(
+                        Level::Warn,
+                        format!(
+                            "You acted in the past: {dropped} later action(s) on the timeline were discarded."
+                        ),
+                    );
+                }
+                if cmd.changes_scene() {
+                    self.scene_rev += 1;
+                }
+                self.follow(&cmd);
+                self.after_change();
+            }
+            Err(e) => {
+                self.ui.errors.insert(form, e);
+            }
+        }
+    }
+
+    /// Moves the selection along with what a command did (a rename, a new
+    /// entity, a deletion).
+    fn follow(&mut self, cmd: &Command) {
+        let sel = &mut self.ui.selection;
+        match cmd {
+            Command::DeclareExchange(d) => *sel = Selection::Exchange(d.exchange.clone()),
+            Command::DeclareQueue(d) if !d.queue.is_empty() => {
+                *sel = Selection::Queue(d.queue.clone());
+            }
+            Command::RedeclareExchange { name, decl } => {
+                if decl.exchange != *name {
+                    self.rename_node("exchange", name, &decl.exchange);
+                }
+                self.ui.selection = Selection::Exchange(decl.exchange.clone());
+            }
+            Command::RedeclareQueue { name, decl } => {
+                if decl.queue != *name && !decl.queue.is_empty() {
+                    self.rename_node("queue", name, &decl.queue);
+                    self.ui.selection = Selection::Queue(decl.queue.clone());
+                }
+            }
+            Command::Bind(b) => *sel = Selection::Binding(b.clone()),
+            Command::Rebind { new, .. } => *sel = Selection::Binding(new.clone()),
+            Command::AddProducer(p) => *sel = Selection::Producer(p.name.clone()),
+            Command::AddConsumer(c) => *sel = Selection::Consumer(c.name.clone()),
+            Command::UpdateProducer { name, spec } => {
+                if spec.name != *name {
+                    self.rename_node("producer", name, &spec.name);
+                }
+                self.ui.selection = Selection::Producer(spec.name.clone());
+            }
+            Command::UpdateConsumer { name, spec } => {
+                if spec.name != *name {
+                    self.rename_node("consumer", name, &spec.name);
+                }
+                self.ui.selection = Selection::Consumer(spec.name.clone());
+            }
+            Command::DeleteExchange(_)
+            | Command::DeleteQueue(_)
+            | Command::Unbind(_)
+            | Command::RemoveActor(_) => *sel = Selection::None,
+            _ => {}
+        }
+    }
+
+    /// A renamed node keeps its place.
+    fn rename_node(&mut self, kind: &str, old: &str, new: &str) {
+        let layout = Rc::make_mut(&mut self.layout);
+        if let Some(p) = layout.get(&format!("{kind}:{old}")).copied() {
+            layout.insert(format!("{kind}:{new}"), p);
+        }
+    }
+
+    fn tick(self: Rc<Self>, dt: f64) -> Rc<Self> {
+        let dt = if dt.is_finite() {
+            dt.clamp(0.0, MAX_TICK_MS)
+        } else {
+            0.0
+        };
+        if !self.clock.playing && self.anim.is_idle() {
+            return self;
+        }
+        let mut this = self;
+        let s = Rc::make_mut(&mut this);
+        s.clock.wall += dt;
+        s.anim.prune(s.clock.wall);
+        if s.clock.playing {
+            s.clock.carry += dt * s.clock.speed;
+            let whole = s.clock.carry.floor();
+            if whole >= 1.0 {
+                s.clock.carry -= whole;
+                let t = s.now().plus(whole as u64);
+                s.advance(t, true);
+            }
+        }
+        this
+    }
+
+    fn fit(&mut self, w: f64, h: f64) {
+        let topo = &self.world.view().topology;
+        let Some((x0, y0, x1, y1)) = graph::bounds(topo, &self.layout) else {
+            self.ui.viewport = Viewport::default();
+            return;
+        };
+        if w <= 0.0 || h <= 0.0 {
+            return;
+        }
+        let pad = 30.0;
+        // Room below nodes for dead-letter curves and edge labels.
+        let (bw, bh) = (x1 - x0 + 2.0 * pad, y1 - y0 + 2.0 * pad + 40.0);
+        let k = (w / bw).min(h / bh).clamp(ZOOM.0, 1.25);
+        self.ui.viewport = Viewport {
+            x: (w - (x1 - x0) * k) / 2.0 - x0 * k,
+            y: pad * k - y0 * k + ((h - bh * k) / 2.0).max(0.0),
+            k,
+        };
+    }
+}
+
+fn next_speed(cur: f64, up: bool) -> f64 {
+    if up {
+        SPEEDS
+            .iter()
+            .copied()
+            .find(|s| *s > cur + 1e-9)
+            .unwrap_or(SPEEDS[SPEEDS.len() - 1])
+    } else {
+        SPEEDS
+            .iter()
+            .rev()
+            .copied()
+            .find(|s| *s < cur - 1e-9)
+            .unwrap_or(SPEEDS[0])
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        if let Action::Tick(dt) = action {
+            return self.tick(dt);
+        }
+        let mut this = self;
+        let s = Rc::make_mut(&mut this);
+        match action {
+            Action::Tick(_) => {}
+            Action::Play => s.clock.playing = true,
+            Action::Pause => s.clock.playing = false,
+            Action::TogglePlay => s.clock.playing = !s.clock.playing,
+            Action::Step => s.step(),
+            Action::SetSpeed(v) => {
+                if v.is_finite() && v > 0.0 {
+                    s.clock.speed = v.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]);
+                }
+            }
+            Action::Faster => s.clock.speed = next_speed(s.clock.speed, true),
+            Action::Slower => s.clock.speed = next_speed(s.clock.speed, false),
+            Action::Scrub(t) => s.scrub(t),
+            Action::ScrubBy(d) => {
+                let t = s.now().ms().saturating_add_signed(d);
+                s.scrub(t);
+            }
+            Action::Restart => {
+                let scene = s.current_scene();
+                s.load(
+                    scene,
+                    "Restarted from the current topology: queues empty, clock at 0.",
+                );
+            }
+            Action::LoadBuiltIn(id) => match scene::built_in(&id) {
+                Some(scene) => {
+                    let label = scene::BUILT_IN
+                        .iter()
+                        .find(|b| b.id == id)
+                        .map_or(id.as_str(), |b| b.label);
+                    let what = format!("Loaded the scene “{label}”.");
+                    s.load(scene, &what);
+                }
+                None => s.notify(Level::Error, format!("no built-in scene {id:?}")),
+            },
+            Action::LoadSceneText(text) => match scene::parse(&text) {
+                Ok(scene) => {
+                    let what = format!("Imported the scene “{}”.", scene.name);
+                    s.load(scene, &what);
+                    s.ui.dialog = Dialog::None;
+                }
+                Err(e) => {
+                    s.ui.errors.insert(
+                        FormId::Scene,
+                        CommandError {
+                            code: None,
+                            text: e,
+                        },
+                    );
+                }
+            },
+            Action::Submit(form, cmd) => s.submit(form, cmd),
+            Action::Select(sel) => {
+                if let Selection::Message(id) = sel {
+                    s.ui.selection = sel;
+                    explain_message(s, id);
+                } else {
+                    s.ui.selection = sel;
+                }
+                s.ui.errors.remove(&FormId::Edit);
+                s.ui.errors.remove(&FormId::Controls);
+                if s.ui.selection != Selection::None && s.ui.panel != Panel::Route {
+                    s.ui.panel = Panel::Inspect;
+                }
+            }
+            Action::ShowPanel(p) => s.ui.panel = p,
+            Action::MoveNode(key, x, y) => {
+                if x.is_finite() && y.is_finite() {
+                    Rc::make_mut(&mut s.layout).insert(key, (x.round(), y.round()));
+                    s.scene_rev += 1;
+                }
+            }
+            Action::NudgeNode(key, dx, dy) => {
+                let layout = Rc::make_mut(&mut s.layout);
+                if let Some((x, y)) = layout.get(&key).copied() {
+                    layout.insert(key, (x + dx, y + dy));
+                    s.scene_rev += 1;
+                }
+            }
+            Action::AutoLayout => {
+                let fresh = graph::auto_layout(&s.world.view().topology);
+                let layout = Rc::make_mut(&mut s.layout);
+                layout.extend(fresh);
+                s.scene_rev += 1;
+                s.ui.fit_request += 1;
+            }
+            Action::SetViewport(v) => {
+                if v.x.is_finite() && v.y.is_finite() && v.k.is_finite() {
+                    s.ui.viewport = Viewport {
+                        k: v.k.clamp(ZOOM.0, ZOOM.1),
+                        ..v
+                    };
+                }
+            }
+            Action::ZoomBy(f, (w, h)) => {
+                let v = s.ui.viewport;
+                let k = (v.k * f).clamp(ZOOM.0, ZOOM.1);
+                let (cx, cy) = (w / 2.0, h / 2.0);
+                s.ui.viewport = Viewport {
+                    x: cx - (cx - v.x) * k / v.k,
+                    y: cy - (cy - v.y) * k / v.k,
+                    k,
+                };
+            }
+            Action::FitView(w, h) => s.fit(w, h),
+            Action::Explain(q) => {
+                s.ui.route_query = Some(q);
+                s.refresh_route();
+                s.ui.panel = Panel::Route;
+            }
+            Action::ExplainMessage(id) => {
+                explain_message(s, id);
+                s.ui.panel = Panel::Route;
+            }
+            Action::ClearRoute => {
+                s.ui.route_query = None;
+                s.ui.route = None;
+            }
+            Action::SetLogFilter(f) => s.ui.log_filter = f,
+            Action::ClearLog => s.world.clear_log(),
+            Action::OpenDialog(d) => {
+                s.ui.dialog = d;
+                s.ui.errors.remove(&FormId::Scene);
+            }
+            Action::CloseDialog => s.ui.dialog = Dialog::None,
+            Action::DismissNotice => s.ui.notice = None,
+            Action::PublishSelected => {
+                let name = match &s.ui.selection {
+                    Selection::Producer(n) => Some(n.clone()),
+                    _ => s.world.specs().find_map(|sp| match sp {
+                        ActorSpec::Producer(p) => Some(p.name.clone()),
+                        ActorSpec::Consumer(_) => None,
+                    }),
+                };
+                match name {
+                    Some(n) => s.submit(FormId::Controls, Command::PublishFrom(n)),
+                    None => s.notify(Level::Info, "There is no producer to publish from."),
+                }
+            }
+            Action::ToggleSelectedConsumer => {
+                if let Selection::Consumer(n) = &s.ui.selection {
+                    let n = n.clone();
+                    let running = s.world.actor_view(&n).and_then(|v| {
+                        v.as_consumer()
+                            .map(|c| c.state == warren_core::ConsumerState::Running)
+                    });
+                    let cmd = if running == Some(true) {
+                        Command::StopConsumer(n)
+                    } else {
+                        Command::StartConsumer(n)
+                    };
+                    s.submit(FormId::Controls, cmd);
+                } else {
+                    s.notify(
+                        Level::Info,
+                        "Select a consumer first (click it, or Tab to it).",
+                    );
+                }
+            }
+            Action::KillSelected => {
+                if let Selection::Consumer(n) = &s.ui.selection {
+                    let cmd = Command::KillConsumer(n.clone());
+                    s.submit(FormId::Controls, cmd);
+                } else {
+                    s.notify(
+                        Level::Info,
+                        "Select a consumer first (click it, or Tab to it).",
+                    );
+                }
+            }
+            Action::DeleteSelected => {
+                let cmd = match &s.ui.selection {
+                    Selection::Exchange(n) => Some(Command::DeleteExchange(n.clone())),
+                    Selection::Queue(n) => Some(Command::DeleteQueue(n.clone())),
+                    Selection::Binding(b) => Some(Command::Unbind(b.clone())),
+                    Selection::Producer(n) | Selection::Consumer(n) => {
+                        Some(Command::RemoveActor(n.clone()))
+                    }
+                    _ => None,
+                };
+                if let Some(cmd) = cmd {
+                    let what = cmd.describe();
+                    s.submit(FormId::Controls, cmd);
+                    if !s.ui.errors.contains_key(&FormId::Controls) {
+                        s.notify(
+                            Level::Info,
+                            format!("Done: {what}. Scrub the timeline back to undo."),
+                        );
+                    }
+                }
+            }
+            Action::Escape => {
+                if s.ui.dialog != Dialog::None {
+                    s.ui.dialog = Dialog::None;
+                } else if s.ui.selection != Selection::None {
+                    s.ui.selection = Selection::None;
+                } else {
+                    s.ui.route_query = None;
+                    s.ui.route = None;
+                }
+            }
+        }
+        this
+    }
+}
+
+fn explain_message(s: &mut AppState, id: u64) {
+    match inspect::message(s.world.broker(), MessageId(id)) {
+        Some(m) => {
+            s.ui.route_query = Some(RouteQuery {
+                exchange: m.exchange().to_owned(),
+                routing_key: m.routing_key().to_owned(),
+                headers: m.properties().headers.clone().unwrap_or_default(),
+                message: Some(id),
+            });
+            s.refresh_route();
+        }
+        None => s.notify(
+            Level::Info,
+            format!("Message #{id} is no longer in the broker (acknowledged, expired or dropped)."),
+        ),
+    }
+}
+
+/// A keyboard shortcut: keys as shown, and what they do.
+pub struct Shortcut {
+    /// Keys, as shown in the help dialog.
+    pub keys: &'static str,
+    /// What they do.
+    pub what: &'static str,
+}
+
+/// Every global shortcut, in the order the help dialog lists them.
+pub const SHORTCUTS: &[Shortcut] = &[
+    Shortcut {
+        keys: "Space",
+        what: "play / pause virtual time",
+    },
+    Shortcut {
+        keys: "N or .",
+        what: "step to the next event (pauses)",
+    },
+    Shortcut {
+        keys: "[ and ]",
+        what: "slower / faster (0.1× to 100×)",
+    },
+    Shortcut {
+        keys: "Shift+← / Shift+→",
+        what: "scrub the timeline back / forward one second",
+    },
+    Shortcut {
+        keys: "Shift+R",
+        what: "restart from the current topology (queues empty, clock at 0)",
+    },
+    Shortcut {
+        keys: "P",
+        what: "publish from the selected producer (or the first one)",
+    },
+    Shortcut {
+        keys: "S",
+        what: "stop / start the selected consumer",
+    },
+    Shortcut {
+        keys: "K",
+        what: "kill the selected consumer (its unacked messages are requeued)",
+    },
+    Shortcut {
+        keys: "Delete",
+        what: "delete the selected exchange, queue, binding or actor",
+    },
+    Shortcut {
+        keys: "I / A / M / W",
+        what: "side panel: inspect / add / publish a message / why (routing tester)",
+    },
+    Shortcut {
+        keys: "L",
+        what: "filter the event log",
+    },
+    Shortcut {
+        keys: "+ / − / 0",
+        what: "zoom in / out / fit the scene",
+    },
+    Shortcut {
+        keys: "T",
+        what: "tidy: lay the nodes out in columns",
+    },
+    Shortcut {
+        keys: "Tab, Enter",
+        what: "move between nodes and controls; select the focused node",
+    },
+    Shortcut {
+        keys: "Arrows (on a node)",
+        what: "move the focused node (Shift: further)",
+    },
+    Shortcut {
+        keys: "Arrows (on the canvas)",
+        what: "pan",
+    },
+    Shortcut {
+        keys: "Esc",
+        what: "close the dialog, else clear the selection",
+    },
+    Shortcut {
+        keys: "?",
+        what: "this help",
+    },
+];
+
+/// The action for a key pressed outside text fields (`key` as the
+/// browser's `KeyboardEvent.key`), if it is a shortcut. Zoom and fit need
+/// the canvas size, which only the page knows: they are not here.
+pub fn key_action(key: &str, shift: bool) -> Option<Action> {
+    Some(match key {
+        " " => Action::TogglePlay,
+        "n" | "N" | "." => Action::Step,
+        "[" => Action::Slower,
+        "]" => Action::Faster,
+        "ArrowLeft" if shift => Action::ScrubBy(-1000),
+        "ArrowRight" if shift => Action::ScrubBy(1000),
+        "R" if shift => Action::Restart,
+        "p" | "P" => Action::PublishSelected,
+        "s" | "S" => Action::ToggleSelectedConsumer,
+        "k" | "K" => Action::KillSelected,
+        "Delete" | "Backspace" => Action::DeleteSelected,
+        "i" | "I" => Action::ShowPanel(Panel::Inspect),
+        "a" | "A" => Action::ShowPanel(Panel::Add),
+        "m" | "M" => Action::ShowPanel(Panel::Publish),
+        "w" | "W" => Action::ShowPanel(Panel::Route),
+        "t" | "T" => Action::AutoLayout,
+        "?" => Action::OpenDialog(Dialog::Help),
+        "Escape" => Action::Escape,
+        _ => return None,
+    })
+}

@@ -1,0 +1,306 @@
+//! Messages moving along edges, and nodes flashing when something happens
+//! to them: derived from the core's events, timed in wall-clock
+//! milliseconds (so they stay watchable at any speed), and bounded: past
+//! [`MAX_FLIGHTS`] at once, further legs are counted instead of drawn.
+
+use std::collections::BTreeMap;
+
+use warren_core::{ActorView, ConnectionId, Event, EventKind};
+
+use super::graph::{node_key, NodeKind, Topology};
+use super::view::WorldView;
+
+/// How long one leg (one edge) takes on screen.
+pub const FLIGHT_MS: f64 = 650.0;
+/// Most legs drawn at once.
+pub const MAX_FLIGHTS: usize = 40;
+/// How long a node flashes.
+pub const FLASH_MS: f64 = 900.0;
+/// How long the "not animated" count covers.
+const SKIP_WINDOW_MS: f64 = 2000.0;
+
+/// What a moving message is doing (its colour).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlightKind {
+    /// Producer to exchange.
+    Publish,
+    /// Along a binding.
+    Route,
+    /// Queue to consumer.
+    Deliver,
+    /// A redelivery (queue to consumer, after a requeue).
+    Redeliver,
+    /// Queue to its dead-letter exchange.
+    DeadLetter,
+    /// Back to the publisher (mandatory, no route).
+    Return,
+}
+
+impl FlightKind {
+    /// CSS class.
+    pub fn class(self) -> &'static str {
+        match self {
+            Self::Publish => "fl-publish",
+            Self::Route => "fl-route",
+            Self::Deliver => "fl-deliver",
+            Self::Redeliver => "fl-redeliver",
+            Self::DeadLetter => "fl-dlx",
+            Self::Return => "fl-return",
+        }
+    }
+}
+
+/// One message moving along one edge.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flight {
+    /// Unique id (the element's key).
+    pub id: u64,
+    /// Source node key.
+    pub from: String,
+    /// Destination node key.
+    pub to: String,
+    /// What it is.
+    pub kind: FlightKind,
+    /// Wall ms between its creation and its start (legs of one message
+    /// follow each other).
+    pub delay: f64,
+    /// Wall time it ends.
+    pub end: f64,
+    /// The message's id, shown as `#12`.
+    pub message: u64,
+}
+
+/// A node flashing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flash {
+    /// Node key.
+    pub key: String,
+    /// CSS class (`flash-ok`, `flash-warn`, `flash-bad`).
+    pub class: &'static str,
+    /// Wall time it ends.
+    pub until: f64,
+}
+
+/// Everything moving on the canvas.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Anim {
+    /// Legs in the air.
+    pub flights: Vec<Flight>,
+    /// Nodes flashing.
+    pub flashes: Vec<Flash>,
+    next_id: u64,
+    /// When each recently moved message reaches the node it is heading
+    /// to, so its next leg starts after that.
+    arrivals: BTreeMap<u64, (f64, String)>,
+    /// Legs not drawn in the current window.
+    pub skipped: u64,
+    skip_window: f64,
+}
+
+fn connection_owner(view: &WorldView, conn: ConnectionId) -> Option<String> {
+    view.actors.iter().find_map(|a| match a {
+        ActorView::Producer(p) if p.connection == Some(conn) => {
+            Some(node_key(NodeKind::Producer, &p.name))
+        }
+        ActorView::Consumer(c) if c.connection == Some(conn) => {
+            Some(node_key(NodeKind::Consumer, &c.name))
+        }
+        _ => None,
+    })
+}
+
+impl Anim {
+    /// Whether anything is moving or flashing.
+    pub fn is_idle(&self) -> bool {
+        self.flights.is_empty() && self.flashes.is_empty() && self.skipped == 0
+    }
+
+    /// Forgets everything (after a scrub: the past does not fly again).
+    pub fn clear(&mut self) {
+        *self = Self {
+            next_id: self.next_id,
+            ..Self::default()
+        };
+    }
+
+    /// Drops what has ended by wall time `wall`; true if anything changed.
+    pub fn prune(&mut self, wall: f64) -> bool {
+        let before = (self.flights.len(), self.flashes.len(), self.skipped);
+        self.flights.retain(|f| f.end > wall);
+        self.flashes.retain(|f| f.until > wall);
+        self.arrivals.retain(|_, (t, _)| *t > wall - FLIGHT_MS);
+        if self.skipped > 0 && wall - self.skip_window > SKIP_WINDOW_MS {
+            self.skipped = 0;
+        }
+        before != (self.flights.len(), self.flashes.len(), self.skipped)
+    }
+
+    fn flash(&mut self, key: String, class: &'static str, wall: f64) {
+        self.flashes.retain(|f| f.key != key);
+        self.flashes.push(Flash {
+            key,
+            class,
+            until: wall + FLASH_MS,
+        });
+    }
+
+    /// Adds legs along `hops`, one after the other, starting when the
+    /// message reaches the first node (or now). Returns when it arrives.
+    fn fly(
+        &mut self,
+        message: u64,
+        hops: &[(String, String)],
+        kind: FlightKind,
+        wall: f64,
+    ) -> Option<f64> {
+        if hops.is_empty() {
+            return None;
+        }
+        if self.flights.len() + hops.len() > MAX_FLIGHTS {
+            if self.skipped == 0 {
+                self.skip_window = wall;
+            }
+            self.skipped += 1;
+            return None;
+        }
+        let mut start = self
+            .arrivals
+            .get(&message)
+            .map_or(wall, |(t, _)| t.max(wall));
+        for (from, to) in hops {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.flights.push(Flight {
+                id,
+                from: from.clone(),
+                to: to.clone(),
+                kind,
+                delay: start - wall,
+                end: start + FLIGHT_MS,
+                message,
+            });
+            start += FLIGHT_MS;
+        }
+        Some(start)
+    }
+
+    fn arrive(&mut self, message: u64, at: f64, node: String) {
+        self.arrivals.insert(message, (at, node));
+    }
+
+    /// Turns new events into legs and flashes.
+    pub fn on_events(&mut self, events: &[Event], view: &WorldView, wall: f64) {
+        let topo: &Topology = &view.topology;
+        for e in events {
+            match &e.kind {
+                EventKind::Published {
+                    channel,
+                    message,
+                    exchange,
+                    ..
+                } => {
+                    let x = node_key(NodeKind::Exchange, exchange);
+                    match connection_owner(view, channel.connection) {
+                        Some(p) if p.starts_with("producer:") => {
+                            let hops = [(p, x.clone())];
+                            if let Some(t) = self.fly(message.0, &hops, FlightKind::Publish, wall) {
+                                self.arrive(message.0, t, x);
+                            }
+                        }
+                        _ => self.flash(x, "flash-info", wall),
+                    }
+                }
+                EventKind::Routed {
+                    message,
+                    exchange,
+                    queues,
+                } => {
+                    let x = node_key(NodeKind::Exchange, exchange);
+                    let mut last: Option<(f64, String)> = None;
+                    for q in queues {
+                        let qk = node_key(NodeKind::Queue, q);
+                        if let Some(hops) = topo.path(&x, &qk) {
+                            if let Some(t) = self.fly(message.0, &hops, FlightKind::Route, wall) {
+                                if last.as_ref().is_none_or(|(l, _)| t > *l) {
+                                    last = Some((t, qk));
+                                }
+                            }
+                        }
+                    }
+                    if let Some((t, qk)) = last {
+                        self.arrive(message.0, t, qk);
+                    }
+                }
+                EventKind::Unroutable { message } => {
+                    let at = self.arrivals.get(&message.0).map(|(_, n)| n.clone());
+                    if let Some(x) = at {
+                        self.flash(x, "flash-bad", wall);
+                    }
+                }
+                EventKind::Returned {
+                    channel, message, ..
+                } => {
+                    let x = node_key(NodeKind::Exchange, message.exchange());
+                    if let Some(p) = connection_owner(view, channel.connection) {
+                        self.fly(message.id().0, &[(x, p.clone())], FlightKind::Return, wall);
+                        self.flash(p, "flash-bad", wall);
+                    }
+                }
+                EventKind::Delivered {
+                    channel,
+                    queue,
+                    message,
+                    redelivered,
+                    ..
+                } => {
+                    if let Some(c) = connection_owner(view, channel.connection) {
+                        let kind = if *redelivered {
+                            FlightKind::Redeliver
+                        } else {
+                            FlightKind::Deliver
+                        };
+                        let qk = node_key(NodeKind::Queue, queue);
+                        self.fly(message.id().0, &[(qk, c)], kind, wall);
+                    }
+                }
+                EventKind::Acked { channel, .. } => {
+                    if let Some(c) = connection_owner(view, channel.connection) {
+                        self.flash(c, "flash-ok", wall);
+                    }
+                }
+                EventKind::Nacked { channel, .. } => {
+                    if let Some(c) = connection_owner(view, channel.connection) {
+                        self.flash(c, "flash-warn", wall);
+                    }
+                }
+                EventKind::Requeued { queue, .. } => {
+                    self.flash(node_key(NodeKind::Queue, queue), "flash-warn", wall);
+                }
+                EventKind::Expired { queue, .. } | EventKind::Dropped { queue, .. } => {
+                    self.flash(node_key(NodeKind::Queue, queue), "flash-bad", wall);
+                }
+                EventKind::DeadLettered {
+                    queue,
+                    message,
+                    exchange,
+                    new_message,
+                    ..
+                } => {
+                    let hops = [(
+                        node_key(NodeKind::Queue, queue),
+                        node_key(NodeKind::Exchange, exchange),
+                    )];
+                    if let Some(t) = self.fly(message.0, &hops, FlightKind::DeadLetter, wall) {
+                        self.arrive(new_message.0, t, hops[0].1.clone());
+                    }
+                }
+                EventKind::ConnectionClosed { connection, .. } => {
+                    if let Some(c) = connection_owner(view, *connection) {
+                        self.flash(c, "flash-bad", wall);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}

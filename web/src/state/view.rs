@@ -1,0 +1,78 @@
+//! Read-only snapshots of the world, taken after every change: what the
+//! components draw. Everything here is read from the core's views.
+
+use warren_core::{
+    ActorView, BindingInfo, Broker, ConsumerInfo, ExchangeInfo, Ledger, QueueInfo, SimTime,
+};
+
+use super::graph::Topology;
+use super::world::ActorSpec;
+
+/// The world as the components see it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WorldView {
+    /// Virtual time of the snapshot.
+    pub now: SimTime,
+    /// Every exchange (predeclared ones included), by name.
+    pub exchanges: Vec<ExchangeInfo>,
+    /// Every queue, by name.
+    pub queues: Vec<QueueInfo>,
+    /// Every stored binding.
+    pub bindings: Vec<BindingInfo>,
+    /// Broker-side consumers (actors' and scripted ones).
+    pub consumers: Vec<ConsumerInfo>,
+    /// The simulated actors' live state, in display order.
+    pub actors: Vec<ActorView>,
+    /// The actors' settings, in the same order.
+    pub specs: Vec<ActorSpec>,
+    /// Where every message went so far.
+    pub ledger: Ledger,
+    /// Nodes and edges for the canvas.
+    pub topology: Topology,
+}
+
+impl WorldView {
+    /// Reads the broker and the actors.
+    pub fn build(broker: &Broker, actors: Vec<ActorView>, specs: Vec<ActorSpec>) -> Self {
+        let mut view = Self {
+            now: broker.now(),
+            exchanges: broker.exchanges(),
+            queues: broker.queues(),
+            bindings: broker.bindings(),
+            consumers: broker.consumers(),
+            actors,
+            specs,
+            ledger: broker.ledger().clone(),
+            topology: Topology::default(),
+        };
+        view.topology = Topology::build(&view);
+        view
+    }
+
+    /// An exchange by name.
+    pub fn exchange(&self, name: &str) -> Option<&ExchangeInfo> {
+        self.exchanges.iter().find(|x| x.name == name)
+    }
+
+    /// A queue by name.
+    pub fn queue(&self, name: &str) -> Option<&QueueInfo> {
+        self.queues.iter().find(|q| q.name == name)
+    }
+
+    /// An actor's live view and spec, by name.
+    pub fn actor(&self, name: &str) -> Option<(&ActorView, &ActorSpec)> {
+        let i = self.specs.iter().position(|s| s.name() == name)?;
+        Some((self.actors.get(i)?, &self.specs[i]))
+    }
+
+    /// Names of exchanges people can publish to or bind from (the default
+    /// exchange as `""`), in name order.
+    pub fn exchange_names(&self) -> Vec<String> {
+        self.exchanges.iter().map(|x| x.name.clone()).collect()
+    }
+
+    /// Names of every queue.
+    pub fn queue_names(&self) -> Vec<String> {
+        self.queues.iter().map(|q| q.name.clone()).collect()
+    }
+}

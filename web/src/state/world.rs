@@ -1,0 +1,812 @@
+//! The live world: a core [`Simulation`] plus what the playground keeps
+//! around it (its own control connection, the actors' specs by name, the
+//! event log), and the [`Command`]s a person can give.
+//!
+//! Every routing and queueing decision is the core's: a command here is a
+//! translation into AMQP methods or `Simulation` calls, never a rule of
+//! its own.
+
+use std::fmt;
+use std::rc::Rc;
+
+use warren_core::methods::{
+    ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare, QueueDelete, QueuePurge,
+};
+use warren_core::{
+    ActorId, ActorView, Broker, ChannelId, ConnectionId, ConsumerSpec, Error, Event, FieldTable,
+    ProducerSpec, Runner, Scenario, SimError, SimTime, Simulation,
+};
+
+use super::log::EventLog;
+use super::view::WorldView;
+
+/// The seed of every simulation the playground runs: fixed, so that the
+/// same actions always give the same run (replay and scrubbing rely on it).
+pub const SEED: u64 = 1;
+
+/// Most events kept for [`World::take_fresh`] between two calls.
+const FRESH_LIMIT: usize = 10_000;
+
+/// A binding as the person names it: the identity RabbitMQ uses (source,
+/// destination, key, arguments).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BindingSpec {
+    /// Source exchange.
+    pub source: String,
+    /// Destination queue or exchange.
+    pub destination: String,
+    /// Whether the destination is an exchange (`exchange.bind`).
+    pub to_exchange: bool,
+    /// Binding key.
+    pub routing_key: String,
+    /// Binding arguments (`x-match` and the headers to match).
+    pub arguments: FieldTable,
+}
+
+/// What a person can do to the world. Commands are recorded on the
+/// timeline with the virtual time they were given at, and replayed to
+/// scrub: applying the same commands at the same times gives the same run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// `exchange.declare`.
+    DeclareExchange(ExchangeDeclare),
+    /// Deletes exchange `name` and declares `decl` (maybe under a new name),
+    /// carrying its bindings (both ways) and its producers over.
+    RedeclareExchange {
+        /// The exchange edited.
+        name: String,
+        /// What it becomes.
+        decl: ExchangeDeclare,
+    },
+    /// `exchange.delete`.
+    DeleteExchange(String),
+    /// `queue.declare`.
+    DeclareQueue(QueueDeclare),
+    /// Deletes queue `name` (its messages go with it) and declares `decl`,
+    /// carrying its bindings and consumers over.
+    RedeclareQueue {
+        /// The queue edited.
+        name: String,
+        /// What it becomes.
+        decl: QueueDeclare,
+    },
+    /// `queue.delete`.
+    DeleteQueue(String),
+    /// `queue.purge`.
+    PurgeQueue(String),
+    /// `queue.bind` or `exchange.bind`.
+    Bind(BindingSpec),
+    /// `queue.unbind` or `exchange.unbind`.
+    Unbind(BindingSpec),
+    /// Replaces a binding: bind the new one, then unbind the old one.
+    Rebind {
+        /// The binding edited.
+        old: BindingSpec,
+        /// What it becomes.
+        new: BindingSpec,
+    },
+    /// One `basic.publish` on the playground's own channel.
+    Publish(warren_core::methods::BasicPublish),
+    /// Adds a simulated producer.
+    AddProducer(ProducerSpec),
+    /// Adds a simulated consumer.
+    AddConsumer(ConsumerSpec),
+    /// Replaces a producer (a restarted process with new settings); a
+    /// change of rate alone keeps it running.
+    UpdateProducer {
+        /// Its current name.
+        name: String,
+        /// Its new spec.
+        spec: ProducerSpec,
+    },
+    /// Replaces a consumer: its connection closes, so the broker requeues
+    /// what it held, and a new process starts with the new settings.
+    UpdateConsumer {
+        /// Its current name.
+        name: String,
+        /// Its new spec.
+        spec: ConsumerSpec,
+    },
+    /// Removes a producer or consumer (a consumer's unacked messages are
+    /// requeued).
+    RemoveActor(String),
+    /// One publish by a producer (one message per routing key).
+    PublishFrom(String),
+    /// A producer's rate (messages per second; `None` = one-off).
+    SetRate(String, Option<f64>),
+    /// `basic.cancel` by a consumer.
+    StopConsumer(String),
+    /// A consumer consumes again.
+    StartConsumer(String),
+    /// A consumer's process dies.
+    KillConsumer(String),
+}
+
+impl Command {
+    /// Whether it changes what is persisted (topology, actors' specs).
+    pub fn changes_scene(&self) -> bool {
+        !matches!(
+            self,
+            Self::Publish(_) | Self::PublishFrom(_) | Self::PurgeQueue(_) | Self::KillConsumer(_)
+        )
+    }
+
+    /// A short description for the timeline.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::DeclareExchange(d) => format!("declare exchange {}", d.exchange),
+            Self::RedeclareExchange { name, decl } if *name == decl.exchange => {
+                format!("re-declare exchange {name}")
+            }
+            Self::RedeclareExchange { name, decl } => {
+                format!("rename exchange {name} to {}", decl.exchange)
+            }
+            Self::DeleteExchange(n) => format!("delete exchange {n}"),
+            Self::DeclareQueue(d) => format!("declare queue {}", d.queue),
+            Self::RedeclareQueue { name, decl } if *name == decl.queue => {
+                format!("re-declare queue {name}")
+            }
+            Self::RedeclareQueue { name, decl } => {
+                format!("rename queue {name} to {}", decl.queue)
+            }
+            Self::DeleteQueue(n) => format!("delete queue {n}"),
+            Self::PurgeQueue(n) => format!("purge queue {n}"),
+            Self::Bind(b) => format!(
+                "bind {} → {} ({:?})",
+                b.source, b.destination, b.routing_key
+            ),
+            Self::Unbind(b) => {
+                format!(
+                    "unbind {} → {} ({:?})",
+                    b.source, b.destination, b.routing_key
+                )
+            }
+            Self::Rebind { new, .. } => {
+                format!(
+                    "edit binding {} → {} ({:?})",
+                    new.source, new.destination, new.routing_key
+                )
+            }
+            Self::Publish(p) => format!("publish to {:?} with key {:?}", p.exchange, p.routing_key),
+            Self::AddProducer(p) => format!("add producer {}", p.name),
+            Self::AddConsumer(c) => format!("add consumer {}", c.name),
+            Self::UpdateProducer { name, .. } => format!("edit producer {name}"),
+            Self::UpdateConsumer { name, .. } => format!("edit consumer {name}"),
+            Self::RemoveActor(n) => format!("remove {n}"),
+            Self::PublishFrom(n) => format!("{n} publishes"),
+            Self::SetRate(n, Some(r)) => format!("{n} publishes {r}/s"),
+            Self::SetRate(n, None) => format!("{n} stops its rate"),
+            Self::StopConsumer(n) => format!("stop {n}"),
+            Self::StartConsumer(n) => format!("start {n}"),
+            Self::KillConsumer(n) => format!("kill {n}"),
+        }
+    }
+}
+
+/// Why a command was refused: the broker's reply (code and text), or the
+/// simulation's or the playground's reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandError {
+    /// The AMQP reply code, when the broker refused.
+    pub code: Option<u16>,
+    /// The reply text (`NOT_FOUND - no queue 'q' in vhost '/'`) or reason.
+    pub text: String,
+}
+
+impl CommandError {
+    fn other(text: impl Into<String>) -> Self {
+        Self {
+            code: None,
+            text: text.into(),
+        }
+    }
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.code {
+            Some(code) => write!(f, "{code} {}", self.text),
+            None => f.write_str(&self.text),
+        }
+    }
+}
+
+impl From<Error> for CommandError {
+    fn from(e: Error) -> Self {
+        match e.amqp() {
+            Some(a) => Self {
+                code: Some(a.code.code()),
+                text: a.text.clone(),
+            },
+            None => Self::other(e.to_string()),
+        }
+    }
+}
+
+impl From<SimError> for CommandError {
+    fn from(e: SimError) -> Self {
+        Self::other(e.to_string())
+    }
+}
+
+/// A simulated actor's settings, as the person wrote them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActorSpec {
+    /// A producer.
+    Producer(ProducerSpec),
+    /// A consumer.
+    Consumer(ConsumerSpec),
+}
+
+impl ActorSpec {
+    /// The actor's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Producer(p) => &p.name,
+            Self::Consumer(c) => &c.name,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Actor {
+    id: ActorId,
+    spec: ActorSpec,
+}
+
+/// The simulation and its companions. Cheap enough to clone: messages are
+/// shared, and the log holds shared entries.
+#[derive(Clone, Debug)]
+pub struct World {
+    sim: Simulation,
+    /// The playground's own connection and channel (what the management
+    /// UI or `rabbitmqadmin` would use), opened on first use and reopened
+    /// after the broker closed them.
+    control: Option<ChannelId>,
+    /// Actors in the order they were added (display order).
+    actors: Vec<Actor>,
+    log: EventLog,
+    /// Events since the last [`World::take_fresh`], for the animation.
+    fresh: Vec<Event>,
+    view: Rc<WorldView>,
+}
+
+impl World {
+    /// Loads a scenario: its definitions, then its steps (run by the core's
+    /// [`Runner`]), then its actors.
+    ///
+    /// # Errors
+    /// The scenario's definitions or actors, refused, in words.
+    pub fn load(scenario: &Scenario) -> Result<Self, String> {
+        let (broker, _) = scenario.broker().map_err(|e| e.to_string())?;
+        let mut runner = Runner::new(broker);
+        for (i, step) in scenario.steps.iter().enumerate() {
+            runner.step(i, step);
+        }
+        let broker: Broker = runner.broker().clone();
+        let sim = Simulation::new(broker, SEED);
+        let mut world = Self {
+            sim,
+            control: None,
+            actors: Vec::new(),
+            log: EventLog::default(),
+            fresh: Vec::new(),
+            view: Rc::default(),
+        };
+        let (producers, consumers) = scenario.actor_specs().map_err(|e| e.to_string())?;
+        for mut p in producers {
+            p.name = world.unique_name(&p.name);
+            world.add_producer(p).map_err(|e| e.to_string())?;
+        }
+        for mut c in consumers {
+            c.name = world.unique_name(&c.name);
+            world.add_consumer(c).map_err(|e| e.to_string())?;
+        }
+        world.drain();
+        world.fresh.clear();
+        world.refresh();
+        Ok(world)
+    }
+
+    fn unique_name(&self, name: &str) -> String {
+        let mut candidate = name.to_owned();
+        let mut n = 2;
+        while self.actors.iter().any(|a| a.spec.name() == candidate) {
+            candidate = format!("{name} ({n})");
+            n += 1;
+        }
+        candidate
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.sim.now()
+    }
+
+    /// The broker, to inspect.
+    pub fn broker(&self) -> &Broker {
+        self.sim.broker()
+    }
+
+    /// The views components draw from, refreshed after every change.
+    pub fn view(&self) -> &Rc<WorldView> {
+        &self.view
+    }
+
+    /// The event log.
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// Empties the event log.
+    pub fn clear_log(&mut self) {
+        self.log.clear();
+    }
+
+    /// When the next actor wakeup or broker timer is due.
+    pub fn next_wakeup(&self) -> Option<SimTime> {
+        self.sim.next_wakeup()
+    }
+
+    /// Every actor's spec, in display order.
+    pub fn specs(&self) -> impl Iterator<Item = &ActorSpec> {
+        self.actors.iter().map(|a| &a.spec)
+    }
+
+    /// One actor's spec, by name.
+    pub fn spec(&self, name: &str) -> Option<&ActorSpec> {
+        self.actors
+            .iter()
+            .find(|a| a.spec.name() == name)
+            .map(|a| &a.spec)
+    }
+
+    /// One actor's live view, by name.
+    pub fn actor_view(&self, name: &str) -> Option<ActorView> {
+        let a = self.actors.iter().find(|a| a.spec.name() == name)?;
+        self.sim.actor(a.id)
+    }
+
+    /// Runs the simulation to `t`, logging what happened.
+    pub fn run_until(&mut self, t: SimTime) {
+        self.sim.run_until(t);
+        self.drain();
+        self.refresh();
+    }
+
+    /// The events since the last call (logged already), for the animation.
+    pub fn take_fresh(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.fresh)
+    }
+
+    /// Hands the simulation's new events to the log and the fresh list.
+    fn drain(&mut self) {
+        let events = self.sim.drain_events();
+        if events.is_empty() {
+            return;
+        }
+        let names = self.connection_names();
+        for e in &events {
+            self.log.push(e, &names);
+        }
+        // Bounded: a driver that never takes them loses the oldest.
+        if self.fresh.len() > FRESH_LIMIT {
+            self.fresh.clear();
+        }
+        self.fresh.extend(events);
+    }
+
+    /// Who owns each open connection, for the log: actors by name, the
+    /// playground's control connection as "you".
+    fn connection_names(&self) -> Vec<(ConnectionId, String)> {
+        let mut out: Vec<(ConnectionId, String)> = self
+            .actors
+            .iter()
+            .filter_map(|a| {
+                let view = self.sim.actor(a.id)?;
+                let conn = match &view {
+                    ActorView::Producer(p) => p.connection,
+                    ActorView::Consumer(c) => c.connection,
+                }?;
+                let kind = match a.spec {
+                    ActorSpec::Producer(_) => "producer",
+                    ActorSpec::Consumer(_) => "consumer",
+                };
+                Some((conn, format!("{kind}:{}", a.spec.name())))
+            })
+            .collect();
+        if let Some(ch) = self.control {
+            out.push((ch.connection, "you".to_owned()));
+        }
+        out
+    }
+
+    /// Recomputes the views.
+    pub fn refresh(&mut self) {
+        let specs: Vec<ActorSpec> = self.actors.iter().map(|a| a.spec.clone()).collect();
+        let actors: Vec<ActorView> = self
+            .actors
+            .iter()
+            .filter_map(|a| self.sim.actor(a.id))
+            .collect();
+        let view = WorldView::build(self.sim.broker(), actors, specs);
+        if *self.view != view {
+            self.view = Rc::new(view);
+        }
+    }
+
+    /// Applies a command at the current time. On error the world may be
+    /// half-changed: callers apply commands to a copy and keep it only on
+    /// success (see `AppState`), so that a refusal loses nothing.
+    ///
+    /// # Errors
+    /// What the broker or the simulation refused.
+    pub fn apply(&mut self, cmd: &Command) -> Result<(), CommandError> {
+        let r = self.apply_inner(cmd);
+        self.drain();
+        self.refresh();
+        r
+    }
+
+    /// The control channel, (re)opening it as a client library would.
+    fn control(&mut self) -> ChannelId {
+        if let Some(ch) = self.control {
+            if self.sim.broker().is_channel_open(ch) {
+                return ch;
+            }
+            if self.sim.broker().is_connection_open(ch.connection) {
+                let reopened = self
+                    .sim
+                    .with_broker(|b| b.open_channel(ch.connection, ch.number));
+                if let Ok(ch) = reopened {
+                    return ch;
+                }
+            }
+        }
+        let ch = self.sim.with_broker(Broker::connect);
+        self.control = Some(ch);
+        ch
+    }
+
+    fn broker_do<R>(
+        &mut self,
+        f: impl FnOnce(&mut Broker, ChannelId) -> Result<R, Error>,
+    ) -> Result<R, CommandError> {
+        let ch = self.control();
+        self.sim
+            .with_broker(|b| f(b, ch))
+            .map_err(CommandError::from)
+    }
+
+    fn index(&self, name: &str) -> Result<usize, CommandError> {
+        self.actors
+            .iter()
+            .position(|a| a.spec.name() == name)
+            .ok_or_else(|| {
+                CommandError::other(format!("no producer or consumer is named {name:?}"))
+            })
+    }
+
+    fn check_free_name(&self, name: &str, except: Option<&str>) -> Result<(), CommandError> {
+        if name.trim().is_empty() {
+            return Err(CommandError::other("give it a name"));
+        }
+        if Some(name) != except && self.actors.iter().any(|a| a.spec.name() == name) {
+            return Err(CommandError::other(format!(
+                "a producer or consumer is already named {name:?}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn add_producer(&mut self, spec: ProducerSpec) -> Result<ActorId, CommandError> {
+        let id = self.sim.add_producer(spec.clone())?;
+        self.actors.push(Actor {
+            id,
+            spec: ActorSpec::Producer(spec),
+        });
+        Ok(id)
+    }
+
+    fn add_consumer(&mut self, spec: ConsumerSpec) -> Result<ActorId, CommandError> {
+        let id = self.sim.add_consumer(spec.clone())?;
+        self.actors.push(Actor {
+            id,
+            spec: ActorSpec::Consumer(spec),
+        });
+        Ok(id)
+    }
+
+    /// Replaces actor `i` with a new process running `spec`, in place.
+    fn replace(&mut self, i: usize, spec: ActorSpec) -> Result<(), CommandError> {
+        self.sim.remove_actor(self.actors[i].id)?;
+        let id = match &spec {
+            ActorSpec::Producer(p) => self.sim.add_producer(p.clone())?,
+            ActorSpec::Consumer(c) => self.sim.add_consumer(c.clone())?,
+        };
+        self.actors[i] = Actor { id, spec };
+        Ok(())
+    }
+
+    fn bind(&mut self, b: &BindingSpec) -> Result<(), CommandError> {
+        if b.to_exchange {
+            let m = ExchangeBind {
+                destination: b.destination.clone(),
+                source: b.source.clone(),
+                routing_key: b.routing_key.clone(),
+                arguments: b.arguments.clone(),
+            };
+            self.broker_do(|br, ch| br.exchange_bind(ch, &m))
+        } else {
+            let m = QueueBind {
+                queue: b.destination.clone(),
+                exchange: b.source.clone(),
+                routing_key: b.routing_key.clone(),
+                arguments: b.arguments.clone(),
+            };
+            self.broker_do(|br, ch| br.queue_bind(ch, &m))
+        }
+    }
+
+    fn unbind(&mut self, b: &BindingSpec) -> Result<(), CommandError> {
+        if b.to_exchange {
+            let m = ExchangeBind {
+                destination: b.destination.clone(),
+                source: b.source.clone(),
+                routing_key: b.routing_key.clone(),
+                arguments: b.arguments.clone(),
+            };
+            self.broker_do(|br, ch| br.exchange_unbind(ch, &m))
+        } else {
+            let m = QueueBind {
+                queue: b.destination.clone(),
+                exchange: b.source.clone(),
+                routing_key: b.routing_key.clone(),
+                arguments: b.arguments.clone(),
+            };
+            self.broker_do(|br, ch| br.queue_unbind(ch, &m))
+        }
+    }
+
+    /// Every binding touching an exchange or queue, as specs.
+    fn bindings_of(&self, name: &str, exchange: bool) -> Vec<BindingSpec> {
+        self.sim
+            .broker()
+            .bindings()
+            .into_iter()
+            .filter(|b| {
+                if exchange {
+                    b.source == name || (b.to_exchange && b.destination == name)
+                } else {
+                    !b.to_exchange && b.destination == name
+                }
+            })
+            .map(|b| BindingSpec {
+                source: b.source,
+                destination: b.destination,
+                to_exchange: b.to_exchange,
+                routing_key: b.routing_key,
+                arguments: b.arguments,
+            })
+            .collect()
+    }
+
+    fn apply_inner(&mut self, cmd: &Command) -> Result<(), CommandError> {
+        match cmd {
+            Command::DeclareExchange(d) => {
+                let d = ExchangeDeclare {
+                    passive: false,
+                    ..d.clone()
+                };
+                self.broker_do(|b, ch| b.exchange_declare(ch, &d))
+            }
+            Command::RedeclareExchange { name, decl } => self.redeclare_exchange(name, decl),
+            Command::DeleteExchange(name) => {
+                let m = ExchangeDelete {
+                    exchange: name.clone(),
+                    if_unused: false,
+                };
+                self.broker_do(|b, ch| b.exchange_delete(ch, &m))
+            }
+            Command::DeclareQueue(d) => {
+                let d = QueueDeclare {
+                    passive: false,
+                    ..d.clone()
+                };
+                self.broker_do(|b, ch| b.queue_declare(ch, &d)).map(|_| ())
+            }
+            Command::RedeclareQueue { name, decl } => self.redeclare_queue(name, decl),
+            Command::DeleteQueue(name) => {
+                let m = QueueDelete {
+                    queue: name.clone(),
+                    ..QueueDelete::default()
+                };
+                self.broker_do(|b, ch| b.queue_delete(ch, &m)).map(|_| ())
+            }
+            Command::PurgeQueue(name) => {
+                let m = QueuePurge {
+                    queue: name.clone(),
+                };
+                self.broker_do(|b, ch| b.queue_purge(ch, &m)).map(|_| ())
+            }
+            Command::Bind(b) => self.bind(b),
+            Command::Unbind(b) => self.unbind(b),
+            Command::Rebind { old, new } => {
+                if old == new {
+                    return Ok(());
+                }
+                self.bind(new)?;
+                self.unbind(old)
+            }
+            Command::Publish(m) => self.broker_do(|b, ch| b.basic_publish(ch, m)),
+            Command::AddProducer(spec) => {
+                self.check_free_name(&spec.name, None)?;
+                self.add_producer(spec.clone()).map(|_| ())
+            }
+            Command::AddConsumer(spec) => {
+                self.check_free_name(&spec.name, None)?;
+                self.add_consumer(spec.clone()).map(|_| ())
+            }
+            Command::UpdateProducer { name, spec } => {
+                let i = self.index(name)?;
+                self.check_free_name(&spec.name, Some(name))?;
+                let ActorSpec::Producer(old) = &self.actors[i].spec else {
+                    return Err(CommandError::other(format!("{name} is not a producer")));
+                };
+                let same_but_rate = ProducerSpec {
+                    rate_per_sec: spec.rate_per_sec,
+                    ..old.clone()
+                } == *spec;
+                if same_but_rate {
+                    let id = self.actors[i].id;
+                    self.sim.set_rate(id, spec.rate_per_sec)?;
+                    self.actors[i].spec = ActorSpec::Producer(spec.clone());
+                    Ok(())
+                } else {
+                    self.replace(i, ActorSpec::Producer(spec.clone()))
+                }
+            }
+            Command::UpdateConsumer { name, spec } => {
+                let i = self.index(name)?;
+                self.check_free_name(&spec.name, Some(name))?;
+                if !matches!(self.actors[i].spec, ActorSpec::Consumer(_)) {
+                    return Err(CommandError::other(format!("{name} is not a consumer")));
+                }
+                self.replace(i, ActorSpec::Consumer(spec.clone()))
+            }
+            Command::RemoveActor(name) => {
+                let i = self.index(name)?;
+                self.sim.remove_actor(self.actors[i].id)?;
+                self.actors.remove(i);
+                Ok(())
+            }
+            Command::PublishFrom(name) => {
+                let i = self.index(name)?;
+                Ok(self.sim.publish(self.actors[i].id)?)
+            }
+            Command::SetRate(name, rate) => {
+                let i = self.index(name)?;
+                let id = self.actors[i].id;
+                self.sim.set_rate(id, *rate)?;
+                if let ActorSpec::Producer(p) = &mut self.actors[i].spec {
+                    p.rate_per_sec = *rate;
+                }
+                Ok(())
+            }
+            Command::StopConsumer(name) => {
+                let i = self.index(name)?;
+                self.sim.stop_consumer(self.actors[i].id)?;
+                if let ActorSpec::Consumer(c) = &mut self.actors[i].spec {
+                    c.start = false;
+                }
+                Ok(())
+            }
+            Command::StartConsumer(name) => {
+                let i = self.index(name)?;
+                self.sim.start_consumer(self.actors[i].id)?;
+                if let ActorSpec::Consumer(c) = &mut self.actors[i].spec {
+                    c.start = true;
+                }
+                Ok(())
+            }
+            Command::KillConsumer(name) => {
+                let i = self.index(name)?;
+                Ok(self.sim.kill_consumer(self.actors[i].id)?)
+            }
+        }
+    }
+
+    fn redeclare_exchange(
+        &mut self,
+        name: &str,
+        decl: &ExchangeDeclare,
+    ) -> Result<(), CommandError> {
+        if self.sim.broker().exchange(name).is_none() {
+            return Err(CommandError::other(format!(
+                "no exchange is named {name:?}"
+            )));
+        }
+        let new = decl.exchange.clone();
+        let bindings = self.bindings_of(name, true);
+        let m = ExchangeDelete {
+            exchange: name.to_owned(),
+            if_unused: false,
+        };
+        self.broker_do(|b, ch| b.exchange_delete(ch, &m))?;
+        let d = ExchangeDeclare {
+            passive: false,
+            ..decl.clone()
+        };
+        self.broker_do(|b, ch| b.exchange_declare(ch, &d))?;
+        let rename = |s: &str| if s == name { new.clone() } else { s.to_owned() };
+        for b in bindings {
+            let b = BindingSpec {
+                source: rename(&b.source),
+                destination: if b.to_exchange {
+                    rename(&b.destination)
+                } else {
+                    b.destination.clone()
+                },
+                ..b
+            };
+            self.bind(&b)?;
+        }
+        if new != name {
+            for i in 0..self.actors.len() {
+                if let ActorSpec::Producer(p) = &self.actors[i].spec {
+                    if p.exchange == name {
+                        let spec = ProducerSpec {
+                            exchange: new.clone(),
+                            ..p.clone()
+                        };
+                        self.replace(i, ActorSpec::Producer(spec))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn redeclare_queue(&mut self, name: &str, decl: &QueueDeclare) -> Result<(), CommandError> {
+        if self.sim.broker().queue(name).is_none() {
+            return Err(CommandError::other(format!("no queue is named {name:?}")));
+        }
+        let new = decl.queue.clone();
+        let bindings = self.bindings_of(name, false);
+        let m = QueueDelete {
+            queue: name.to_owned(),
+            ..QueueDelete::default()
+        };
+        self.broker_do(|b, ch| b.queue_delete(ch, &m))?;
+        let d = QueueDeclare {
+            passive: false,
+            ..decl.clone()
+        };
+        let declared = self.broker_do(|b, ch| b.queue_declare(ch, &d))?;
+        for b in bindings {
+            let b = BindingSpec {
+                destination: declared.queue.clone(),
+                ..b
+            };
+            self.bind(&b)?;
+        }
+        // Its consumers were cancelled with the old queue: restart them
+        // on the new one, as a client reconnecting would.
+        for i in 0..self.actors.len() {
+            if let ActorSpec::Consumer(c) = &self.actors[i].spec {
+                if c.queue == name {
+                    let spec = ConsumerSpec {
+                        queue: if new.is_empty() {
+                            declared.queue.clone()
+                        } else {
+                            new.clone()
+                        },
+                        ..c.clone()
+                    };
+                    self.replace(i, ActorSpec::Consumer(spec))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

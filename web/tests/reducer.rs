@@ -1,0 +1,493 @@
+//! The state reducer: actions in, state out. No DOM: these run natively
+//! (`cargo test -p warren-web`) and in headless Chromium
+//! (`cargo test --target wasm32-unknown-unknown -p warren-web`), the
+//! wasm run taking `wasm_bindgen_test` as `test`.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+use std::rc::Rc;
+
+use warren_core::methods::{ExchangeDeclare, QueueDeclare};
+use warren_core::{ConsumerState, FieldTable, FieldValue, SimTime};
+use warren_web::state::{
+    key_action, Action, AppState, BindingSpec, Command, FormId, Inspection, NodeKind, Panel,
+    RouteQuery, Selection, LOG_CAPACITY,
+};
+use yew::Reducible;
+
+fn reduce(s: Rc<AppState>, a: Action) -> Rc<AppState> {
+    s.reduce(a)
+}
+
+/// Plays `ms` of virtual time at 1× in 50 ms ticks.
+fn run(mut s: Rc<AppState>, ms: u64) -> Rc<AppState> {
+    s = reduce(s, Action::Play);
+    for _ in 0..ms / 50 {
+        s = reduce(s, Action::Tick(50.0));
+    }
+    s
+}
+
+fn submit(s: Rc<AppState>, cmd: Command) -> Rc<AppState> {
+    reduce(s, Action::Submit(FormId::Controls, cmd))
+}
+
+fn consumer(s: &AppState, name: &str) -> warren_core::ConsumerView {
+    s.world
+        .actor_view(name)
+        .and_then(|v| v.as_consumer().cloned())
+        .unwrap_or_else(|| panic!("no consumer {name}"))
+}
+
+fn ready(s: &AppState, queue: &str) -> u64 {
+    s.world.broker().queue(queue).map_or(0, |q| q.ready)
+}
+
+/// Everything observable about a moment: time, queues, actors, the log.
+fn fingerprint(s: &AppState) -> String {
+    let v = s.world.view();
+    let log: Vec<String> = s
+        .world
+        .log()
+        .entries()
+        .map(|e| format!("{} {} {}", e.at, e.kind, e.text))
+        .collect();
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}\n{}",
+        s.now(),
+        v.queues,
+        v.actors,
+        v.bindings,
+        log.join("\n")
+    )
+}
+
+fn paused() -> Rc<AppState> {
+    reduce(Rc::new(AppState::default()), Action::Pause)
+}
+
+#[test]
+fn the_default_scene_is_the_tutorials_order_flow() {
+    let s = AppState::default();
+    let topo = &s.world.view().topology;
+    let keys: Vec<&str> = topo.nodes.iter().map(|n| n.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "producer:web shop",
+            "exchange:order",
+            "queue:order_notify",
+            "queue:order_report",
+            "consumer:mailer",
+            "consumer:mailer 2",
+            "consumer:printer"
+        ]
+    );
+    let labels: Vec<&str> = topo
+        .edges
+        .iter()
+        .filter(|e| e.binding.is_some())
+        .map(|e| e.label.as_str())
+        .collect();
+    assert_eq!(labels, ["order.notify", "order.report"]);
+    // Every node has a place, from the scene file's layout.
+    assert!(topo.nodes.iter().all(|n| s.layout.contains_key(&n.key)));
+    assert!(s.clock.playing);
+    assert_eq!(s.now(), SimTime(0));
+}
+
+#[test]
+fn placing_an_order_gets_both_consumers_to_acknowledge() {
+    let s = paused();
+    let s = submit(s, Command::PublishFrom("web shop".into()));
+    // Both messages were routed and delivered at once.
+    assert_eq!(consumer(&s, "mailer").in_flight.len(), 1);
+    assert_eq!(consumer(&s, "printer").in_flight.len(), 1);
+    let s = run(s, 1000);
+    assert_eq!(consumer(&s, "mailer").acked, 1);
+    assert_eq!(consumer(&s, "printer").acked, 1);
+    assert_eq!(consumer(&s, "mailer 2").acked, 0);
+    let kinds: Vec<&str> = s.world.log().entries().map(|e| e.kind).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "acked").count(), 2);
+}
+
+#[test]
+fn killing_a_consumer_redelivers_its_message_to_the_other() {
+    let s = paused();
+    let s = submit(s, Command::PublishFrom("web shop".into()));
+    let held = consumer(&s, "mailer").in_flight[0].message;
+    let s = submit(s, Command::KillConsumer("mailer".into()));
+    assert_eq!(consumer(&s, "mailer").state, ConsumerState::Crashed);
+    let other = consumer(&s, "mailer 2");
+    assert_eq!(other.in_flight.len(), 1);
+    assert_eq!(other.in_flight[0].message, held);
+    assert!(other.in_flight[0].redelivered);
+    let s = run(s, 1000);
+    assert_eq!(consumer(&s, "mailer 2").acked, 1);
+    // Started again, it is a fresh process on a new connection.
+    let s = submit(s, Command::StartConsumer("mailer".into()));
+    assert_eq!(consumer(&s, "mailer").state, ConsumerState::Running);
+}
+
+#[test]
+fn a_stopped_consumer_lets_its_queue_fill_and_drains_it_when_started() {
+    let s = paused();
+    let s = submit(s, Command::StopConsumer("printer".into()));
+    let mut s = s;
+    for _ in 0..3 {
+        s = submit(s, Command::PublishFrom("web shop".into()));
+    }
+    assert_eq!(ready(&s, "order_report"), 3);
+    let s = submit(s, Command::StartConsumer("printer".into()));
+    let s = run(s, 3000);
+    assert_eq!(ready(&s, "order_report"), 0);
+    assert_eq!(consumer(&s, "printer").acked, 3);
+}
+
+#[test]
+fn a_refusal_shows_its_reply_and_changes_nothing_else() {
+    let s = paused();
+    let before = fingerprint(&s);
+    let bad = QueueDeclare {
+        queue: "order_notify".into(),
+        durable: true,
+        arguments: [("x-message-ttl".to_owned(), FieldValue::I32(5000))]
+            .into_iter()
+            .collect(),
+        ..QueueDeclare::default()
+    };
+    let s = reduce(
+        s,
+        Action::Submit(FormId::NewQueue, Command::DeclareQueue(bad)),
+    );
+    let err = s.ui.errors.get(&FormId::NewQueue).expect("refused");
+    assert_eq!(err.code, Some(406));
+    assert!(
+        err.text
+            .starts_with("PRECONDITION_FAILED - inequivalent arg 'x-message-ttl'"),
+        "{}",
+        err.text
+    );
+    assert_eq!(fingerprint(&s), before);
+    assert!(s.timeline.entries().is_empty());
+    // A hard error (503, unknown exchange type) closes no connection of
+    // the person's: the playground kept nothing of the attempt.
+    let s = reduce(
+        s,
+        Action::Submit(
+            FormId::NewExchange,
+            Command::DeclareExchange(ExchangeDeclare {
+                exchange: "x".into(),
+                exchange_type: Some("nonsense".into()),
+                ..ExchangeDeclare::default()
+            }),
+        ),
+    );
+    assert_eq!(s.ui.errors[&FormId::NewExchange].code, Some(503));
+    assert_eq!(fingerprint(&s), before);
+    // The next good command clears the form's error.
+    let s = reduce(
+        s,
+        Action::Submit(
+            FormId::NewQueue,
+            Command::DeclareQueue(QueueDeclare {
+                queue: "audit".into(),
+                ..QueueDeclare::default()
+            }),
+        ),
+    );
+    assert!(!s.ui.errors.contains_key(&FormId::NewQueue));
+    assert_eq!(s.ui.selection, Selection::Queue("audit".into()));
+    assert!(s.layout.contains_key("queue:audit"));
+}
+
+/// Scrubbing back rebuilds exactly the earlier moment, and forward again
+/// exactly the later one: the same as replaying from the start.
+#[test]
+fn scrubbing_replays_the_same_run() {
+    let s = paused();
+    let s = submit(s, Command::PublishFrom("web shop".into()));
+    let s = run(s, 250);
+    let s = submit(s, Command::KillConsumer("mailer".into()));
+    let s = run(s, 150);
+    let s = submit(s, Command::SetRate("web shop".into(), Some(4.0)));
+    let s = run(s, 2200);
+    let s = submit(s, Command::StopConsumer("printer".into()));
+    let s = run(s, 8000);
+    let end = s.now();
+    let at_end = fingerprint(&s);
+    let s = reduce(s, Action::Scrub(1200));
+    assert_eq!(s.now(), SimTime(1200));
+    assert!(!s.clock.playing, "scrubbing pauses");
+    let at_1200 = fingerprint(&s);
+    let fresh = s.timeline.replay_from_start(SimTime(1200)).unwrap();
+    assert_eq!(
+        format!("{:?}{:?}", fresh.view().queues, fresh.view().actors),
+        format!("{:?}{:?}", s.world.view().queues, s.world.view().actors)
+    );
+    let s = reduce(s, Action::Scrub(end.ms()));
+    assert_eq!(fingerprint(&s), at_end);
+    // Back and forth again, through the checkpoints.
+    let s = reduce(s, Action::Scrub(0));
+    assert_eq!(s.now(), SimTime(0));
+    let s = reduce(s, Action::Scrub(1200));
+    assert_eq!(fingerprint(&s), at_1200);
+    // Playing on from the past replays the recorded commands.
+    let s = reduce(s, Action::Scrub(end.ms() - 100));
+    let s = run(s, 100);
+    assert_eq!(fingerprint(&s), at_end);
+}
+
+#[test]
+fn acting_in_the_past_discards_the_later_timeline() {
+    let s = paused();
+    let s = run(s, 500);
+    let s = submit(s, Command::PublishFrom("web shop".into()));
+    let s = run(s, 500);
+    let s = submit(s, Command::PublishFrom("web shop".into()));
+    assert_eq!(s.timeline.entries().len(), 2);
+    let s = reduce(s, Action::Scrub(700));
+    let s = submit(s, Command::StopConsumer("mailer".into()));
+    assert_eq!(s.timeline.entries().len(), 2);
+    assert_eq!(s.timeline.horizon(), SimTime(700));
+    assert!(s.ui.notice.as_ref().unwrap().text.contains("discarded"));
+}
+
+#[test]
+fn step_jumps_to_the_next_wakeup() {
+    let s = paused();
+    let s = submit(s, Command::PublishFrom("web shop".into()));
+    let s = reduce(s, Action::Step);
+    // The mailers take 400 ms, the printer 700.
+    assert_eq!(s.now(), SimTime(400));
+    assert_eq!(consumer(&s, "mailer").acked, 1);
+    let s = reduce(s, Action::Step);
+    assert_eq!(s.now(), SimTime(700));
+    let s = reduce(s, Action::Step);
+    assert_eq!(s.now(), SimTime(700), "nothing left to do");
+    assert!(s.ui.notice.is_some());
+}
+
+#[test]
+fn editing_a_topic_binding_changes_where_the_next_message_goes() {
+    let s = reduce(paused(), Action::LoadBuiltIn("topic-logs".into()));
+    let s = reduce(s, Action::Pause);
+    let s = submit(s, Command::StopConsumer("pager".into()));
+    let s = submit(s, Command::StopConsumer("auditor".into()));
+    let s = submit(s, Command::PublishFrom("web".into()));
+    assert_eq!(ready(&s, "errors"), 0);
+    assert_eq!(ready(&s, "everything"), 1);
+    let old = BindingSpec {
+        source: "logs".into(),
+        destination: "errors".into(),
+        to_exchange: false,
+        routing_key: "*.error".into(),
+        arguments: FieldTable::new(),
+    };
+    let new = BindingSpec {
+        routing_key: "web.*".into(),
+        ..old.clone()
+    };
+    let s = reduce(
+        s,
+        Action::Submit(
+            FormId::Edit,
+            Command::Rebind {
+                old,
+                new: new.clone(),
+            },
+        ),
+    );
+    assert!(s.ui.errors.is_empty(), "{:?}", s.ui.errors);
+    assert_eq!(s.ui.selection, Selection::Binding(new));
+    let s = submit(s, Command::PublishFrom("web".into()));
+    assert_eq!(ready(&s, "errors"), 1);
+    assert_eq!(ready(&s, "everything"), 2);
+}
+
+#[test]
+fn the_routing_tester_explains_a_miss_hop_by_hop() {
+    let s = paused();
+    let s = reduce(
+        s,
+        Action::Explain(RouteQuery {
+            exchange: "order".into(),
+            routing_key: "order.refund".into(),
+            ..RouteQuery::default()
+        }),
+    );
+    assert_eq!(s.ui.panel, Panel::Route);
+    let why = s.ui.route.clone().unwrap();
+    assert!(why.queues.is_empty());
+    assert_eq!(why.hops.len(), 1);
+    assert!(why.hops[0].bindings.iter().all(|b| !b.matched));
+    assert_eq!(
+        why.hops[0].bindings[0].reason,
+        "binding key \"order.notify\" does not equal routing key \"order.refund\""
+    );
+    // The explanation follows the topology: bind the key, and it matches.
+    let s = submit(
+        s,
+        Command::Bind(BindingSpec {
+            source: "order".into(),
+            destination: "order_report".into(),
+            routing_key: "order.refund".into(),
+            ..BindingSpec::default()
+        }),
+    );
+    assert_eq!(s.ui.route.as_ref().unwrap().queues, ["order_report"]);
+}
+
+#[test]
+fn selecting_a_message_explains_where_it_went() {
+    let s = paused();
+    let s = submit(s, Command::StopConsumer("printer".into()));
+    let s = submit(s, Command::PublishFrom("web shop".into()));
+    let Inspection::Queue { messages, .. } = reduce(
+        s.clone(),
+        Action::Select(Selection::Queue("order_report".into())),
+    )
+    .inspection() else {
+        panic!("queue inspection expected");
+    };
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].routing_key, "order.report");
+    assert!(messages[0]
+        .properties
+        .contains(&("content_type".to_owned(), "application/json".to_owned())));
+    let s = reduce(s, Action::Select(Selection::Message(messages[0].id)));
+    let why = s.ui.route.clone().unwrap();
+    assert_eq!(why.queues, ["order_report"]);
+    assert!(matches!(s.inspection(), Inspection::Message(m) if m.id == messages[0].id));
+}
+
+#[test]
+fn renaming_a_queue_carries_bindings_and_consumers_over() {
+    let s = paused();
+    let s = reduce(
+        s,
+        Action::Submit(
+            FormId::Edit,
+            Command::RedeclareQueue {
+                name: "order_report".into(),
+                decl: QueueDeclare {
+                    queue: "reports".into(),
+                    durable: true,
+                    ..QueueDeclare::default()
+                },
+            },
+        ),
+    );
+    assert!(s.ui.errors.is_empty(), "{:?}", s.ui.errors);
+    assert!(s.world.broker().queue("order_report").is_none());
+    assert_eq!(
+        s.world.broker().queue("reports").unwrap().consumers,
+        ["printer"]
+    );
+    assert!(s
+        .world
+        .broker()
+        .bindings()
+        .iter()
+        .any(|b| b.destination == "reports" && b.routing_key == "order.report"));
+    assert_eq!(
+        s.layout.get("queue:reports"),
+        s.layout.get("queue:order_report")
+    );
+    assert_eq!(s.ui.selection, Selection::Queue("reports".into()));
+    let s = submit(s, Command::PublishFrom("web shop".into()));
+    assert_eq!(consumer(&s, "printer").in_flight.len(), 1);
+}
+
+#[test]
+fn the_scene_survives_a_reload() {
+    let s = paused();
+    let s = submit(
+        s,
+        Command::DeclareQueue(QueueDeclare {
+            queue: "audit".into(),
+            arguments: [("x-max-length".to_owned(), FieldValue::I32(3))]
+                .into_iter()
+                .collect(),
+            ..QueueDeclare::default()
+        }),
+    );
+    let s = submit(s, Command::StopConsumer("printer".into()));
+    let s = reduce(s, Action::MoveNode("queue:audit".into(), 500.0, 480.0));
+    let text = s.scene_text();
+    let back = AppState::restore(Some(&text));
+    assert_eq!(
+        back.world
+            .broker()
+            .queue("audit")
+            .unwrap()
+            .config
+            .max_length,
+        Some(3)
+    );
+    assert_eq!(consumer(&back, "printer").state, ConsumerState::Stopped);
+    assert_eq!(back.layout.get("queue:audit"), Some(&(500.0, 480.0)));
+    assert_eq!(back.scene_text(), text);
+    // A saved scene that no longer loads falls back to the default one.
+    let broken = AppState::restore(Some("{\"steps\": 3}"));
+    assert!(broken
+        .ui
+        .notice
+        .unwrap()
+        .text
+        .contains("could not be restored"));
+    assert!(broken.world.broker().queue("order_notify").is_some());
+}
+
+#[test]
+fn a_paused_idle_tick_is_free() {
+    let s = paused();
+    let again = reduce(s.clone(), Action::Tick(16.0));
+    assert!(Rc::ptr_eq(&s, &again), "no new state, no re-render");
+}
+
+#[test]
+fn the_log_stays_bounded() {
+    let s = paused();
+    let s = submit(s, Command::SetRate("web shop".into(), Some(1000.0)));
+    let s = reduce(s, Action::SetSpeed(100.0));
+    let s = run(s, 500);
+    assert_eq!(s.world.log().len(), LOG_CAPACITY);
+    assert!(s.world.log().dropped() > 0);
+    assert!(s.anim.flights.len() <= warren_web::state::MAX_FLIGHTS);
+}
+
+#[test]
+fn keys_map_to_actions() {
+    assert_eq!(key_action(" ", false), Some(Action::TogglePlay));
+    assert_eq!(key_action("n", false), Some(Action::Step));
+    assert_eq!(key_action("ArrowLeft", true), Some(Action::ScrubBy(-1000)));
+    assert_eq!(key_action("ArrowLeft", false), None);
+    assert_eq!(key_action("R", true), Some(Action::Restart));
+    assert_eq!(key_action("x", false), None);
+}
+
+#[test]
+fn keyboard_actions_use_the_selection() {
+    let s = paused();
+    let s = reduce(s, Action::PublishSelected);
+    assert_eq!(consumer(&s, "printer").received, 1);
+    let s = reduce(s, Action::Select(Selection::Consumer("mailer".into())));
+    let s = reduce(s, Action::ToggleSelectedConsumer);
+    assert_eq!(consumer(&s, "mailer").state, ConsumerState::Stopped);
+    let s = reduce(s, Action::KillSelected);
+    assert_eq!(consumer(&s, "mailer").state, ConsumerState::Crashed);
+    let s = reduce(s, Action::DeleteSelected);
+    assert!(s.world.actor_view("mailer").is_none());
+    assert_eq!(s.ui.selection, Selection::None);
+    assert!(!s
+        .world
+        .view()
+        .topology
+        .nodes
+        .iter()
+        .any(|n| n.kind == NodeKind::Consumer && n.name == "mailer"));
+}
