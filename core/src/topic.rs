@@ -15,8 +15,11 @@
 //! over (binding word, key word), `O(binding words × key words)`.
 //!
 //! [`TopicTrie`] is the index an exchange routes with. Every binding key is a
-//! path of edges from the root, one per word; literal edges are looked up by
-//! word, `*` and `#` edges sit in their own slots. The walk keeps an
+//! path of edges from the root, one per word; `*` and `#` edges sit in their
+//! own slots, literal edges are keyed by an interned word id. Routing first
+//! splits the key and looks each word up once in the intern table (a word
+//! no edge carries can only meet wildcards), then follows edges by integer,
+//! so the cost does not grow with the number of bindings. The walk keeps an
 //! explicit stack of `(node, position in the routing key)` states: at each
 //! state it follows the literal edge for the next word, the `*` edge, and the
 //! `#` edge (matching zero words); a state on a `#` node may also swallow the
@@ -157,7 +160,7 @@ struct Node<T> {
     // reach a state along several paths and must remember visited states.
     hashes_above: u8,
     // Ids whose binding key ends here, sorted, with their insertion counts.
-    ids: Vec<(T, u32)>,
+    ids: Box<[(T, u32)]>,
 }
 
 #[derive(Clone, Debug)]
@@ -165,8 +168,10 @@ enum Literals {
     // Most nodes below the first levels have a single literal child; keeping
     // it inline saves the walk a cache miss per state.
     One(WordId, NodeId),
-    Few(Vec<(WordId, NodeId)>),
-    Many(HashMap<WordId, NodeId, FxBuildHasher>),
+    // Boxed slices and a boxed map keep `Node` small, so more of a large
+    // trie stays in cache; they are only reallocated when bindings change.
+    Few(Box<[(WordId, NodeId)]>),
+    Many(Box<HashMap<WordId, NodeId, FxBuildHasher>>),
 }
 
 impl Literals {
@@ -182,12 +187,16 @@ impl Literals {
     fn insert(&mut self, word: WordId, id: NodeId) {
         match self {
             Self::One(NONE, _) => *self = Self::One(word, id),
-            Self::One(w, i) => *self = Self::Few(vec![(*w, *i), (word, id)]),
-            Self::Few(v) if v.len() < FEW_CHILDREN => v.push((word, id)),
+            Self::One(w, i) => *self = Self::Few(Box::new([(*w, *i), (word, id)])),
+            Self::Few(v) if v.len() < FEW_CHILDREN => {
+                let mut grown = std::mem::take(v).into_vec();
+                grown.push((word, id));
+                *v = grown.into_boxed_slice();
+            }
             Self::Few(v) => {
-                let mut m: HashMap<_, _, _> = v.drain(..).collect();
+                let mut m: HashMap<_, _, _> = v.iter().copied().collect();
                 m.insert(word, id);
-                *self = Self::Many(m);
+                *self = Self::Many(Box::new(m));
             }
             Self::Many(m) => {
                 m.insert(word, id);
@@ -200,10 +209,12 @@ impl Literals {
             Self::One(w, _) if *w == word => *self = Self::EMPTY,
             Self::One(..) => {}
             Self::Few(v) => {
-                v.retain(|&(w, _)| w != word);
-                if let [(w, id)] = v[..] {
-                    *self = Self::One(w, id);
-                }
+                let kept: Box<[_]> = v.iter().copied().filter(|&(w, _)| w != word).collect();
+                *self = match *kept {
+                    [] => Self::EMPTY,
+                    [(w, id)] => Self::One(w, id),
+                    _ => Self::Few(kept),
+                };
             }
             Self::Many(m) => {
                 m.remove(&word);
@@ -234,7 +245,7 @@ impl Literals {
         match self {
             Self::One(NONE, _) => Vec::new(),
             Self::One(w, id) => vec![(*w, *id)],
-            Self::Few(v) => v.clone(),
+            Self::Few(v) => v.to_vec(),
             Self::Many(m) => m.iter().map(|(&w, &n)| (w, n)).collect(),
         }
     }
@@ -263,9 +274,41 @@ struct Words {
 #[derive(Clone, Debug)]
 struct WordEntry {
     hash: u64,
+    // The first 8 bytes, zero-padded: for words that short (most are)
+    // comparing `head` and the length settles equality without reading
+    // `text`, which sits elsewhere on the heap.
+    head: u64,
     text: Box<[u8]>,
     // Edges carrying this word.
     refs: u32,
+}
+
+impl WordEntry {
+    #[inline]
+    fn is(&self, head: u64, word: &[u8]) -> bool {
+        self.head == head
+            && self.text.len() == word.len()
+            && (word.len() <= 8 || self.text[8..] == word[8..])
+    }
+}
+
+/// A word's first 8 bytes as an integer that, together with the length,
+/// identifies words of up to 8 bytes. Shorter words are read as two
+/// overlapping loads instead of byte by byte.
+#[inline]
+fn head_u64(b: &[u8]) -> u64 {
+    let n = b.len();
+    let u32_at = |i: usize| {
+        b.get(i..i + 4)
+            .and_then(|s| s.first_chunk::<4>())
+            .map_or(0, |c| u32::from_le_bytes(*c))
+    };
+    match n {
+        0 => 0,
+        1..=3 => u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+        4..=7 => u64::from(u32_at(0)) | u64::from(u32_at(n - 4)) << 32,
+        _ => b.first_chunk::<8>().map_or(0, |c| u64::from_le_bytes(*c)),
+    }
 }
 
 impl Default for Words {
@@ -288,7 +331,7 @@ impl Words {
 
     /// The slot holding `word`, or the empty slot where it would go.
     #[inline]
-    fn find(&self, hash: u64, word: &[u8]) -> (usize, WordId) {
+    fn find(&self, (hash, head): (u64, u64), word: &[u8]) -> (usize, WordId) {
         let mask = self.slots.len() - 1;
         let mut i = self.home(hash);
         loop {
@@ -297,7 +340,7 @@ impl Words {
                 return (i, NONE);
             }
             let e = &self.entries[id as usize];
-            if e.hash == hash && *e.text == *word {
+            if e.hash == hash && e.is(head, word) {
                 return (i, id);
             }
             i = (i + 1) & mask;
@@ -305,23 +348,24 @@ impl Words {
     }
 
     #[inline]
-    fn get(&self, hash: u64, word: &[u8]) -> WordId {
-        self.find(hash, word).1
+    fn get(&self, word: &[u8]) -> WordId {
+        self.find(hash_word(word), word).1
     }
 
     fn acquire(&mut self, word: &str) -> WordId {
-        let hash = hash_word(word.as_bytes());
-        let (mut slot, id) = self.find(hash, word.as_bytes());
+        let (hash, head) = hash_word(word.as_bytes());
+        let (mut slot, id) = self.find((hash, head), word.as_bytes());
         if id != NONE {
             self.entries[id as usize].refs += 1;
             return id;
         }
         if (self.live + 1) * 2 > self.slots.len() {
             self.grow();
-            slot = self.find(hash, word.as_bytes()).0;
+            slot = self.find((hash, head), word.as_bytes()).0;
         }
         let entry = WordEntry {
             hash,
+            head,
             text: word.as_bytes().into(),
             refs: 1,
         };
@@ -394,14 +438,19 @@ impl Words {
     }
 }
 
-/// FxHash of a word, length included; the same function serves insertion
-/// and routing.
+/// FxHash of a word, length included, and its [`head_u64`]; the same
+/// function serves insertion and routing.
 #[inline]
-fn hash_word(word: &[u8]) -> u64 {
+fn hash_word(word: &[u8]) -> (u64, u64) {
+    let head = head_u64(word);
     let mut h = FxHasher::default();
-    h.write(word);
-    h.write_usize(word.len());
-    h.hash
+    if word.len() <= 8 {
+        h.add(head);
+    } else {
+        h.write(word);
+    }
+    h.add(word.len() as u64);
+    (h.hash, head)
 }
 
 /// An arena index as `u32`. Reaching 4 billion nodes or words would take
@@ -426,7 +475,7 @@ impl<T> Node<T> {
             hash: NONE,
             is_hash,
             hashes_above,
-            ids: Vec::new(),
+            ids: Box::default(),
         }
     }
 
@@ -484,7 +533,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
             let edge = match word {
                 "*" => Edge::Star,
                 "#" => Edge::Hash,
-                _ => Edge::Literal(self.words.get(hash_word(word.as_bytes()), word.as_bytes())),
+                _ => Edge::Literal(self.words.get(word.as_bytes())),
             };
             node = match self.nodes[node as usize].child(edge) {
                 Some(child) => child,
@@ -494,7 +543,11 @@ impl<T: Copy + Ord> TopicTrie<T> {
         let ids = &mut self.nodes[node as usize].ids;
         match ids.binary_search_by(|(t, _)| t.cmp(&id)) {
             Ok(i) => ids[i].1 = ids[i].1.saturating_add(1),
-            Err(i) => ids.insert(i, (id, 1)),
+            Err(i) => {
+                let mut grown = std::mem::take(ids).into_vec();
+                grown.insert(i, (id, 1));
+                *ids = grown.into_boxed_slice();
+            }
         }
         self.len += 1;
     }
@@ -511,7 +564,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
             let edge = match word {
                 "*" => Edge::Star,
                 "#" => Edge::Hash,
-                _ => Edge::Literal(self.words.get(hash_word(word.as_bytes()), word.as_bytes())),
+                _ => Edge::Literal(self.words.get(word.as_bytes())),
             };
             match self.nodes[node as usize].child(edge) {
                 Some(child) => {
@@ -528,7 +581,9 @@ impl<T: Copy + Ord> TopicTrie<T> {
         if ids[i].1 > 1 {
             ids[i].1 -= 1;
         } else {
-            ids.remove(i);
+            let mut shrunk = std::mem::take(ids).into_vec();
+            shrunk.remove(i);
+            *ids = shrunk.into_boxed_slice();
         }
         self.len -= 1;
         while let Some((parent, edge)) = path.pop() {
@@ -572,7 +627,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
                 .position(|&b| b == b'.')
                 .map_or(bytes.len(), |p| start + p);
             let word = &bytes[start..end];
-            let id = self.words.get(hash_word(word), word);
+            let id = self.words.get(word);
             if n < INLINE {
                 inline[n] = id;
             } else {
@@ -722,11 +777,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
         for w in slotted {
             let e = &self.words.entries[w as usize];
             assert!(e.refs > 0, "freed word in a slot");
-            assert_eq!(
-                self.words.get(e.hash, &e.text),
-                w,
-                "word unreachable by probing"
-            );
+            assert_eq!(self.words.get(&e.text), w, "word unreachable by probing");
         }
     }
 }
@@ -840,15 +891,11 @@ impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
-            let mut buf = [0; 8];
-            buf.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(buf));
+            self.add(head_u64(chunk));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut buf = [0; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(buf));
+            self.add(head_u64(rest));
         }
     }
 
@@ -1006,6 +1053,37 @@ mod tests {
         }
         trie.check_invariants();
         assert_eq!(trie.node_count(), 1);
+    }
+
+    #[test]
+    fn words_of_every_length_are_told_apart() {
+        // Words up to 8 bytes are compared through `head_u64` alone.
+        let mut trie = TopicTrie::new();
+        let mut words = Vec::new();
+        for len in 0..20 {
+            for pos in 0..len {
+                for byte in [b'a', b'b', 0xc3] {
+                    let mut w = vec![b'a'; len];
+                    w[pos] = byte;
+                    if let Ok(w) = String::from_utf8(w) {
+                        words.push(w);
+                    }
+                }
+            }
+            words.push("a".repeat(len));
+        }
+        words.push("é".into());
+        words.push("\u{0}".into());
+        words.sort();
+        words.dedup();
+        for (i, w) in words.iter().enumerate() {
+            trie.insert(&format!("{w}.x"), i);
+        }
+        trie.check_invariants();
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(trie.matches(&format!("{w}.x")), [i], "{w:?}");
+        }
+        assert!(trie.matches("aaaaaaaaaaaaaaaaaaaaa.x").is_empty());
     }
 
     #[test]
