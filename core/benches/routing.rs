@@ -4,13 +4,17 @@
 //!
 //! Run with `cargo bench -p warren-core --bench routing`.
 //!
-//! Bindings are 5-word keys: a literal first word from a vocabulary that
-//! grows with the binding count (about 10 bindings per first word, as when
-//! each service binds its own prefix), then words that are a literal from a
-//! small vocabulary (60%), `*` (30%) or `#` (10%). Routing keys are 5 words
-//! drawn the same way. So every key meets a similar amount of trie
+//! Bindings are 5-word keys whose first word is a literal from a vocabulary
+//! that grows with the binding count (about 10 bindings per first word, as
+//! when each service binds its own prefix); routing keys are 5 literal words
+//! drawn the same way. So every key meets a similar part of the trie
 //! whatever the total, which is what an index should make cheap; a scan
-//! pays for every binding.
+//! pays for every binding. Two mixes for the other words:
+//!
+//! - `mixed`: literal 85%, `*` 15%, and one binding in ten ends early in `#`
+//!   (`svc1.eu.#`), roughly how topic bindings look in practice;
+//! - `wild`: literal 60%, `*` 30%, `#` 10% per word, so a key meets several
+//!   times more wildcard branches.
 
 use std::hint::black_box;
 
@@ -40,14 +44,52 @@ fn first_word(rng: &mut Rng, bindings: usize) -> String {
     format!("svc{}", rng.below((bindings as u64 / 10).max(1)))
 }
 
-fn binding_key(rng: &mut Rng, bindings: usize) -> String {
+#[derive(Clone, Copy)]
+enum Mix {
+    Mixed,
+    Wild,
+}
+
+impl Mix {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Mixed => "mixed",
+            Self::Wild => "wild",
+        }
+    }
+}
+
+fn binding_key(rng: &mut Rng, bindings: usize, mix: Mix) -> String {
     let mut words = vec![first_word(rng, bindings)];
-    for _ in 0..4 {
-        words.push(match rng.below(10) {
-            0..=5 => TAIL_WORDS[rng.below(4) as usize].to_owned(),
-            6..=8 => "*".to_owned(),
-            _ => "#".to_owned(),
-        });
+    let tail = |rng: &mut Rng| TAIL_WORDS[rng.below(4) as usize].to_owned();
+    match mix {
+        Mix::Mixed => {
+            let hash_at = if rng.below(10) == 0 {
+                1 + rng.below(4)
+            } else {
+                5
+            };
+            for i in 1..5 {
+                if i == hash_at {
+                    words.push("#".to_owned());
+                    break;
+                }
+                words.push(if rng.below(20) < 17 {
+                    tail(rng)
+                } else {
+                    "*".to_owned()
+                });
+            }
+        }
+        Mix::Wild => {
+            for _ in 1..5 {
+                words.push(match rng.below(10) {
+                    0..=5 => tail(rng),
+                    6..=8 => "*".to_owned(),
+                    _ => "#".to_owned(),
+                });
+            }
+        }
     }
     words.join(".")
 }
@@ -66,10 +108,10 @@ struct Setup {
     keys: Vec<String>,
 }
 
-fn setup(n: usize) -> Setup {
+fn setup(n: usize, mix: Mix) -> Setup {
     let mut rng = Rng(n as u64);
     let bindings: Vec<(String, u32)> = (0..n as u32)
-        .map(|id| (binding_key(&mut rng, n), id))
+        .map(|id| (binding_key(&mut rng, n, mix), id))
         .collect();
     let mut trie = TopicTrie::new();
     for (k, id) in &bindings {
@@ -84,41 +126,53 @@ fn setup(n: usize) -> Setup {
 }
 
 fn routing(c: &mut Criterion) {
-    let mut group = c.benchmark_group("topic");
-    for n in [100, 10_000, 100_000] {
-        let s = setup(n);
-        // The two must agree before their speeds are compared.
-        for key in s.keys.iter().take(64) {
-            let mut want: Vec<u32> = s
-                .bindings
-                .iter()
-                .filter(|(b, _)| topic_matches(b, key))
-                .map(|&(_, id)| id)
-                .collect();
-            want.sort_unstable();
-            assert_eq!(s.trie.matches(key), want, "{key}");
-        }
-        let matched: usize = s.keys.iter().map(|k| s.trie.matches(k).len()).sum();
-        eprintln!(
-            "{n} bindings: {:.2} matches per key",
-            matched as f64 / s.keys.len() as f64
-        );
+    for mix in [Mix::Mixed, Mix::Wild] {
+        let mut group = c.benchmark_group(format!("topic-{}", mix.name()));
+        for n in [100, 10_000, 100_000] {
+            let s = setup(n, mix);
+            // The two must agree before their speeds are compared.
+            for key in s.keys.iter().take(64) {
+                let mut want: Vec<u32> = s
+                    .bindings
+                    .iter()
+                    .filter(|(b, _)| topic_matches(b, key))
+                    .map(|&(_, id)| id)
+                    .collect();
+                want.sort_unstable();
+                assert_eq!(s.trie.matches(key), want, "{key}");
+            }
+            let matched: usize = s.keys.iter().map(|k| s.trie.matches(k).len()).sum();
+            eprintln!(
+                "{} {n} bindings: {:.2} matches per key",
+                mix.name(),
+                matched as f64 / s.keys.len() as f64
+            );
 
-        group.throughput(Throughput::Elements(s.keys.len() as u64));
-        group.bench_with_input(BenchmarkId::new("trie", n), &s, |b, s| {
-            b.iter(|| {
-                let mut hits = 0_u32;
-                for key in &s.keys {
-                    s.trie
-                        .for_each_match(black_box(key), |id| hits = hits.wrapping_add(id));
-                }
-                hits
+            // One element = one routing decision (a key routed through the
+            // whole exchange).
+            group.throughput(Throughput::Elements(s.keys.len() as u64));
+            group.bench_with_input(BenchmarkId::new("trie", n), &s, |b, s| {
+                b.iter(|| {
+                    let mut hits = 0_u32;
+                    for key in &s.keys {
+                        s.trie
+                            .for_each_match(black_box(key), |id| hits = hits.wrapping_add(id));
+                    }
+                    hits
+                });
             });
-        });
+        }
+        group.finish();
+    }
+}
 
-        // The scan is O(bindings) per key: route fewer keys so a sample
-        // stays short.
-        let keys = &s.keys[..if n > 1_000 { 4 } else { 256 }];
+fn naive(c: &mut Criterion) {
+    let mut group = c.benchmark_group("topic-mixed");
+    group.sample_size(10);
+    for n in [100, 10_000, 100_000] {
+        let s = setup(n, Mix::Mixed);
+        // The scan is O(bindings) per key: route fewer keys per sample.
+        let keys = &s.keys[..(100_000 / n).clamp(1, 256)];
         group.throughput(Throughput::Elements(keys.len() as u64));
         group.bench_with_input(BenchmarkId::new("naive_scan", n), &s, |b, s| {
             b.iter(|| {
@@ -153,5 +207,5 @@ fn many_hashes(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, routing, many_hashes);
+criterion_group!(benches, routing, naive, many_hashes);
 criterion_main!(benches);

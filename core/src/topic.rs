@@ -171,6 +171,7 @@ enum Literals {
     // Boxed slices and a boxed map keep `Node` small, so more of a large
     // trie stays in cache; they are only reallocated when bindings change.
     Few(Box<[(WordId, NodeId)]>),
+    #[allow(clippy::box_collection)] // 8 bytes in the node instead of 32
     Many(Box<HashMap<WordId, NodeId, FxBuildHasher>>),
 }
 

@@ -121,7 +121,7 @@ fn route(case: &Value) -> Result<BTreeSet<String>, String> {
     let mut hit = BTreeSet::new();
     for (i, b) in bindings.iter().enumerate().filter(|&(i, _)| live(i)) {
         let matched = match ty {
-            "direct" => keys.iter().any(|k| *k == b.key),
+            "direct" => keys.contains(&b.key),
             "fanout" => true,
             "topic" => keys.iter().any(|k| topic_matches(&b.key, k)),
             "headers" => {
