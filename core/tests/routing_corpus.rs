@@ -43,11 +43,27 @@ fn table(v: &Value) -> FieldTable {
     }
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 struct Binding {
     queue: String,
     key: String,
     args: FieldTable,
+}
+
+/// A binding's identity: queue, key and arguments, the arguments compared
+/// exactly (type tags included) after a stable sort by key, as 3.10 stores
+/// them (`rabbit_binding:binding_action/3`).
+impl PartialEq for Binding {
+    fn eq(&self, other: &Self) -> bool {
+        let sorted = |t: &FieldTable| {
+            let mut v = t.0.clone();
+            v.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            v
+        };
+        self.queue == other.queue
+            && self.key == other.key
+            && sorted(&self.args) == sorted(&other.args)
+    }
 }
 
 fn binding(v: &Value) -> Binding {
