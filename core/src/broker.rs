@@ -20,17 +20,19 @@ mod inspect;
 mod lifecycle;
 mod publish;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde::Serialize;
 
 use crate::error::{AmqpError, Error, Method, ReplyCode, UsageError};
 use crate::event::{Event, EventKind};
 use crate::exchange::{Binding, BindingId, Exchange, ExchangeId, ExchangeKind};
+use crate::idmap::IdMap;
 use crate::message::Entry;
 use crate::policy::Policy;
 use crate::queue::{ConsumerUid, Queue, QueueId};
 use crate::rng::Rng;
+use crate::topic::FxBuildHasher;
 use crate::value::FieldTable;
 use crate::{ChannelId, ConnectionId, SimTime};
 
@@ -93,11 +95,69 @@ pub(crate) struct Unacked {
     pub(crate) consumer: Option<ConsumerUid>,
 }
 
+/// A channel's unacked deliveries by delivery tag. Tags are issued in
+/// increasing order and usually settled in order, so a sorted deque beats
+/// a B-tree: insertion is a push at the back, settlement a pop at the front.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct UnackedMap(VecDeque<(u64, Unacked)>);
+
+impl UnackedMap {
+    fn position(&self, tag: u64) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&tag, |(t, _)| *t)
+    }
+
+    /// Records a delivery; `tag` is newer than every tag held.
+    pub(crate) fn insert(&mut self, tag: u64, u: Unacked) {
+        debug_assert!(self.0.back().is_none_or(|(t, _)| *t < tag));
+        self.0.push_back((tag, u));
+    }
+
+    pub(crate) fn contains_key(&self, tag: &u64) -> bool {
+        self.position(*tag).is_ok()
+    }
+
+    pub(crate) fn remove(&mut self, tag: &u64) -> Option<Unacked> {
+        let i = self.position(*tag).ok()?;
+        self.0.remove(i).map(|(_, u)| u)
+    }
+
+    /// Removes and returns every delivery with a tag up to `tag`, in order.
+    pub(crate) fn take_through(&mut self, tag: u64) -> Vec<(u64, Unacked)> {
+        let end = self.0.partition_point(|(t, _)| *t <= tag);
+        self.0.drain(..end).collect()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&u64, &Unacked)> {
+        self.0.iter().map(|(t, u)| (t, u))
+    }
+
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Unacked> {
+        self.0.iter().map(|(_, u)| u)
+    }
+
+    pub(crate) fn last_tag(&self) -> Option<u64> {
+        self.0.back().map(|(t, _)| *t)
+    }
+}
+
+impl IntoIterator for UnackedMap {
+    type Item = (u64, Unacked);
+    type IntoIter = std::collections::vec_deque::IntoIter<(u64, Unacked)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 /// A channel's state.
 #[derive(Clone, Debug)]
 pub(crate) struct Channel {
     pub(crate) next_delivery_tag: u64,
-    pub(crate) unacked: BTreeMap<u64, Unacked>,
+    pub(crate) unacked: UnackedMap,
     pub(crate) consumers: BTreeMap<String, ConsumerUid>,
     /// `basic.qos(global=false)`: the prefetch given to consumers created later.
     pub(crate) consumer_prefetch: u16,
@@ -111,7 +171,7 @@ impl Channel {
     fn new() -> Self {
         Self {
             next_delivery_tag: 1,
-            unacked: BTreeMap::new(),
+            unacked: UnackedMap::default(),
             consumers: BTreeMap::new(),
             consumer_prefetch: 0,
             global_prefetch: 0,
@@ -198,10 +258,13 @@ pub struct Broker {
     pub(crate) now: SimTime,
     pub(crate) vhost: String,
     pub(crate) rng: Rng,
-    pub(crate) exchanges: BTreeMap<ExchangeId, Exchange>,
+    pub(crate) exchanges: IdMap<Exchange>,
+    /// Exchange names, ordered (for views)…
     pub(crate) exchange_ids: BTreeMap<String, ExchangeId>,
+    /// …and hashed, for the lookup every publish makes.
+    pub(crate) exchange_lookup: HashMap<String, ExchangeId, FxBuildHasher>,
     next_exchange_id: ExchangeId,
-    pub(crate) queues: BTreeMap<QueueId, Queue>,
+    pub(crate) queues: IdMap<Queue>,
     pub(crate) queue_ids: BTreeMap<String, QueueId>,
     next_queue_id: QueueId,
     /// Binding slots; freed slots are reused (lowest first, for determinism).
@@ -214,13 +277,15 @@ pub struct Broker {
     pub(crate) connections: BTreeMap<ConnectionId, BTreeSet<u16>>,
     next_connection: u32,
     pub(crate) channels: BTreeMap<ChannelId, Channel>,
-    pub(crate) consumers: BTreeMap<ConsumerUid, Consumer>,
+    pub(crate) consumers: IdMap<Consumer>,
     next_consumer_uid: ConsumerUid,
     pub(crate) next_message_id: u64,
     pub(crate) timers: BTreeSet<(SimTime, Timer)>,
     pub(crate) armed: BTreeMap<QueueId, [SimTime; 2]>,
     /// Queues whose consumers may be able to take messages.
-    pub(crate) pending_dispatch: BTreeSet<QueueId>,
+    /// Queues whose consumers may be able to take messages (a small set:
+    /// a sorted, deduplicated vector, with no allocation per insert).
+    pub(crate) pending_dispatch: Vec<QueueId>,
     pub(crate) events: VecDeque<Event>,
     pub(crate) ledger: Ledger,
     /// Whether events are recorded (drivers that never poll can turn them off).
@@ -261,10 +326,11 @@ impl Broker {
             now: SimTime::ZERO,
             vhost: config.vhost,
             rng: Rng::new(config.seed),
-            exchanges: BTreeMap::new(),
+            exchanges: IdMap::default(),
             exchange_ids: BTreeMap::new(),
+            exchange_lookup: HashMap::default(),
             next_exchange_id: 0,
-            queues: BTreeMap::new(),
+            queues: IdMap::default(),
             queue_ids: BTreeMap::new(),
             next_queue_id: 0,
             bindings: Vec::new(),
@@ -274,12 +340,12 @@ impl Broker {
             connections: BTreeMap::new(),
             next_connection: 1,
             channels: BTreeMap::new(),
-            consumers: BTreeMap::new(),
+            consumers: IdMap::default(),
             next_consumer_uid: 0,
             next_message_id: 1,
             timers: BTreeSet::new(),
             armed: BTreeMap::new(),
-            pending_dispatch: BTreeSet::new(),
+            pending_dispatch: Vec::new(),
             events: VecDeque::new(),
             ledger: Ledger::default(),
             record_events: true,
@@ -441,6 +507,7 @@ impl Broker {
             }
         }
         self.exchanges.insert(id, x);
+        self.exchange_lookup.insert(name.clone(), id);
         self.exchange_ids.insert(name, id);
         id
     }
@@ -483,9 +550,15 @@ impl Broker {
     }
 
     pub(crate) fn exchange_named(&self, name: &str) -> Option<&Exchange> {
-        self.exchange_ids
+        self.exchange_lookup
             .get(name)
             .and_then(|id| self.exchanges.get(id))
+    }
+
+    /// Forgets an exchange's name (on deletion).
+    pub(crate) fn forget_exchange_name(&mut self, name: &str) {
+        self.exchange_ids.remove(name);
+        self.exchange_lookup.remove(name);
     }
 
     pub(crate) fn queue_named(&self, name: &str) -> Option<&Queue> {
@@ -500,12 +573,23 @@ impl Broker {
         self.queues.get(&id).map_or("", |q| q.name.as_str())
     }
 
+    /// Marks a queue for dispatch (kept sorted: dispatch runs in queue order).
+    pub(crate) fn wake(&mut self, qid: QueueId) {
+        if let Err(at) = self.pending_dispatch.binary_search(&qid) {
+            self.pending_dispatch.insert(at, qid);
+        }
+    }
+
+    pub(crate) fn next_pending(&mut self) -> Option<QueueId> {
+        (!self.pending_dispatch.is_empty()).then(|| self.pending_dispatch.remove(0))
+    }
+
     /// Re-arms a queue's timers after its head, consumers or lease changed.
     pub(crate) fn arm(&mut self, qid: QueueId) {
         let want = match self.queues.get(&qid) {
             None => [SimTime::NEVER; 2],
             Some(q) => {
-                let head = q.head().map_or(SimTime::NEVER, |e| e.expires_at);
+                let head = q.head_expiry().unwrap_or(SimTime::NEVER);
                 let lease = match q.config.expires {
                     Some(ms) if q.consumers.is_empty() => q.last_used.plus(ms),
                     _ => SimTime::NEVER,

@@ -1,13 +1,13 @@
 //! Exchanges, bindings, and the per-exchange indexes that make routing a
 //! lookup rather than a scan of every binding.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
 use crate::headers::headers_match;
 use crate::queue::QueueId;
-use crate::topic::TopicTrie;
+use crate::topic::{FxBuildHasher, TopicTrie};
 use crate::value::{FieldTable, FieldValue};
 
 /// Identifies an exchange for its whole life.
@@ -70,10 +70,11 @@ pub(crate) struct Binding {
     pub(crate) arguments: FieldTable,
 }
 
-/// The routing index of one exchange.
+/// The routing index of one exchange. The direct index is a hash map: it is
+/// only ever looked up (never iterated), so its order cannot leak.
 #[derive(Clone, Debug)]
 enum Index {
-    Direct(BTreeMap<String, Vec<BindingId>>),
+    Direct(HashMap<String, Vec<BindingId>, FxBuildHasher>),
     Fanout(Vec<BindingId>),
     Topic(TopicTrie<BindingId>),
     Headers(Vec<BindingId>),
@@ -109,7 +110,7 @@ impl Exchange {
         arguments: FieldTable,
     ) -> Self {
         let index = match kind {
-            ExchangeKind::Direct => Index::Direct(BTreeMap::new()),
+            ExchangeKind::Direct => Index::Direct(HashMap::default()),
             ExchangeKind::Fanout => Index::Fanout(Vec::new()),
             ExchangeKind::Topic => Index::Topic(TopicTrie::new()),
             ExchangeKind::Headers => Index::Headers(Vec::new()),

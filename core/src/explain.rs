@@ -235,7 +235,7 @@ impl Broker {
                 });
             }
             if let Some(ae) = &x.alternate {
-                hop.alternate = Some(match self.exchange_ids.get(ae) {
+                hop.alternate = Some(match self.exchange_lookup.get(ae) {
                     _ if matched_any => {
                         format!("alternate exchange {ae:?} not used: a binding matched")
                     }

@@ -10,6 +10,7 @@ mod event;
 mod exchange;
 mod explain;
 mod headers;
+mod idmap;
 mod ids;
 pub mod lint;
 mod message;

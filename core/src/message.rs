@@ -69,8 +69,23 @@ impl Properties {
         self.headers.as_ref()?.get(key)
     }
 
-    fn is_empty(&self) -> bool {
-        *self == Self::default()
+    /// Whether no property is set (checked field by field: cheaper than
+    /// comparing with a default value on every publish).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.content_type.is_none()
+            && self.content_encoding.is_none()
+            && self.headers.is_none()
+            && self.delivery_mode.is_none()
+            && self.priority.is_none()
+            && self.correlation_id.is_none()
+            && self.reply_to.is_none()
+            && self.expiration.is_none()
+            && self.message_id.is_none()
+            && self.timestamp.is_none()
+            && self.kind.is_none()
+            && self.user_id.is_none()
+            && self.app_id.is_none()
+            && self.cluster_id.is_none()
     }
 }
 
@@ -171,6 +186,13 @@ impl Message {
         self.meta.as_ref().map_or(&NO_PROPERTIES, |m| &m.props)
     }
 
+    /// Whether the message has `CC` or `BCC` keys besides its routing key.
+    pub(crate) fn has_extra_keys(&self) -> bool {
+        self.meta
+            .as_ref()
+            .is_some_and(|m| !m.bcc.is_empty() || m.props.header("CC").is_some())
+    }
+
     /// Every routing key the message was routed with: the publish key, then
     /// each `CC`, then each `BCC` key, as RabbitMQ 3.10 lists them.
     pub fn routing_keys(&self) -> Vec<String> {
@@ -223,7 +245,9 @@ pub(crate) fn string_array(v: Option<&FieldValue>) -> impl Iterator<Item = Strin
     })
 }
 
-/// A queue's reference to a message: 24 bytes.
+/// A reference to one copy of a message, with its position and expiry.
+/// Queues store it split (see `queue::Lane`), so that queues without TTL
+/// spend 16 bytes per message on it.
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
     pub(crate) msg: Arc<Message>,
@@ -254,6 +278,20 @@ impl Entry {
 
     pub(crate) fn mark_redelivered(&mut self) {
         self.seq_flags |= 1;
+    }
+
+    /// The message, the packed sequence/redelivered word, and the expiry.
+    pub(crate) fn into_parts(self) -> (Arc<Message>, u64, SimTime) {
+        (self.msg, self.seq_flags, self.expires_at)
+    }
+
+    /// Reassembles [`Entry::into_parts`].
+    pub(crate) fn from_parts(msg: Arc<Message>, seq_flags: u64, expires_at: SimTime) -> Self {
+        Self {
+            msg,
+            seq_flags,
+            expires_at,
+        }
     }
 }
 

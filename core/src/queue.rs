@@ -6,7 +6,9 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
-use crate::message::Entry;
+use std::sync::Arc;
+
+use crate::message::{Entry, Message};
 use crate::value::{FieldTable, FieldValue};
 use crate::{ConnectionId, SimTime};
 
@@ -268,6 +270,63 @@ pub(crate) fn effective_config(
     }
 }
 
+/// A message in a queue: 16 bytes (the expiry lives beside it, in its lane).
+#[derive(Clone, Debug)]
+struct Slot {
+    msg: Arc<Message>,
+    seq_flags: u64,
+}
+
+impl Slot {
+    fn seq(&self) -> u64 {
+        self.seq_flags >> 1
+    }
+}
+
+/// One priority level's messages in order. Expiries are kept in a
+/// parallel deque that exists only once a message with a TTL arrives, so
+/// queues without TTL (most) pay nothing for them.
+#[derive(Clone, Debug, Default)]
+struct Lane {
+    slots: VecDeque<Slot>,
+    expiries: Option<VecDeque<SimTime>>,
+}
+
+impl Lane {
+    fn expiry(&self, i: usize) -> SimTime {
+        self.expiries
+            .as_ref()
+            .and_then(|e| e.get(i).copied())
+            .unwrap_or(SimTime::NEVER)
+    }
+
+    /// Inserts at `at` (`None`: at the back).
+    fn insert(&mut self, at: Option<usize>, entry: Entry) {
+        let (msg, seq_flags, expires_at) = entry.into_parts();
+        if expires_at != SimTime::NEVER && self.expiries.is_none() {
+            self.expiries = Some(std::iter::repeat_n(SimTime::NEVER, self.slots.len()).collect());
+        }
+        let at = at.unwrap_or(self.slots.len());
+        self.slots.insert(at, Slot { msg, seq_flags });
+        if let Some(e) = &mut self.expiries {
+            e.insert(at, expires_at);
+        }
+    }
+
+    fn pop_front(&mut self) -> Option<Entry> {
+        let slot = self.slots.pop_front()?;
+        let expires_at = self
+            .expiries
+            .as_mut()
+            .and_then(VecDeque::pop_front)
+            .unwrap_or(SimTime::NEVER);
+        if self.slots.is_empty() {
+            self.expiries = None;
+        }
+        Some(Entry::from_parts(slot.msg, slot.seq_flags, expires_at))
+    }
+}
+
 /// Identifies a consumer for its whole life (tags can be reused after a cancel).
 pub(crate) type ConsumerUid = u64;
 
@@ -285,7 +344,7 @@ pub(crate) struct Queue {
     pub(crate) arguments: FieldTable,
     pub(crate) config: QueueConfig,
     /// One lane per priority level (index = priority); non-priority queues have one.
-    lanes: Vec<VecDeque<Entry>>,
+    lanes: Vec<Lane>,
     len: u64,
     bytes: u64,
     pub(crate) next_seq: u64,
@@ -320,7 +379,7 @@ impl Queue {
             exclusive_owner,
             arguments,
             config,
-            lanes: (0..lanes).map(|_| VecDeque::new()).collect(),
+            lanes: (0..lanes).map(|_| Lane::default()).collect(),
             len: 0,
             bytes: 0,
             next_seq: 0,
@@ -356,7 +415,7 @@ impl Queue {
         let lane = self.lane_of(&entry);
         self.len += 1;
         self.bytes += entry.msg.body().len() as u64;
-        self.lanes[lane].push_back(entry);
+        self.lanes[lane].insert(None, entry);
     }
 
     /// Puts a message back at its original position (by sequence number).
@@ -367,29 +426,39 @@ impl Queue {
         let lane = &mut self.lanes[lane];
         let seq = entry.seq();
         // Requeued messages usually belong at the front: check that first.
-        if lane.front().is_none_or(|e| e.seq() > seq) {
-            lane.push_front(entry);
+        let at = if lane.slots.front().is_none_or(|s| s.seq() > seq) {
+            0
         } else {
-            let at = lane.partition_point(|e| e.seq() < seq);
-            lane.insert(at, entry);
-        }
+            lane.slots.partition_point(|s| s.seq() < seq)
+        };
+        lane.insert(Some(at), entry);
     }
 
-    /// The next message to deliver.
-    pub(crate) fn head(&self) -> Option<&Entry> {
-        self.lanes.iter().rev().find_map(VecDeque::front)
+    fn head_lane(&self) -> Option<&Lane> {
+        self.lanes.iter().rev().find(|l| !l.slots.is_empty())
+    }
+
+    /// When the next message to deliver expires ([`SimTime::NEVER`] if it
+    /// has no TTL); `None` if the queue is empty.
+    pub(crate) fn head_expiry(&self) -> Option<SimTime> {
+        self.head_lane().map(|l| l.expiry(0))
     }
 
     pub(crate) fn pop(&mut self) -> Option<Entry> {
-        let entry = self.lanes.iter_mut().rev().find_map(VecDeque::pop_front)?;
+        let entry = self.lanes.iter_mut().rev().find_map(Lane::pop_front)?;
         self.len -= 1;
         self.bytes -= entry.msg.body().len() as u64;
         Some(entry)
     }
 
     /// Ready messages in delivery order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Entry> {
-        self.lanes.iter().rev().flat_map(|l| l.iter())
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
+        self.lanes.iter().rev().flat_map(|l| {
+            l.slots
+                .iter()
+                .enumerate()
+                .map(move |(i, s)| Entry::from_parts(s.msg.clone(), s.seq_flags, l.expiry(i)))
+        })
     }
 
     /// Removes every ready message.
@@ -487,8 +556,24 @@ mod tests {
         let b = q.pop().unwrap();
         q.requeue(b);
         q.requeue(a);
-        let order: Vec<u64> = q.iter().map(Entry::seq).collect();
+        let order: Vec<u64> = q.iter().map(|e| e.seq()).collect();
         assert_eq!(order, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn slots_are_16_bytes_and_expiries_follow_requeues() {
+        assert_eq!(size_of::<Slot>(), 16);
+        let mut q = queue(None);
+        q.push(entry(0, None));
+        let mut timed = entry(1, None);
+        timed.expires_at = SimTime(50);
+        q.push(timed);
+        q.push(entry(2, None));
+        let first = q.pop().unwrap();
+        assert_eq!(q.head_expiry(), Some(SimTime(50)));
+        q.requeue(first);
+        let expiries: Vec<SimTime> = q.iter().map(|e| e.expires_at).collect();
+        assert_eq!(expiries, vec![SimTime::NEVER, SimTime(50), SimTime::NEVER]);
     }
 
     #[test]

@@ -159,7 +159,7 @@ impl Broker {
                 ),
             ))
         } else {
-            match self.exchange_ids.get(&name).copied() {
+            match self.exchange_lookup.get(&name).copied() {
                 None => Ok(()),
                 Some(id) if m.if_unused && !self.exchanges[&id].bindings.is_empty() => {
                     Err(AmqpError::new(
@@ -270,7 +270,7 @@ impl Broker {
         ch: ChannelId,
     ) -> Result<Option<Dest>, AmqpError> {
         if to_exchange {
-            return Ok(self.exchange_ids.get(dest).map(|id| Dest::Exchange(*id)));
+            return Ok(self.exchange_lookup.get(dest).map(|id| Dest::Exchange(*id)));
         }
         match self.queue_named(dest) {
             None => Ok(None),
@@ -295,7 +295,7 @@ impl Broker {
         }
         // RabbitMQ looks up the source, then the destination, and only then
         // checks exclusivity: the order decides which error a client sees.
-        let Some(&src) = self.exchange_ids.get(source) else {
+        let Some(&src) = self.exchange_lookup.get(source) else {
             return Err(self.not_found(method, "exchange", source));
         };
         let exists = if to_exchange {
@@ -352,7 +352,7 @@ impl Broker {
             return Err(default_exchange_refused(method));
         }
         let d = self.resolve_dest(method, dest, to_exchange, ch)?;
-        let (Some(&src), Some(d)) = (self.exchange_ids.get(source), d) else {
+        let (Some(&src), Some(d)) = (self.exchange_lookup.get(source), d) else {
             return Ok(());
         };
         let identity = (src, d, key.to_owned(), canonical_args(args));
@@ -587,7 +587,7 @@ impl Broker {
     }
 
     fn reapply_policies(&mut self) {
-        let qids: Vec<u64> = self.queues.keys().copied().collect();
+        let qids: Vec<u64> = self.queues.keys().collect();
         for id in qids {
             let q = &self.queues[&id];
             let policy = self
@@ -602,7 +602,7 @@ impl Broker {
             self.drop_expired(id);
             self.arm(id);
         }
-        let xids: Vec<u64> = self.exchanges.keys().copied().collect();
+        let xids: Vec<u64> = self.exchanges.keys().collect();
         for id in xids {
             let x = &self.exchanges[&id];
             let policy = self

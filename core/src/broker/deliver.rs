@@ -155,7 +155,7 @@ impl Broker {
             });
         }
         self.arm(qid);
-        self.pending_dispatch.insert(qid);
+        self.wake(qid);
         Ok(tag)
     }
 
@@ -215,7 +215,7 @@ impl Broker {
             });
         }
         self.arm(c.queue);
-        self.pending_dispatch.insert(c.queue);
+        self.wake(c.queue);
     }
 
     /// Deletes an auto-delete queue whose last consumer just went.
@@ -329,10 +329,7 @@ impl Broker {
             ));
         }
         if multiple {
-            let rest = chan.unacked.split_off(&(tag + 1));
-            Ok(std::mem::replace(&mut chan.unacked, rest)
-                .into_iter()
-                .collect())
+            Ok(chan.unacked.take_through(tag))
         } else {
             let u = chan.unacked.remove(&tag).expect("checked above");
             Ok(vec![(tag, u)])
@@ -341,9 +338,15 @@ impl Broker {
 
     /// Frees the consumer slot a settled delivery held.
     fn release(&mut self, ch: ChannelId, u: &Unacked) {
-        if let Some(c) = u.consumer.and_then(|uid| self.consumers.get_mut(&uid)) {
-            c.unacked = c.unacked.saturating_sub(1);
-            self.pending_dispatch.insert(c.queue);
+        let freed = u
+            .consumer
+            .and_then(|uid| self.consumers.get_mut(&uid))
+            .map(|c| {
+                c.unacked = c.unacked.saturating_sub(1);
+                c.queue
+            });
+        if let Some(q) = freed {
+            self.wake(q);
         }
         if self
             .channels
@@ -364,7 +367,9 @@ impl Broker {
             .values()
             .filter_map(|u| self.consumers.get(u).map(|c| c.queue))
             .collect();
-        self.pending_dispatch.extend(queues);
+        for q in queues {
+            self.wake(q);
+        }
     }
 
     /// `basic.ack`.
@@ -500,7 +505,7 @@ impl Broker {
             self.enforce_limits(qid);
             self.drop_expired(qid);
             self.arm(qid);
-            self.pending_dispatch.insert(qid);
+            self.wake(qid);
         }
     }
 
@@ -582,7 +587,7 @@ impl Broker {
 
     /// Delivers ready messages to consumers with room, queue by queue.
     pub(crate) fn run_dispatch(&mut self) {
-        while let Some(qid) = self.pending_dispatch.pop_first() {
+        while let Some(qid) = self.next_pending() {
             loop {
                 self.drop_expired(qid);
                 let Some(uid) = self.pick_consumer(qid) else {

@@ -393,22 +393,22 @@ impl Broker {
                     q.name
                 ));
             }
-            if q.head().is_some_and(|e| e.expires_at <= self.now) {
+            if q.head_expiry().is_some_and(|t| t <= self.now) {
                 return Err(format!("queue {} has an expired head", q.name));
             }
         }
-        for (uid, c) in &self.consumers {
+        for (uid, c) in self.consumers.iter() {
             let Some(chan) = self.channels.get(&c.channel) else {
                 return Err(format!("consumer {} on a closed channel", c.tag));
             };
-            if chan.consumers.get(&c.tag) != Some(uid) {
+            if chan.consumers.get(&c.tag) != Some(&uid) {
                 return Err(format!("consumer {} missing from its channel", c.tag));
             }
             let held = self
                 .channels
                 .values()
                 .flat_map(|c| c.unacked.values())
-                .filter(|u| u.consumer == Some(*uid))
+                .filter(|u| u.consumer == Some(uid))
                 .count() as u32;
             if held != c.unacked {
                 return Err(format!(
@@ -427,9 +427,8 @@ impl Broker {
             }
             if chan
                 .unacked
-                .keys()
-                .next_back()
-                .is_some_and(|t| *t >= chan.next_delivery_tag)
+                .last_tag()
+                .is_some_and(|t| t >= chan.next_delivery_tag)
             {
                 return Err(format!("channel {ch} has a tag from the future"));
             }

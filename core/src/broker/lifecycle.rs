@@ -167,7 +167,7 @@ impl Broker {
             return 0;
         };
         self.queue_ids.remove(&q.name);
-        self.pending_dispatch.remove(&qid);
+        self.pending_dispatch.retain(|q| *q != qid);
         let entries = q.drain_all();
         let count = entries.len() as u64;
         // The queue is gone from the map: name the drops explicitly.
@@ -205,7 +205,7 @@ impl Broker {
         let Some(x) = self.exchanges.remove(&xid) else {
             return;
         };
-        self.exchange_ids.remove(&x.name);
+        self.forget_exchange_name(&x.name);
         let bound: Vec<BindingId> = self
             .binding_ids
             .iter()

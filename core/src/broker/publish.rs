@@ -125,10 +125,16 @@ impl Broker {
                 }
             }
         }
-        let mut props = m.properties.clone();
-        let bcc: Vec<String> = match props.headers.as_mut().and_then(|h| h.remove("BCC")) {
-            Some(v) => crate::message::string_array(Some(&v)).collect(),
-            None => Vec::new(),
+        // Most messages carry no properties: clone them only when there are some.
+        let (props, bcc) = if m.properties.is_empty() {
+            (Properties::default(), Vec::new())
+        } else {
+            let mut props = m.properties.clone();
+            let bcc: Vec<String> = match props.headers.as_mut().and_then(|h| h.remove("BCC")) {
+                Some(v) => crate::message::string_array(Some(&v)).collect(),
+                None => Vec::new(),
+            };
+            (props, bcc)
         };
         let id = self.next_message_id();
         let msg = Message::new(
@@ -140,19 +146,20 @@ impl Broker {
             m.body.as_bytes(),
         );
         self.ledger.published += 1;
-        self.emit(EventKind::Published {
-            channel: ch,
-            message: id,
-            exchange: m.exchange.clone(),
-            routing_key: m.routing_key.clone(),
-        });
+        if self.record_events {
+            self.emit(EventKind::Published {
+                channel: ch,
+                message: id,
+                exchange: m.exchange.clone(),
+                routing_key: m.routing_key.clone(),
+            });
+        }
         let seq = self.channels.get_mut(&ch).and_then(|c| {
             let seq = c.next_publish_seq?;
             c.next_publish_seq = Some(seq + 1);
             Some(seq)
         });
-        let keys = msg.routing_keys();
-        let targets = self.route(xid, &keys, msg.properties().headers.as_ref());
+        let targets = self.route_message(xid, &msg);
         self.emit_routed(&msg, &targets);
         let mut accepted = true;
         if targets.is_empty() {
@@ -204,6 +211,19 @@ impl Broker {
         }
     }
 
+    /// Routes a message by all its routing keys (publish key, `CC`, `BCC`),
+    /// without allocating for the common single-key case.
+    pub(crate) fn route_message(&self, start: ExchangeId, msg: &Message) -> Vec<QueueId> {
+        let headers = msg.properties().headers.as_ref();
+        if msg.has_extra_keys() {
+            let keys = msg.routing_keys();
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            self.route(start, &keys, headers)
+        } else {
+            self.route(start, &[msg.routing_key()], headers)
+        }
+    }
+
     /// The routing walk of RabbitMQ 3.10 (`rabbit_exchange:route/2`): each
     /// exchange is visited at most once per message, so exchange-to-exchange
     /// cycles terminate; an exchange's alternate exchange is consulted only
@@ -211,33 +231,35 @@ impl Broker {
     pub(crate) fn route(
         &self,
         start: ExchangeId,
-        keys: &[String],
+        keys: &[&str],
         headers: Option<&FieldTable>,
     ) -> Vec<QueueId> {
-        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        // `seen` and `work` stay empty (no allocation) unless the walk
+        // leaves the first exchange.
         let mut out: Vec<QueueId> = Vec::new();
-        let mut seen: Vec<ExchangeId> = vec![start];
-        let mut work: Vec<ExchangeId> = vec![start];
-        while let Some(xid) = work.pop() {
+        let mut seen: Vec<ExchangeId> = Vec::new();
+        let mut work: Vec<ExchangeId> = Vec::new();
+        let mut first = Some(start);
+        while let Some(xid) = first.take().or_else(|| work.pop()) {
             let Some(x) = self.exchanges.get(&xid) else {
                 continue;
             };
             let mut matched = false;
             if x.is_default() {
-                for key in &keys {
+                for key in keys {
                     if let Some(q) = self.queue_ids.get(*key) {
                         matched = true;
                         out.push(*q);
                     }
                 }
             } else {
-                x.for_each_match(&keys, headers, &self.bindings, |bid| {
+                x.for_each_match(keys, headers, &self.bindings, |bid| {
                     let Some(b) = self.binding(bid) else { return };
                     matched = true;
                     match b.dest {
                         Dest::Queue(q) => out.push(q),
                         Dest::Exchange(e) => {
-                            if !seen.contains(&e) {
+                            if e != start && !seen.contains(&e) {
                                 seen.push(e);
                                 work.push(e);
                             }
@@ -249,9 +271,9 @@ impl Broker {
                 if let Some(ae) = x
                     .alternate
                     .as_deref()
-                    .and_then(|n| self.exchange_ids.get(n))
+                    .and_then(|n| self.exchange_lookup.get(n))
                 {
-                    if !seen.contains(ae) {
+                    if *ae != start && !seen.contains(ae) {
                         seen.push(*ae);
                         work.push(*ae);
                     }
@@ -300,14 +322,16 @@ impl Broker {
                 return true;
             }
         }
-        let name = self.queue_name(qid).to_owned();
         if let Some(q) = self.queues.get_mut(&qid) {
             q.push(entry);
         }
-        self.emit(EventKind::Enqueued {
-            queue: name,
-            message: msg.id(),
-        });
+        if self.record_events {
+            let queue = self.queue_name(qid).to_owned();
+            self.emit(EventKind::Enqueued {
+                queue,
+                message: msg.id(),
+            });
+        }
         self.enforce_limits(qid);
         self.drop_expired(qid);
         self.arm(qid);
@@ -337,7 +361,7 @@ impl Broker {
             let Some(q) = self.queues.get_mut(&qid) else {
                 return;
             };
-            if q.head().is_none_or(|e| e.expires_at > now) {
+            if q.head_expiry().is_none_or(|t| t > now) {
                 return;
             }
             let Some(entry) = q.pop() else { return };
@@ -396,7 +420,7 @@ impl Broker {
         };
         let dlrk = q.config.dead_letter_routing_key.clone();
         let queue_name = q.name.clone();
-        let Some(&xid) = self.exchange_ids.get(&dlx) else {
+        let Some(&xid) = self.exchange_lookup.get(&dlx) else {
             self.drop_entry(qid, &entry, DropReason::DeadLetterExchangeMissing);
             return;
         };
@@ -432,7 +456,7 @@ impl Broker {
         props.expiration = None;
         let new_id = self.next_message_id();
         let new_msg = Message::new(new_id, &dlx, &route_keys[0], props, bcc, old.body());
-        let mut targets = self.route(xid, &route_keys, new_msg.properties().headers.as_ref());
+        let mut targets = self.route_message(xid, &new_msg);
         if reason != DeathReason::Rejected {
             let deaths = new_msg.properties().header("x-death");
             targets.retain(|t| !is_cycle(self.queue_name(*t), deaths));
