@@ -150,7 +150,7 @@ fn route_takes_headers_and_the_default_exchange() {
 fn check_reports_findings_and_exits_1_on_errors() {
     let o = warren(&["check", "examples/order-definitions.json"], None);
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
-    let broken = r#"{"queues": [{"name": "q", "vhost": "/", "durable": true, "auto_delete": false, "arguments": {"x-dead-letter-exchange": "nowhere"}}],
+    let broken = r#"{"queues": [{"name": "q", "vhost": "/", "durable": true, "auto_delete": false, "arguments": {"x-dead-letter-exchange": "nowhere", "x-max-priority": 1000}}],
         "exchanges": [], "bindings": [{"source": "ghost", "vhost": "/", "destination": "q", "destination_type": "queue", "routing_key": "k", "arguments": {}}]}"#;
     let f = tmp("broken.json", broken);
     let o = warren(&["check", &f, "--json"], None);

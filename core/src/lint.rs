@@ -27,7 +27,7 @@
 //! | `dead-letter-cycle` | warning / info | a queue dead-letters back into itself |
 //! | `missing-alternate-exchange` | warning | unroutable messages are dropped instead |
 //! | `default-exchange-binding` | warning | bindings from `""` are implicit; the import skips it |
-//! | `binding-source-missing`, `binding-destination-missing` | error | the import fails (404) |
+//! | `binding-source-missing`, `binding-destination-missing` | warning | RabbitMQ 3.10's import skips the binding without a word (recorded on 3.10.8) |
 //! | `invalid-binding-arguments` | error | a headers binding RabbitMQ refuses (406) |
 //! | `exchange-cycle` | warning | exchange-to-exchange routing loop (legal, usually a mistake) |
 //! | `unreachable-exchange` | warning | internal, and nothing routes into it |
@@ -473,11 +473,11 @@ fn build<'a>(
         let Some(source) = model.exchanges.get(b.source.as_str()) else {
             finding(
                 out,
-                Severity::Error,
+                Severity::Warning,
                 "binding-source-missing",
                 key_path(&path, "source"),
                 format!(
-                    "binding {}: exchange {:?} is not defined; the import fails (404)",
+                    "binding {}: exchange {:?} is not defined; RabbitMQ's import skips the binding silently",
                     b.describe(),
                     b.source
                 ),
@@ -492,11 +492,11 @@ fn build<'a>(
         if !dest_exists {
             finding(
                 out,
-                Severity::Error,
+                Severity::Warning,
                 "binding-destination-missing",
                 key_path(&path, "destination"),
                 format!(
-                    "binding {}: {} {:?} is not defined; the import fails (404)",
+                    "binding {}: {} {:?} is not defined; RabbitMQ's import skips the binding silently",
                     b.describe(),
                     b.destination_type.as_str(),
                     b.destination
@@ -1205,7 +1205,7 @@ mod tests {
     }
 
     #[test]
-    fn bindings_to_or_from_missing_objects_fail_the_import() {
+    fn bindings_to_or_from_missing_objects_are_skipped_by_the_import() {
         let f = lint(json!({
             "exchanges": [x("order", "direct")],
             "queues": [q("order_notify", json!({}))],
@@ -1214,13 +1214,13 @@ mod tests {
         }));
         assert_eq!(
             with_code(&f, "binding-source-missing"),
-            [(Severity::Error, "$.bindings[0].source".to_owned())]
+            [(Severity::Warning, "$.bindings[0].source".to_owned())]
         );
         assert_eq!(
             with_code(&f, "binding-destination-missing"),
             [
-                (Severity::Error, "$.bindings[1].destination".to_owned()),
-                (Severity::Error, "$.bindings[2].destination".to_owned())
+                (Severity::Warning, "$.bindings[1].destination".to_owned()),
+                (Severity::Warning, "$.bindings[2].destination".to_owned())
             ]
         );
     }
@@ -1240,10 +1240,10 @@ mod tests {
                 (Severity::Warning, "$.queues[1]".to_owned())
             ]
         );
-        // amq.custom will not exist, so its binding fails.
+        // amq.custom will not exist, so the import skips its binding.
         assert_eq!(
             with_code(&f, "binding-source-missing"),
-            [(Severity::Error, "$.bindings[1].source".to_owned())]
+            [(Severity::Warning, "$.bindings[1].source".to_owned())]
         );
     }
 
