@@ -19,18 +19,23 @@
 //! own slots, literal edges are keyed by an interned word id. Routing first
 //! splits the key and looks each word up once in the intern table (a word
 //! no edge carries can only meet wildcards), then follows edges by integer,
-//! so the cost does not grow with the number of bindings. The walk keeps an
-//! explicit stack of `(node, position in the routing key)` states: at each
-//! state it follows the literal edge for the next word, the `*` edge, and the
-//! `#` edge (matching zero words); a state on a `#` node may also swallow the
-//! next word and stay where it is. Without `#` every state is reached at most
-//! once, because a node's depth fixes its position. A path through one `#` is
-//! still unique, since the `#` node is entered at one position only. From two
-//! `#`s on, the same state can be reached by many paths (RabbitMQ 3.10
-//! explores all of them and takes seconds for `#.#.#.#.#.z`), so states of
-//! nodes below two or more `#` edges are remembered and visited once. The
-//! walk is therefore bounded by `nodes × (key words + 1)`, and each
-//! `(binding key, id)` pair is reported at most once.
+//! so the cost does not grow with the number of bindings.
+//!
+//! The walk reads the key word by word, keeping the set of nodes whose
+//! binding-key prefix matches the words read so far (an NFA simulation, where
+//! RabbitMQ 3.10 backtracks). For each word a node passes on its literal
+//! edge for that word and its `*` edge; a `#` node also stays in the set,
+//! swallowing the word; and a node's `#` edge joins the current set at once,
+//! matching zero words. When the words run out, the bindings of the nodes
+//! in the set (and of their trailing `#` children) are the matches.
+//!
+//! Without `#` a node can enter a set only one way, since its depth fixes
+//! its position; one `#` on the path still leaves a single way. From two
+//! `#`s on, a node can arrive along many paths (RabbitMQ 3.10 follows all
+//! of them and takes seconds for `#.#.#.#.#.z`), so only those nodes are
+//! checked for duplicates. The work is therefore bounded by
+//! `nodes × (key words + 1)`, and each `(binding key, id)` pair is reported
+//! at most once.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -647,41 +652,58 @@ impl<T: Copy + Ord> TopicTrie<T> {
         self.walk(key, &mut f);
     }
 
-    /// The walk of the module documentation: states are (node, number of
-    /// key words consumed).
+    /// The walk of the module documentation, position by position: each
+    /// segment of the frontier holds the nodes whose binding-key prefix
+    /// matches the key words consumed so far.
     fn walk(&self, key: &[WordId], f: &mut impl FnMut(T)) {
-        let end = key.len();
-        let mut stack = Stack::new();
-        stack.push((ROOT, 0));
-        let mut seen = Seen::new();
-        while let Some((id, at)) = stack.pop() {
+        let mut frontier = Frontier::new();
+        self.enter(&mut frontier, ROOT);
+        for &word in key {
+            let (from, to) = frontier.begin_segment();
+            for i in from..to {
+                let id = frontier.get(i);
+                let node = &self.nodes[id as usize];
+                if node.is_hash {
+                    // The `#` that led here swallows this word too.
+                    self.enter(&mut frontier, id);
+                }
+                if node.star != NONE {
+                    self.enter(&mut frontier, node.star);
+                }
+                if word != NONE {
+                    if let Some(child) = node.literals.get(word) {
+                        self.enter(&mut frontier, child);
+                    }
+                }
+            }
+            if frontier.segment_is_empty() {
+                return;
+            }
+        }
+        let (from, to) = frontier.begin_segment();
+        for i in from..to {
+            for &(t, _) in &self.nodes[frontier.get(i) as usize].ids {
+                f(t);
+            }
+        }
+    }
+
+    /// Adds a node to the segment being built, with the `#` children below
+    /// it, which match zero words. Only nodes below two or more `#` edges
+    /// can arrive twice (see the module documentation), so only they pay
+    /// for a duplicate check.
+    #[inline]
+    fn enter(&self, frontier: &mut Frontier, mut id: NodeId) {
+        loop {
             let node = &self.nodes[id as usize];
-            if node.hashes_above >= 2 && !seen.insert((id, at)) {
-                continue;
+            if node.hashes_above >= 2 && frontier.segment_contains(id) {
+                return;
             }
-            if node.hash != NONE {
-                // `#` matching zero words here.
-                stack.push((node.hash, at));
+            frontier.push(id);
+            if node.hash == NONE {
+                return;
             }
-            if at == end {
-                for &(t, _) in &node.ids {
-                    f(t);
-                }
-                continue;
-            }
-            if node.is_hash {
-                // The `#` that led here swallows this word too.
-                stack.push((id, at + 1));
-            }
-            if node.star != NONE {
-                stack.push((node.star, at + 1));
-            }
-            let word = key[at];
-            if word != NONE {
-                if let Some(child) = node.literals.get(word) {
-                    stack.push((child, at + 1));
-                }
-            }
+            id = node.hash;
         }
     }
 
@@ -792,78 +814,76 @@ fn split_words(key: &str) -> impl Iterator<Item = &str> {
     it
 }
 
-/// The walk's backtracking stack: inline while shallow, then on the heap.
-struct Stack {
-    inline: [(NodeId, usize); INLINE],
+/// The walk's sets of nodes, one segment per key position, appended one
+/// after the other: inline while few, so routing does not allocate, then on
+/// the heap. Duplicate checks scan a segment while it is short and use a
+/// hash set beyond, so `#.#.#…` patterns stay linear.
+struct Frontier {
+    inline: [NodeId; 4 * INLINE],
     len: usize,
-    spill: Vec<(NodeId, usize)>,
+    spill: Vec<NodeId>,
+    // Start of the segment being built.
+    segment: usize,
+    // The members of that segment, once it outgrows scanning; else empty.
+    index: HashSet<NodeId, FxBuildHasher>,
 }
 
-impl Stack {
+impl Frontier {
     fn new() -> Self {
         Self {
-            inline: [(0, 0); INLINE],
+            inline: [NONE; 4 * INLINE],
             len: 0,
             spill: Vec::new(),
+            segment: 0,
+            index: HashSet::default(),
+        }
+    }
+
+    /// Closes the segment being built and starts the next; returns the
+    /// closed segment's range.
+    fn begin_segment(&mut self) -> (usize, usize) {
+        let closed = (self.segment, self.len);
+        self.segment = self.len;
+        if !self.index.is_empty() {
+            self.index.clear();
+        }
+        closed
+    }
+
+    fn segment_is_empty(&self) -> bool {
+        self.segment == self.len
+    }
+
+    /// The `i`-th node; `i < len`.
+    #[inline]
+    fn get(&self, i: usize) -> NodeId {
+        match i.checked_sub(self.inline.len()) {
+            None => self.inline[i],
+            Some(j) => self.spill.get(j).copied().unwrap_or(NONE),
         }
     }
 
     #[inline]
-    fn push(&mut self, state: (NodeId, usize)) {
-        if self.len < INLINE {
-            self.inline[self.len] = state;
-            self.len += 1;
-        } else {
-            self.spill.push(state);
+    fn push(&mut self, id: NodeId) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = id,
+            None => self.spill.push(id),
+        }
+        self.len += 1;
+        if !self.index.is_empty() {
+            self.index.insert(id);
         }
     }
 
-    #[inline]
-    fn pop(&mut self) -> Option<(NodeId, usize)> {
-        if let Some(top) = self.spill.pop() {
-            return Some(top);
+    fn segment_contains(&mut self, id: NodeId) -> bool {
+        if self.len - self.segment <= 2 * INLINE {
+            return (self.segment..self.len).any(|i| self.get(i) == id);
         }
-        if self.len == 0 {
-            return None;
+        if self.index.is_empty() {
+            let members: Vec<NodeId> = (self.segment..self.len).map(|i| self.get(i)).collect();
+            self.index.extend(members);
         }
-        self.len -= 1;
-        Some(self.inline[self.len])
-    }
-}
-
-/// Visited states below two `#` edges: a short list scanned linearly (a
-/// binding with several `#`s under a typical key visits a few dozen), a
-/// hash set beyond, so `#.#.#.#.#.z` against 30 words stays linear.
-struct Seen {
-    list: Vec<(NodeId, usize)>,
-    set: HashSet<(NodeId, usize), FxBuildHasher>,
-}
-
-impl Seen {
-    fn new() -> Self {
-        Self {
-            list: Vec::new(),
-            set: HashSet::default(),
-        }
-    }
-
-    /// Whether `state` is new; records it.
-    #[inline]
-    fn insert(&mut self, state: (NodeId, usize)) -> bool {
-        if self.list.len() < 32 {
-            if self.list.contains(&state) {
-                return false;
-            }
-            self.list.push(state);
-            return true;
-        }
-        if self.set.is_empty() {
-            self.set.extend(self.list.iter().copied());
-            if self.set.contains(&state) {
-                return false;
-            }
-        }
-        self.set.insert(state)
+        self.index.contains(&id)
     }
 }
 
@@ -1085,6 +1105,57 @@ mod tests {
             assert_eq!(trie.matches(&format!("{w}.x")), [i], "{w:?}");
         }
         assert!(trie.matches("aaaaaaaaaaaaaaaaaaaaa.x").is_empty());
+    }
+
+    #[test]
+    fn frontier_segments_deduplicate_past_the_scan_limit() {
+        let mut fr = Frontier::new();
+        for round in 0..4_u32 {
+            fr.begin_segment();
+            let mut want = std::collections::BTreeSet::new();
+            for i in 0..300_u32 {
+                let id = (i * 7919 + round) % 173;
+                if !fr.segment_contains(id) {
+                    fr.push(id);
+                }
+                want.insert(id);
+            }
+            let (from, to) = fr.begin_segment();
+            let mut got: Vec<NodeId> = (from..to).map(|i| fr.get(i)).collect();
+            got.sort_unstable();
+            assert_eq!(got, want.into_iter().collect::<Vec<_>>(), "round {round}");
+        }
+    }
+
+    #[test]
+    fn many_hash_bindings_agree_with_the_reference() {
+        // Sets past the scan limit: dozens of nodes below two `#`s are live
+        // at every position.
+        let mut trie = TopicTrie::new();
+        let mut bindings = Vec::new();
+        for i in 0..120_u32 {
+            let mut k = String::from("#.#");
+            for j in 0..(i % 6) {
+                k.push_str(if (i + j) % 3 == 0 { ".*" } else { ".#" });
+            }
+            k.push_str(&format!(".w{}", i % 7));
+            trie.insert(&k, i);
+            bindings.push((k, i));
+        }
+        for key in [
+            "w1",
+            "a.w3",
+            "w0.w1.w2.w3.w4.w5.w6",
+            &vec!["w2"; 25].join("."),
+            "",
+        ] {
+            let want: Vec<u32> = bindings
+                .iter()
+                .filter(|(b, _)| topic_matches(b, key))
+                .map(|&(_, i)| i)
+                .collect();
+            assert_eq!(trie.matches(key), want, "{key}");
+        }
     }
 
     #[test]
