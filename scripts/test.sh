@@ -4,6 +4,10 @@
 # wasm import check, and the Playwright e2e tests against the release build.
 # Every step runs even if an earlier one failed (except setup); a recap and a
 # "total: N passed, N failed" line close the run. Exit status 1 on any failure.
+#
+# The release build goes to a directory of its own under target/, not dist/:
+# trunk stages its output in <dist>/.stage, so two trunk runs sharing dist/
+# (serve.sh and test.sh in one checkout) break each other's builds.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -12,12 +16,14 @@ export PATH="$root/node_modules/.bin:$tools/bin:${CARGO_HOME:-$HOME/.cargo}/bin:
 export TRUNK_SKIP_VERSION_CHECK=true
 
 # Crates whose tests/*.rs hold wasm-bindgen-test browser tests; each is
-# linted and tested for wasm32. Add warren-tests once it builds for wasm32.
-BROWSER_TEST_PACKAGES=(warren-web)
+# linted and tested for wasm32.
+BROWSER_TEST_PACKAGES=(warren-web warren-tests)
 
 start=$SECONDS
 log=$(mktemp "${TMPDIR:-/tmp}/warren-test.XXXXXX")
-trap 'rm -f "$log"' EXIT
+mkdir -p target
+dist=$(mktemp -d "$root/target/test-dist.XXXXXX")
+trap 'rm -rf "$log" "$dist"' EXIT
 recap=()
 failures=0
 last=0 # exit status of the latest step
@@ -42,7 +48,7 @@ step() {
 # some code (usually a C dependency or a libc call) that browsers cannot link.
 check_wasm_imports() {
   local wasm
-  wasm=$(ls dist/*_bg.wasm) || return 1
+  wasm=$(ls "$dist"/*_bg.wasm) || return 1
   node --input-type=module -e '
     import { readFileSync } from "node:fs";
     const file = process.argv[1];
@@ -64,10 +70,10 @@ for pkg in "${BROWSER_TEST_PACKAGES[@]}"; do
     cargo clippy --target wasm32-unknown-unknown --locked -p "$pkg" --all-targets -- -D warnings
   step "browser tests -p $pkg" cargo test --target wasm32-unknown-unknown --locked -p "$pkg"
 done
-step "trunk build --release" trunk build --release
-if [ "$last" -eq 0 ]; then # not against an older dist/ left by a failed build
+step "trunk build --release" trunk build --release --dist "$dist"
+if [ "$last" -eq 0 ]; then
   step "wasm has no env imports" check_wasm_imports
-  step "e2e (Playwright)" node e2e/run.mjs
+  step "e2e (Playwright)" env E2E_DIST="$dist" node e2e/run.mjs
 fi
 
 # Test counts: cargo and wasm-bindgen-test print "test result: ok. N passed;

@@ -204,14 +204,17 @@ impl Exchange {
     }
 }
 
-/// Sorts a table's entries by key, so that binding arguments given in a
-/// different order identify the same binding.
+/// A binding's arguments in canonical form: entries stably sorted by key,
+/// values with their type tags, duplicates kept. RabbitMQ identifies a
+/// binding by its arguments compared exactly, after sorting by key, so
+/// `{a: 1, b: 2}` and `{b: 2, a: 1}` are one binding while `{a: 1}` (a
+/// signedint) and `{a: 1L}` are two.
 pub(crate) fn canonical_args(args: &FieldTable) -> String {
     let mut entries: Vec<_> = args.iter().collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
-    let table: FieldTable = entries
+    let pairs: Vec<serde_json::Value> = entries
         .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.clone()))
+        .map(|(k, v)| serde_json::json!([k, v.to_json()]))
         .collect();
-    table.to_json().to_string()
+    serde_json::Value::Array(pairs).to_string()
 }

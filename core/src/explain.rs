@@ -132,6 +132,11 @@ impl Broker {
         let mut keys = vec![routing_key.to_owned()];
         keys.extend(string_array(headers.get("CC")));
         keys.extend(string_array(headers.get("BCC")));
+        // The broker strips the first BCC header before routing: headers
+        // bindings never see it.
+        let mut stripped = headers.clone();
+        stripped.remove_first("BCC");
+        let headers = &stripped;
         let mut out = RouteExplanation {
             exchange: exchange.to_owned(),
             routing_keys: keys.clone(),

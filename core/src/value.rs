@@ -100,6 +100,13 @@ impl FieldTable {
         first
     }
 
+    /// Removes the first entry under `key` (RabbitMQ strips only the first
+    /// `BCC` header: a second one is an ordinary header).
+    pub fn remove_first(&mut self, key: &str) -> Option<FieldValue> {
+        let i = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(i).1)
+    }
+
     /// Whether the table holds no entries.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -3,32 +3,7 @@
 //! warren-core and requires the same trace, up to the documented
 //! normalisations (`docs/scenario.md`, "Comparing traces").
 
-use std::path::Path;
-
-use warren_tests::Fixture;
-
-fn fixtures() -> Vec<Fixture> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformance");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|p| {
-            let name = p
-                .file_stem()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
-            let text =
-                std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            Fixture::parse(&name, &text).unwrap_or_else(|e| panic!("{e}"))
-        })
-        .collect()
-}
+use warren_tests::fixtures;
 
 #[test]
 fn every_fixture_replays_identically() {

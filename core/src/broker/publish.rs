@@ -130,7 +130,8 @@ impl Broker {
             (Properties::default(), Vec::new())
         } else {
             let mut props = m.properties.clone();
-            let bcc: Vec<String> = match props.headers.as_mut().and_then(|h| h.remove("BCC")) {
+            let bcc: Vec<String> = match props.headers.as_mut().and_then(|h| h.remove_first("BCC"))
+            {
                 Some(v) => crate::message::string_array(Some(&v)).collect(),
                 None => Vec::new(),
             };
