@@ -1207,6 +1207,17 @@ impl Definitions {
                 report.skip(path, ObjectKind::Queue, &q.name, SkipReason::ReservedName);
                 continue;
             }
+            // Both places a type can be given must be valid: the `type`
+            // field does not excuse a bad `x-queue-type` (RabbitMQ checks
+            // the argument on declare), or the export would not load back.
+            if let Some(arg) = q.arguments.get("x-queue-type") {
+                if !matches!(arg.as_str(), Some("classic" | "quorum" | "stream")) {
+                    return Err(DefinitionsError::invalid(
+                        &key_path(&key_path(&path, "arguments"), "x-queue-type"),
+                        format!("\"classic\", \"quorum\" or \"stream\", found {}", arg),
+                    ));
+                }
+            }
             let loaded_as_classic = match q.requested_type() {
                 None | Some("classic") => None,
                 Some(t @ ("quorum" | "stream")) => Some(t),

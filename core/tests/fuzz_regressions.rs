@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use checks::{BrokerOp, TopicOp, Word};
 
 /// Inputs of bugs not fixed yet, as `<target>/<name>`.
-const PENDING: &[&str] = &["definitions_parse/queue-type-field-hides-invalid-x-queue-type.json"];
+const PENDING: &[&str] = &[];
 
 fn dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -121,7 +121,6 @@ fn broker_ops_saved_inputs() {
 /// then does not load ("expected \"classic\", \"quorum\" or \"stream\",
 /// found \"\"").
 #[test]
-#[ignore = "reported, not fixed yet"]
 fn definitions_queue_type_field_hides_invalid_x_queue_type() {
     checks::definitions(&read(
         "definitions_parse",
