@@ -65,6 +65,7 @@ scripts/setup.sh
 step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (native)" cargo test --workspace --locked
+step "conformance normaliser (python)" python3 -m unittest discover -s conformance -p 'test_*.py'
 for pkg in "${BROWSER_TEST_PACKAGES[@]}"; do
   step "clippy (wasm32) -p $pkg" \
     cargo clippy --target wasm32-unknown-unknown --locked -p "$pkg" --all-targets -- -D warnings
