@@ -159,10 +159,11 @@ struct Node<T> {
     literals: Literals,
     star: NodeId,
     hash: NodeId,
-    // Reached through a `#` edge: a state here may swallow one more word.
+    // Reached through a `#` edge: it stays in the walk's set, swallowing a word.
     is_hash: bool,
     // `#` edges from the root to here, saturating. From 2 on, the walk can
-    // reach a state along several paths and must remember visited states.
+    // reach this node at one position along several paths, so it checks for
+    // duplicates.
     hashes_above: u8,
     // Ids whose binding key ends here, sorted, with their insertion counts.
     ids: Box<[(T, u32)]>,
