@@ -8,7 +8,8 @@
 //
 //   node e2e/run.mjs [substring]   only tests whose "file: name" contains it
 //   E2E_BASE_URL=http://...        test a server that is already running;
-//                                  otherwise dist/ is served on 127.0.0.1:E2E_PORT
+//                                  otherwise E2E_DIST is served on 127.0.0.1:E2E_PORT
+//   E2E_DIST (default dist)        the output of `trunk build --release`
 //   E2E_PORT (default 8080)        if 8080 is taken and E2E_PORT is unset, any free port
 //   E2E_OUT (default out/e2e)      screenshots
 //   CHROMIUM (default /usr/bin/chromium)
@@ -34,13 +35,13 @@ const CHROMIUM_ARGS = [
 ];
 
 async function startServer() {
-  const dist = path.join(repo, 'dist');
+  const dist = path.resolve(repo, process.env.E2E_DIST ?? 'dist');
   const wanted = Number(process.env.E2E_PORT ?? 8080);
   try {
     return await serveDir(dist, { port: wanted });
   } catch (err) {
     if (err.code !== 'EADDRINUSE' || process.env.E2E_PORT) throw err;
-    console.log(`port ${wanted} is taken; serving dist/ on a free port instead`);
+    console.log(`port ${wanted} is taken; serving on a free port instead`);
     return serveDir(dist, { port: 0 });
   }
 }
