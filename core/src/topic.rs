@@ -267,9 +267,9 @@ impl Literals {
 /// strings of every probe through a pointer.
 #[derive(Clone, Debug)]
 struct Words {
-    // Word ids by hash position, `NONE` when empty; linear probing, at most
-    // half full. Its length is a power of two.
-    slots: Vec<WordId>,
+    // By hash position, linear probing, at most half full; the length is a
+    // power of two.
+    slots: Vec<Slot>,
     // `64 - log2(slots.len())`: the top bits of a hash pick its home slot.
     shift: u32,
     // By word id; `refs == 0` marks a free id.
@@ -278,25 +278,29 @@ struct Words {
     live: usize,
 }
 
+/// A slot of the intern table. For words of up to 8 bytes (most are) the
+/// head and length settle equality, so a lookup touches one cache line;
+/// longer words also compare their text.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    head: u64,
+    id: WordId,
+    // Saturating; lengths beyond 8 are confirmed against the text anyway.
+    len: u32,
+}
+
+const EMPTY_SLOT: Slot = Slot {
+    head: 0,
+    id: NONE,
+    len: 0,
+};
+
 #[derive(Clone, Debug)]
 struct WordEntry {
     hash: u64,
-    // The first 8 bytes, zero-padded: for words that short (most are)
-    // comparing `head` and the length settles equality without reading
-    // `text`, which sits elsewhere on the heap.
-    head: u64,
     text: Box<[u8]>,
     // Edges carrying this word.
     refs: u32,
-}
-
-impl WordEntry {
-    #[inline]
-    fn is(&self, head: u64, word: &[u8]) -> bool {
-        self.head == head
-            && self.text.len() == word.len()
-            && (word.len() <= 8 || self.text[8..] == word[8..])
-    }
 }
 
 /// A word's first 8 bytes as an integer that, together with the length,
@@ -321,7 +325,7 @@ fn head_u64(b: &[u8]) -> u64 {
 impl Default for Words {
     fn default() -> Self {
         Self {
-            slots: vec![NONE; 8],
+            slots: vec![EMPTY_SLOT; 8],
             shift: 64 - 3,
             entries: Vec::new(),
             free: Vec::new(),
@@ -340,15 +344,18 @@ impl Words {
     #[inline]
     fn find(&self, (hash, head): (u64, u64), word: &[u8]) -> (usize, WordId) {
         let mask = self.slots.len() - 1;
+        let len = u32::try_from(word.len()).unwrap_or(u32::MAX);
         let mut i = self.home(hash);
         loop {
-            let id = self.slots[i];
-            if id == NONE {
+            let s = self.slots[i];
+            if s.id == NONE {
                 return (i, NONE);
             }
-            let e = &self.entries[id as usize];
-            if e.hash == hash && e.is(head, word) {
-                return (i, id);
+            if s.head == head
+                && s.len == len
+                && (len <= 8 || *self.entries[s.id as usize].text == *word)
+            {
+                return (i, s.id);
             }
             i = (i + 1) & mask;
         }
@@ -372,7 +379,6 @@ impl Words {
         }
         let entry = WordEntry {
             hash,
-            head,
             text: word.as_bytes().into(),
             refs: 1,
         };
@@ -386,7 +392,11 @@ impl Words {
                 index(self.entries.len() - 1)
             }
         };
-        self.slots[slot] = id;
+        self.slots[slot] = Slot {
+            head,
+            id,
+            len: u32::try_from(word.len()).unwrap_or(u32::MAX),
+        };
         self.live += 1;
         id
     }
@@ -403,7 +413,7 @@ impl Words {
         self.live -= 1;
         let mask = self.slots.len() - 1;
         let mut hole = self.home(hash);
-        while self.slots[hole] != id {
+        while self.slots[hole].id != id {
             hole = (hole + 1) & mask;
         }
         // Backward-shift deletion: pull later entries of the probe run into
@@ -412,10 +422,10 @@ impl Words {
         loop {
             j = (j + 1) & mask;
             let next = self.slots[j];
-            if next == NONE {
+            if next.id == NONE {
                 break;
             }
-            let home = self.home(self.entries[next as usize].hash);
+            let home = self.home(self.entries[next.id as usize].hash);
             let stays = if hole <= j {
                 hole < home && home <= j
             } else {
@@ -426,21 +436,19 @@ impl Words {
                 hole = j;
             }
         }
-        self.slots[hole] = NONE;
+        self.slots[hole] = EMPTY_SLOT;
     }
 
     fn grow(&mut self) {
         let len = self.slots.len() * 2;
         self.shift -= 1;
-        self.slots = vec![NONE; len];
-        for (id, e) in self.entries.iter().enumerate() {
-            if e.refs > 0 {
-                let mut i = self.home(e.hash);
-                while self.slots[i] != NONE {
-                    i = (i + 1) & (len - 1);
-                }
-                self.slots[i] = index(id);
+        let old = std::mem::replace(&mut self.slots, vec![EMPTY_SLOT; len]);
+        for s in old.into_iter().filter(|s| s.id != NONE) {
+            let mut i = self.home(self.entries[s.id as usize].hash);
+            while self.slots[i].id != NONE {
+                i = (i + 1) & (len - 1);
             }
+            self.slots[i] = s;
         }
     }
 }
@@ -790,18 +798,24 @@ impl<T: Copy + Ord> TopicTrie<T> {
         let live = refs.iter().filter(|&&r| r > 0).count();
         assert_eq!(live, self.words.live, "live words");
         assert_eq!(live + self.words.free.len(), refs.len(), "leaked word");
-        let slotted: Vec<WordId> = self
+        let slotted: Vec<Slot> = self
             .words
             .slots
             .iter()
             .copied()
-            .filter(|&w| w != NONE)
+            .filter(|s| s.id != NONE)
             .collect();
         assert_eq!(slotted.len(), live, "slots");
-        for w in slotted {
-            let e = &self.words.entries[w as usize];
+        for s in slotted {
+            let e = &self.words.entries[s.id as usize];
             assert!(e.refs > 0, "freed word in a slot");
-            assert_eq!(self.words.get(&e.text), w, "word unreachable by probing");
+            assert_eq!(
+                (s.head, s.len as usize),
+                (head_u64(&e.text), e.text.len()),
+                "slot of {:?}",
+                e.text
+            );
+            assert_eq!(self.words.get(&e.text), s.id, "word unreachable by probing");
         }
     }
 }
