@@ -113,10 +113,13 @@ const ROOT: NodeId = 0;
 /// hashing, while a root with 100,000 first words must not be scanned.
 const FEW_CHILDREN: usize = 8;
 
-/// Routing keys with at most this many words are split into a buffer on the
-/// stack, and walks that stay this shallow keep their stack there too, so
-/// routing does not allocate.
-const INLINE: usize = 16;
+/// The walk keeps this many frontier nodes (over all key positions) on the
+/// stack before it spills to the heap: a typical routing decision visits a
+/// dozen, so it does not allocate.
+const INLINE: usize = 64;
+
+/// Segments up to this size are checked for duplicates by scanning.
+const SCAN: usize = 32;
 
 /// A topic-exchange binding index: binding keys to ids (for example binding
 /// or queue ids), answering "which ids does this routing key reach?".
@@ -628,46 +631,22 @@ impl<T: Copy + Ord> TopicTrie<T> {
     /// [`matches`](Self::matches) does). The order is deterministic but
     /// unspecified.
     pub fn for_each_match(&self, routing_key: &str, mut f: impl FnMut(T)) {
-        // Each key word becomes its interned id, or NONE when no edge carries
-        // it (then only wildcards can match it).
-        let mut inline = [NONE; INLINE];
-        let mut spilled = Vec::new();
-        let mut n = 0;
+        // The walk of the module documentation, word by word: each segment
+        // of the frontier holds the nodes whose binding-key prefix matches
+        // the words read so far.
+        let mut frontier = Frontier::new();
+        self.enter(&mut frontier, ROOT);
         let bytes = routing_key.as_bytes();
         let mut start = 0;
-        // `""` has no words; otherwise every `.` ends one.
+        // `""` has no words; otherwise every `.` ends one. Words are looked
+        // up as they are reached, so a walk that dies early skips the rest.
         while !bytes.is_empty() {
             let end = bytes[start..]
                 .iter()
                 .position(|&b| b == b'.')
                 .map_or(bytes.len(), |p| start + p);
-            let word = &bytes[start..end];
-            let id = self.words.get(word);
-            if n < INLINE {
-                inline[n] = id;
-            } else {
-                if n == INLINE {
-                    spilled.extend_from_slice(&inline);
-                }
-                spilled.push(id);
-            }
-            n += 1;
-            if end == bytes.len() {
-                break;
-            }
-            start = end + 1;
-        }
-        let key: &[WordId] = if n <= INLINE { &inline[..n] } else { &spilled };
-        self.walk(key, &mut f);
-    }
-
-    /// The walk of the module documentation, position by position: each
-    /// segment of the frontier holds the nodes whose binding-key prefix
-    /// matches the key words consumed so far.
-    fn walk(&self, key: &[WordId], f: &mut impl FnMut(T)) {
-        let mut frontier = Frontier::new();
-        self.enter(&mut frontier, ROOT);
-        for &word in key {
+            // NONE when no edge carries the word: only wildcards can match it.
+            let word = self.words.get(&bytes[start..end]);
             let (from, to) = frontier.begin_segment();
             for i in from..to {
                 let id = frontier.get(i);
@@ -688,6 +667,10 @@ impl<T: Copy + Ord> TopicTrie<T> {
             if frontier.segment_is_empty() {
                 return;
             }
+            if end == bytes.len() {
+                break;
+            }
+            start = end + 1;
         }
         let (from, to) = frontier.begin_segment();
         for i in from..to {
@@ -834,7 +817,7 @@ fn split_words(key: &str) -> impl Iterator<Item = &str> {
 /// the heap. Duplicate checks scan a segment while it is short and use a
 /// hash set beyond, so `#.#.#…` patterns stay linear.
 struct Frontier {
-    inline: [NodeId; 4 * INLINE],
+    inline: [NodeId; INLINE],
     len: usize,
     spill: Vec<NodeId>,
     // Start of the segment being built.
@@ -846,7 +829,7 @@ struct Frontier {
 impl Frontier {
     fn new() -> Self {
         Self {
-            inline: [NONE; 4 * INLINE],
+            inline: [NONE; INLINE],
             len: 0,
             spill: Vec::new(),
             segment: 0,
@@ -891,7 +874,7 @@ impl Frontier {
     }
 
     fn segment_contains(&mut self, id: NodeId) -> bool {
-        if self.len - self.segment <= 2 * INLINE {
+        if self.len - self.segment <= SCAN {
             return (self.segment..self.len).any(|i| self.get(i) == id);
         }
         if self.index.is_empty() {
