@@ -16,10 +16,10 @@
 //!
 //! [`TopicTrie`] is the index an exchange routes with. Every binding key is a
 //! path of edges from the root, one per word; `*` and `#` edges sit in their
-//! own slots, literal edges are keyed by an interned word id. Routing first
-//! splits the key and looks each word up once in the intern table (a word
-//! no edge carries can only meet wildcards), then follows edges by integer,
-//! so the cost does not grow with the number of bindings.
+//! own slots, literal edges are keyed by an interned word id. Routing looks
+//! each key word up once in the intern table (a word no edge carries can
+//! only meet wildcards) and follows edges by integer, so the cost does not
+//! grow with the number of bindings.
 //!
 //! The walk reads the key word by word, keeping the set of nodes whose
 //! binding-key prefix matches the words read so far (an NFA simulation, where
