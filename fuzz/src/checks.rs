@@ -343,6 +343,8 @@ pub fn topic(ops: &[TopicOp]) {
         assert_eq!(trie.len(), live.len(), "len with bindings {live:?}");
         assert_eq!(trie.is_empty(), live.is_empty(), "is_empty");
     }
+    keys.sort_unstable();
+    keys.dedup();
     for k in &keys {
         route(&trie, &live, k);
     }
