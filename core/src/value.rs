@@ -177,7 +177,11 @@ impl Num {
         match (self, other) {
             (Self::Int(a), Self::Int(b)) => a == b,
             (Self::Float(a), Self::Float(b)) => a == b,
-            (Self::Int(i), Self::Float(f)) | (Self::Float(f), Self::Int(i)) => (i as f64) == f,
+            // Erlang compares an integer with a float exactly (2^53 + 1 is
+            // not 2^53.0), not by converting the integer to a float.
+            (Self::Int(i), Self::Float(f)) | (Self::Float(f), Self::Int(i)) => {
+                f.is_finite() && f.fract() == 0.0 && f.abs() < 1e38 && (f as i128) == i
+            }
         }
     }
 }
@@ -267,6 +271,10 @@ impl FieldValue {
             (Self::Bool(a), Self::Bool(b)) => a == b,
             (Self::Decimal { .. }, Self::Decimal { .. }) => self == other,
             (Self::Table(a), Self::Table(b)) => a == b,
+            // Both decode to the Erlang empty list.
+            (Self::Table(t), Self::Array(a)) | (Self::Array(a), Self::Table(t)) => {
+                t.is_empty() && a.is_empty()
+            }
             (Self::Array(a), Self::Array(b)) => a == b,
             (Self::Void, Self::Void) => true,
             _ => false,
@@ -498,6 +506,9 @@ mod tests {
         assert!(FieldValue::str("abc").loose_eq(&FieldValue::Bytes(b"abc".to_vec())));
         assert!(!FieldValue::str("1").loose_eq(&FieldValue::I32(1)));
         assert!(!FieldValue::Bool(true).loose_eq(&FieldValue::I32(1)));
+        let big = (1i64 << 53) + 1;
+        assert!(!FieldValue::I64(big).loose_eq(&FieldValue::F64(big as f64)));
+        assert!(FieldValue::Table(FieldTable::new()).loose_eq(&FieldValue::Array(vec![])));
         let t = |v| FieldValue::Table(FieldTable(vec![("a".into(), v)]));
         assert!(!t(FieldValue::I32(1)).loose_eq(&t(FieldValue::I64(1))));
         assert!(t(FieldValue::I32(1)).loose_eq(&t(FieldValue::I32(1))));
