@@ -1,19 +1,173 @@
-//! Warren's playground: a RabbitMQ broker (warren-core) in the browser.
-//! `App` lives here, not in `main.rs`, so that the browser tests can mount
-//! it.
+//! Warren's playground: a RabbitMQ 3.10 broker (warren-core) in the
+//! browser. `App` lives here, not in `main.rs`, so that the browser tests
+//! can mount it.
+//!
+//! - [`state`]: `AppState` and its reducer, the only place the world
+//!   changes; no clock, no DOM.
+//! - [`components`]: one component per file, data and callbacks in.
+//! - [`hooks`]: `App`'s effects (wall clock, keyboard).
+//! - [`storage`], [`panic`]: the saved scene and the panic panel.
 
+pub mod components;
+pub mod hooks;
+pub mod panic;
 pub mod state;
+pub mod storage;
 
 use yew::prelude::*;
 
-/// The root component (the playground's UI is being built on `state`).
+use components::add_panel::AddPanel;
+use components::canvas::Canvas;
+use components::dialogs::{HelpDialog, SceneDialog};
+use components::event_log::{EventLog, ROWS};
+use components::inspector::Inspector;
+use components::publish::PublishPanel;
+use components::route::RoutePanel;
+use components::timebar::TimeBar;
+use state::{Action, AppState, Dialog, FormId, Level, Panel};
+
+/// The playground's styles.
+const STYLE: &str = include_str!("style.css");
+
+/// The root component.
 #[function_component(App)]
 pub fn app() -> Html {
-    let core_says = warren_core::FieldValue::str("ok").to_string();
+    let state = use_reducer(|| AppState::restore(storage::load().as_deref()));
+
+    // ---- Effects
+
+    hooks::use_wall_clock(state.dispatcher());
+    hooks::use_shortcuts(state.dispatcher());
+    {
+        // Save the scene after every change to it (not on load).
+        let state = state.clone();
+        use_effect_with(state.scene_rev, move |rev| {
+            if *rev > 0 {
+                storage::save(&state.scene_text());
+            }
+        });
+    }
+
+    // ---- Callbacks
+
+    let on: Callback<Action> = {
+        let d = state.dispatcher();
+        Callback::from(move |a: Action| d.dispatch(a))
+    };
+    let emit = |a: Action| {
+        let on = on.clone();
+        Callback::from(move |_: MouseEvent| on.emit(a.clone()))
+    };
+
+    // ---- Data for the components
+
+    let view = state.world.view().clone();
+    let now = state.now();
+    let ui = &state.ui;
+    let marks: Vec<(u64, String)> = state
+        .timeline
+        .entries()
+        .iter()
+        .map(|r| (r.at.ms(), r.cmd.describe()))
+        .collect();
+    let log = state.world.log();
+    let f = &ui.log_filter;
+    let rows = log.filtered(&f.entity, &f.kind, &f.text, ROWS);
+    let entities: Vec<String> = view.topology.nodes.iter().map(|n| n.key.clone()).collect();
+    let start = state.timeline.start();
+    let tab = |p: Panel, id: &str, label: &str, key: &str| {
+        let selected = ui.panel == p;
+        html! {
+            <button type="button" role="tab" id={format!("tab-{id}")} aria-selected={selected.to_string()}
+                    aria-controls="panel" tabindex={if selected { "0" } else { "-1" }}
+                    title={format!("{label} ({key})")} onclick={emit(Action::ShowPanel(p))}>{ label.to_owned() }</button>
+        }
+    };
+    let panel = match ui.panel {
+        Panel::Inspect => html! {
+            <Inspector inspection={state.inspection()} view={view.clone()} now={now}
+                edit_error={ui.errors.get(&FormId::Edit).cloned()}
+                controls_error={ui.errors.get(&FormId::Controls).cloned()}
+                edits={ui.ok.get(&FormId::Edit).copied().unwrap_or(0)} on={on.clone()} />
+        },
+        Panel::Add => html! {
+            <AddPanel view={view.clone()} selection={ui.selection.clone()} errors={ui.errors.clone()}
+                ok={ui.ok.clone()} on={on.clone()} />
+        },
+        Panel::Publish => html! {
+            <PublishPanel view={view.clone()} publisher_name={state.free_actor_name("publisher")}
+                error={ui.errors.get(&FormId::Publish).cloned()} on={on.clone()} />
+        },
+        Panel::Route => html! {
+            <RoutePanel view={view.clone()} query={ui.route_query.clone()} route={ui.route.clone()} on={on.clone()} />
+        },
+    };
+    let notice = ui.notice.clone().map(|n| {
+        let class = match n.level {
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        };
+        html! {
+            <div class={classes!("notice", class)}>
+                <span id="notice-text">{ n.text }</span>
+                <button type="button" aria-label="Dismiss" onclick={emit(Action::DismissNotice)}>{ "OK" }</button>
+            </div>
+        }
+    });
+
     html! {
-        <main>
-            <h1 id="title">{ "Warren" }</h1>
-            <p id="core-status">{ format!("core: {core_says}") }</p>
-        </main>
+        <div class="app" id="app">
+            <style>{ STYLE }</style>
+            <a class="skip" href="#canvas">{ "Skip to the canvas" }</a>
+            <header class="topbar">
+                <div class="brand">
+                    <h1 id="title">{ "Warren" }</h1>
+                    <span class="tagline">{ "RabbitMQ playground" }</span>
+                </div>
+                <TimeBar playing={state.clock.playing} speed={state.clock.speed} now={now.ms()}
+                    origin={state.timeline.origin().ms()} horizon={state.timeline.horizon().ms()}
+                    marks={marks} on={on.clone()} />
+                <nav class="top-actions" aria-label="Playground">
+                    <button type="button" id="open-scenes" onclick={emit(Action::OpenDialog(Dialog::Scene))}>{ "Scenes" }</button>
+                    <button type="button" id="open-help" aria-label="Help and keyboard shortcuts" title="Help (?)"
+                            onclick={emit(Action::OpenDialog(Dialog::Help))}>{ "?" }</button>
+                </nav>
+            </header>
+            <div class="scene-info" id="scene-info">
+                <strong id="scene-name">{ if start.name.is_empty() { "untitled scene".to_owned() } else { start.name.clone() } }</strong>
+                if !start.description.is_empty() {
+                    <details><summary>{ start.description.clone() }</summary></details>
+                }
+            </div>
+            <Canvas view={view.clone()} layout={state.layout.clone()} selection={ui.selection.clone()}
+                route={ui.route.clone()} anim={state.anim.clone()} viewport={ui.viewport}
+                fit_request={ui.fit_request} on={on.clone()} />
+            <aside class="side" aria-label="Details">
+                <div class="tabs" role="tablist" aria-label="Side panel">
+                    { tab(Panel::Inspect, "inspect", "Inspect", "I") }
+                    { tab(Panel::Add, "add", "Add", "A") }
+                    { tab(Panel::Publish, "publish", "Publish", "M") }
+                    { tab(Panel::Route, "route", "Why?", "W") }
+                </div>
+                <div class="panel" id="panel" role="tabpanel" aria-labelledby={format!("tab-{}", match ui.panel {
+                    Panel::Inspect => "inspect", Panel::Add => "add", Panel::Publish => "publish", Panel::Route => "route" })}>
+                    { panel }
+                </div>
+            </aside>
+            <EventLog rows={rows} kept={log.len()} dropped={log.dropped()} filter={ui.log_filter.clone()}
+                entities={entities} on={on.clone()} />
+            <div id="notice" role="status" aria-live="polite">{ for notice }</div>
+            <p id="core-status" class="sr-only">
+                { format!("Broker model ready: {} exchanges, {} queues, {} consumers.",
+                    view.exchanges.len(), view.queues.len(), view.consumers.len()) }
+            </p>
+            if ui.dialog == Dialog::Help {
+                <HelpDialog on={on.clone()} />
+            }
+            if ui.dialog == Dialog::Scene {
+                <SceneDialog export={state.scene_text()} error={ui.errors.get(&FormId::Scene).cloned()} on={on.clone()} />
+            }
+        </div>
     }
 }

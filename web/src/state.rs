@@ -9,6 +9,7 @@
 //! [`AppState::scene_text`] whenever [`AppState::scene_rev`] changes.
 
 mod anim;
+pub mod drafts;
 pub mod fields;
 pub mod graph;
 mod inspect;
@@ -18,10 +19,9 @@ mod timeline;
 mod view;
 mod world;
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use warren_core::{FieldTable, MessageId, RouteExplanation, Scenario, SimTime};
+use warren_core::{FieldTable, MessageId, RouteExplanation, SimTime};
 use yew::Reducible;
 
 pub use anim::{Anim, Flash, Flight, FlightKind, FLIGHT_MS, MAX_FLIGHTS};
@@ -60,6 +60,44 @@ pub enum FormId {
     Publish,
     /// The scene dialog (import).
     Scene,
+}
+
+/// One value per form (a handful of forms: a list keeps the wasm small).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PerForm<T>(Vec<(FormId, T)>);
+
+impl<T> Default for PerForm<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T: Clone> PerForm<T> {
+    /// The form's value.
+    pub fn get(&self, form: &FormId) -> Option<&T> {
+        self.0.iter().find(|(f, _)| f == form).map(|(_, v)| v)
+    }
+
+    /// Sets the form's value.
+    pub fn insert(&mut self, form: FormId, value: T) {
+        self.remove(&form);
+        self.0.push((form, value));
+    }
+
+    /// Clears the form's value.
+    pub fn remove(&mut self, form: &FormId) {
+        self.0.retain(|(f, _)| f != form);
+    }
+
+    /// Whether the form has a value.
+    pub fn contains_key(&self, form: &FormId) -> bool {
+        self.get(form).is_some()
+    }
+
+    /// Whether no form has a value.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// The side panel's tabs.
@@ -141,7 +179,12 @@ pub struct Notice {
     pub level: Level,
     /// What to say.
     pub text: String,
+    /// Wall time it went up (it goes away on its own after a while).
+    pub since: f64,
 }
+
+/// How long a notice stays up, wall ms (errors stay until dismissed).
+const NOTICE_MS: f64 = 8000.0;
 
 /// An open dialog.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -174,7 +217,10 @@ pub struct Ui {
     /// The core's answer to it.
     pub route: Option<Rc<RouteExplanation>>,
     /// Refusals, next to the form that caused them.
-    pub errors: BTreeMap<FormId, CommandError>,
+    pub errors: PerForm<CommandError>,
+    /// Successful submits per form (forms reset their draft when it
+    /// changes).
+    pub ok: PerForm<u64>,
     /// The status bar.
     pub notice: Option<Notice>,
     /// The open dialog.
@@ -191,7 +237,8 @@ impl Default for Ui {
             log_filter: LogFilter::default(),
             route_query: None,
             route: None,
-            errors: BTreeMap::new(),
+            errors: PerForm::default(),
+            ok: PerForm::default(),
             notice: None,
             dialog: Dialog::None,
         }
@@ -223,6 +270,10 @@ impl Default for Clock {
 }
 
 /// Every intent the interface can have.
+// `Submit` carries a whole command (a producer's spec is a few hundred
+// bytes); actions live for one dispatch, so boxing would only add an
+// allocation to every click.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// The wall clock moved on by this many ms.
@@ -323,8 +374,7 @@ impl Default for AppState {
         Self::with_scene(scene::default_scene()).unwrap_or_else(|e| {
             // The built-in scene always loads; if it ever did not, an empty
             // playground beats no playground.
-            let empty = Scenario::from_json_str("{}").expect("the empty scenario parses");
-            let mut s = Self::with_scene(empty).expect("an empty scene loads");
+            let mut s = Self::with_scene(scene::Scene::default()).expect("an empty scene loads");
             s.notify(Level::Error, format!("the default scene did not load: {e}"));
             s
         })
@@ -336,9 +386,10 @@ impl AppState {
     ///
     /// # Errors
     /// What the core refused in the scene.
-    pub fn with_scene(scene: Scenario) -> Result<Self, String> {
+    pub fn with_scene(scene: scene::Scene) -> Result<Self, String> {
         let world = World::load(&scene)?;
-        let mut layout = scene::layout_of(&scene);
+        let mut layout = scene.layout.clone();
+        let ignored = scene.ignored.join("; ");
         graph::place_new(&world.view().topology, &mut layout);
         let timeline = Timeline::new(scene, &world);
         let mut s = Self {
@@ -351,6 +402,12 @@ impl AppState {
             scene_rev: 0,
         };
         s.ui.fit_request = 1;
+        if !ignored.is_empty() {
+            s.notify(
+                Level::Warn,
+                format!("Not everything in the scene was loaded: {ignored}."),
+            );
+        }
         Ok(s)
     }
 
@@ -388,12 +445,31 @@ impl AppState {
 
     /// The current scene as scenario JSON (what is persisted).
     pub fn scene_text(&self) -> String {
-        scene::to_text(&self.current_scene())
+        let start = self.timeline.start();
+        scene::to_text(&scene::export(
+            &start.name,
+            &start.description,
+            &self.world,
+            &self.layout,
+        ))
     }
 
     /// The current scene: topology, actors, layout.
-    pub fn current_scene(&self) -> Scenario {
-        scene::export(self.timeline.start(), &self.world, &self.layout)
+    pub fn current_scene(&self) -> scene::Scene {
+        // Written and read back: exactly what a reload would restore.
+        scene::parse(&self.scene_text()).unwrap_or_default()
+    }
+
+    /// A name no actor has yet: `base`, else `base 2`, `base 3`, ...
+    pub fn free_actor_name(&self, base: &str) -> String {
+        let taken = |n: &str| self.world.specs().any(|s| s.name() == n);
+        if !taken(base) {
+            return base.to_owned();
+        }
+        (2..)
+            .map(|i| format!("{base} {i}"))
+            .find(|n| !taken(n))
+            .unwrap_or_default()
     }
 
     /// What the inspector shows.
@@ -405,10 +481,11 @@ impl AppState {
         self.ui.notice = Some(Notice {
             level,
             text: text.into(),
+            since: self.clock.wall,
         });
     }
 
-    fn load(&mut self, scene: Scenario, what: &str) {
+    fn load(&mut self, scene: scene::Scene, what: &str) {
         match Self::with_scene(scene) {
             Ok(mut fresh) => {
                 fresh.clock = Clock {
@@ -419,7 +496,9 @@ impl AppState {
                 fresh.ui.fit_request = self.ui.fit_request + 1;
                 fresh.ui.panel = self.ui.panel;
                 fresh.scene_rev = self.scene_rev + 1;
-                fresh.notify(Level::Info, what.to_owned());
+                if fresh.ui.notice.is_none() {
+                    fresh.notify(Level::Info, what.to_owned());
+                }
                 *self = fresh;
             }
             Err(e) => {
@@ -516,6 +595,20 @@ impl AppState {
                 if form != FormId::Controls {
                     self.ui.errors.remove(&FormId::Controls);
                 }
+                let n = self.ui.ok.get(&form).copied().unwrap_or(0);
+                self.ui.ok.insert(form, n + 1);
+                if matches!(
+                    form,
+                    FormId::NewExchange
+                        | FormId::NewQueue
+                        | FormId::NewBinding
+                        | FormId::NewProducer
+                        | FormId::NewConsumer
+                        | FormId::Edit
+                ) {
+                    let what = cmd.describe();
+                    self.notify(Level::Info, format!("Done: {what}."));
+                }
                 if dropped > 0 {
                     self.notify(
                         Level::Warn,
@@ -551,11 +644,11 @@ impl AppState {
                 }
                 self.ui.selection = Selection::Exchange(decl.exchange.clone());
             }
-            Command::RedeclareQueue { name, decl } => {
-                if decl.queue != *name && !decl.queue.is_empty() {
-                    self.rename_node("queue", name, &decl.queue);
-                    self.ui.selection = Selection::Queue(decl.queue.clone());
-                }
+            Command::RedeclareQueue { name, decl }
+                if decl.queue != *name && !decl.queue.is_empty() =>
+            {
+                self.rename_node("queue", name, &decl.queue);
+                self.ui.selection = Selection::Queue(decl.queue.clone());
             }
             Command::Bind(b) => *sel = Selection::Binding(b.clone()),
             Command::Rebind { new, .. } => *sel = Selection::Binding(new.clone()),
@@ -595,13 +688,26 @@ impl AppState {
         } else {
             0.0
         };
-        if !self.clock.playing && self.anim.is_idle() {
+        let fading = self
+            .ui
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.level != Level::Error);
+        if !self.clock.playing && self.anim.is_idle() && !fading {
             return self;
         }
         let mut this = self;
         let s = Rc::make_mut(&mut this);
         s.clock.wall += dt;
         s.anim.prune(s.clock.wall);
+        if fading
+            && s.ui
+                .notice
+                .as_ref()
+                .is_some_and(|n| s.clock.wall - n.since > NOTICE_MS)
+        {
+            s.ui.notice = None;
+        }
         if s.clock.playing {
             s.clock.carry += dt * s.clock.speed;
             let whole = s.clock.carry.floor();
@@ -626,9 +732,17 @@ impl AppState {
         let pad = 30.0;
         // Room below nodes for dead-letter curves and edge labels.
         let (bw, bh) = (x1 - x0 + 2.0 * pad, y1 - y0 + 2.0 * pad + 40.0);
-        let k = (w / bw).min(h / bh).clamp(ZOOM.0, 1.25);
+        let fit = (w / bw).min(h / bh);
+        // On a phone, fitting a wide scene would make it unreadable: keep
+        // it legible and start from the producers (pan for the rest).
+        let k = fit.max(if w < 560.0 { 0.55 } else { ZOOM.0 }).min(1.25);
+        let x = if fit < k {
+            pad - x0 * k
+        } else {
+            (w - (x1 - x0) * k) / 2.0 - x0 * k
+        };
         self.ui.viewport = Viewport {
-            x: (w - (x1 - x0) * k) / 2.0 - x0 * k,
+            x,
             y: pad * k - y0 * k + ((h - bh * k) / 2.0).max(0.0),
             k,
         };

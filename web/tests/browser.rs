@@ -1,39 +1,249 @@
-//! Browser tests: mount the app in headless Chromium and read the DOM.
+//! Components in a real browser: mount `App` in headless Chromium, act on
+//! the DOM as a person would, and read the DOM back.
 //! Run with `cargo test --target wasm32-unknown-unknown -p warren-web`.
 #![cfg(target_arch = "wasm32")]
 
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::Element;
+use web_sys::{
+    Element, Event, EventInit, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit,
+};
+use yew::AppHandle;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Mounts `App` on a fresh element of its own and waits for the first render.
-async fn mount_app() -> Element {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let root = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<warren_web::App>::with_root(root.clone()).render();
+/// A mounted playground; destroyed when dropped, so that one test's
+/// document-wide keyboard listener never reaches another's app.
+struct Mounted {
+    root: Element,
+    handle: Option<AppHandle<warren_web::App>>,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.destroy();
+        }
+        self.root.remove();
+    }
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Mounts `App` on a fresh element, with no saved scene, and waits for the
+/// first render.
+async fn mount() -> Mounted {
+    warren_web::storage::clear();
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    let handle = yew::Renderer::<warren_web::App>::with_root(root.clone()).render();
     yew::scheduler::flush().await;
-    root
+    Mounted {
+        root,
+        handle: Some(handle),
+    }
 }
 
-fn text_of(root: &Element, selector: &str) -> String {
-    root.query_selector(selector)
+impl Mounted {
+    fn find(&self, selector: &str) -> Element {
+        self.root
+            .query_selector(selector)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no element matches {selector}"))
+    }
+
+    fn exists(&self, selector: &str) -> bool {
+        self.root.query_selector(selector).unwrap().is_some()
+    }
+
+    fn text(&self, selector: &str) -> String {
+        self.find(selector)
+            .text_content()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    }
+
+    fn count(&self, selector: &str) -> u32 {
+        self.root.query_selector_all(selector).unwrap().length()
+    }
+
+    async fn click(&self, selector: &str) {
+        let el = self.find(selector);
+        match el.dyn_ref::<HtmlElement>() {
+            Some(h) => h.click(),
+            // SVG elements are not HTMLElements: dispatch the event.
+            None => {
+                let init = web_sys::MouseEventInit::new();
+                init.set_bubbles(true);
+                let e =
+                    web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
+                el.dispatch_event(&e).unwrap();
+            }
+        }
+        yew::scheduler::flush().await;
+    }
+
+    async fn key_on(&self, target: &Element, key: &str) {
+        let init = KeyboardEventInit::new();
+        init.set_key(key);
+        init.set_bubbles(true);
+        init.set_cancelable(true);
+        let e = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        target.dispatch_event(&e).unwrap();
+        yew::scheduler::flush().await;
+    }
+
+    async fn fill(&self, selector: &str, value: &str) {
+        let input: HtmlInputElement = self.find(selector).dyn_into().unwrap();
+        input.set_value(value);
+        let init = EventInit::new();
+        init.set_bubbles(true);
+        input
+            .dispatch_event(&Event::new_with_event_init_dict("input", &init).unwrap())
+            .unwrap();
+        yew::scheduler::flush().await;
+    }
+}
+
+fn tid(id: &str) -> String {
+    format!("[data-testid=\"{id}\"]")
+}
+
+#[wasm_bindgen_test]
+async fn the_default_scene_renders_as_nodes_and_bindings() {
+    let app = mount().await;
+    assert_eq!(app.text("h1#title"), "Warren");
+    assert_eq!(app.count("[data-testid^=\"node:\"]"), 7);
+    assert_eq!(app.count("[data-testid^=\"binding:\"]"), 2);
+    assert_eq!(app.text("#scene-name"), "order-flow");
+    assert!(app
+        .find(&tid("node:queue:order_notify"))
+        .get_attribute("aria-label")
         .unwrap()
-        .unwrap_or_else(|| panic!("no element matches {selector}"))
-        .text_content()
-        .unwrap_or_default()
+        .starts_with("Queue order_notify: 0 ready"));
+    assert!(app.exists("#core-status"));
 }
 
 #[wasm_bindgen_test]
-async fn app_renders_the_heading() {
-    let root = mount_app().await;
-    assert_eq!(text_of(&root, "h1#title"), "Warren");
+async fn publishing_and_stepping_gets_both_messages_acknowledged() {
+    let app = mount().await;
+    app.click("#play").await; // pause
+    assert_eq!(app.text("#play"), "▶ Play");
+    app.click(&tid("publish:web shop")).await;
+    assert_eq!(app.text(&tid("inflight:mailer")), "1");
+    assert_eq!(app.text(&tid("inflight:printer")), "1");
+    app.click("#step").await;
+    assert_eq!(app.text(&tid("acked:mailer")), "1");
+    app.click("#step").await;
+    assert_eq!(app.text(&tid("acked:printer")), "1");
+    // The log, filtered by kind.
+    let kinds: Vec<String> = (0..app.count("#log-rows .log-row"))
+        .map(|i| {
+            app.root
+                .query_selector_all("#log-rows .log-row")
+                .unwrap()
+                .item(i)
+                .unwrap()
+                .dyn_into::<Element>()
+                .unwrap()
+                .get_attribute("data-kind")
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "acked").count(), 2);
 }
 
 #[wasm_bindgen_test]
-async fn app_shows_a_value_computed_by_the_core() {
-    let root = mount_app().await;
-    let expected = format!("core: {}", warren_core::FieldValue::str("ok"));
-    assert_eq!(text_of(&root, "#core-status"), expected);
+async fn a_node_selected_from_the_keyboard_opens_the_inspector() {
+    let app = mount().await;
+    let node = app.find(&tid("node:queue:order_report"));
+    app.key_on(&node, "Enter").await;
+    assert_eq!(app.text("#inspector-title"), "order_report");
+    assert_eq!(node.get_attribute("aria-pressed").as_deref(), Some("true"));
+    // Arrow keys move it.
+    let before = node.get_attribute("transform").unwrap();
+    app.key_on(&node, "ArrowDown").await;
+    let after = app
+        .find(&tid("node:queue:order_report"))
+        .get_attribute("transform")
+        .unwrap();
+    assert_ne!(before, after);
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_declare_shows_the_reply_next_to_the_form() {
+    let app = mount().await;
+    app.click("#tab-add").await;
+    app.click("#add-queue").await;
+    app.fill("#new-queue-name", "order_notify").await;
+    app.fill("#new-queue-max_length", "3").await;
+    app.click("#new-queue-submit").await;
+    assert_eq!(app.text("#new-queue-error .code"), "406");
+    assert!(app
+        .text("#new-queue-error .reply")
+        .starts_with("PRECONDITION_FAILED - inequivalent arg 'x-max-length'"));
+    // The draft is kept.
+    let input: HtmlInputElement = app.find("#new-queue-max_length").dyn_into().unwrap();
+    assert_eq!(input.value(), "3");
+    // A queue the broker accepts appears on the canvas.
+    app.fill("#new-queue-name", "audit").await;
+    app.click("#new-queue-submit").await;
+    assert!(!app.exists("#new-queue-error"));
+    assert!(app.exists(&tid("node:queue:audit")));
+}
+
+#[wasm_bindgen_test]
+async fn the_routing_tester_shows_each_bindings_verdict() {
+    let app = mount().await;
+    app.click("#tab-route").await;
+    app.fill("#route-exchange", "order").await;
+    app.fill("#route-routing_key", "order.report").await;
+    app.click("#route-explain").await;
+    assert!(app
+        .text("#route-verdict")
+        .starts_with("Delivered to 1 queue(s): order_report"));
+    assert_eq!(app.count("#route-result [data-matched=\"true\"]"), 1);
+    assert_eq!(app.count("#route-result [data-matched=\"false\"]"), 1);
+    let label = app.find(&tid("binding:order>order_report:order.report"));
+    assert!(label.get_attribute("class").unwrap().contains("route-hit"));
+}
+
+#[wasm_bindgen_test]
+async fn the_help_dialog_opens_with_a_key_and_closes_with_escape() {
+    let app = mount().await;
+    let body: Element = document().body().unwrap().into();
+    app.key_on(&body, "?").await;
+    assert!(app.exists("#help-dialog"));
+    assert!(app
+        .text("#help-dialog")
+        .contains("play / pause virtual time"));
+    app.key_on(&body, "Escape").await;
+    assert!(!app.exists("#help-dialog"));
+}
+
+#[wasm_bindgen_test]
+async fn a_change_to_the_scene_is_saved_in_the_browser() {
+    let app = mount().await;
+    assert_eq!(warren_web::storage::load(), None);
+    app.click("#tidy").await;
+    let saved = warren_web::storage::load().expect("saved after the change");
+    assert!(saved.contains("\"queue:order_notify\""));
+    assert!(saved.contains("\"more_routing_keys\""));
+    drop(app);
+    warren_web::storage::clear();
+}
+
+#[wasm_bindgen_test]
+async fn the_panic_panel_offers_reload_and_reset() {
+    warren_web::panic::show_panel("boom <b>");
+    let panel = document()
+        .get_element_by_id(warren_web::panic::PANEL_ID)
+        .unwrap();
+    assert!(panel.text_content().unwrap().contains("boom <b>"));
+    assert!(document().get_element_by_id("panic-reload").is_some());
+    assert!(document().get_element_by_id("panic-reset").is_some());
+    panel.remove();
 }

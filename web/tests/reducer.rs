@@ -186,7 +186,10 @@ fn a_refusal_shows_its_reply_and_changes_nothing_else() {
             }),
         ),
     );
-    assert_eq!(s.ui.errors[&FormId::NewExchange].code, Some(503));
+    assert_eq!(
+        s.ui.errors.get(&FormId::NewExchange).unwrap().code,
+        Some(503)
+    );
     assert_eq!(fingerprint(&s), before);
     // The next good command clears the form's error.
     let s = reduce(
@@ -431,6 +434,19 @@ fn the_scene_survives_a_reload() {
     assert_eq!(consumer(&back, "printer").state, ConsumerState::Stopped);
     assert_eq!(back.layout.get("queue:audit"), Some(&(500.0, 480.0)));
     assert_eq!(back.scene_text(), text);
+    // What the playground writes, the core reads (`warren run` runs it).
+    let core = warren_core::Scenario::from_json_str(&text).expect("the core reads it");
+    let (broker, _) = core.broker().expect("the core loads its definitions");
+    assert_eq!(broker.queue("audit").unwrap().config.max_length, Some(3));
+    let (producers, consumers) = core.actor_specs().unwrap();
+    assert_eq!(producers[0].more_routing_keys, ["order.report"]);
+    assert!(
+        !consumers
+            .iter()
+            .find(|c| c.name == "printer")
+            .unwrap()
+            .start
+    );
     // A saved scene that no longer loads falls back to the default one.
     let broken = AppState::restore(Some("{\"steps\": 3}"));
     assert!(broken
@@ -458,6 +474,45 @@ fn the_log_stays_bounded() {
     assert_eq!(s.world.log().len(), LOG_CAPACITY);
     assert!(s.world.log().dropped() > 0);
     assert!(s.anim.flights.len() <= warren_web::state::MAX_FLIGHTS);
+}
+
+#[test]
+fn every_built_in_scene_loads_here_and_in_the_core() {
+    for b in warren_web::state::scene::BUILT_IN {
+        let s = reduce(paused(), Action::LoadBuiltIn(b.id.into()));
+        assert!(
+            s.ui.notice.as_ref().unwrap().text.starts_with("Loaded"),
+            "{}: {:?}",
+            b.id,
+            s.ui.notice
+        );
+        assert!(!s.world.view().topology.nodes.is_empty());
+        let core = warren_core::Scenario::from_json_str(b.json).unwrap();
+        core.broker().unwrap();
+        core.actor_specs().unwrap();
+    }
+}
+
+#[test]
+fn scenes_the_playground_cannot_load_say_where() {
+    let s = reduce(
+        paused(),
+        Action::LoadSceneText(r#"{"actors": {"consumers": [{"name": "c", "prefech": 1}]}}"#.into()),
+    );
+    let e = s.ui.errors.get(&FormId::Scene).unwrap();
+    assert_eq!(e.text, "$.actors.consumers[0].prefech: unknown field");
+    let s = reduce(
+        s,
+        Action::LoadSceneText(r#"{"steps": [{"op": "queue.declare", "queue": "q", "arguments": {"x-message-ttl": -1}}]}"#.into()),
+    );
+    let e = s.ui.errors.get(&FormId::Scene).unwrap();
+    assert!(
+        e.text.starts_with("$.steps[0]: 406 PRECONDITION_FAILED"),
+        "{}",
+        e.text
+    );
+    // The playground kept what it had.
+    assert!(s.world.broker().queue("order_notify").is_some());
 }
 
 #[test]

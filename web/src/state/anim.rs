@@ -3,8 +3,6 @@
 //! milliseconds (so they stay watchable at any speed), and bounded: past
 //! [`MAX_FLIGHTS`] at once, further legs are counted instead of drawn.
 
-use std::collections::BTreeMap;
-
 use warren_core::{ActorView, ConnectionId, Event, EventKind};
 
 use super::graph::{node_key, NodeKind, Topology};
@@ -91,7 +89,7 @@ pub struct Anim {
     next_id: u64,
     /// When each recently moved message reaches the node it is heading
     /// to, so its next leg starts after that.
-    arrivals: BTreeMap<u64, (f64, String)>,
+    arrivals: Vec<(u64, f64, String)>,
     /// Legs not drawn in the current window.
     pub skipped: u64,
     skip_window: f64,
@@ -128,7 +126,7 @@ impl Anim {
         let before = (self.flights.len(), self.flashes.len(), self.skipped);
         self.flights.retain(|f| f.end > wall);
         self.flashes.retain(|f| f.until > wall);
-        self.arrivals.retain(|_, (t, _)| *t > wall - FLIGHT_MS);
+        self.arrivals.retain(|(_, t, _)| *t > wall - FLIGHT_MS);
         if self.skipped > 0 && wall - self.skip_window > SKIP_WINDOW_MS {
             self.skipped = 0;
         }
@@ -165,8 +163,9 @@ impl Anim {
         }
         let mut start = self
             .arrivals
-            .get(&message)
-            .map_or(wall, |(t, _)| t.max(wall));
+            .iter()
+            .find(|(m, _, _)| *m == message)
+            .map_or(wall, |(_, t, _)| t.max(wall));
         for (from, to) in hops {
             let id = self.next_id;
             self.next_id += 1;
@@ -185,7 +184,8 @@ impl Anim {
     }
 
     fn arrive(&mut self, message: u64, at: f64, node: String) {
-        self.arrivals.insert(message, (at, node));
+        self.arrivals.retain(|(m, _, _)| *m != message);
+        self.arrivals.push((message, at, node));
     }
 
     /// Turns new events into legs and flashes.
@@ -232,7 +232,11 @@ impl Anim {
                     }
                 }
                 EventKind::Unroutable { message } => {
-                    let at = self.arrivals.get(&message.0).map(|(_, n)| n.clone());
+                    let at = self
+                        .arrivals
+                        .iter()
+                        .find(|(m, _, _)| *m == message.0)
+                        .map(|(_, _, n)| n.clone());
                     if let Some(x) = at {
                         self.flash(x, "flash-bad", wall);
                     }

@@ -5,7 +5,7 @@
 //! Drawing is geometry only; which binding routes where is the core's
 //! business.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use warren_core::{ActorView, ConsumerPolicy, ConsumerState, Overflow};
 
@@ -14,9 +14,9 @@ use super::view::WorldView;
 use super::world::{ActorSpec, BindingSpec};
 
 /// Node width on the canvas.
-pub const NODE_W: f64 = 190.0;
+pub const NODE_W: f64 = 176.0;
 /// Horizontal distance between layout columns.
-pub const COLUMN_W: f64 = 250.0;
+pub const COLUMN_W: f64 = 272.0;
 /// Vertical gap between stacked nodes.
 const GAP_Y: f64 = 26.0;
 /// Top-left corner of the first column.
@@ -347,39 +347,40 @@ impl Topology {
     pub fn build(v: &WorldView) -> Self {
         let mut nodes = Vec::new();
         let mut edges = Vec::new();
-        let queue_names: BTreeSet<&str> = v.queues.iter().map(|q| q.name.as_str()).collect();
-        let exchange_names: BTreeSet<&str> = v.exchanges.iter().map(|x| x.name.as_str()).collect();
+        let queue_names: Vec<&str> = v.queues.iter().map(|q| q.name.as_str()).collect();
+        let exchange_names: Vec<&str> = v.exchanges.iter().map(|x| x.name.as_str()).collect();
 
         // Which exchanges to draw: the person's, and the predeclared ones
         // something refers to.
-        let mut shown: BTreeSet<String> = v
+        let mut shown: Vec<String> = v
             .exchanges
             .iter()
             .filter(|x| !x.predeclared)
             .map(|x| x.name.clone())
             .collect();
-        let mut refer = |name: &str| {
-            if exchange_names.contains(name) {
-                shown.insert(name.to_owned());
+        {
+            let mut refer = |name: &str| {
+                if exchange_names.contains(&name) && !shown.iter().any(|s| s == name) {
+                    shown.push(name.to_owned());
+                }
+            };
+            for b in &v.bindings {
+                refer(&b.source);
+                if b.to_exchange {
+                    refer(&b.destination);
+                }
             }
-        };
-        for b in &v.bindings {
-            refer(&b.source);
-            if b.to_exchange {
-                refer(&b.destination);
+            for s in &v.specs {
+                if let ActorSpec::Producer(p) = s {
+                    refer(&p.exchange);
+                }
+            }
+            for q in &v.queues {
+                if let Some(x) = &q.config.dead_letter_exchange {
+                    refer(x);
+                }
             }
         }
-        for s in &v.specs {
-            if let ActorSpec::Producer(p) = s {
-                refer(&p.exchange);
-            }
-        }
-        for q in &v.queues {
-            if let Some(x) = &q.config.dead_letter_exchange {
-                refer(x);
-            }
-        }
-        drop(refer);
         // Alternate exchanges of what is shown, transitively.
         loop {
             let more: Vec<String> = v
@@ -387,12 +388,16 @@ impl Topology {
                 .iter()
                 .filter(|x| shown.contains(&x.name))
                 .filter_map(|x| x.alternate_exchange.clone())
-                .filter(|ae| exchange_names.contains(ae.as_str()) && !shown.contains(ae))
+                .filter(|ae| exchange_names.contains(&ae.as_str()) && !shown.contains(ae))
                 .collect();
             if more.is_empty() {
                 break;
             }
-            shown.extend(more);
+            for m in more {
+                if !shown.contains(&m) {
+                    shown.push(m);
+                }
+            }
         }
 
         // Producers.
@@ -420,13 +425,15 @@ impl Topology {
                     from: key.clone(),
                     to: node_key(NodeKind::Exchange, &s.exchange),
                     kind: EdgeKind::Publish,
-                    label: p.routing_keys.join(", "),
+                    // The producer node shows its keys; a label here
+                    // would sit on top of the nodes.
+                    label: String::new(),
                     binding: None,
                     lane: (0, 1),
                 });
                 if s.exchange.is_empty() {
                     for k in &p.routing_keys {
-                        if queue_names.contains(k.as_str()) {
+                        if queue_names.contains(&k.as_str()) {
                             edges.push(Edge {
                                 key: format!("implicit:{}:{k}", p.name),
                                 from: node_key(NodeKind::Exchange, ""),
@@ -456,7 +463,7 @@ impl Topology {
                 ));
             }
             if let Some(ae) = &x.alternate_exchange {
-                let exists = exchange_names.contains(ae.as_str());
+                let exists = exchange_names.contains(&ae.as_str());
                 badges.push(badge(
                     format!("AE {ae}"),
                     if exists {
@@ -544,7 +551,7 @@ impl Topology {
                 .config
                 .dead_letter_exchange
                 .as_deref()
-                .is_some_and(|x| exchange_names.contains(x));
+                .is_some_and(|x| exchange_names.contains(&x));
             let fill = match q.config.max_length {
                 Some(0) => 1.0,
                 Some(max) => (q.ready as f64 / max as f64).min(1.0),
@@ -605,7 +612,7 @@ impl Topology {
                     error: c.last_error.as_ref().map(|e| e.reply_text.clone()),
                 },
             });
-            if queue_names.contains(c.queue.as_str()) {
+            if queue_names.contains(&c.queue.as_str()) {
                 edges.push(Edge {
                     key: format!("consume:{}", c.name),
                     from: node_key(NodeKind::Queue, &c.queue),
@@ -619,16 +626,20 @@ impl Topology {
         }
 
         // Lanes: parallel edges between the same two nodes fan out.
-        let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+        let mut groups: Vec<((&str, &str), Vec<usize>)> = Vec::new();
         for (i, e) in edges.iter().enumerate() {
             let pair = if e.from <= e.to {
-                (e.from.clone(), e.to.clone())
+                (e.from.as_str(), e.to.as_str())
             } else {
-                (e.to.clone(), e.from.clone())
+                (e.to.as_str(), e.from.as_str())
             };
-            groups.entry(pair).or_default().push(i);
+            match groups.iter_mut().find(|(p, _)| *p == pair) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((pair, vec![i])),
+            }
         }
-        for members in groups.values() {
+        let groups: Vec<Vec<usize>> = groups.into_iter().map(|(_, m)| m).collect();
+        for members in &groups {
             for (lane, &i) in members.iter().enumerate() {
                 edges[i].lane = (lane, members.len());
             }
@@ -646,15 +657,15 @@ impl Topology {
     /// core routed from an exchange to a queue). Cosmetic: the core has
     /// already decided that the message got there.
     pub fn path(&self, from: &str, to: &str) -> Option<Vec<(String, String)>> {
-        let mut prev: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut prev: Vec<(&str, &str)> = Vec::new();
         let mut work = VecDeque::from([from]);
-        let mut seen = BTreeSet::from([from]);
+        let mut seen = vec![from];
         while let Some(at) = work.pop_front() {
             if at == to {
                 let mut hops = Vec::new();
                 let mut cur = to;
                 while cur != from {
-                    let p = prev[cur];
+                    let p = prev.iter().find(|(n, _)| *n == cur)?.1;
                     hops.push((p.to_owned(), cur.to_owned()));
                     cur = p;
                 }
@@ -668,8 +679,9 @@ impl Topology {
                         EdgeKind::Binding | EdgeKind::Alternate | EdgeKind::Implicit
                     )
             }) {
-                if seen.insert(e.to.as_str()) {
-                    prev.insert(e.to.as_str(), at);
+                if !seen.contains(&e.to.as_str()) {
+                    seen.push(e.to.as_str());
+                    prev.push((e.to.as_str(), at));
                     work.push_back(e.to.as_str());
                 }
             }
@@ -679,13 +691,15 @@ impl Topology {
 
     /// How deep each exchange sits behind exchange-to-exchange links (0 for
     /// exchanges nothing routes into), for layout columns.
-    fn exchange_depths(&self) -> BTreeMap<String, usize> {
-        let mut depth: BTreeMap<String, usize> = self
+    fn exchange_depths(&self) -> Vec<(&str, usize)> {
+        let mut depth: Vec<(&str, usize)> = self
             .nodes
             .iter()
             .filter(|n| n.kind == NodeKind::Exchange)
-            .map(|n| (n.key.clone(), 0))
+            .map(|n| (n.key.as_str(), 0))
             .collect();
+        let of =
+            |depth: &[(&str, usize)], k: &str| depth.iter().find(|(n, _)| *n == k).map(|(_, d)| *d);
         // Longest path by relaxation, bounded so that cycles terminate.
         for _ in 0..depth.len() {
             let mut changed = false;
@@ -695,10 +709,12 @@ impl Topology {
                 if !into_exchange || e.from == e.to {
                     continue;
                 }
-                let d = depth.get(&e.from).copied().unwrap_or(0) + 1;
-                if depth.get(&e.to).is_some_and(|&cur| d > cur) && d < 4 {
-                    depth.insert(e.to.clone(), d);
-                    changed = true;
+                let d = of(&depth, &e.from).unwrap_or(0) + 1;
+                if let Some(slot) = depth.iter_mut().find(|(n, _)| *n == e.to) {
+                    if d > slot.1 && d < 4 {
+                        slot.1 = d;
+                        changed = true;
+                    }
                 }
             }
             if !changed {
@@ -708,21 +724,23 @@ impl Topology {
         depth
     }
 
-    /// The layout column of every node: producers, exchanges (deeper ones
-    /// further right), queues, consumers.
-    pub fn columns(&self) -> BTreeMap<String, usize> {
+    /// The layout column of every node, in node order: producers,
+    /// exchanges (deeper ones further right), queues, consumers.
+    pub fn columns(&self) -> Vec<usize> {
         let depth = self.exchange_depths();
-        let max_depth = depth.values().copied().max().unwrap_or(0);
+        let max_depth = depth.iter().map(|(_, d)| *d).max().unwrap_or(0);
         self.nodes
             .iter()
-            .map(|n| {
-                let col = match n.kind {
-                    NodeKind::Producer => 0,
-                    NodeKind::Exchange => 1 + depth.get(&n.key).copied().unwrap_or(0),
-                    NodeKind::Queue => 2 + max_depth,
-                    NodeKind::Consumer => 3 + max_depth,
-                };
-                (n.key.clone(), col)
+            .map(|n| match n.kind {
+                NodeKind::Producer => 0,
+                NodeKind::Exchange => {
+                    1 + depth
+                        .iter()
+                        .find(|(k, _)| *k == n.key)
+                        .map_or(0, |(_, d)| *d)
+                }
+                NodeKind::Queue => 2 + max_depth,
+                NodeKind::Consumer => 3 + max_depth,
             })
             .collect()
     }
@@ -741,11 +759,11 @@ fn column_x(col: usize) -> f64 {
 pub fn place_new(topology: &Topology, layout: &mut Layout) -> bool {
     let columns = topology.columns();
     let mut placed = false;
-    for n in &topology.nodes {
+    for (n, col) in topology.nodes.iter().zip(columns) {
         if layout.contains_key(&n.key) {
             continue;
         }
-        let x = column_x(columns.get(&n.key).copied().unwrap_or(0));
+        let x = column_x(col);
         let bottom = topology
             .nodes
             .iter()
@@ -768,40 +786,41 @@ pub fn place_new(topology: &Topology, layout: &mut Layout) -> bool {
 /// queues by their source exchanges, consumers by their queues.
 pub fn auto_layout(topology: &Topology) -> Layout {
     let columns = topology.columns();
-    let mut rank: BTreeMap<&str, f64> = BTreeMap::new();
-    let mut by_col: BTreeMap<usize, Vec<&Node>> = BTreeMap::new();
-    for n in &topology.nodes {
-        by_col
-            .entry(columns.get(&n.key).copied().unwrap_or(0))
-            .or_default()
-            .push(n);
-    }
+    let mut rank: Vec<(&str, f64)> = Vec::new();
+    let last = columns.iter().copied().max().unwrap_or(0);
     let mut layout = Layout::new();
-    for (col, mut members) in by_col {
+    for col in 0..=last {
         // Order by the mean rank of the nodes feeding each one (barycentre).
-        let key_of = |n: &Node| -> f64 {
+        let mut keyed: Vec<(f64, &Node)> = Vec::new();
+        for (n, _) in topology
+            .nodes
+            .iter()
+            .zip(&columns)
+            .filter(|(_, c)| **c == col)
+        {
             let feeders: Vec<f64> = topology
                 .edges
                 .iter()
                 .filter(|e| e.to == n.key)
-                .filter_map(|e| rank.get(e.from.as_str()).copied())
+                .filter_map(|e| rank.iter().find(|(k, _)| *k == e.from).map(|(_, r)| *r))
                 .collect();
-            if feeders.is_empty() {
+            let key = if feeders.is_empty() {
                 f64::MAX
             } else {
                 feeders.iter().sum::<f64>() / feeders.len() as f64
-            }
-        };
-        let mut keyed: Vec<(f64, usize, &Node)> = members
-            .drain(..)
-            .enumerate()
-            .map(|(i, n)| (key_of(n), i, n))
-            .collect();
-        keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            };
+            // Insertion keeps ties in node order (a stable sort without
+            // the sort's code).
+            let at = keyed
+                .iter()
+                .position(|(k, _)| *k > key)
+                .unwrap_or(keyed.len());
+            keyed.insert(at, (key, n));
+        }
         let mut y = ORIGIN.1;
-        for (i, (_, _, n)) in keyed.into_iter().enumerate() {
+        for (i, (_, n)) in keyed.into_iter().enumerate() {
             layout.insert(n.key.clone(), (column_x(col), y));
-            rank.insert(n.key.as_str(), i as f64);
+            rank.push((n.key.as_str(), i as f64));
             y += n.kind.height() + GAP_Y + 8.0;
         }
     }

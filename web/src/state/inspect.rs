@@ -197,6 +197,9 @@ fn unacked(broker: &Broker, queue: Option<&str>, tag: Option<&str>) -> Vec<Messa
 }
 
 /// What the inspector shows.
+// One exists at a time (built for each render of the inspector): boxing
+// the big variants would save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Inspection {
     /// Nothing selected.

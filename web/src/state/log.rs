@@ -478,8 +478,14 @@ pub fn describe(
                 format!("{queue} purged: {message_count} message(s) removed"),
             )
         }
-        other => ("other", format!("{other:?}")),
+        _ => (
+            "other",
+            "an event this version does not describe".to_owned(),
+        ),
     };
+    // Message ids display as `m12`; people read `#12`.
+    let text = text.replace("#m", "#");
+    let ents = ents.into_iter().map(|e| e.replace("#m", "#")).collect();
     (k, text, ents)
 }
 
@@ -534,7 +540,7 @@ impl EventLog {
 
     /// The newest entries (at most `limit`, newest first) concerning an
     /// entity (a node key or `#id`; empty = any), of a kind (empty = any),
-    /// and whose text contains `text` (case-insensitive).
+    /// and whose text contains `text` (ASCII case-insensitive).
     pub fn filtered(
         &self,
         entity: &str,
@@ -542,13 +548,13 @@ impl EventLog {
         text: &str,
         limit: usize,
     ) -> Vec<Rc<LogEntry>> {
-        let needle = text.trim().to_lowercase();
+        let needle = text.trim().to_ascii_lowercase();
         self.entries
             .iter()
             .rev()
             .filter(|e| kind.is_empty() || e.kind == kind)
             .filter(|e| entity.is_empty() || e.entities.iter().any(|n| n == entity))
-            .filter(|e| needle.is_empty() || e.text.to_lowercase().contains(&needle))
+            .filter(|e| needle.is_empty() || e.text.to_ascii_lowercase().contains(&needle))
             .take(limit)
             .cloned()
             .collect()

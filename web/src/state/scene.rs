@@ -1,9 +1,26 @@
 //! Scenes: scenario files (`docs/scenario.md`) the playground starts from,
-//! built in or restored, and the current scene written back as one, so
-//! that what a person builds survives a reload and runs in `warren run`.
+//! built in, imported or restored, and the current scene written back as
+//! one, so that what a person builds survives a reload and runs in
+//! `warren run`.
+//!
+//! The playground reads and writes the format itself rather than through
+//! the core's `Scenario` and `Definitions`: those validate everything a
+//! real import would (policies with their regular expressions, every
+//! scripted operation) and cost about 90 KB of compressed wasm, a third of
+//! the page's budget. What the playground needs is small: topology (which
+//! it declares through the broker, so the broker still judges every
+//! object), actors, layout, and topology steps. Anything else is refused
+//! with its JSON path, never half-loaded. The native tests check that the
+//! core reads every file written here.
 
-use serde_json::{json, Map, Value};
-use warren_core::{Definitions, Scenario};
+use serde_json::{Map, Value};
+use warren_core::methods::{
+    BasicPublish, ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare,
+    QueueDelete,
+};
+use warren_core::{
+    Broker, ChannelId, ConsumerPolicy, ConsumerSpec, FieldTable, ProducerSpec, Properties,
+};
 
 use super::graph::Layout;
 use super::world::{ActorSpec, World};
@@ -38,88 +55,758 @@ pub const BUILT_IN: &[BuiltIn] = &[
     },
 ];
 
+/// One topology operation: from `definitions`, or a scripted step.
+// A scene holds a few dozen: the publish variant's size does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    /// `exchange.declare`.
+    DeclareExchange(ExchangeDeclare),
+    /// `exchange.delete`.
+    DeleteExchange(ExchangeDelete),
+    /// `queue.declare`.
+    DeclareQueue(QueueDeclare),
+    /// `queue.delete`.
+    DeleteQueue(QueueDelete),
+    /// `queue.bind`.
+    BindQueue(QueueBind),
+    /// `queue.unbind`.
+    UnbindQueue(QueueBind),
+    /// `exchange.bind`.
+    BindExchange(ExchangeBind),
+    /// `exchange.unbind`.
+    UnbindExchange(ExchangeBind),
+    /// `basic.publish`.
+    Publish(BasicPublish),
+}
+
+/// A parsed scene.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Scene {
+    /// Name.
+    pub name: String,
+    /// What it shows.
+    pub description: String,
+    /// The topology (definitions first, then the steps), each with the
+    /// JSON path it came from.
+    pub ops: Vec<(String, Op)>,
+    /// Simulated producers.
+    pub producers: Vec<ProducerSpec>,
+    /// Simulated consumers.
+    pub consumers: Vec<ConsumerSpec>,
+    /// Node positions.
+    pub layout: Layout,
+    /// What was read but not applied (policies, other virtual hosts).
+    pub ignored: Vec<String>,
+}
+
 /// The default scene.
-pub fn default_scene() -> Scenario {
-    built_in(BUILT_IN[0].id).unwrap_or_else(|| Scenario {
-        name: "empty".into(),
-        description: String::new(),
-        definitions: None,
-        steps: Vec::new(),
-        actors: None,
-        layout: None,
-    })
+pub fn default_scene() -> Scene {
+    built_in(BUILT_IN[0].id).unwrap_or_default()
 }
 
 /// A built-in scene by id.
-pub fn built_in(id: &str) -> Option<Scenario> {
+pub fn built_in(id: &str) -> Option<Scene> {
     let b = BUILT_IN.iter().find(|b| b.id == id)?;
-    Scenario::from_json_str(b.json).ok()
+    parse(b.json).ok()
+}
+
+// ---- reading
+
+type R<T> = Result<T, String>;
+
+fn err<T>(path: &str, what: impl std::fmt::Display) -> R<T> {
+    Err(format!("{path}: {what}"))
+}
+
+/// Fields of one JSON object, taken one by one; whatever is left over is
+/// an unknown field, refused as the core refuses it (a typo should not
+/// silently mean "default").
+struct Obj {
+    path: String,
+    map: Map<String, Value>,
+}
+
+impl Obj {
+    fn new(v: &Value, path: &str) -> R<Self> {
+        match v {
+            Value::Object(m) => Ok(Self {
+                path: path.to_owned(),
+                map: m.clone(),
+            }),
+            _ => err(path, "expected an object"),
+        }
+    }
+
+    fn at(&self, key: &str) -> String {
+        format!("{}.{key}", self.path)
+    }
+
+    fn take(&mut self, key: &str) -> Option<Value> {
+        self.map.remove(key).filter(|v| !v.is_null())
+    }
+
+    fn str(&mut self, key: &str) -> R<Option<String>> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => err(&self.at(key), "expected a string"),
+        }
+    }
+
+    fn string(&mut self, key: &str) -> R<String> {
+        Ok(self.str(key)?.unwrap_or_default())
+    }
+
+    fn bool(&mut self, key: &str, default: bool) -> R<bool> {
+        match self.take(key) {
+            None => Ok(default),
+            Some(Value::Bool(b)) => Ok(b),
+            Some(_) => err(&self.at(key), "expected true or false"),
+        }
+    }
+
+    fn uint(&mut self, key: &str) -> R<Option<u64>> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| format!("{}: expected a whole number", self.at(key))),
+        }
+    }
+
+    fn int(&mut self, key: &str) -> R<Option<i64>> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| format!("{}: expected a whole number", self.at(key))),
+        }
+    }
+
+    fn small<T: TryFrom<u64>>(&mut self, key: &str) -> R<Option<T>> {
+        match self.uint(key)? {
+            None => Ok(None),
+            Some(n) => T::try_from(n)
+                .map(Some)
+                .map_err(|_| format!("{}: {n} is out of range", self.at(key))),
+        }
+    }
+
+    fn table(&mut self, key: &str) -> R<FieldTable> {
+        match self.take(key) {
+            None => Ok(FieldTable::new()),
+            Some(v) => FieldTable::from_json(&v).map_err(|e| format!("{}: {e}", self.at(key))),
+        }
+    }
+
+    fn list(&mut self, key: &str) -> R<Vec<Value>> {
+        match self.take(key) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => Ok(items),
+            Some(_) => err(&self.at(key), "expected an array"),
+        }
+    }
+
+    fn done(self) -> R<()> {
+        match self.map.keys().next() {
+            None => Ok(()),
+            Some(k) => err(&format!("{}.{k}", self.path), "unknown field"),
+        }
+    }
+
+    /// Drops fields the playground reads past (`vhost`).
+    fn skip(&mut self, key: &str) {
+        self.map.remove(key);
+    }
+}
+
+fn properties(v: Value, path: &str) -> R<Properties> {
+    let mut o = Obj::new(&v, path)?;
+    let headers = match o.take("headers") {
+        None => None,
+        Some(h) => Some(FieldTable::from_json(&h).map_err(|e| format!("{path}.headers: {e}"))?),
+    };
+    let p = Properties {
+        content_type: o.str("content_type")?,
+        content_encoding: o.str("content_encoding")?,
+        headers,
+        delivery_mode: o.small("delivery_mode")?,
+        priority: o.small("priority")?,
+        correlation_id: o.str("correlation_id")?,
+        reply_to: o.str("reply_to")?,
+        expiration: o.str("expiration")?,
+        message_id: o.str("message_id")?,
+        timestamp: o.uint("timestamp")?,
+        kind: o.str("type")?,
+        user_id: o.str("user_id")?,
+        app_id: o.str("app_id")?,
+        cluster_id: o.str("cluster_id")?,
+    };
+    o.done()?;
+    Ok(p)
+}
+
+fn producer(v: &Value, path: &str) -> R<ProducerSpec> {
+    let mut o = Obj::new(v, path)?;
+    let more = o
+        .list("more_routing_keys")?
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| match k {
+            Value::String(s) => Ok(s),
+            _ => err(
+                &format!("{path}.more_routing_keys[{i}]"),
+                "expected a string",
+            ),
+        })
+        .collect::<R<Vec<_>>>()?;
+    let props = match o.take("properties") {
+        None => Properties::default(),
+        Some(p) => properties(p, &o.at("properties"))?,
+    };
+    let rate = match o.take("rate_per_sec") {
+        None => None,
+        Some(v) => Some(
+            v.as_f64()
+                .ok_or_else(|| format!("{path}.rate_per_sec: expected a number"))?,
+        ),
+    };
+    let p = ProducerSpec {
+        name: o.string("name")?,
+        exchange: o.string("exchange")?,
+        routing_key: o.string("routing_key")?,
+        more_routing_keys: more,
+        headers: o.table("headers")?,
+        properties: props,
+        body: o.string("body")?,
+        mandatory: o.bool("mandatory", false)?,
+        rate_per_sec: rate,
+        count: o.uint("count")?,
+        start_ms: o.uint("start_ms")?.unwrap_or(0),
+        confirm: o.bool("confirm", false)?,
+    };
+    o.done()?;
+    Ok(p)
+}
+
+fn policy_of(s: &str) -> Option<ConsumerPolicy> {
+    Some(match s {
+        "ack" => ConsumerPolicy::Ack,
+        "nack-requeue" => ConsumerPolicy::NackRequeue,
+        "nack-drop" => ConsumerPolicy::NackDrop,
+        "reject-requeue" => ConsumerPolicy::RejectRequeue,
+        "reject-drop" => ConsumerPolicy::RejectDrop,
+        "crash" => ConsumerPolicy::Crash,
+        _ => return None,
+    })
+}
+
+/// A policy's name in scenario files.
+pub fn policy_name(p: ConsumerPolicy) -> &'static str {
+    match p {
+        ConsumerPolicy::Ack => "ack",
+        ConsumerPolicy::NackRequeue => "nack-requeue",
+        ConsumerPolicy::NackDrop => "nack-drop",
+        ConsumerPolicy::RejectRequeue => "reject-requeue",
+        ConsumerPolicy::RejectDrop => "reject-drop",
+        ConsumerPolicy::Crash => "crash",
+    }
+}
+
+fn consumer(v: &Value, path: &str) -> R<ConsumerSpec> {
+    let mut o = Obj::new(v, path)?;
+    let policy = match o.str("policy")? {
+        None => ConsumerPolicy::Ack,
+        Some(s) => policy_of(&s).ok_or_else(|| {
+            format!("{path}.policy: unknown policy {s:?}; expected ack, nack-requeue, nack-drop, reject-requeue, reject-drop or crash")
+        })?,
+    };
+    let priority = o
+        .int("priority")?
+        .map(|p| i32::try_from(p).map_err(|_| format!("{path}.priority: out of range")))
+        .transpose()?;
+    let c = ConsumerSpec {
+        name: o.string("name")?,
+        queue: o.string("queue")?,
+        consumer_tag: o.str("consumer_tag")?,
+        prefetch: o.small("prefetch")?.unwrap_or(0),
+        auto_ack: o.bool("auto_ack", false)?,
+        priority,
+        exclusive: o.bool("exclusive", false)?,
+        processing_ms: o.uint("processing_ms")?.unwrap_or(0),
+        jitter_ms: o.uint("jitter_ms")?.unwrap_or(0),
+        policy,
+        crash_after: o.small("crash_after")?,
+        fail_every: o.small("fail_every")?,
+        start: o.bool("start", true)?,
+    };
+    o.done()?;
+    Ok(c)
+}
+
+fn definitions(v: &Value, scene: &mut Scene) -> R<()> {
+    let mut o = Obj::new(v, "$.definitions")?;
+    for (i, x) in o.list("exchanges")?.iter().enumerate() {
+        let path = format!("$.definitions.exchanges[{i}]");
+        let mut e = Obj::new(x, &path)?;
+        e.skip("vhost");
+        let d = ExchangeDeclare {
+            exchange: e.string("name")?,
+            exchange_type: Some(e.str("type")?.unwrap_or_else(|| "direct".into())),
+            passive: false,
+            durable: e.bool("durable", true)?,
+            auto_delete: e.bool("auto_delete", false)?,
+            internal: e.bool("internal", false)?,
+            arguments: e.table("arguments")?,
+        };
+        e.done()?;
+        scene.ops.push((path, Op::DeclareExchange(d)));
+    }
+    for (i, q) in o.list("queues")?.iter().enumerate() {
+        let path = format!("$.definitions.queues[{i}]");
+        let mut e = Obj::new(q, &path)?;
+        e.skip("vhost");
+        if let Some(t) = e.str("type")? {
+            if t != "classic" {
+                scene
+                    .ignored
+                    .push(format!("{path}: a {t} queue, loaded as a classic queue"));
+            }
+        }
+        let d = QueueDeclare {
+            queue: e.string("name")?,
+            passive: false,
+            durable: e.bool("durable", true)?,
+            exclusive: false,
+            auto_delete: e.bool("auto_delete", false)?,
+            arguments: e.table("arguments")?,
+        };
+        e.done()?;
+        scene.ops.push((path, Op::DeclareQueue(d)));
+    }
+    for (i, b) in o.list("bindings")?.iter().enumerate() {
+        let path = format!("$.definitions.bindings[{i}]");
+        let mut e = Obj::new(b, &path)?;
+        e.skip("vhost");
+        let source = e.string("source")?;
+        let destination = e.string("destination")?;
+        let routing_key = e.string("routing_key")?;
+        let arguments = e.table("arguments")?;
+        let op = match e.str("destination_type")?.as_deref() {
+            Some("exchange") => Op::BindExchange(ExchangeBind {
+                destination,
+                source,
+                routing_key,
+                arguments,
+            }),
+            Some("queue") | None => Op::BindQueue(QueueBind {
+                queue: destination,
+                exchange: source,
+                routing_key,
+                arguments,
+            }),
+            Some(other) => {
+                return err(
+                    &format!("{path}.destination_type"),
+                    format!("{other:?} is neither queue nor exchange"),
+                )
+            }
+        };
+        e.done()?;
+        scene.ops.push((path, op));
+    }
+    if !o.list("policies")?.is_empty() {
+        scene
+            .ignored
+            .push("$.definitions.policies: policies are not applied in the playground".into());
+    }
+    // Users, permissions, parameters, versions: nothing to simulate.
+    Ok(())
+}
+
+fn step(v: &Value, path: &str) -> R<Op> {
+    let mut o = Obj::new(v, path)?;
+    let op = o.string("op")?;
+    for k in ["channel", "connection"] {
+        if o.uint(k)?.is_some_and(|n| n != 1) {
+            return err(&o.at(k), "the playground runs topology steps on one channel; use warren run for multi-channel scripts");
+        }
+    }
+    let r = match op.as_str() {
+        "exchange.declare" => Op::DeclareExchange(ExchangeDeclare {
+            exchange: o.string("exchange")?,
+            exchange_type: o.str("exchange_type")?,
+            passive: o.bool("passive", false)?,
+            durable: o.bool("durable", false)?,
+            auto_delete: o.bool("auto_delete", false)?,
+            internal: o.bool("internal", false)?,
+            arguments: o.table("arguments")?,
+        }),
+        "exchange.delete" => Op::DeleteExchange(ExchangeDelete {
+            exchange: o.string("exchange")?,
+            if_unused: o.bool("if_unused", false)?,
+        }),
+        "queue.declare" => Op::DeclareQueue(QueueDeclare {
+            queue: o.string("queue")?,
+            passive: o.bool("passive", false)?,
+            durable: o.bool("durable", false)?,
+            exclusive: o.bool("exclusive", false)?,
+            auto_delete: o.bool("auto_delete", false)?,
+            arguments: o.table("arguments")?,
+        }),
+        "queue.delete" => Op::DeleteQueue(QueueDelete {
+            queue: o.string("queue")?,
+            if_unused: o.bool("if_unused", false)?,
+            if_empty: o.bool("if_empty", false)?,
+        }),
+        "queue.bind" | "queue.unbind" => {
+            let m = QueueBind {
+                queue: o.string("queue")?,
+                exchange: o.string("exchange")?,
+                routing_key: o.string("routing_key")?,
+                arguments: o.table("arguments")?,
+            };
+            if op == "queue.bind" {
+                Op::BindQueue(m)
+            } else {
+                Op::UnbindQueue(m)
+            }
+        }
+        "exchange.bind" | "exchange.unbind" => {
+            let m = ExchangeBind {
+                destination: o.string("destination")?,
+                source: o.string("source")?,
+                routing_key: o.string("routing_key")?,
+                arguments: o.table("arguments")?,
+            };
+            if op == "exchange.bind" {
+                Op::BindExchange(m)
+            } else {
+                Op::UnbindExchange(m)
+            }
+        }
+        "basic.publish" => {
+            let properties = match o.take("properties") {
+                None => Properties::default(),
+                Some(p) => properties(p, &o.at("properties"))?,
+            };
+            Op::Publish(BasicPublish {
+                exchange: o.string("exchange")?,
+                routing_key: o.string("routing_key")?,
+                body: o.string("body")?,
+                properties,
+                mandatory: o.bool("mandatory", false)?,
+                immediate: o.bool("immediate", false)?,
+            })
+        }
+        other => {
+            return err(
+                &o.at("op"),
+                format!("{other:?}: the playground loads topology steps (declare, bind, delete, publish); run scripts with `warren run`"),
+            )
+        }
+    };
+    o.done()?;
+    Ok(r)
 }
 
 /// Reads a scene.
 ///
 /// # Errors
-/// The scenario parser's message (with its line and column or JSON path).
-pub fn parse(text: &str) -> Result<Scenario, String> {
-    Scenario::from_json_str(text).map_err(|e| e.to_string())
-}
-
-/// The `layout` object of a scenario, as positions.
-pub fn layout_of(s: &Scenario) -> Layout {
-    let mut out = Layout::new();
-    if let Some(Value::Object(m)) = &s.layout {
+/// The JSON path of the first value that is not what the format expects
+/// (or the line and column of malformed JSON).
+pub fn parse(text: &str) -> R<Scene> {
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
+    let mut o = Obj::new(&v, "$")?;
+    o.skip("$schema");
+    let mut scene = Scene {
+        name: o.string("name")?,
+        description: o.string("description")?,
+        ..Scene::default()
+    };
+    if let Some(d) = o.take("definitions") {
+        definitions(&d, &mut scene)?;
+    }
+    for (i, s) in o.list("steps")?.iter().enumerate() {
+        let path = format!("$.steps[{i}]");
+        let op = step(s, &path)?;
+        scene.ops.push((path, op));
+    }
+    if let Some(a) = o.take("actors") {
+        let mut actors = Obj::new(&a, "$.actors")?;
+        for (i, p) in actors.list("producers")?.iter().enumerate() {
+            scene
+                .producers
+                .push(producer(p, &format!("$.actors.producers[{i}]"))?);
+        }
+        for (i, c) in actors.list("consumers")?.iter().enumerate() {
+            scene
+                .consumers
+                .push(consumer(c, &format!("$.actors.consumers[{i}]"))?);
+        }
+        actors.done()?;
+    }
+    if let Some(l) = o.take("layout") {
+        let Value::Object(m) = l else {
+            return err("$.layout", "expected an object of [x, y] positions");
+        };
         for (k, v) in m {
-            if let Some([x, y]) = v.as_array().map(Vec::as_slice) {
-                if let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) {
-                    out.insert(k.clone(), (x, y));
+            match v.as_array().map(Vec::as_slice) {
+                Some([x, y]) if x.is_number() && y.is_number() => {
+                    scene
+                        .layout
+                        .insert(k, (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0)));
                 }
+                _ => return err(&format!("$.layout.{k}"), "expected [x, y]"),
             }
         }
     }
-    out
+    o.done()?;
+    Ok(scene)
 }
 
-/// The current scene as a scenario: the broker's topology as definitions
-/// (RabbitMQ's export), the actors' specs, and where the nodes sit. No
-/// steps: it starts from what exists now.
-pub fn export(start: &Scenario, world: &World, layout: &Layout) -> Scenario {
-    let defs = Definitions::export(world.broker()).to_value();
+/// Declares a scene's topology on `broker`, on a private connection closed
+/// afterwards (as an import would). The broker judges every object.
+///
+/// # Errors
+/// The path of the first object the broker refused, with its reply.
+pub fn apply(scene: &Scene, broker: &mut Broker) -> R<()> {
+    let ch: ChannelId = broker.connect();
+    let mut result = Ok(());
+    for (path, op) in &scene.ops {
+        let r = match op {
+            Op::DeclareExchange(m) => broker.exchange_declare(ch, m),
+            Op::DeleteExchange(m) => broker.exchange_delete(ch, m),
+            Op::DeclareQueue(m) => broker.queue_declare(ch, m).map(|_| ()),
+            Op::DeleteQueue(m) => broker.queue_delete(ch, m).map(|_| ()),
+            Op::BindQueue(m) => broker.queue_bind(ch, m),
+            Op::UnbindQueue(m) => broker.queue_unbind(ch, m),
+            Op::BindExchange(m) => broker.exchange_bind(ch, m),
+            Op::UnbindExchange(m) => broker.exchange_unbind(ch, m),
+            Op::Publish(m) => broker.basic_publish(ch, m),
+        };
+        if let Err(e) = r {
+            result = err(path, super::world::CommandError::from(e));
+            break;
+        }
+    }
+    let _ = broker.close_connection(ch.connection);
+    result
+}
+
+// ---- writing
+
+fn obj(pairs: Vec<(&str, Value)>) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+fn s(v: &str) -> Value {
+    Value::String(v.to_owned())
+}
+
+fn properties_json(p: &Properties) -> Value {
+    let mut m = Map::new();
+    let mut put = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            m.insert(k.to_owned(), v);
+        }
+    };
+    put("content_type", p.content_type.as_deref().map(s));
+    put("content_encoding", p.content_encoding.as_deref().map(s));
+    put("headers", p.headers.as_ref().map(FieldTable::to_json));
+    put("delivery_mode", p.delivery_mode.map(Value::from));
+    put("priority", p.priority.map(Value::from));
+    put("correlation_id", p.correlation_id.as_deref().map(s));
+    put("reply_to", p.reply_to.as_deref().map(s));
+    put("expiration", p.expiration.as_deref().map(s));
+    put("message_id", p.message_id.as_deref().map(s));
+    put("timestamp", p.timestamp.map(Value::from));
+    put("type", p.kind.as_deref().map(s));
+    put("user_id", p.user_id.as_deref().map(s));
+    put("app_id", p.app_id.as_deref().map(s));
+    put("cluster_id", p.cluster_id.as_deref().map(s));
+    Value::Object(m)
+}
+
+/// A producer as scenario files write it (defaults left out).
+pub fn producer_json(p: &ProducerSpec) -> Value {
+    let mut m = vec![
+        ("name", s(&p.name)),
+        ("exchange", s(&p.exchange)),
+        ("routing_key", s(&p.routing_key)),
+    ];
+    if !p.more_routing_keys.is_empty() {
+        m.push((
+            "more_routing_keys",
+            Value::Array(p.more_routing_keys.iter().map(|k| s(k)).collect()),
+        ));
+    }
+    if !p.headers.is_empty() {
+        m.push(("headers", p.headers.to_json()));
+    }
+    if p.properties != Properties::default() {
+        m.push(("properties", properties_json(&p.properties)));
+    }
+    m.push(("body", s(&p.body)));
+    if p.mandatory {
+        m.push(("mandatory", Value::Bool(true)));
+    }
+    if let Some(r) = p.rate_per_sec {
+        m.push(("rate_per_sec", Value::from(r)));
+    }
+    if let Some(c) = p.count {
+        m.push(("count", Value::from(c)));
+    }
+    if p.start_ms > 0 {
+        m.push(("start_ms", Value::from(p.start_ms)));
+    }
+    if p.confirm {
+        m.push(("confirm", Value::Bool(true)));
+    }
+    obj(m)
+}
+
+/// A consumer as scenario files write it (defaults left out).
+pub fn consumer_json(c: &ConsumerSpec) -> Value {
+    let mut m = vec![("name", s(&c.name)), ("queue", s(&c.queue))];
+    if let Some(t) = &c.consumer_tag {
+        m.push(("consumer_tag", s(t)));
+    }
+    if c.prefetch > 0 {
+        m.push(("prefetch", Value::from(c.prefetch)));
+    }
+    if c.auto_ack {
+        m.push(("auto_ack", Value::Bool(true)));
+    }
+    if let Some(p) = c.priority {
+        m.push(("priority", Value::from(p)));
+    }
+    if c.exclusive {
+        m.push(("exclusive", Value::Bool(true)));
+    }
+    m.push(("processing_ms", Value::from(c.processing_ms)));
+    if c.jitter_ms > 0 {
+        m.push(("jitter_ms", Value::from(c.jitter_ms)));
+    }
+    if c.policy != ConsumerPolicy::Ack {
+        m.push(("policy", s(policy_name(c.policy))));
+    }
+    if let Some(n) = c.crash_after {
+        m.push(("crash_after", Value::from(n)));
+    }
+    if let Some(n) = c.fail_every {
+        m.push(("fail_every", Value::from(n)));
+    }
+    if !c.start {
+        m.push(("start", Value::Bool(false)));
+    }
+    obj(m)
+}
+
+/// The current scene: the broker's topology as definitions (the shape of
+/// RabbitMQ's export, as the core's export writes it: no predeclared
+/// exchanges, no exclusive or server-named queues), the actors, and where
+/// the nodes sit. No steps: it starts from what exists now.
+pub fn export(name: &str, description: &str, world: &World, layout: &Layout) -> Value {
+    let b = world.broker();
+    let vhost = || s(b.vhost());
+    let exchanges: Vec<Value> = b
+        .exchanges()
+        .into_iter()
+        .filter(|x| !x.predeclared)
+        .map(|x| {
+            obj(vec![
+                ("name", s(&x.name)),
+                ("vhost", vhost()),
+                ("type", s(&x.exchange_type)),
+                ("durable", Value::Bool(x.durable)),
+                ("auto_delete", Value::Bool(x.auto_delete)),
+                ("internal", Value::Bool(x.internal)),
+                ("arguments", x.arguments.to_json()),
+            ])
+        })
+        .collect();
+    let queues: Vec<_> = b
+        .queues()
+        .into_iter()
+        .filter(|q| !q.exclusive && !q.name.starts_with("amq."))
+        .collect();
+    let bindings: Vec<Value> = b
+        .bindings()
+        .into_iter()
+        .filter(|x| !x.source.is_empty())
+        .filter(|x| x.to_exchange || queues.iter().any(|q| q.name == x.destination))
+        .map(|x| {
+            obj(vec![
+                ("source", s(&x.source)),
+                ("vhost", vhost()),
+                ("destination", s(&x.destination)),
+                (
+                    "destination_type",
+                    s(if x.to_exchange { "exchange" } else { "queue" }),
+                ),
+                ("routing_key", s(&x.routing_key)),
+                ("arguments", x.arguments.to_json()),
+            ])
+        })
+        .collect();
+    let queues: Vec<Value> = queues
+        .iter()
+        .map(|q| {
+            obj(vec![
+                ("name", s(&q.name)),
+                ("vhost", vhost()),
+                ("durable", Value::Bool(q.durable)),
+                ("auto_delete", Value::Bool(q.auto_delete)),
+                ("arguments", q.arguments.to_json()),
+            ])
+        })
+        .collect();
     let mut producers = Vec::new();
     let mut consumers = Vec::new();
-    for s in world.specs() {
-        match s {
-            ActorSpec::Producer(p) => {
-                producers.push(serde_json::to_value(p).unwrap_or(Value::Null))
-            }
-            ActorSpec::Consumer(c) => {
-                consumers.push(serde_json::to_value(c).unwrap_or(Value::Null))
-            }
+    for spec in world.specs() {
+        match spec {
+            ActorSpec::Producer(p) => producers.push(producer_json(p)),
+            ActorSpec::Consumer(c) => consumers.push(consumer_json(c)),
         }
     }
-    let nodes: Vec<&str> = world
-        .view()
-        .topology
-        .nodes
+    let nodes = &world.view().topology.nodes;
+    let positions: Map<String, Value> = layout
         .iter()
-        .map(|n| n.key.as_str())
+        .filter(|(k, _)| nodes.iter().any(|n| n.key == **k))
+        .map(|(k, (x, y))| (k.clone(), Value::from(vec![x.round(), y.round()])))
         .collect();
-    let mut positions = Map::new();
-    for (k, (x, y)) in layout {
-        if nodes.contains(&k.as_str()) {
-            positions.insert(k.clone(), json!([x.round(), y.round()]));
-        }
+    let mut top = vec![("name", s(name))];
+    if !description.is_empty() {
+        top.push(("description", s(description)));
     }
-    Scenario {
-        name: start.name.clone(),
-        description: start.description.clone(),
-        definitions: Some(defs),
-        steps: Vec::new(),
-        actors: Some(json!({ "producers": producers, "consumers": consumers })),
-        layout: Some(Value::Object(positions)),
-    }
+    top.push((
+        "definitions",
+        obj(vec![
+            ("rabbit_version", s("3.10.8")),
+            ("vhosts", Value::Array(vec![obj(vec![("name", vhost())])])),
+            ("exchanges", Value::Array(exchanges)),
+            ("queues", Value::Array(queues)),
+            ("bindings", Value::Array(bindings)),
+        ]),
+    ));
+    top.push(("steps", Value::Array(Vec::new())));
+    top.push((
+        "actors",
+        obj(vec![
+            ("producers", Value::Array(producers)),
+            ("consumers", Value::Array(consumers)),
+        ]),
+    ));
+    top.push(("layout", Value::Object(positions)));
+    obj(top)
 }
 
-/// A scenario as pretty JSON text.
-pub fn to_text(s: &Scenario) -> String {
-    serde_json::to_string_pretty(&s.to_value()).unwrap_or_default()
+/// A scene as JSON text, two-space indented, keys in a fixed order.
+pub fn to_text(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
 }

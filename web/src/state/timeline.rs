@@ -7,8 +7,9 @@
 
 use std::rc::Rc;
 
-use warren_core::{Event, Scenario, SimTime};
+use warren_core::{Event, SimTime};
 
+use super::scene::Scene;
 use super::world::{Command, World};
 
 /// A command and when it was given.
@@ -39,7 +40,7 @@ const MAX_LIVE_EVENTS: usize = 4_000;
 /// Commands over time, from a starting scene.
 #[derive(Clone, Debug)]
 pub struct Timeline {
-    start: Rc<Scenario>,
+    start: Rc<Scene>,
     origin: SimTime,
     entries: Rc<Vec<Recorded>>,
     /// Entries applied to the current world.
@@ -53,7 +54,7 @@ pub struct Timeline {
 impl Timeline {
     /// A timeline starting from `start`, whose world (just loaded) is
     /// `world`.
-    pub fn new(start: Scenario, world: &World) -> Self {
+    pub fn new(start: Scene, world: &World) -> Self {
         Self {
             start: Rc::new(start),
             origin: world.now(),
@@ -70,7 +71,7 @@ impl Timeline {
     }
 
     /// The scene time started from.
-    pub fn start(&self) -> &Scenario {
+    pub fn start(&self) -> &Scene {
         &self.start
     }
 

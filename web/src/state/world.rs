@@ -14,10 +14,11 @@ use warren_core::methods::{
 };
 use warren_core::{
     ActorId, ActorView, Broker, ChannelId, ConnectionId, ConsumerSpec, Error, Event, FieldTable,
-    ProducerSpec, Runner, Scenario, SimError, SimTime, Simulation,
+    ProducerSpec, SimError, SimTime, Simulation,
 };
 
 use super::log::EventLog;
+use super::scene::{self, Scene};
 use super::view::WorldView;
 
 /// The seed of every simulation the playground runs: fixed, so that the
@@ -230,6 +231,9 @@ impl From<SimError> for CommandError {
 }
 
 /// A simulated actor's settings, as the person wrote them.
+// A scene has a handful of actors: boxing producers would only add
+// indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ActorSpec {
     /// A producer.
@@ -268,22 +272,23 @@ pub struct World {
     log: EventLog,
     /// Events since the last [`World::take_fresh`], for the animation.
     fresh: Vec<Event>,
+    /// Who owned each connection seen so far: a closed connection's
+    /// events still name their actor.
+    owners: Vec<(ConnectionId, String)>,
     view: Rc<WorldView>,
 }
 
 impl World {
-    /// Loads a scenario: its definitions, then its steps (run by the core's
-    /// [`Runner`]), then its actors.
+    /// Loads a scene: its topology (declared through the broker), then its
+    /// actors.
     ///
     /// # Errors
-    /// The scenario's definitions or actors, refused, in words.
-    pub fn load(scenario: &Scenario) -> Result<Self, String> {
-        let (broker, _) = scenario.broker().map_err(|e| e.to_string())?;
-        let mut runner = Runner::new(broker);
-        for (i, step) in scenario.steps.iter().enumerate() {
-            runner.step(i, step);
-        }
-        let broker: Broker = runner.broker().clone();
+    /// What the broker or the simulation refused, with the JSON path.
+    pub fn load(scene: &Scene) -> Result<Self, String> {
+        let mut broker = Broker::new();
+        // The loading itself is not part of the story the log tells.
+        broker.set_record_events(false);
+        scene::apply(scene, &mut broker)?;
         let sim = Simulation::new(broker, SEED);
         let mut world = Self {
             sim,
@@ -291,16 +296,22 @@ impl World {
             actors: Vec::new(),
             log: EventLog::default(),
             fresh: Vec::new(),
+            owners: Vec::new(),
             view: Rc::default(),
         };
-        let (producers, consumers) = scenario.actor_specs().map_err(|e| e.to_string())?;
-        for mut p in producers {
+        for (i, p) in scene.producers.iter().enumerate() {
+            let mut p = p.clone();
             p.name = world.unique_name(&p.name);
-            world.add_producer(p).map_err(|e| e.to_string())?;
+            world
+                .add_producer(p)
+                .map_err(|e| format!("$.actors.producers[{i}]: {e}"))?;
         }
-        for mut c in consumers {
+        for (i, c) in scene.consumers.iter().enumerate() {
+            let mut c = c.clone();
             c.name = world.unique_name(&c.name);
-            world.add_consumer(c).map_err(|e| e.to_string())?;
+            world
+                .add_consumer(c)
+                .map_err(|e| format!("$.actors.consumers[{i}]: {e}"))?;
         }
         world.drain();
         world.fresh.clear();
@@ -385,9 +396,13 @@ impl World {
         if events.is_empty() {
             return;
         }
-        let names = self.connection_names();
+        for (conn, name) in self.connection_names() {
+            if !self.owners.iter().any(|(c, _)| *c == conn) {
+                self.owners.push((conn, name));
+            }
+        }
         for e in &events {
-            self.log.push(e, &names);
+            self.log.push(e, &self.owners);
         }
         // Bounded: a driver that never takes them loses the oldest.
         if self.fresh.len() > FRESH_LIMIT {

@@ -1,0 +1,187 @@
+// The playground end to end, in the release build: the default scene, an
+// order placed and acknowledged, a killed consumer's message redelivered,
+// a topic binding edited, the routing tester explaining a miss, a refusal
+// shown with its reply code, scrubbing, the keyboard and the phone layout.
+// Element ids and data-testid values are listed in web/README.md.
+
+const tid = (id) => `[data-testid="${id}"]`;
+
+async function open(page, baseURL) {
+  await page.goto(baseURL);
+  await page.locator('#canvas').waitFor();
+  await page.locator(tid('node:producer:web shop')).waitFor();
+}
+
+/** Waits until the element's text equals `want` (trimmed). */
+async function textIs(page, selector, want, what = selector) {
+  try {
+    await page.waitForFunction(
+      ([s, w]) => document.querySelector(s)?.textContent.trim() === w,
+      [selector, want],
+      { timeout: 8000 },
+    );
+  } catch {
+    const got = await page.locator(selector).first().textContent().catch(() => '(missing)');
+    throw new Error(`${what}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+  }
+}
+
+async function pause(page) {
+  if ((await page.getAttribute('#play', 'aria-pressed')) === 'true') await page.click('#play');
+  await textIs(page, '#play', '▶ Play', 'play button after pausing');
+}
+
+export async function defaultSceneRenders({ page, baseURL, screenshot }) {
+  await open(page, baseURL);
+  const nodes = await page.locator('[data-testid^="node:"]').evaluateAll((els) =>
+    els.map((e) => e.getAttribute('data-testid')));
+  const want = ['node:producer:web shop', 'node:exchange:order', 'node:queue:order_notify',
+    'node:queue:order_report', 'node:consumer:mailer', 'node:consumer:mailer 2', 'node:consumer:printer'];
+  for (const n of want) if (!nodes.includes(n)) throw new Error(`missing ${n}; have ${nodes}`);
+  await textIs(page, '#scene-name', 'order-flow');
+  await page.locator(tid('binding:order>order_notify:order.notify')).waitFor();
+  await page.locator(tid('binding:order>order_report:order.report')).waitFor();
+  // Every node is a named, focusable control.
+  const unnamed = await page.locator('[data-testid^="node:"]').evaluateAll((els) =>
+    els.filter((e) => !e.getAttribute('aria-label') || e.getAttribute('tabindex') !== '0').length);
+  if (unnamed) throw new Error(`${unnamed} node(s) without an accessible name or tab stop`);
+  await screenshot('default-scene');
+}
+
+export async function placingAnOrderGetsBothConsumersToAcknowledge({ page, baseURL, screenshot }) {
+  await open(page, baseURL);
+  await page.click(tid('publish:web shop'));
+  await page.waitForTimeout(150);
+  await screenshot('order-in-flight');
+  await textIs(page, tid('acked:mailer'), '1', 'mailer acks');
+  await textIs(page, tid('acked:printer'), '1', 'printer acks');
+  await textIs(page, tid('ready:order_notify'), '0');
+  await textIs(page, tid('ready:order_report'), '0');
+  // The log tells the same story.
+  await page.selectOption('#log-filter-kind', 'acked');
+  await page.waitForFunction(() => document.querySelectorAll('#log-rows .log-row').length === 2);
+  await screenshot('order-acknowledged');
+}
+
+export async function killingAConsumerRedeliversToAnother({ page, baseURL, screenshot }) {
+  await open(page, baseURL);
+  await pause(page);
+  await page.click(tid('publish:web shop'));
+  await textIs(page, tid('inflight:mailer'), '1', 'mailer holds the notification');
+  await page.click(tid('kill:mailer'));
+  await textIs(page, tid('state:mailer'), 'crashed');
+  await textIs(page, tid('inflight:mailer 2'), '1', 'the other mailer got it');
+  await page.click(`${tid('node:consumer:mailer 2')} .box`);
+  await page.locator('#consumer-unacked .pill-warn').waitFor();
+  const pill = await page.textContent('#consumer-unacked .pill-warn');
+  if (pill !== 'redelivered') throw new Error(`expected a redelivered pill, got ${pill}`);
+  await screenshot('redelivered');
+  await page.click('#play');
+  await textIs(page, tid('acked:mailer 2'), '1', 'mailer 2 acks the redelivery');
+}
+
+export async function editingATopicBindingChangesWhereTheNextMessageGoes({ page, baseURL, screenshot }) {
+  await open(page, baseURL);
+  await page.click('#open-scenes');
+  await page.click('#load-topic-logs');
+  await page.locator(tid('node:exchange:logs')).waitFor();
+  await pause(page);
+  // Hold messages where they land.
+  await page.click(tid('stop:pager'));
+  await page.click(tid('stop:auditor'));
+  await page.click(tid('publish:web'));
+  await textIs(page, tid('ready:everything'), '1');
+  await textIs(page, tid('ready:errors'), '0', 'web.info misses *.error');
+  await page.click(tid('binding:logs>errors:*.error'));
+  await page.locator('#edit-binding-routing_key').waitFor();
+  await page.fill('#edit-binding-routing_key', 'web.*');
+  await page.click('#edit-binding-submit');
+  await page.locator(tid('binding:logs>errors:web.*')).waitFor();
+  await page.click(tid('publish:web'));
+  await textIs(page, tid('ready:errors'), '1', 'web.info now matches web.*');
+  await textIs(page, tid('ready:everything'), '2');
+  await screenshot('binding-edited');
+}
+
+export async function theRoutingTesterExplainsAMiss({ page, baseURL, screenshot }) {
+  await open(page, baseURL);
+  await page.click('#tab-route');
+  await page.fill('#route-exchange', 'order');
+  await page.fill('#route-routing_key', 'order.refund');
+  await page.click('#route-explain');
+  await page.locator('#route-verdict').waitFor();
+  const verdict = await page.textContent('#route-verdict');
+  if (!verdict.startsWith('Routed nowhere')) throw new Error(`verdict: ${verdict}`);
+  const matched = await page.locator('#route-result [data-matched]').evaluateAll((els) =>
+    els.map((e) => e.getAttribute('data-matched')));
+  if (matched.join() !== 'false,false') throw new Error(`verdicts: ${matched}`);
+  const reasons = await page.locator('#route-result .reason').allTextContents();
+  if (!reasons[0].includes('does not equal routing key "order.refund"')) throw new Error(`reason: ${reasons[0]}`);
+  // The canvas crosses the missed bindings out.
+  const cls = await page.getAttribute(tid('binding:order>order_notify:order.notify'), 'class');
+  if (!cls.includes('route-miss')) throw new Error(`binding label class: ${cls}`);
+  await screenshot('routing-miss');
+}
+
+export async function aRefusalShowsItsReplyNextToTheForm({ page, baseURL, screenshot }) {
+  await open(page, baseURL);
+  await page.click('#tab-add');
+  await page.click('#add-queue');
+  await page.fill('#new-queue-name', 'order_notify');
+  await page.fill('#new-queue-ttl', '5000');
+  await page.click('#new-queue-submit');
+  await page.locator('#new-queue-error').waitFor();
+  const code = await page.textContent('#new-queue-error .code');
+  const reply = await page.textContent('#new-queue-error .reply');
+  if (code !== '406' || !reply.startsWith("PRECONDITION_FAILED - inequivalent arg 'x-message-ttl'")) {
+    throw new Error(`refusal shown as ${code} ${reply}`);
+  }
+  // Nothing else changed: the draft is still there, the queue as it was.
+  if ((await page.inputValue('#new-queue-ttl')) !== '5000') throw new Error('the draft was lost');
+  await screenshot('refusal');
+}
+
+export async function scrubbingBackShowsAnEarlierMoment({ page, baseURL, screenshot }) {
+  await open(page, baseURL);
+  await pause(page);
+  await page.click(tid('stop:printer'));
+  const t0 = Number(await page.inputValue('#timeline'));
+  await page.click(tid('publish:web shop'));
+  await page.keyboard.press('n'); // step: the mailer is done 400 ms later
+  await page.waitForFunction((t) => Number(document.querySelector('#timeline').value) === t + 400, t0);
+  await page.click(tid('publish:web shop'));
+  await textIs(page, tid('ready:order_report'), '2');
+  // Back to between the two orders, by the slider, then forward again.
+  await page.locator('#timeline').fill(String(t0 + 200));
+  await textIs(page, tid('ready:order_report'), '1', 'one report before the second order');
+  await screenshot('scrubbed');
+  await page.locator('#timeline').fill(String(t0 + 400));
+  await textIs(page, tid('ready:order_report'), '2', 'the second order again');
+}
+
+export async function theKeyboardDrivesThePlayground({ page, baseURL, screenshot }) {
+  await open(page, baseURL);
+  await page.keyboard.press(' ');
+  await textIs(page, '#play', '▶ Play', 'Space pauses');
+  await page.keyboard.press('p');
+  await textIs(page, tid('inflight:mailer'), '1', 'P publishes from the first producer');
+  await page.keyboard.press('?');
+  await page.locator('#help-dialog').waitFor();
+  await screenshot('help');
+  await page.keyboard.press('Escape');
+  await page.locator('#help-dialog').waitFor({ state: 'detached' });
+  // Tab to a node, select it with Enter.
+  await page.focus(tid('node:queue:order_report'));
+  await page.keyboard.press('Enter');
+  await textIs(page, '#inspector-title', 'order_report');
+}
+
+export async function thePageWorksAtPhoneWidth({ page, baseURL, screenshot }) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await open(page, baseURL);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) throw new Error(`the page is ${overflow}px wider than the phone`);
+  await page.click(tid('publish:web shop'));
+  await textIs(page, tid('acked:printer'), '1');
+  await screenshot('phone');
+}

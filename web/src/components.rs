@@ -1,0 +1,15 @@
+//! The playground's components, one per file. Each takes data and a
+//! `Callback<Action>` in its props and emits intents; none touches the
+//! core.
+
+pub mod add_panel;
+pub mod canvas;
+pub mod dialogs;
+pub mod event_log;
+pub mod fields;
+pub mod forms;
+pub mod inspector;
+pub mod message;
+pub mod publish;
+pub mod route;
+pub mod timebar;

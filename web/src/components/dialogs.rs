@@ -1,0 +1,165 @@
+//! Dialogs: keyboard help, and scenes (built-in ones, export, import).
+
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+use crate::state::scene::BUILT_IN;
+use crate::state::{Action, CommandError, SHORTCUTS};
+
+/// A modal frame: labelled, focus moved to its close button on open,
+/// Escape closes it (the page's key handler).
+#[derive(Properties, PartialEq)]
+struct FrameProps {
+    id: AttrValue,
+    title: AttrValue,
+    on: Callback<Action>,
+    children: Html,
+}
+
+#[function_component(Frame)]
+fn frame(p: &FrameProps) -> Html {
+    let close_ref = use_node_ref();
+    {
+        let close_ref = close_ref.clone();
+        use_effect_with((), move |_| {
+            if let Some(b) = close_ref.cast::<web_sys::HtmlElement>() {
+                let _ = b.focus();
+            }
+        });
+    }
+    let close = {
+        let on = p.on.clone();
+        Callback::from(move |_: MouseEvent| on.emit(Action::CloseDialog))
+    };
+    let backdrop = {
+        let on = p.on.clone();
+        Callback::from(move |_: MouseEvent| on.emit(Action::CloseDialog))
+    };
+    let stop = Callback::from(|e: MouseEvent| e.stop_propagation());
+    let title_id = format!("{}-title", p.id);
+    html! {
+        <div class="backdrop" onclick={backdrop}>
+            <div class="dialog" id={p.id.clone()} role="dialog" aria-modal="true" aria-labelledby={title_id.clone()} onclick={stop}>
+                <header>
+                    <h2 id={title_id}>{ p.title.clone() }</h2>
+                    <button type="button" class="close" ref={close_ref} onclick={close} aria-label="Close (Esc)">{ "✕" }</button>
+                </header>
+                { p.children.clone() }
+            </div>
+        </div>
+    }
+}
+
+/// Help dialog props.
+#[derive(Properties, PartialEq)]
+pub struct HelpProps {
+    /// Intents.
+    pub on: Callback<Action>,
+}
+
+/// Keyboard shortcuts and the concepts.
+#[function_component(HelpDialog)]
+pub fn help_dialog(p: &HelpProps) -> Html {
+    html! {
+        <Frame id="help-dialog" title="Warren: keys and ideas" on={p.on.clone()}>
+            <div class="help-cols">
+                <section>
+                    <h3>{ "Keyboard" }</h3>
+                    <table class="keys">
+                        <tbody>
+                            { for SHORTCUTS.iter().map(|s| html! {
+                                <tr><td><kbd>{ s.keys }</kbd></td><td>{ s.what }</td></tr>
+                            }) }
+                        </tbody>
+                    </table>
+                    <p class="dim">{ "Shortcuts are ignored while you type in a field." }</p>
+                </section>
+                <section>
+                    <h3>{ "How it works" }</h3>
+                    <p>{ "Warren runs a model of a RabbitMQ 3.10 broker in your browser. Producers publish to exchanges; an exchange copies each message to the queues (or exchanges) whose bindings match; consumers take messages from queues, work on them, then acknowledge (or reject) them." }</p>
+                    <p>{ "Time is virtual: pause it, step from event to event, run it up to 100× faster. The timeline records what you do; drag it back to see any earlier moment exactly as it was, and play forward to replay your actions." }</p>
+                    <p>{ "Everything the broker refuses comes back with its reply code and text, next to the form you used; nothing else changes." }</p>
+                    <p>{ "Your scene (topology, producers, consumers, layout) is saved in this browser after each change." }</p>
+                </section>
+            </div>
+        </Frame>
+    }
+}
+
+/// Scene dialog props.
+#[derive(Properties, PartialEq)]
+pub struct SceneProps {
+    /// The current scene as scenario JSON.
+    pub export: String,
+    /// The import's refusal.
+    pub error: Option<CommandError>,
+    /// Intents.
+    pub on: Callback<Action>,
+}
+
+/// Built-in scenes, export and import.
+#[function_component(SceneDialog)]
+pub fn scene_dialog(p: &SceneProps) -> Html {
+    let import = use_state(String::new);
+    let on_input = {
+        let import = import.clone();
+        Callback::from(move |e: InputEvent| {
+            import.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+        })
+    };
+    let do_import = {
+        let on = p.on.clone();
+        let import = import.clone();
+        Callback::from(move |_: MouseEvent| on.emit(Action::LoadSceneText((*import).clone())))
+    };
+    let href = format!(
+        "data:application/json;charset=utf-8,{}",
+        percent_encode(&p.export)
+    );
+    html! {
+        <Frame id="scene-dialog" title="Scenes" on={p.on.clone()}>
+            <section>
+                <h3>{ "Start from a scene" }</h3>
+                <p class="dim">{ "Loading a scene replaces what is on the canvas (export it first to keep it)." }</p>
+                <ul class="scenes">
+                    { for BUILT_IN.iter().enumerate().map(|(i, b)| {
+                        let on = p.on.clone();
+                        let id = b.id.to_owned();
+                        let load = Callback::from(move |_: MouseEvent| on.emit(Action::LoadBuiltIn(id.clone())));
+                        html! {
+                            <li>
+                                <button type="button" id={format!("load-{}", b.id)} onclick={load}>{ if i == 0 { format!("{} — the default", b.label) } else { b.label.to_owned() } }</button>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            </section>
+            <section>
+                <h3><label for="scene-export">{ "Export this scene" }</label></h3>
+                <p class="dim">{ "A scenario file (docs/scenario.md): runs in the playground and in warren run." }</p>
+                <textarea id="scene-export" readonly=true rows="8" value={p.export.clone()} />
+                <a class="button" id="scene-download" download="scene.json" href={href}>{ "Download scene.json" }</a>
+            </section>
+            <section>
+                <h3><label for="scene-import">{ "Import a scene" }</label></h3>
+                <textarea id="scene-import" rows="6" placeholder="Paste a scenario JSON file here" value={(*import).clone()} oninput={on_input} />
+                { super::fields::error_line("scene", None, p.error.as_ref()) }
+                <button type="button" class="primary" id="scene-import-go" onclick={do_import}>{ "Import" }</button>
+            </section>
+        </Frame>
+    }
+}
+
+/// Percent-encodes text for a data URL (RFC 3986 unreserved kept).
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3 / 2);
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

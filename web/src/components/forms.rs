@@ -1,0 +1,553 @@
+//! Forms that declare or edit exchanges, queues, bindings, producers and
+//! consumers. Each builds a [`Command`] from its draft and emits it; the
+//! broker's refusal, if any, comes back as `error` and shows under the
+//! form, with the draft kept as typed.
+
+use warren_core::{ConsumerSpec, ExchangeInfo, ProducerSpec, QueueInfo};
+use yew::prelude::*;
+
+use super::fields::{area, check, datalist, error_line, number, options, select, text, use_draft};
+use crate::state::drafts::{self, get, DEFAULT_EXCHANGE};
+use crate::state::{Action, BindingSpec, Command, CommandError, FormId};
+
+fn prefix(form: FormId, what: &str) -> String {
+    match form {
+        FormId::Edit => format!("edit-{what}"),
+        _ => format!("new-{what}"),
+    }
+}
+
+fn on_submit(
+    on: Callback<Action>,
+    local: UseStateHandle<Option<String>>,
+    form: FormId,
+    build: impl Fn() -> Result<Command, String> + 'static,
+) -> Callback<SubmitEvent> {
+    Callback::from(move |e: SubmitEvent| {
+        e.prevent_default();
+        match build() {
+            Ok(cmd) => {
+                local.set(None);
+                on.emit(Action::Submit(form, cmd));
+            }
+            Err(msg) => local.set(Some(msg)),
+        }
+    })
+}
+
+fn exchange_choices(names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .map(|n| {
+            if n.is_empty() {
+                DEFAULT_EXCHANGE.to_owned()
+            } else {
+                n.clone()
+            }
+        })
+        .collect()
+}
+
+// ---- exchange
+
+/// Exchange form props.
+#[derive(Properties, PartialEq)]
+pub struct ExchangeFormProps {
+    /// `NewExchange` or `Edit`.
+    pub form: FormId,
+    /// The exchange edited (none: a new one).
+    #[prop_or_default]
+    pub existing: Option<ExchangeInfo>,
+    /// Every exchange's name (alternate-exchange suggestions).
+    pub exchanges: Vec<String>,
+    /// The broker's refusal of the last submit.
+    pub error: Option<CommandError>,
+    /// Resets the draft when it changes.
+    pub reset: u64,
+    /// Intents.
+    pub on: Callback<Action>,
+}
+
+/// Declares or edits an exchange.
+#[function_component(ExchangeForm)]
+pub fn exchange_form(p: &ExchangeFormProps) -> Html {
+    let existing = p.existing.clone();
+    let d = use_draft(p.reset, move || {
+        existing
+            .as_ref()
+            .map_or_else(drafts::new_exchange, drafts::exchange_draft)
+    });
+    let local = use_state(|| None::<String>);
+    let f = prefix(p.form, "exchange");
+    let list = format!("{f}-exchanges");
+    let onsubmit = {
+        let d = d.clone();
+        let name = p.existing.as_ref().map(|x| x.name.clone());
+        on_submit(p.on.clone(), local.clone(), p.form, move || {
+            let decl = drafts::exchange_decl(&d.0)?;
+            Ok(match &name {
+                Some(n) => Command::RedeclareExchange {
+                    name: n.clone(),
+                    decl,
+                },
+                None => Command::DeclareExchange(decl),
+            })
+        })
+    };
+    let types: Vec<(String, String)> = ["direct", "fanout", "topic", "headers"]
+        .iter()
+        .map(|t| ((*t).to_owned(), (*t).to_owned()))
+        .collect();
+    let type_hint = match get(&d.0, "type") {
+        "direct" => "routes to bindings whose key equals the routing key",
+        "fanout" => "routes to every binding, ignoring the key",
+        "topic" => "binding keys are patterns: * is one word, # zero or more",
+        "headers" => "routes on message headers (x-match all or any)",
+        _ => "the broker knows direct, fanout, topic and headers",
+    };
+    html! {
+        <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit exchange" } else { "New exchange" }} {onsubmit}>
+            { text(&d, &f, "name", "Name", "", None) }
+            { select(&d, &f, "type", "Type", type_hint, &types) }
+            <div class="row">
+                { check(&d, &f, "durable", "durable", "") }
+                { check(&d, &f, "auto_delete", "auto-delete", "") }
+                { check(&d, &f, "internal", "internal", "") }
+            </div>
+            { text(&d, &f, "alternate", "Alternate exchange", "where messages no binding matches go (alternate-exchange)", Some(&list)) }
+            { datalist(&list, &p.exchanges) }
+            { area(&d, &f, "args", "Other arguments", "one key = value per line", 2) }
+            if p.existing.is_some() {
+                <p class="note">{ "An exchange cannot change in place: applying deletes and re-declares it, then re-creates its bindings both ways. Producers follow a rename; queues naming it as their dead-letter exchange do not." }</p>
+            }
+            { error_line(&f, local.as_deref(), p.error.as_ref()) }
+            <div class="actions">
+                <button type="submit" class="primary" id={format!("{f}-submit")}>
+                    { if p.existing.is_some() { "Apply (re-declare)" } else { "Declare exchange" } }
+                </button>
+            </div>
+        </form>
+    }
+}
+
+// ---- queue
+
+/// Queue form props.
+#[derive(Properties, PartialEq)]
+pub struct QueueFormProps {
+    /// `NewQueue` or `Edit`.
+    pub form: FormId,
+    /// The queue edited.
+    #[prop_or_default]
+    pub existing: Option<QueueInfo>,
+    /// Every exchange's name (DLX suggestions).
+    pub exchanges: Vec<String>,
+    /// The broker's refusal.
+    pub error: Option<CommandError>,
+    /// Resets the draft.
+    pub reset: u64,
+    /// Intents.
+    pub on: Callback<Action>,
+}
+
+/// Declares or edits a queue.
+#[function_component(QueueForm)]
+pub fn queue_form(p: &QueueFormProps) -> Html {
+    let existing = p.existing.clone();
+    let d = use_draft(p.reset, move || {
+        existing
+            .as_ref()
+            .map_or_else(drafts::new_queue, drafts::queue_draft)
+    });
+    let local = use_state(|| None::<String>);
+    let f = prefix(p.form, "queue");
+    let list = format!("{f}-exchanges");
+    let onsubmit = {
+        let d = d.clone();
+        let name = p.existing.as_ref().map(|q| q.name.clone());
+        on_submit(p.on.clone(), local.clone(), p.form, move || {
+            let decl = drafts::queue_decl(&d.0)?;
+            Ok(match &name {
+                Some(n) => Command::RedeclareQueue {
+                    name: n.clone(),
+                    decl,
+                },
+                None => Command::DeclareQueue(decl),
+            })
+        })
+    };
+    let overflow = vec![
+        (String::new(), "drop-head (default)".to_owned()),
+        ("drop-head".to_owned(), "drop-head".to_owned()),
+        ("reject-publish".to_owned(), "reject-publish".to_owned()),
+        (
+            "reject-publish-dlx".to_owned(),
+            "reject-publish-dlx".to_owned(),
+        ),
+    ];
+    let mut dlx = exchange_choices(&p.exchanges);
+    dlx.retain(|x| !x.starts_with("amq."));
+    let lost = p.existing.as_ref().map_or(0, |q| q.ready);
+    html! {
+        <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit queue" } else { "New queue" }} {onsubmit}>
+            { text(&d, &f, "name", "Name", if p.existing.is_none() { "empty: the broker names it (amq.gen-…)" } else { "" }, None) }
+            <div class="row">
+                { check(&d, &f, "durable", "durable", "") }
+                { check(&d, &f, "exclusive", "exclusive", "") }
+                { check(&d, &f, "auto_delete", "auto-delete", "") }
+            </div>
+            <div class="grid2">
+                { number(&d, &f, "ttl", "Message TTL (ms)", "x-message-ttl") }
+                { number(&d, &f, "expires", "Queue expires (ms)", "x-expires: deleted when unused") }
+                { number(&d, &f, "max_length", "Max length", "x-max-length (messages)") }
+                { number(&d, &f, "max_length_bytes", "Max length (bytes)", "x-max-length-bytes") }
+            </div>
+            { select(&d, &f, "overflow", "Overflow", "what happens at the limit (x-overflow)", &overflow) }
+            <div class="grid2">
+                { text(&d, &f, "dlx", "Dead-letter exchange", "x-dead-letter-exchange; (default) = the default exchange", Some(&list)) }
+                { text(&d, &f, "dlrk", "Dead-letter routing key", "x-dead-letter-routing-key", None) }
+            </div>
+            { datalist(&list, &dlx) }
+            <div class="grid2">
+                { number(&d, &f, "max_priority", "Max priority", "x-max-priority (0–255)") }
+                { check(&d, &f, "sac", "single active consumer", "x-single-active-consumer") }
+            </div>
+            { area(&d, &f, "args", "Other arguments", "one key = value per line", 2) }
+            if p.existing.is_some() {
+                <p class="note">{ format!("A queue's settings are fixed when it is declared: applying deletes it ({lost} ready message(s) are dropped) and re-declares it, re-creating its bindings and restarting its consumers on it.") }</p>
+            }
+            { error_line(&f, local.as_deref(), p.error.as_ref()) }
+            <div class="actions">
+                <button type="submit" class="primary" id={format!("{f}-submit")}>
+                    { if p.existing.is_some() { "Apply (re-declare)" } else { "Declare queue" } }
+                </button>
+            </div>
+        </form>
+    }
+}
+
+// ---- binding
+
+/// Binding form props.
+#[derive(Properties, PartialEq)]
+pub struct BindingFormProps {
+    /// `NewBinding` or `Edit`.
+    pub form: FormId,
+    /// The binding edited.
+    #[prop_or_default]
+    pub existing: Option<BindingSpec>,
+    /// A source to start with (new bindings).
+    #[prop_or_default]
+    pub source: String,
+    /// A destination queue to start with (new bindings).
+    #[prop_or_default]
+    pub destination: String,
+    /// Every exchange: (name, type).
+    pub exchanges: Vec<(String, String)>,
+    /// Every queue's name.
+    pub queues: Vec<String>,
+    /// The broker's refusal.
+    pub error: Option<CommandError>,
+    /// Resets the draft.
+    pub reset: u64,
+    /// Intents.
+    pub on: Callback<Action>,
+}
+
+/// Binds (or edits a binding).
+#[function_component(BindingForm)]
+pub fn binding_form(p: &BindingFormProps) -> Html {
+    let existing = p.existing.clone();
+    let (src, dst) = (p.source.clone(), p.destination.clone());
+    let d = use_draft(p.reset, move || {
+        existing
+            .as_ref()
+            .map_or_else(|| drafts::new_binding(&src, &dst), drafts::binding_draft)
+    });
+    let local = use_state(|| None::<String>);
+    let f = prefix(p.form, "binding");
+    let onsubmit = {
+        let d = d.clone();
+        let old = p.existing.clone();
+        on_submit(p.on.clone(), local.clone(), p.form, move || {
+            let new = drafts::binding_spec(&d.0)?;
+            Ok(match &old {
+                Some(old) => Command::Rebind {
+                    old: old.clone(),
+                    new,
+                },
+                None => Command::Bind(new),
+            })
+        })
+    };
+    let sources: Vec<(String, String)> = p
+        .exchanges
+        .iter()
+        .map(|(n, t)| {
+            let shown = if n.is_empty() {
+                DEFAULT_EXCHANGE.to_owned()
+            } else {
+                n.clone()
+            };
+            (n.clone(), format!("{shown} ({t})"))
+        })
+        .collect();
+    let source_type = p
+        .exchanges
+        .iter()
+        .find(|(n, _)| n == get(&d.0, "source"))
+        .map_or("", |(_, t)| t.as_str());
+    let to_exchange = get(&d.0, "to_exchange") == "true";
+    let dests: Vec<String> = if to_exchange {
+        p.exchanges
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| !n.is_empty())
+            .collect()
+    } else {
+        p.queues.clone()
+    };
+    let key_hint = match source_type {
+        "topic" => {
+            "a pattern: * matches exactly one word, # zero or more (words are separated by dots)"
+        }
+        "direct" => "messages whose routing key equals it",
+        "fanout" => "ignored by fanout exchanges",
+        "headers" => "ignored by headers exchanges: they match the arguments below",
+        _ => "",
+    };
+    let x_match = vec![
+        (String::new(), "all (default)".to_owned()),
+        ("all".to_owned(), "all".to_owned()),
+        ("any".to_owned(), "any".to_owned()),
+        ("all-with-x".to_owned(), "all-with-x".to_owned()),
+        ("any-with-x".to_owned(), "any-with-x".to_owned()),
+    ];
+    let list = format!("{f}-dests");
+    html! {
+        <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit binding" } else { "New binding" }} {onsubmit}>
+            { select(&d, &f, "source", "From exchange", "", &sources) }
+            { check(&d, &f, "to_exchange", "to an exchange (exchange-to-exchange binding)", "") }
+            { text(&d, &f, "destination", if to_exchange { "To exchange" } else { "To queue" }, "", Some(&list)) }
+            { datalist(&list, &dests) }
+            { text(&d, &f, "routing_key", "Binding key", key_hint, None) }
+            if source_type == "headers" {
+                { select(&d, &f, "x_match", "x-match", "all: every header must match; any: one is enough", &x_match) }
+            }
+            { area(&d, &f, "args", if source_type == "headers" { "Headers to match" } else { "Arguments" }, "one key = value per line", 2) }
+            if p.existing.is_some() {
+                <p class="note">{ "A binding is identified by its source, destination, key and arguments: applying adds the new binding, then removes this one." }</p>
+            }
+            { error_line(&f, local.as_deref(), p.error.as_ref()) }
+            <div class="actions">
+                <button type="submit" class="primary" id={format!("{f}-submit")}>
+                    { if p.existing.is_some() { "Apply" } else { "Bind" } }
+                </button>
+            </div>
+        </form>
+    }
+}
+
+// ---- message properties (producers, publish panel)
+
+/// The property fields shared by producers and the publish panel.
+pub fn property_fields(d: &super::fields::DraftHandle, f: &str) -> Html {
+    html! {
+        <details class="props">
+            <summary>{ "Properties" }</summary>
+            <div class="grid2">
+                { text(d, f, "content_type", "content_type", "", None) }
+                { number(d, f, "delivery_mode", "delivery_mode", "1 transient, 2 persistent") }
+                { number(d, f, "priority", "priority", "0–255 (priority queues)") }
+                { text(d, f, "expiration", "expiration (ms)", "per-message TTL, as text", None) }
+                { text(d, f, "message_id", "message_id", "", None) }
+                { text(d, f, "correlation_id", "correlation_id", "", None) }
+                { text(d, f, "reply_to", "reply_to", "", None) }
+                { text(d, f, "type", "type", "", None) }
+                { text(d, f, "app_id", "app_id", "", None) }
+            </div>
+        </details>
+    }
+}
+
+// ---- producer
+
+/// Producer form props.
+#[derive(Properties, PartialEq)]
+pub struct ProducerFormProps {
+    /// `NewProducer` or `Edit`.
+    pub form: FormId,
+    /// The producer edited.
+    #[prop_or_default]
+    pub existing: Option<ProducerSpec>,
+    /// Every exchange's name.
+    pub exchanges: Vec<String>,
+    /// The broker's or simulation's refusal.
+    pub error: Option<CommandError>,
+    /// Resets the draft.
+    pub reset: u64,
+    /// Intents.
+    pub on: Callback<Action>,
+}
+
+/// Adds or edits a producer.
+#[function_component(ProducerForm)]
+pub fn producer_form(p: &ProducerFormProps) -> Html {
+    let existing = p.existing.clone();
+    let first = p
+        .exchanges
+        .iter()
+        .find(|x| !x.is_empty() && !x.starts_with("amq."))
+        .cloned()
+        .unwrap_or_default();
+    let d = use_draft(p.reset, move || {
+        existing
+            .as_ref()
+            .map_or_else(|| drafts::new_producer(&first), drafts::producer_draft)
+    });
+    let local = use_state(|| None::<String>);
+    let f = prefix(p.form, "producer");
+    let list = format!("{f}-exchanges");
+    let onsubmit = {
+        let d = d.clone();
+        let name = p.existing.as_ref().map(|x| x.name.clone());
+        on_submit(p.on.clone(), local.clone(), p.form, move || {
+            let spec = drafts::producer_spec(&d.0)?;
+            Ok(match &name {
+                Some(n) => Command::UpdateProducer {
+                    name: n.clone(),
+                    spec,
+                },
+                None => Command::AddProducer(spec),
+            })
+        })
+    };
+    html! {
+        <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit producer" } else { "New producer" }} {onsubmit}>
+            { text(&d, &f, "name", "Name", "", None) }
+            { text(&d, &f, "exchange", "Publishes to exchange", "(default) = the default exchange, which routes by queue name", Some(&list)) }
+            { datalist(&list, &exchange_choices(&p.exchanges)) }
+            <div class="grid2">
+                { text(&d, &f, "routing_key", "Routing key", "", None) }
+                { text(&d, &f, "more_keys", "More routing keys", "comma-separated: one more message each per publish", None) }
+            </div>
+            { area(&d, &f, "body", "Body", "{n} = publish number, {name}, {time} = virtual ms", 2) }
+            { area(&d, &f, "headers", "Headers", "one key = value per line", 2) }
+            { property_fields(&d, &f) }
+            <div class="grid2">
+                { number(&d, &f, "rate", "Rate (messages/s)", "empty: only when you press Publish") }
+                { number(&d, &f, "count", "Stop after", "publishes (empty: no limit)") }
+            </div>
+            <div class="row">
+                { check(&d, &f, "mandatory", "mandatory", "return unroutable messages") }
+                { check(&d, &f, "confirm", "publisher confirms", "") }
+            </div>
+            if p.existing.is_some() {
+                <p class="note">{ "Applying restarts the producer on a new connection, unless only the rate changed." }</p>
+            }
+            { error_line(&f, local.as_deref(), p.error.as_ref()) }
+            <div class="actions">
+                <button type="submit" class="primary" id={format!("{f}-submit")}>
+                    { if p.existing.is_some() { "Apply" } else { "Add producer" } }
+                </button>
+            </div>
+        </form>
+    }
+}
+
+// ---- consumer
+
+/// Consumer form props.
+#[derive(Properties, PartialEq)]
+pub struct ConsumerFormProps {
+    /// `NewConsumer` or `Edit`.
+    pub form: FormId,
+    /// The consumer edited.
+    #[prop_or_default]
+    pub existing: Option<ConsumerSpec>,
+    /// A queue to start with (new consumers).
+    #[prop_or_default]
+    pub queue: String,
+    /// Every queue's name.
+    pub queues: Vec<String>,
+    /// The refusal.
+    pub error: Option<CommandError>,
+    /// Resets the draft.
+    pub reset: u64,
+    /// Intents.
+    pub on: Callback<Action>,
+}
+
+/// Adds or edits a consumer.
+#[function_component(ConsumerForm)]
+pub fn consumer_form(p: &ConsumerFormProps) -> Html {
+    let existing = p.existing.clone();
+    let queue = if p.queue.is_empty() {
+        p.queues.first().cloned().unwrap_or_default()
+    } else {
+        p.queue.clone()
+    };
+    let d = use_draft(p.reset, move || {
+        existing
+            .as_ref()
+            .map_or_else(|| drafts::new_consumer(&queue), drafts::consumer_draft)
+    });
+    let local = use_state(|| None::<String>);
+    let f = prefix(p.form, "consumer");
+    let list = format!("{f}-queues");
+    let onsubmit = {
+        let d = d.clone();
+        let name = p.existing.as_ref().map(|x| x.name.clone());
+        on_submit(p.on.clone(), local.clone(), p.form, move || {
+            let spec = drafts::consumer_spec(&d.0)?;
+            Ok(match &name {
+                Some(n) => Command::UpdateConsumer {
+                    name: n.clone(),
+                    spec,
+                },
+                None => Command::AddConsumer(spec),
+            })
+        })
+    };
+    let policies: Vec<(String, String)> = drafts::POLICIES
+        .iter()
+        .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+        .collect();
+    html! {
+        <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit consumer" } else { "New consumer" }} {onsubmit}>
+            { text(&d, &f, "name", "Name", "also its consumer tag", None) }
+            { text(&d, &f, "queue", "Consumes from queue", "", Some(&list)) }
+            { datalist(&list, &p.queues) }
+            <div class="grid2">
+                { number(&d, &f, "prefetch", "Prefetch", "basic.qos; 0 = unlimited") }
+                { number(&d, &f, "processing_ms", "Processing time (ms)", "per message") }
+                { number(&d, &f, "jitter_ms", "Jitter (ms)", "random extra, 0 to this") }
+                { number(&d, &f, "priority", "Consumer priority", "x-priority (empty: none)") }
+            </div>
+            { select(&d, &f, "policy", "When done", "what it does with each message", &policies) }
+            <div class="grid2">
+                { number(&d, &f, "crash_after", "Crash after", "the Nth delivery (empty: never)") }
+                { number(&d, &f, "fail_every", "Fail every", "Nth delivery is nacked with requeue") }
+            </div>
+            <div class="row">
+                { check(&d, &f, "auto_ack", "auto-ack", "no acknowledgements") }
+                { check(&d, &f, "exclusive", "exclusive", "") }
+                if p.existing.is_none() { { check(&d, &f, "start", "start now", "") } }
+            </div>
+            if p.existing.is_some() {
+                <p class="note">{ "Applying restarts the consumer: its connection closes, so the broker requeues what it holds (redelivered), and a new process starts with these settings." }</p>
+            }
+            { error_line(&f, local.as_deref(), p.error.as_ref()) }
+            <div class="actions">
+                <button type="submit" class="primary" id={format!("{f}-submit")}>
+                    { if p.existing.is_some() { "Apply (restart)" } else { "Add consumer" } }
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// Options for every queue name.
+pub fn queue_options(queues: &[String]) -> Vec<(String, String)> {
+    options(queues)
+}

@@ -1,0 +1,8 @@
+//! `App`'s effects, as hooks: the wall clock and the keyboard. (Saving the
+//! scene is a plain effect in `App`.)
+
+mod use_shortcuts;
+mod use_wall_clock;
+
+pub use use_shortcuts::use_shortcuts;
+pub use use_wall_clock::use_wall_clock;

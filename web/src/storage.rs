@@ -1,0 +1,29 @@
+//! The scene saved in this browser (localStorage). Only `App`'s effects
+//! call this.
+
+/// The localStorage key of the saved scene.
+pub const SCENE_KEY: &str = "warren.scene.v1";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The saved scene, if any.
+pub fn load() -> Option<String> {
+    storage()?.get_item(SCENE_KEY).ok().flatten()
+}
+
+/// Saves the scene (silently does nothing where storage is unavailable,
+/// e.g. a private window with storage disabled).
+pub fn save(text: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(SCENE_KEY, text);
+    }
+}
+
+/// Forgets the saved scene.
+pub fn clear() {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(SCENE_KEY);
+    }
+}
