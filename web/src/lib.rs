@@ -79,7 +79,7 @@ pub fn app() -> Html {
         let selected = ui.panel == p;
         html! {
             <button type="button" role="tab" id={format!("tab-{id}")} aria-selected={selected.to_string()}
-                    aria-controls="panel" tabindex={if selected { "0" } else { "-1" }}
+                    aria-controls="panel"
                     title={format!("{label} ({key})")} onclick={emit(Action::ShowPanel(p))}>{ label.to_owned() }</button>
         }
     };

@@ -345,8 +345,8 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
                     <text class="n-line" x="10" y="54">
                         <tspan class="n-num" data-testid={format!("acked:{}", n.name)}>{ short_count(*acked) }</tspan>{ " acked" }
                         if *nacked > 0 { <tspan>{ format!(" · {} rejected", short_count(*nacked)) }</tspan> }
-                        <tspan class="n-dim">{ format!(" · {}", trunc(policy, 16)) }</tspan>
                     </text>
+                    <text class="n-line n-dim" x="10" y="70"><title>{ policy.clone() }</title>{ trunc(policy, 27) }</text>
                     { toggle }
                     { node_button("✕ Kill", format!("Kill consumer {} (its unacked messages are requeued)", n.name),
                         format!("kill:{}", n.name), (78.0, h - 26.0, 58.0), "btn-kill",

@@ -52,7 +52,7 @@ impl NodeKind {
             Self::Producer => 92.0,
             Self::Exchange => 70.0,
             Self::Queue => 96.0,
-            Self::Consumer => 96.0,
+            Self::Consumer => 112.0,
         }
     }
 }

@@ -806,7 +806,32 @@ pub fn export(name: &str, description: &str, world: &World, layout: &Layout) -> 
     obj(top)
 }
 
-/// A scene as JSON text, two-space indented, keys in a fixed order.
+/// A scene as JSON text, two-space indented, its top-level keys in the
+/// order `docs/scenario.md` lists them (name first); nested objects keep
+/// serde_json's sorted keys.
 pub fn to_text(v: &Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
+    let Value::Object(m) = v else {
+        return serde_json::to_string_pretty(v).unwrap_or_default();
+    };
+    let order = [
+        "name",
+        "description",
+        "definitions",
+        "steps",
+        "actors",
+        "layout",
+    ];
+    let mut keys: Vec<&String> = m.keys().collect();
+    keys.sort_by_key(|k| order.iter().position(|o| o == k).unwrap_or(order.len()));
+    let mut out = String::from("{\n");
+    for (i, k) in keys.iter().enumerate() {
+        let inner = serde_json::to_string_pretty(&m[*k]).unwrap_or_default();
+        out.push_str("  ");
+        out.push_str(&Value::String((*k).clone()).to_string());
+        out.push_str(": ");
+        out.push_str(&inner.replace('\n', "\n  "));
+        out.push_str(if i + 1 < keys.len() { ",\n" } else { "\n" });
+    }
+    out.push('}');
+    out
 }
