@@ -29,7 +29,10 @@ use std::path::{Path, PathBuf};
 use checks::{BrokerOp, TopicOp, Word};
 
 /// Inputs of bugs not fixed yet, as `<target>/<name>`.
-const PENDING: &[&str] = &["broker_ops/declare-accepts-unknown-x-queue-type.json"];
+const PENDING: &[&str] = &[
+    "broker_ops/declare-accepts-unknown-x-queue-type.json",
+    "definitions_parse/float-does-not-survive-writing-and-reading.json",
+];
 
 fn dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -143,6 +146,21 @@ fn broker_declare_accepts_unknown_x_queue_type() {
     ))
     .expect("a JSON array of BrokerOp");
     checks::broker_ops(&ops);
+}
+
+/// definitions_parse, found 2026-11-28: `{"q":14467440737095403685477}`
+/// (a number too large for an integer, kept as a float) does not survive
+/// `to_json_string` and `from_json_str`: 1.4467440737095403e22 is written,
+/// and read back as 1.4467440737095405e22. serde_json's default float
+/// parser may be off by one unit in the last place; its `float_roundtrip`
+/// feature makes reading exact.
+#[test]
+#[ignore = "reported, not fixed yet"]
+fn definitions_float_survives_writing_and_reading() {
+    checks::definitions(&read(
+        "definitions_parse",
+        "float-does-not-survive-writing-and-reading.json",
+    ));
 }
 
 // ------------------------------------------------------------- seeds
