@@ -409,7 +409,9 @@ fn build<'a>(
             // Decided from the arguments, not from the detail's wording.
             let dlrk_alone = key == "x-dead-letter-routing-key"
                 && q.arguments.get("x-dead-letter-exchange").is_none();
-            if dlrk_alone {
+            if key == "x-queue-type" {
+                // Reported above as unknown-queue-type.
+            } else if dlrk_alone {
                 finding(
                     out,
                     Severity::Error,

@@ -115,6 +115,14 @@ pub(crate) fn validate_args(args: &FieldTable) -> Result<(), (String, String)> {
                 FieldValue::LongStr(_) => return err("invalid_overflow".into()),
                 _ => return err(unacceptable()),
             },
+            // 3.10 `check_queue_type/2`. Quorum and stream queues are
+            // accepted and modelled as classic ones (see docs/conformance.md).
+            "x-queue-type" => match value {
+                FieldValue::LongStr(s) if matches!(s.as_str(), "classic" | "quorum" | "stream") => {
+                }
+                FieldValue::LongStr(_) => return err("invalid_queue_type".into()),
+                _ => return err(unacceptable()),
+            },
             "x-single-active-consumer" if !matches!(value, FieldValue::Bool(_)) => {
                 return err(unacceptable());
             }
@@ -628,6 +636,11 @@ mod tests {
         assert!(t("x-overflow", FieldValue::str("nope")).is_err());
         assert!(t("x-dead-letter-routing-key", FieldValue::str("k")).is_err());
         assert!(t("x-unknown", FieldValue::str("anything")).is_ok());
+        assert_eq!(
+            t("x-queue-type", FieldValue::str("lazy")).unwrap_err().1,
+            "invalid_queue_type"
+        );
+        assert!(t("x-queue-type", FieldValue::str("quorum")).is_ok());
     }
 
     #[test]

@@ -29,10 +29,7 @@ use std::path::{Path, PathBuf};
 use checks::{BrokerOp, TopicOp, Word};
 
 /// Inputs of bugs not fixed yet, as `<target>/<name>`.
-const PENDING: &[&str] = &[
-    "broker_ops/declare-accepts-unknown-x-queue-type.json",
-    "definitions_parse/float-does-not-survive-writing-and-reading.json",
-];
+const PENDING: &[&str] = &[];
 
 fn dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -138,7 +135,6 @@ fn definitions_queue_type_field_hides_invalid_x_queue_type() {
 /// expected \"classic\", \"quorum\" or \"stream\", found
 /// \"reject-publish-dlx\"".
 #[test]
-#[ignore = "reported, not fixed yet"]
 fn broker_declare_accepts_unknown_x_queue_type() {
     let ops: Vec<BrokerOp> = serde_json::from_slice(&read(
         "broker_ops",
@@ -155,7 +151,6 @@ fn broker_declare_accepts_unknown_x_queue_type() {
 /// parser may be off by one unit in the last place; its `float_roundtrip`
 /// feature makes reading exact.
 #[test]
-#[ignore = "reported, not fixed yet"]
 fn definitions_float_survives_writing_and_reading() {
     checks::definitions(&read(
         "definitions_parse",
