@@ -8,9 +8,11 @@ use crate::storage::SCENE_KEY;
 /// The panel's element id.
 pub const PANEL_ID: &str = "panic-panel";
 
-/// Installs the panic hook (once; later calls replace it harmlessly).
+/// Installs the panic hook. Through Yew's `set_custom_panic_hook`: a plain
+/// `std::panic::set_hook` would be replaced by Yew's own (console only)
+/// when the app renders.
 pub fn install() {
-    std::panic::set_hook(Box::new(|info| {
+    yew::set_custom_panic_hook(Box::new(|info| {
         let text = info.to_string();
         web_sys::console::error_1(&format!("Warren panicked: {text}").into());
         show_panel(&text);

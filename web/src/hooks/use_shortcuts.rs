@@ -25,6 +25,18 @@ fn belongs_to_target(e: &KeyboardEvent) -> bool {
             || el.get_attribute("role").as_deref() == Some("button"))
 }
 
+/// Whether a modal dialog is up: the page behind it takes no shortcuts.
+fn dialog_open() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector("[role=dialog], [role=alertdialog]")
+                .ok()
+                .flatten()
+        })
+        .is_some()
+}
+
 fn canvas_size() -> (f64, f64) {
     web_sys::window()
         .and_then(|w| w.document())
@@ -64,7 +76,7 @@ pub fn use_shortcuts(dispatcher: UseReducerDispatcher<AppState>) {
                     dispatcher.dispatch(Action::Escape);
                     return;
                 }
-                if belongs_to_target(e) {
+                if belongs_to_target(e) || dialog_open() {
                     return;
                 }
                 let action = match key.as_str() {
