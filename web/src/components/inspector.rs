@@ -207,7 +207,17 @@ pub fn inspector(p: &InspectorProps) -> Html {
                 facts.push(("expires", human_ms(t)));
             }
             if let Some(n) = c.max_length {
-                facts.push(("max length", format!("{n} ({:?})", c.overflow)));
+                facts.push((
+                    "max length",
+                    format!(
+                        "{n} ({})",
+                        match c.overflow {
+                            warren_core::Overflow::DropHead => "drop-head",
+                            warren_core::Overflow::RejectPublish => "reject-publish",
+                            warren_core::Overflow::RejectPublishDlx => "reject-publish-dlx",
+                        }
+                    ),
+                ));
             }
             if let Some(n) = c.max_length_bytes {
                 facts.push(("max bytes", n.to_string()));
@@ -308,7 +318,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
                     { controls_error(p.controls_error.as_ref()) }
                     <details class="edit" open=true>
                         <summary>{ "Edit" }</summary>
-                        <BindingForm key={format!("b:{binding:?}")} form={FormId::Edit} existing={Some(binding.clone())}
+                        <BindingForm key={format!("b:{}>{}:{}:{}", binding.source, binding.destination, binding.routing_key, inline_table(&binding.arguments))} form={FormId::Edit} existing={Some(binding.clone())}
                             exchanges={typed.clone()} queues={queues.clone()} error={p.edit_error.clone()} reset={p.edits} on={on.clone()} />
                     </details>
                 </>
