@@ -1,0 +1,281 @@
+// Browser benchmark of the playground's release build (not a test: it
+// measures and reports against the targets, it asserts nothing).
+//
+//   node e2e/bench.mjs [DIST]      DIST defaults to dist (output of `trunk build --release`)
+//
+// Env: CHROMIUM (default /usr/bin/chromium), BENCH_LOADS (default 5),
+// BENCH_RATE (default 5000 msg/s), BENCH_SECONDS (default 10),
+// BENCH_JSON=path also writes the summary as JSON there.
+//
+// It serves DIST on 127.0.0.1 (a free port), launches headless Chromium with
+// the e2e runner's flags and measures:
+//  1. first render: navigation start (performance.timeOrigin) to every node
+//     of the default scene (order-flow) being in the DOM, seen by a
+//     MutationObserver installed before the page's scripts run; median of
+//     BENCH_LOADS fresh loads (a new browser context each: empty cache and
+//     localStorage). Also the wasm size, raw and gzip -9.
+//  2. load: the Publish tab's "Publish at this rate" adds a producer sending
+//     to exchange `order`, key `order.notify` at BENCH_RATE msg/s; virtual
+//     time at 1×; for BENCH_SECONDS of wall time the page counts
+//     requestAnimationFrame callbacks and long tasks (PerformanceObserver
+//     'longtask'). Three runs, each in a fresh page:
+//       idle  – baseline: the default scene playing, no rate producer;
+//       fill  – the scene's consumers as they are (prefetch 1, 400 ms each),
+//               so order_notify fills up;
+//       drain – both mailers edited to prefetch 0 (unlimited) and 0 ms
+//               processing, so they ack as fast as messages arrive.
+//     Messages moved are read off the canvas's accessible labels (exact
+//     numbers: "N sent", "N acked", "N ready, M unacked"), before and after.
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { serveDir } from './serve.mjs';
+
+const { chromium } = createRequire(import.meta.url)('playwright-core');
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.dirname(here);
+const dist = path.resolve(repo, process.argv[2] ?? 'dist');
+const LOADS = Number(process.env.BENCH_LOADS ?? 5);
+const RATE = Number(process.env.BENCH_RATE ?? 5000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+// Same flags as e2e/run.mjs.
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const DEFAULT_NODES = ['node:producer:web shop', 'node:exchange:order', 'node:queue:order_notify',
+  'node:queue:order_report', 'node:consumer:mailer', 'node:consumer:mailer 2', 'node:consumer:printer'];
+
+const tid = (id) => `[data-testid="${id}"]`;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const r1 = (x) => Math.round(x * 10) / 10;
+
+async function wasmSize() {
+  const files = (await readdir(dist)).filter((f) => f.endsWith('.wasm'));
+  return Promise.all(files.map(async (f) => {
+    const buf = await readFile(path.join(dist, f));
+    return { file: f, raw: buf.length, gzip9: gzipSync(buf, { level: 9 }).length };
+  }));
+}
+
+// Installed before any of the page's scripts: notes performance.now() when
+// every default node is in the DOM.
+function firstRenderProbe(wanted) {
+  const sel = wanted.map((t) => `[data-testid="${t}"]`);
+  window.__bench = { firstRender: null, firstCanvas: null };
+  const check = () => {
+    if (!window.__bench.firstCanvas && document.getElementById('canvas')) {
+      window.__bench.firstCanvas = performance.now();
+    }
+    if (sel.every((s) => document.querySelector(s))) {
+      window.__bench.firstRender = performance.now();
+      return true;
+    }
+    return false;
+  };
+  const mo = new MutationObserver(() => { if (check()) mo.disconnect(); });
+  mo.observe(document, { childList: true, subtree: true });
+}
+
+async function firstRender(browser, baseURL) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.addInitScript(firstRenderProbe, DEFAULT_NODES);
+  await page.goto(baseURL);
+  await page.waitForFunction(() => window.__bench.firstRender !== null, null, { timeout: 20_000 });
+  const r = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const wasm = performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'));
+    return {
+      firstRender: window.__bench.firstRender,
+      firstCanvas: window.__bench.firstCanvas,
+      domContentLoaded: nav?.domContentLoadedEventEnd,
+      wasmFetched: wasm?.responseEnd,
+    };
+  });
+  await context.close();
+  return r;
+}
+
+/** Exact counts from the canvas nodes' aria-labels. */
+function countsIn(page) {
+  return page.evaluate(() => {
+    const out = { sent: 0, acked: 0, ready: 0, unacked: 0, producers: {}, consumers: {}, queues: {} };
+    for (const el of document.querySelectorAll('[data-testid^="node:"]')) {
+      const aria = el.getAttribute('aria-label') ?? '';
+      const id = el.getAttribute('data-testid');
+      let m;
+      if (id.startsWith('node:producer:') && (m = aria.match(/; (\d+) sent/))) {
+        out.producers[id.slice(14)] = Number(m[1]); out.sent += Number(m[1]);
+      } else if (id.startsWith('node:consumer:') && (m = aria.match(/, (\d+) acked/))) {
+        out.consumers[id.slice(14)] = Number(m[1]); out.acked += Number(m[1]);
+      } else if (id.startsWith('node:queue:') && (m = aria.match(/: (\d+) ready, (\d+) unacked/))) {
+        out.queues[id.slice(11)] = { ready: Number(m[1]), unacked: Number(m[2]) };
+        out.ready += Number(m[1]); out.unacked += Number(m[2]);
+      }
+    }
+    out.virtualMs = Number(document.querySelector('#timeline')?.value ?? NaN);
+    out.speed = document.querySelector('#speed')?.value;
+    out.logRows = document.querySelectorAll('#log-rows .log-row').length;
+    return out;
+  });
+}
+
+async function load(browser, baseURL, mode) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(baseURL);
+  await page.locator(tid('node:consumer:printer')).waitFor();
+  if ((await page.inputValue('#speed')) !== '1') await page.selectOption('#speed', '1');
+  if (mode === 'drain') {
+    for (const c of ['mailer', 'mailer 2']) {
+      await page.click(`${tid(`node:consumer:${c}`)} .box`);
+      await page.locator('#edit-consumer-prefetch').waitFor({ state: 'attached' });
+      await page.evaluate(() => { for (const d of document.querySelectorAll('#panel details.edit')) d.open = true; });
+      await page.fill('#edit-consumer-prefetch', '0');
+      await page.fill('#edit-consumer-processing_ms', '0');
+      await page.click('#edit-consumer-submit');
+      await page.waitForFunction((name) => /prefetch 0,/.test(document.querySelector(
+        `[data-testid="node:consumer:${name}"]`)?.getAttribute('aria-label') ?? ''), c);
+    }
+    await page.keyboard.press('Escape');
+  }
+  await page.click('#tab-publish');
+  await page.fill('#publish-exchange', 'order');
+  await page.fill('#publish-routing_key', 'order.notify');
+  // The rate input and the button share the id publish-rate (web/src/components/publish.rs).
+  await page.fill('input#publish-rate', String(RATE));
+  if (mode !== 'idle') {
+    const producersBefore = await page.locator('[data-testid^="node:producer:"]').count();
+    await page.click('button#publish-rate');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="node:producer:"]').length > n,
+      producersBefore);
+  }
+  // The window starts once the rate producer exists.
+  await page.evaluate(() => {
+    const b = { frames: 0, gaps: [], long: [], last: null, running: true };
+    window.__load = b;
+    const po = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (b.running) b.long.push({ start: e.startTime, duration: e.duration });
+    });
+    po.observe({ entryTypes: ['longtask'] });
+    b.po = po;
+    const tick = (t) => {
+      if (!b.running) return;
+      b.frames += 1;
+      if (b.last !== null) b.gaps.push(t - b.last);
+      b.last = t;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    b.t0 = performance.now();
+  });
+  const before = await countsIn(page);
+  await page.waitForTimeout(SECONDS * 1000);
+  const m = await page.evaluate(() => {
+    const b = window.__load;
+    b.running = false;
+    b.po.disconnect();
+    const wall = performance.now() - b.t0;
+    const gaps = [...b.gaps].sort((x, y) => x - y);
+    return {
+      wallMs: wall,
+      frames: b.frames,
+      worstFrameMs: gaps.at(-1) ?? null,
+      p95FrameMs: gaps[Math.floor(gaps.length * 0.95)] ?? null,
+      longTasks: b.long.length,
+      longestTaskMs: b.long.reduce((a, e) => Math.max(a, e.duration), 0),
+      longTaskTotalMs: b.long.reduce((a, e) => a + e.duration, 0),
+    };
+  });
+  const after = await countsIn(page);
+  await page.screenshot({ path: path.join(repo, 'target', `bench-${mode}.png`) }).catch(() => {});
+  await context.close();
+  return {
+    mode,
+    wallMs: Math.round(m.wallMs),
+    fps: r1(m.frames / (m.wallMs / 1000)),
+    p95FrameMs: m.p95FrameMs && r1(m.p95FrameMs),
+    worstFrameMs: m.worstFrameMs && r1(m.worstFrameMs),
+    longTasks: m.longTasks,
+    longestTaskMs: Math.round(m.longestTaskMs),
+    longTaskTotalMs: Math.round(m.longTaskTotalMs),
+    virtualMsAdvanced: after.virtualMs - before.virtualMs,
+    published: after.sent - before.sent,
+    acked: after.acked - before.acked,
+    readyAfter: after.ready,
+    unackedAfter: after.unacked,
+    publishedPerWallSec: Math.round((after.sent - before.sent) / (m.wallMs / 1000)),
+    ackedPerWallSec: Math.round((after.acked - before.acked) / (m.wallMs / 1000)),
+    producers: after.producers,
+    consumers: after.consumers,
+    queues: after.queues,
+    pageErrors: errors,
+  };
+}
+
+const server = await serveDir(dist, { port: 0 });
+const baseURL = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: CHROMIUM_ARGS,
+});
+const summary = { dist: path.relative(repo, dist) || '.', date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, loadavg: os.loadavg().map(r1), chromium: browser.version() } };
+try {
+  summary.wasm = await wasmSize();
+  const loads = [];
+  for (let i = 0; i < LOADS; i += 1) loads.push(await firstRender(browser, baseURL));
+  summary.firstRender = {
+    medianMs: r1(median(loads.map((l) => l.firstRender))),
+    runsMs: loads.map((l) => r1(l.firstRender)),
+    medianCanvasMs: r1(median(loads.map((l) => l.firstCanvas))),
+    medianWasmFetchedMs: r1(median(loads.map((l) => l.wasmFetched ?? NaN))),
+    medianDomContentLoadedMs: r1(median(loads.map((l) => l.domContentLoaded ?? NaN))),
+  };
+  summary.load = [];
+  for (const mode of ['idle', 'fill', 'drain']) summary.load.push(await load(browser, baseURL, mode));
+  summary.machine.loadavgAfter = os.loadavg().map(r1);
+} finally {
+  await browser.close();
+  server.close();
+}
+
+const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
+const ok = (b) => (b ? 'meets' : 'misses');
+const lines = [
+  `## Warren playground benchmark (${summary.date})`,
+  '',
+  `Machine: ${summary.machine.cpus} CPUs, load average ${summary.machine.loadavg.join(' ')} before, ${summary.machine.loadavgAfter.join(' ')} after; Chromium ${summary.machine.chromium} headless, --disable-gpu.`,
+  '',
+  '| measure | value | target |',
+  '|---|---|---|',
+  ...summary.wasm.map((w) => `| wasm ${w.file} | ${kb(w.raw)} raw, ${kb(w.gzip9)} gzip -9 | |`),
+  `| first render (median of ${LOADS}) | ${summary.firstRender.medianMs} ms (runs ${summary.firstRender.runsMs.join(', ')}) | ≤ 300 ms: ${ok(summary.firstRender.medianMs <= 300)} |`,
+  `| … #canvas in DOM / wasm fetched / DOMContentLoaded (medians) | ${summary.firstRender.medianCanvasMs} / ${summary.firstRender.medianWasmFetchedMs} / ${summary.firstRender.medianDomContentLoadedMs} ms | |`,
+];
+for (const l of summary.load) {
+  lines.push(
+    `| ${l.mode}: fps over ${(l.wallMs / 1000).toFixed(1)} s${l.mode === 'idle' ? ', no load' : ` at ${RATE} msg/s`} | ${l.fps} (p95 frame ${l.p95FrameMs} ms, worst ${l.worstFrameMs} ms) | 60: ${ok(l.fps >= 59)} |`,
+    `| ${l.mode}: long tasks | ${l.longTasks}, longest ${l.longestTaskMs} ms, total ${l.longTaskTotalMs} ms | none over 50 ms: ${ok(l.longTasks === 0)} |`,
+    `| ${l.mode}: messages moved | ${l.published} published (${l.publishedPerWallSec}/s wall), ${l.acked} acked (${l.ackedPerWallSec}/s), ${l.readyAfter} ready + ${l.unackedAfter} unacked at the end; virtual time +${l.virtualMsAdvanced} ms | ${RATE}/s |`,
+  );
+  if (l.pageErrors.length) lines.push(`| ${l.mode}: page errors | ${l.pageErrors.join('; ')} | |`);
+}
+console.log(lines.join('\n'));
+console.log('\n```json\n' + JSON.stringify(summary, null, 2) + '\n```');
+if (process.env.BENCH_JSON) await writeFile(process.env.BENCH_JSON, JSON.stringify(summary, null, 2));
