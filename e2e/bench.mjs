@@ -156,11 +156,10 @@ async function load(browser, baseURL, mode) {
   await page.click('#tab-publish');
   await page.fill('#publish-exchange', 'order');
   await page.fill('#publish-routing_key', 'order.notify');
-  // The rate input and the button share the id publish-rate (web/src/components/publish.rs).
   await page.fill('input#publish-rate', String(RATE));
   if (mode !== 'idle') {
     const producersBefore = await page.locator('[data-testid^="node:producer:"]').count();
-    await page.click('button#publish-rate');
+    await page.click('#publish-at-rate');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="node:producer:"]').length > n,
       producersBefore);
   }

@@ -118,7 +118,7 @@ pub fn publish_panel(p: &PublishPanelProps) -> Html {
             </div>
             <div class="actions rate">
                 { number(&d, f, "rate", "Messages per second", "") }
-                <button type="button" id="publish-rate" onclick={at_rate}>{ format!("Publish at this rate (adds producer “{}”)", p.publisher_name) }</button>
+                <button type="button" id="publish-at-rate" onclick={at_rate}>{ format!("Publish at this rate (adds producer “{}”)", p.publisher_name) }</button>
             </div>
         </form>
     }
