@@ -14,6 +14,42 @@ use crate::{ChannelId, DeclareOk};
 
 use super::Broker;
 
+/// The arguments of `queue.bind`/`unbind` and `exchange.bind`/`unbind`,
+/// seen the same way: a source exchange, a destination, a key, arguments.
+#[derive(Clone, Copy)]
+struct BindRequest<'a> {
+    method: Method,
+    source: &'a str,
+    dest: &'a str,
+    to_exchange: bool,
+    key: &'a str,
+    args: &'a FieldTable,
+}
+
+impl<'a> BindRequest<'a> {
+    fn exchange(method: Method, m: &'a ExchangeBind) -> Self {
+        Self {
+            method,
+            source: &m.source,
+            dest: &m.destination,
+            to_exchange: true,
+            key: &m.routing_key,
+            args: &m.arguments,
+        }
+    }
+
+    fn queue(method: Method, m: &'a QueueBind) -> Self {
+        Self {
+            method,
+            source: &m.exchange,
+            dest: &m.queue,
+            to_exchange: false,
+            key: &m.routing_key,
+            args: &m.arguments,
+        }
+    }
+}
+
 /// CR and LF are stripped from names on declare, as RabbitMQ does.
 fn strip_cr_lf(name: &str) -> String {
     name.chars().filter(|c| *c != '\r' && *c != '\n').collect()
@@ -185,18 +221,8 @@ impl Broker {
     /// 403 if either is the default exchange, 404 if either is missing, 406
     /// for invalid headers-binding arguments.
     pub fn exchange_bind(&mut self, ch: ChannelId, m: &ExchangeBind) -> Result<(), Error> {
-        self.check_channel(ch)?;
-        Self::check_shortstr(&[&m.source, &m.destination, &m.routing_key])?;
-        let r = self.try_bind(
-            Method::ExchangeBind,
-            &m.source,
-            &m.destination,
-            true,
-            &m.routing_key,
-            &m.arguments,
-            ch,
-        );
-        r.map_err(|e| self.fail(ch, e))
+        let req = BindRequest::exchange(Method::ExchangeBind, m);
+        self.binding_command(ch, &req, false)
     }
 
     /// `exchange.unbind`. Unbinding what does not exist succeeds.
@@ -204,20 +230,8 @@ impl Broker {
     /// # Errors
     /// 403 if either is the default exchange.
     pub fn exchange_unbind(&mut self, ch: ChannelId, m: &ExchangeBind) -> Result<(), Error> {
-        self.check_channel(ch)?;
-        Self::check_shortstr(&[&m.source, &m.destination, &m.routing_key])?;
-        let r = self.try_unbind(
-            Method::ExchangeUnbind,
-            &m.source,
-            &m.destination,
-            true,
-            &m.routing_key,
-            &m.arguments,
-            ch,
-        );
-        let r = r.map_err(|e| self.fail(ch, e));
-        self.run_dispatch();
-        r
+        let req = BindRequest::exchange(Method::ExchangeUnbind, m);
+        self.binding_command(ch, &req, true)
     }
 
     /// `queue.bind`.
@@ -227,18 +241,8 @@ impl Broker {
     /// 405 for another connection's exclusive queue, 406 for invalid
     /// headers-binding arguments.
     pub fn queue_bind(&mut self, ch: ChannelId, m: &QueueBind) -> Result<(), Error> {
-        self.check_channel(ch)?;
-        Self::check_shortstr(&[&m.queue, &m.exchange, &m.routing_key])?;
-        let r = self.try_bind(
-            Method::QueueBind,
-            &m.exchange,
-            &m.queue,
-            false,
-            &m.routing_key,
-            &m.arguments,
-            ch,
-        );
-        r.map_err(|e| self.fail(ch, e))
+        let req = BindRequest::queue(Method::QueueBind, m);
+        self.binding_command(ch, &req, false)
     }
 
     /// `queue.unbind`. Unbinding what does not exist succeeds.
@@ -246,19 +250,29 @@ impl Broker {
     /// # Errors
     /// 403 for the default exchange, 405 for another connection's exclusive queue.
     pub fn queue_unbind(&mut self, ch: ChannelId, m: &QueueBind) -> Result<(), Error> {
+        let req = BindRequest::queue(Method::QueueUnbind, m);
+        self.binding_command(ch, &req, true)
+    }
+
+    /// The four binding methods share everything but the direction.
+    fn binding_command(
+        &mut self,
+        ch: ChannelId,
+        req: &BindRequest<'_>,
+        unbind: bool,
+    ) -> Result<(), Error> {
         self.check_channel(ch)?;
-        Self::check_shortstr(&[&m.queue, &m.exchange, &m.routing_key])?;
-        let r = self.try_unbind(
-            Method::QueueUnbind,
-            &m.exchange,
-            &m.queue,
-            false,
-            &m.routing_key,
-            &m.arguments,
-            ch,
-        );
+        Self::check_shortstr(&[req.source, req.dest, req.key])?;
+        let r = if unbind {
+            self.try_unbind(req, ch)
+        } else {
+            self.try_bind(req, ch)
+        };
         let r = r.map_err(|e| self.fail(ch, e));
-        self.run_dispatch();
+        if unbind {
+            // Unbinding can auto-delete exchanges and so change routing.
+            self.run_dispatch();
+        }
         r
     }
 
@@ -279,17 +293,15 @@ impl Broker {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn try_bind(
-        &mut self,
-        method: Method,
-        source: &str,
-        dest: &str,
-        to_exchange: bool,
-        key: &str,
-        args: &FieldTable,
-        ch: ChannelId,
-    ) -> Result<(), AmqpError> {
+    fn try_bind(&mut self, req: &BindRequest<'_>, ch: ChannelId) -> Result<(), AmqpError> {
+        let BindRequest {
+            method,
+            source,
+            dest,
+            to_exchange,
+            key,
+            args,
+        } = *req;
         if source.is_empty() || (to_exchange && dest.is_empty()) {
             return Err(default_exchange_refused(method));
         }
@@ -337,17 +349,15 @@ impl Broker {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn try_unbind(
-        &mut self,
-        method: Method,
-        source: &str,
-        dest: &str,
-        to_exchange: bool,
-        key: &str,
-        args: &FieldTable,
-        ch: ChannelId,
-    ) -> Result<(), AmqpError> {
+    fn try_unbind(&mut self, req: &BindRequest<'_>, ch: ChannelId) -> Result<(), AmqpError> {
+        let BindRequest {
+            method,
+            source,
+            dest,
+            to_exchange,
+            key,
+            args,
+        } = *req;
         if source.is_empty() || (to_exchange && dest.is_empty()) {
             return Err(default_exchange_refused(method));
         }
