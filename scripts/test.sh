@@ -65,6 +65,8 @@ scripts/setup.sh
 step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (native)" cargo test --workspace --locked
+# Fuzz targets that are never built rot: compile them (running them is docs/fuzzing.md).
+step "fuzz targets compile" cargo check --manifest-path fuzz/Cargo.toml --locked --all-targets
 step "conformance normaliser (python)" python3 -m unittest discover -s conformance -p 'test_*.py'
 for pkg in "${BROWSER_TEST_PACKAGES[@]}"; do
   step "clippy (wasm32) -p $pkg" \
