@@ -128,9 +128,9 @@ fn definitions_queue_type_field_hides_invalid_x_queue_type() {
     ));
 }
 
-/// broker_ops, found 2026-11-28: `queue.declare` of `q2` with
-/// `x-queue-type: "reject-publish-dlx"` is accepted (the broker does not
-/// check the argument), so the broker's own export does not load: "the
+/// broker_ops, found 2026-11-28, fixed in 7f44e1c: `queue.declare` of `q2`
+/// with `x-queue-type: "reject-publish-dlx"` was accepted (the broker did
+/// not check the argument), so the broker's own export did not load: "the
 /// export of a live broker does not load: $.queues[0].arguments.x-queue-type:
 /// expected \"classic\", \"quorum\" or \"stream\", found
 /// \"reject-publish-dlx\"".
@@ -144,12 +144,12 @@ fn broker_declare_accepts_unknown_x_queue_type() {
     checks::broker_ops(&ops);
 }
 
-/// definitions_parse, found 2026-11-28: `{"q":14467440737095403685477}`
-/// (a number too large for an integer, kept as a float) does not survive
-/// `to_json_string` and `from_json_str`: 1.4467440737095403e22 is written,
-/// and read back as 1.4467440737095405e22. serde_json's default float
-/// parser may be off by one unit in the last place; its `float_roundtrip`
-/// feature makes reading exact.
+/// definitions_parse, found 2026-11-28, fixed in 7f44e1c:
+/// `{"q":14467440737095403685477}` (a number too large for an integer, kept
+/// as a float) did not survive `to_json_string` and `from_json_str`:
+/// 1.4467440737095403e22 was written and read back as 1.4467440737095405e22.
+/// serde_json's default float parser may be off by one unit in the last
+/// place; its `float_roundtrip` feature makes reading exact.
 #[test]
 fn definitions_float_survives_writing_and_reading() {
     checks::definitions(&read(
