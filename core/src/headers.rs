@@ -149,7 +149,7 @@ pub fn headers_match(args: &FieldTable, headers: &FieldTable) -> bool {
         }
         let holds = match partner(args, i, headers) {
             None => false,
-            Some(header) => matches!(value, FieldValue::Void) || erlang_eq(value, header),
+            Some(header) => matches!(value, FieldValue::Void) || value.loose_eq(header),
         };
         if holds == any {
             // `any` found a match, or `all` found a failure.
@@ -157,37 +157,6 @@ pub fn headers_match(args: &FieldTable, headers: &FieldTable) -> bool {
         }
     }
     !any
-}
-
-/// 3.10's `PV == DV` on two decoded values: [`FieldValue::loose_eq`], with
-/// two corrections (both confirmed on a 3.10.8 broker): Erlang compares an
-/// integer with a float exactly, so `long 2^53+1 /= double 2^53` although
-/// the integer rounds to that double; and an empty table equals an empty
-/// array, since both decode to the list `[]`.
-fn erlang_eq(a: &FieldValue, b: &FieldValue) -> bool {
-    use FieldValue::{Array, Table, F32, F64};
-    let float = |v: &FieldValue| match *v {
-        F32(f) => Some(f64::from(f)),
-        F64(f) => Some(f),
-        _ => None,
-    };
-    let int = |v: &FieldValue| match *v {
-        FieldValue::Timestamp(t) => Some(i128::from(t)),
-        _ => v.as_int().map(i128::from),
-    };
-    match (a, b) {
-        (Table(t), Array(v)) | (Array(v), Table(t)) => t.is_empty() && v.is_empty(),
-        _ => match (int(a), float(b), float(a), int(b)) {
-            (Some(i), Some(f), _, _) | (_, _, Some(f), Some(i)) => int_eq_float(i, f),
-            _ => a.loose_eq(b),
-        },
-    }
-}
-
-/// Exact comparison, as Erlang does for mixed integer/float `==`.
-fn int_eq_float(i: i128, f: f64) -> bool {
-    // Integral floats below 2^100 convert to i128 exactly.
-    f.fract() == 0.0 && f.abs() < 1e30 && f as i128 == i
 }
 
 /// The header that binding argument `i` is compared with: the n-th header
@@ -322,7 +291,7 @@ pub fn explain_headers(args: &FieldTable, headers: &FieldTable) -> HeadersExplan
                     Some(h) if matches!(value, FieldValue::Void) => {
                         ArgOutcome::Present { header: h.clone() }
                     }
-                    Some(h) if erlang_eq(value, h) => ArgOutcome::Equal { header: h.clone() },
+                    Some(h) if value.loose_eq(h) => ArgOutcome::Equal { header: h.clone() },
                     Some(h) => ArgOutcome::DifferentValue { header: h.clone() },
                 });
             ArgExplanation {
@@ -657,30 +626,39 @@ mod tests {
             !FieldValue::I64(big).loose_eq(&FieldValue::F64(big as f64)),
             "loose_eq is exact too"
         );
-        assert!(!erlang_eq(
+        assert!(!FieldValue::loose_eq(
             &FieldValue::I64(big),
             &FieldValue::F64(big as f64)
         ));
-        assert!(!erlang_eq(
+        assert!(!FieldValue::loose_eq(
             &FieldValue::F64(big as f64),
             &FieldValue::I64(big)
         ));
-        assert!(erlang_eq(
+        assert!(FieldValue::loose_eq(
             &FieldValue::I64(1 << 53),
             &FieldValue::F64((1_u64 << 53) as f64)
         ));
-        assert!(erlang_eq(&FieldValue::F32(2.0), &FieldValue::Timestamp(2)));
-        assert!(!erlang_eq(&FieldValue::I32(1), &FieldValue::F64(1.5)));
-        assert!(!erlang_eq(
+        assert!(FieldValue::loose_eq(
+            &FieldValue::F32(2.0),
+            &FieldValue::Timestamp(2)
+        ));
+        assert!(!FieldValue::loose_eq(
+            &FieldValue::I32(1),
+            &FieldValue::F64(1.5)
+        ));
+        assert!(!FieldValue::loose_eq(
             &FieldValue::Timestamp(u64::MAX),
             &FieldValue::F64(u64::MAX as f64)
         ));
         let empty_table = FieldValue::Table(FieldTable::new());
         let empty_array = FieldValue::Array(Vec::new());
-        assert!(erlang_eq(&empty_table, &empty_array) && erlang_eq(&empty_array, &empty_table));
+        assert!(
+            FieldValue::loose_eq(&empty_table, &empty_array)
+                && FieldValue::loose_eq(&empty_array, &empty_table)
+        );
         let one = FieldValue::Array(vec![FieldValue::I32(1)]);
-        assert!(!erlang_eq(&empty_table, &one));
-        assert!(erlang_eq(
+        assert!(!FieldValue::loose_eq(&empty_table, &one));
+        assert!(FieldValue::loose_eq(
             &FieldValue::str("a"),
             &FieldValue::Bytes(b"a".to_vec())
         ));
@@ -724,7 +702,7 @@ mod tests {
                     i += 1;
                 }
                 std::cmp::Ordering::Equal => {
-                    if matches!(pv, FieldValue::Void) || erlang_eq(pv, dv) {
+                    if matches!(pv, FieldValue::Void) || FieldValue::loose_eq(pv, dv) {
                         any = true;
                     } else {
                         all = false;
