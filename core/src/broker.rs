@@ -252,7 +252,8 @@ impl BrokerConfig {
 }
 
 /// One virtual host of a RabbitMQ 3.10 broker, as a deterministic state
-/// machine. See the [module documentation](self) and the crate's.
+/// machine. The crate documentation shows it in use; the `broker` module's
+/// documentation says how it is organised.
 #[derive(Clone, Debug)]
 pub struct Broker {
     pub(crate) now: SimTime,
