@@ -151,12 +151,26 @@ fn routing(c: &mut Criterion) {
             // One element = one routing decision (a key routed through the
             // whole exchange).
             group.throughput(Throughput::Elements(s.keys.len() as u64));
+            // The exchange's path: the routing cache, warm after the first
+            // pass over the keys.
             group.bench_with_input(BenchmarkId::new("trie", n), &s, |b, s| {
                 b.iter(|| {
                     let mut hits = 0_u32;
                     for key in &s.keys {
                         s.trie
                             .for_each_match(black_box(key), |id| hits = hits.wrapping_add(id));
+                    }
+                    hits
+                });
+            });
+            // Every decision as if its key shape were new: the trie walk.
+            group.bench_with_input(BenchmarkId::new("trie_uncached", n), &s, |b, s| {
+                b.iter(|| {
+                    let mut hits = 0_u32;
+                    for key in &s.keys {
+                        s.trie.for_each_match_uncached(black_box(key), |id| {
+                            hits = hits.wrapping_add(id);
+                        });
                     }
                     hits
                 });

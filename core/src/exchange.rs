@@ -76,7 +76,9 @@ pub(crate) struct Binding {
 enum Index {
     Direct(HashMap<String, Vec<BindingId>, FxBuildHasher>),
     Fanout(Vec<BindingId>),
-    Topic(TopicTrie<BindingId>),
+    // Boxed: the trie with its routing cache is several times the size of
+    // the other variants.
+    Topic(Box<TopicTrie<BindingId>>),
     Headers(Vec<BindingId>),
 }
 
@@ -112,7 +114,7 @@ impl Exchange {
         let index = match kind {
             ExchangeKind::Direct => Index::Direct(HashMap::default()),
             ExchangeKind::Fanout => Index::Fanout(Vec::new()),
-            ExchangeKind::Topic => Index::Topic(TopicTrie::new()),
+            ExchangeKind::Topic => Index::Topic(Box::default()),
             ExchangeKind::Headers => Index::Headers(Vec::new()),
         };
         let alternate = arguments

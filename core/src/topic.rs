@@ -37,8 +37,13 @@
 //! `nodes × (key words + 1)`, and each `(binding key, id)` pair is reported
 //! at most once.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
+
+mod dfa;
+
+use dfa::Dfa;
 
 /// Whether `binding_key` matches `routing_key` under the topic rules.
 ///
@@ -155,6 +160,9 @@ pub struct TopicTrie<T> {
     words: Words,
     // Stored bindings, counting repeated `(key, id)` pairs.
     len: usize,
+    // The routing cache (see `dfa`): filled while routing through `&self`,
+    // cleared by every insert and remove.
+    dfa: RefCell<Dfa<T>>,
 }
 
 #[derive(Clone, Debug)]
@@ -527,6 +535,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
             free: Vec::new(),
             words: Words::default(),
             len: 0,
+            dfa: RefCell::new(Dfa::new()),
         }
     }
 
@@ -546,6 +555,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
     /// whole words. Inserting a pair that is already present adds a second
     /// copy, which [`remove`](Self::remove) takes away one at a time.
     pub fn insert(&mut self, binding_key: &str, id: T) {
+        self.dfa.get_mut().clear();
         let mut node = ROOT;
         for word in split_words(binding_key) {
             let edge = match word {
@@ -596,6 +606,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
         let Ok(i) = ids.binary_search_by(|(t, _)| t.cmp(&id)) else {
             return false;
         };
+        self.dfa.get_mut().clear();
         if ids[i].1 > 1 {
             ids[i].1 -= 1;
         } else {
@@ -630,10 +641,34 @@ impl<T: Copy + Ord> TopicTrie<T> {
     /// times (an exchange delivers one copy per queue, so callers dedup, as
     /// [`matches`](Self::matches) does). The order is deterministic but
     /// unspecified.
-    pub fn for_each_match(&self, routing_key: &str, mut f: impl FnMut(T)) {
-        // The walk of the module documentation, word by word: each segment
-        // of the frontier holds the nodes whose binding-key prefix matches
-        // the words read so far.
+    ///
+    /// Decisions go through a routing cache (a lazily built DFA, see the
+    /// `dfa` module) that makes a key shape seen before cost one table
+    /// lookup per word; the cache never changes what is reported, nor in
+    /// which order.
+    pub fn for_each_match(&self, routing_key: &str, f: impl FnMut(T)) {
+        // A re-entrant call (from `f`) finds the cache busy and walks.
+        if let Ok(mut dfa) = self.dfa.try_borrow_mut() {
+            if let Some(matches) = self.route_cached(&mut dfa, routing_key) {
+                matches.iter().copied().for_each(f);
+                return;
+            }
+        }
+        self.walk(routing_key, f);
+    }
+
+    /// [`for_each_match`](Self::for_each_match) without the routing cache:
+    /// the walk of the module documentation, every time. Reports the same
+    /// ids in the same order; here so benchmarks can measure what a key
+    /// shape costs the first time it is seen.
+    pub fn for_each_match_uncached(&self, routing_key: &str, f: impl FnMut(T)) {
+        self.walk(routing_key, f);
+    }
+
+    /// The walk of the module documentation.
+    fn walk(&self, routing_key: &str, mut f: impl FnMut(T)) {
+        // Word by word: each segment of the frontier holds the nodes whose
+        // binding-key prefix matches the words read so far.
         let mut frontier = Frontier::new();
         self.enter(&mut frontier, ROOT);
         let bytes = routing_key.as_bytes();
@@ -650,19 +685,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
             let (from, to) = frontier.begin_segment();
             for i in from..to {
                 let id = frontier.get(i);
-                let node = &self.nodes[id as usize];
-                if node.is_hash {
-                    // The `#` that led here swallows this word too.
-                    self.enter(&mut frontier, id);
-                }
-                if node.star != NONE {
-                    self.enter(&mut frontier, node.star);
-                }
-                if word != NONE {
-                    if let Some(child) = node.literals.get(word) {
-                        self.enter(&mut frontier, child);
-                    }
-                }
+                self.advance(&mut frontier, id, word);
             }
             if frontier.segment_is_empty() {
                 return;
@@ -676,6 +699,26 @@ impl<T: Copy + Ord> TopicTrie<T> {
         for i in from..to {
             for &(t, _) in &self.nodes[frontier.get(i) as usize].ids {
                 f(t);
+            }
+        }
+    }
+
+    /// Adds to the segment being built the nodes that node `id` leads to on
+    /// `word`: itself if a `#` led to it, its `*` child, and its literal
+    /// child for `word`.
+    #[inline]
+    fn advance(&self, frontier: &mut Frontier, id: NodeId, word: WordId) {
+        let node = &self.nodes[id as usize];
+        if node.is_hash {
+            // The `#` that led here swallows this word too.
+            self.enter(frontier, id);
+        }
+        if node.star != NONE {
+            self.enter(frontier, node.star);
+        }
+        if word != NONE {
+            if let Some(child) = node.literals.get(word) {
+                self.enter(frontier, child);
             }
         }
     }
@@ -1202,6 +1245,65 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_cache_is_cleared_by_changes_and_not_shared_by_clones() {
+        let mut trie = TopicTrie::new();
+        trie.insert("a.*", 1_u32);
+        assert_eq!(trie.matches("a.b"), [1]);
+        assert!(trie.dfa.borrow().state_count() > 0);
+        let clone = trie.clone();
+        assert_eq!(clone.dfa.borrow().state_count(), 0);
+        trie.insert("a.b", 2);
+        assert_eq!(trie.dfa.borrow().state_count(), 0);
+        assert_eq!(trie.matches("a.b"), [1, 2]);
+        assert!(trie.remove("a.*", 1));
+        assert_eq!(trie.matches("a.b"), [2]);
+        assert!(!trie.remove("a.*", 1), "a failed removal changes nothing");
+        assert_eq!(trie.matches("a.b"), [2]);
+        assert_eq!(clone.matches("a.b"), [1]);
+    }
+
+    #[test]
+    fn unknown_words_share_one_transition() {
+        let mut trie = TopicTrie::new();
+        trie.insert("order.*.created", 1_u32);
+        for i in 0..1_000 {
+            assert_eq!(trie.matches(&format!("order.{i}.created")), [1]);
+        }
+        // Start, `order`, `order.<any>`, `order.<any>.created`.
+        assert_eq!(trie.dfa.borrow().state_count(), 4);
+    }
+
+    #[test]
+    fn a_full_cache_starts_over_and_routes_the_same() {
+        // Each key ends in its own state, so the state bound is reached.
+        let mut trie = TopicTrie::new();
+        let n = u32::try_from(dfa::MAX_STATES).unwrap() + 100;
+        for i in 0..n {
+            trie.insert(&format!("w{i}"), i);
+        }
+        trie.insert("#", n);
+        for round in 0..2 {
+            for i in 0..n {
+                assert_eq!(trie.matches(&format!("w{i}")), [i, n], "round {round}");
+            }
+            assert!(trie.dfa.borrow().state_count() <= dfa::MAX_STATES);
+        }
+    }
+
+    #[test]
+    fn a_reentrant_call_walks_instead_of_panicking() {
+        let mut trie = TopicTrie::new();
+        trie.insert("a.#", 1_u32);
+        trie.insert("#", 2);
+        let mut inner = Vec::new();
+        trie.for_each_match("a.b", |t| {
+            trie.for_each_match("a", |u| inner.push((t, u)));
+        });
+        inner.sort_unstable();
+        assert_eq!(inner, [(1, 1), (1, 2), (2, 1), (2, 2)]);
+    }
+
     fn key_strategy(words: &'static [&'static str]) -> impl Strategy<Value = String> {
         prop::collection::vec(prop::sample::select(words), 0..7).prop_map(|w| w.join("."))
     }
@@ -1235,6 +1337,14 @@ mod tests {
             trie.check_invariants();
             prop_assert_eq!(trie.len(), live.len());
             for key in &keys {
+                // The cache (asked twice: cold, then warm) reports what the
+                // walk reports, in the same order.
+                for _ in 0..2 {
+                    let (mut cached, mut walked) = (Vec::new(), Vec::new());
+                    trie.for_each_match(key, |t| cached.push(t));
+                    trie.walk(key, |t| walked.push(t));
+                    prop_assert_eq!(cached, walked, "key {:?}", key);
+                }
                 let mut want: Vec<u8> =
                     live.iter().filter(|(b, _)| topic_matches(b, key)).map(|&(_, id)| id).collect();
                 want.sort_unstable();

@@ -1,0 +1,264 @@
+//! A lazily built DFA over the trie: the routing cache of a topic exchange.
+//!
+//! # Why
+//!
+//! The walk of [`TopicTrie::walk`] visits a few trie nodes per key word, and
+//! in a trie of 10,000 bindings nearly every visit is a cache miss; that, not
+//! instruction count, bounds it near 5 million decisions a second. But an
+//! exchange routes the same shapes of key over and over, so the walk's
+//! work repeats: from the same set of nodes, the same word always leads to
+//! the same next set.
+//!
+//! # How
+//!
+//! A *state* is one of the walk's sets (a segment of its frontier), kept in
+//! the exact order the walk builds it. The alphabet is the interned words
+//! plus `NONE`, the letter of every word no binding key carries: keys full
+//! of ids (`order.84213.created`) share their transitions. Routing a key
+//! follows one cached transition per word; a missing transition is computed
+//! by one step of the walk from the state's nodes and stored. A state's
+//! matches are listed once, on first use, in the walk's order.
+//!
+//! Because a state is the walk's own set in the walk's own order, a cached
+//! decision reports exactly what the walk reports, in the same order:
+//! nothing observable depends on whether the cache was warm.
+//!
+//! # Bounds
+//!
+//! Any insert or remove clears the cache (binding changes are rare next to
+//! publishes). It also stops growing at [`MAX_STATES`] states,
+//! [`MAX_TRANSITIONS`] transitions or [`MAX_SLOTS`] stored node ids and
+//! match ids: then it is cleared and that one decision takes the walk, so a
+//! stream of never-repeating shapes costs about one walk per key and the
+//! cache stays under about a megabyte. Clones start with an empty cache,
+//! keeping snapshots (the playground's timeline) cheap.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::{Frontier, FxBuildHasher, FxHasher, NodeId, TopicTrie, WordId, NONE, ROOT};
+
+/// Index of a state in [`Dfa::states`]; `NONE` is the dead state (no node
+/// left, nothing can match).
+type StateId = u32;
+
+/// At most this many states...
+pub(super) const MAX_STATES: usize = 1 << 13;
+/// ...this many cached transitions...
+pub(super) const MAX_TRANSITIONS: usize = 1 << 15;
+/// ...and this many stored node ids plus match ids, before the cache starts
+/// over. About 1 MiB in all at the limits.
+pub(super) const MAX_SLOTS: usize = 1 << 16;
+
+/// The cache. `states[0]` is the start state (the root and its `#` chain)
+/// whenever `states` is not empty.
+pub(super) struct Dfa<T> {
+    states: Vec<State>,
+    // The states' nodes, each state's a contiguous run.
+    nodes: Vec<NodeId>,
+    // The states' matches, each listed state's a contiguous run.
+    matches: Vec<T>,
+    // (state, word) packed as `state << 32 | word`.
+    next: HashMap<u64, StateId, BuildHasherDefault<PairHasher>>,
+    // Hash of a state's node list to the first state with that hash; the
+    // rest chain through `State::same_hash`.
+    by_hash: HashMap<u64, StateId, FxBuildHasher>,
+}
+
+#[derive(Clone, Copy)]
+struct State {
+    nodes: (u32, u32),
+    // `(NONE, 0)` until the state's matches are first listed.
+    matches: (u32, u32),
+    same_hash: StateId,
+}
+
+impl<T> Dfa<T> {
+    pub(super) fn new() -> Self {
+        Self {
+            states: Vec::new(),
+            nodes: Vec::new(),
+            matches: Vec::new(),
+            next: HashMap::default(),
+            by_hash: HashMap::default(),
+        }
+    }
+
+    /// Forgets everything (after the trie changed, or at a bound).
+    pub(super) fn clear(&mut self) {
+        self.states.clear();
+        self.nodes.clear();
+        self.matches.clear();
+        self.next.clear();
+        self.by_hash.clear();
+    }
+
+    /// States cached, for tests.
+    #[cfg(test)]
+    pub(super) fn state_count(&self) -> usize {
+        self.states.len()
+    }
+
+    fn full(&self) -> bool {
+        self.states.len() >= MAX_STATES
+            || self.next.len() >= MAX_TRANSITIONS
+            || self.nodes.len() + self.matches.len() >= MAX_SLOTS
+    }
+
+    fn nodes_of(&self, state: StateId) -> &[NodeId] {
+        let (start, len) = self.states[state as usize].nodes;
+        &self.nodes[start as usize..(start + len) as usize]
+    }
+
+    /// The state whose node list is `set`, added if new.
+    fn intern(&mut self, set: &[NodeId]) -> StateId {
+        let mut h = FxHasher::default();
+        for &id in set {
+            h.write_u32(id);
+        }
+        let hash = h.finish();
+        let first = self.by_hash.get(&hash).copied().unwrap_or(NONE);
+        let mut s = first;
+        while s != NONE {
+            if self.nodes_of(s) == set {
+                return s;
+            }
+            s = self.states[s as usize].same_hash;
+        }
+        let id = super::index(self.states.len());
+        self.states.push(State {
+            nodes: (super::index(self.nodes.len()), super::index(set.len())),
+            matches: (NONE, 0),
+            same_hash: first,
+        });
+        self.nodes.extend_from_slice(set);
+        self.by_hash.insert(hash, id);
+        id
+    }
+}
+
+/// Hashes a packed `(state, word)`. Fx alone would not do: its product's
+/// low bits, which pick the bucket, depend only on the key's low bits (the
+/// word), so every transition on one word would share a bucket. Folding the
+/// high half down lets the state choose the bucket too.
+#[derive(Default)]
+struct PairHasher(u64);
+
+impl Hasher for PairHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, key: u64) {
+        let h = key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 29);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl<T> Clone for Dfa<T> {
+    /// An empty cache: a clone routes the same, and warms up on its own.
+    fn clone(&self) -> Self {
+        Self::new()
+    }
+}
+
+impl<T> std::fmt::Debug for Dfa<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dfa")
+            .field("states", &self.states.len())
+            .field("transitions", &self.next.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Copy + Ord> TopicTrie<T> {
+    /// Routes `routing_key` through the cache and returns the matches of
+    /// the state it ends in; `None` when the cache hit a bound on the way
+    /// (it has been cleared: the caller walks instead).
+    pub(super) fn route_cached<'d>(
+        &self,
+        dfa: &'d mut Dfa<T>,
+        routing_key: &str,
+    ) -> Option<&'d [T]> {
+        if dfa.states.is_empty() {
+            let mut frontier = Frontier::new();
+            self.enter(&mut frontier, ROOT);
+            let start = frontier_nodes(&frontier);
+            dfa.intern(&start);
+        }
+        let mut state: StateId = 0;
+        let bytes = routing_key.as_bytes();
+        let mut start = 0;
+        // Words as in the walk: `""` has none, every `.` ends one.
+        while !bytes.is_empty() {
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b == b'.')
+                .map_or(bytes.len(), |p| start + p);
+            let word = self.words.get(&bytes[start..end]);
+            let key = u64::from(state) << 32 | u64::from(word);
+            state = match dfa.next.get(&key) {
+                Some(&next) => next,
+                None => {
+                    if dfa.full() {
+                        dfa.clear();
+                        return None;
+                    }
+                    let next = self.step(dfa, state, word);
+                    dfa.next.insert(key, next);
+                    next
+                }
+            };
+            if state == NONE {
+                return Some(&[]);
+            }
+            if end == bytes.len() {
+                break;
+            }
+            start = end + 1;
+        }
+        if dfa.states[state as usize].matches.0 == NONE {
+            if dfa.full() {
+                dfa.clear();
+                return None;
+            }
+            let from = super::index(dfa.matches.len());
+            let (first, len) = dfa.states[state as usize].nodes;
+            for i in first..first + len {
+                let node = &self.nodes[dfa.nodes[i as usize] as usize];
+                dfa.matches.extend(node.ids.iter().map(|&(t, _)| t));
+            }
+            let count = super::index(dfa.matches.len()) - from;
+            dfa.states[state as usize].matches = (from, count);
+        }
+        let (from, len) = dfa.states[state as usize].matches;
+        Some(&dfa.matches[from as usize..(from + len) as usize])
+    }
+
+    /// One step of the walk from `state` on `word`: the next state, or
+    /// `NONE` when no node survives.
+    fn step(&self, dfa: &mut Dfa<T>, state: StateId, word: WordId) -> StateId {
+        let mut frontier = Frontier::new();
+        for &id in dfa.nodes_of(state) {
+            self.advance(&mut frontier, id, word);
+        }
+        if frontier.segment_is_empty() {
+            return NONE;
+        }
+        let set = frontier_nodes(&frontier);
+        dfa.intern(&set)
+    }
+}
+
+/// The nodes of a frontier that holds a single segment.
+fn frontier_nodes(frontier: &Frontier) -> Vec<NodeId> {
+    (0..frontier.len).map(|i| frontier.get(i)).collect()
+}
