@@ -180,6 +180,39 @@ fn routing(c: &mut Criterion) {
     }
 }
 
+/// The cache's worst case: far more distinct key shapes than it holds
+/// (65,536 keys over the 10,000 `mixed` bindings reach some 30,000 trie
+/// node sets), so it keeps starting over.
+fn many_shapes(c: &mut Criterion) {
+    let mut group = c.benchmark_group("topic-shapes");
+    let n = 10_000;
+    let s = setup(n, Mix::Mixed);
+    let mut rng = Rng(7);
+    let keys: Vec<String> = (0..65_536).map(|_| routing_key(&mut rng, n)).collect();
+    group.throughput(Throughput::Elements(keys.len() as u64));
+    group.bench_function("trie 65536 keys", |b| {
+        b.iter(|| {
+            let mut hits = 0_u32;
+            for key in &keys {
+                s.trie
+                    .for_each_match(black_box(key), |id| hits = hits.wrapping_add(id));
+            }
+            hits
+        });
+    });
+    group.bench_function("trie_uncached 65536 keys", |b| {
+        b.iter(|| {
+            let mut hits = 0_u32;
+            for key in &keys {
+                s.trie
+                    .for_each_match_uncached(black_box(key), |id| hits = hits.wrapping_add(id));
+            }
+            hits
+        });
+    });
+    group.finish();
+}
+
 fn naive(c: &mut Criterion) {
     let mut group = c.benchmark_group("topic-mixed");
     group.sample_size(10);
@@ -221,5 +254,5 @@ fn many_hashes(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, routing, naive, many_hashes);
+criterion_group!(benches, routing, many_shapes, naive, many_hashes);
 criterion_main!(benches);

@@ -1283,12 +1283,46 @@ mod tests {
             trie.insert(&format!("w{i}"), i);
         }
         trie.insert("#", n);
-        for round in 0..2 {
+        let route_all = |trie: &TopicTrie<u32>| {
             for i in 0..n {
-                assert_eq!(trie.matches(&format!("w{i}")), [i, n], "round {round}");
+                assert_eq!(trie.matches(&format!("w{i}")), [i, n], "w{i}");
             }
             assert!(trie.dfa.borrow().state_count() <= dfa::MAX_STATES);
+        };
+        // Every lookup of the filling missed: routing bypasses the cache
+        // for as many decisions as the filling took (all but the last 100
+        // of the next round), and routes the same meanwhile.
+        route_all(&trie);
+        assert!(trie.dfa.borrow().bypassing());
+        route_all(&trie);
+        assert!(!trie.dfa.borrow().bypassing());
+        // A change of bindings ends a bypass.
+        route_all(&trie);
+        assert!(trie.dfa.borrow().bypassing());
+        trie.insert("w0", 0);
+        assert!(!trie.dfa.borrow().bypassing());
+        assert_eq!(trie.matches("w0"), [0, n]);
+        assert_eq!(trie.dfa.borrow().state_count(), 2);
+    }
+
+    #[test]
+    fn a_good_filling_does_not_bypass() {
+        // Few shapes, asked many times, then a flood of new ones: the
+        // filling's hit rate is high, so the cache starts over at once.
+        let mut trie = TopicTrie::new();
+        let n = u32::try_from(dfa::MAX_STATES).unwrap();
+        for i in 0..n {
+            trie.insert(&format!("w{i}"), i);
         }
+        for _ in 0..1_000 {
+            for i in 0..100 {
+                assert_eq!(trie.matches(&format!("w{i}")), [i]);
+            }
+        }
+        for i in 0..n {
+            assert_eq!(trie.matches(&format!("w{i}")), [i]);
+        }
+        assert!(!trie.dfa.borrow().bypassing());
     }
 
     #[test]

@@ -28,10 +28,17 @@
 //! Any insert or remove clears the cache (binding changes are rare next to
 //! publishes). It also stops growing at [`MAX_STATES`] states,
 //! [`MAX_TRANSITIONS`] transitions or [`MAX_SLOTS`] stored node ids and
-//! match ids: then it is cleared and that one decision takes the walk, so a
-//! stream of never-repeating shapes costs about one walk per key and the
-//! cache stays under about a megabyte. Clones start with an empty cache,
-//! keeping snapshots (the playground's timeline) cheap.
+//! match ids, about a megabyte: then it starts over, and that decision
+//! walks. Clones start with an empty cache, keeping snapshots (the
+//! playground's timeline) cheap.
+//!
+//! A miss costs about three walks (the step, plus storing the state and
+//! the transition), so a stream of ever new shapes would make the cache a
+//! loss. When it fills up having missed more than one lookup in
+//! [`POOR_HIT_RATE`], routing bypasses it for as many decisions as the
+//! filling took, then twice as many after each further poor filling (up to
+//! [`MAX_BYPASS`]): such a stream costs little more than walking, and a
+//! workload that turns repetitive wins the cache back.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -50,6 +57,12 @@ pub(super) const MAX_TRANSITIONS: usize = 1 << 15;
 /// over. About 1 MiB in all at the limits.
 pub(super) const MAX_SLOTS: usize = 1 << 16;
 
+/// A filling with more than one miss per this many transition lookups
+/// was poor.
+pub(super) const POOR_HIT_RATE: u32 = 10;
+/// The longest bypass, in decisions.
+pub(super) const MAX_BYPASS: u32 = 1 << 20;
+
 /// The cache. `states[0]` is the start state (the root and its `#` chain)
 /// whenever `states` is not empty.
 pub(super) struct Dfa<T> {
@@ -63,6 +76,17 @@ pub(super) struct Dfa<T> {
     // Hash of a state's node list to the first state with that hash; the
     // rest chain through `State::same_hash`.
     by_hash: HashMap<u64, StateId, FxBuildHasher>,
+    // Since the last start: decisions routed, transitions looked up, and
+    // transitions missed.
+    decisions: u32,
+    lookups: u32,
+    misses: u32,
+    // Decisions left to walk without the cache, and how long the next
+    // bypass lasts if the next filling is poor too (0 after a good one).
+    bypass: u32,
+    backoff: u32,
+    // The set being built by a step, kept to reuse its allocation.
+    scratch: Vec<NodeId>,
 }
 
 #[derive(Clone, Copy)]
@@ -81,16 +105,54 @@ impl<T> Dfa<T> {
             matches: Vec::new(),
             next: HashMap::default(),
             by_hash: HashMap::default(),
+            decisions: 0,
+            lookups: 0,
+            misses: 0,
+            bypass: 0,
+            backoff: 0,
+            scratch: Vec::new(),
         }
     }
 
-    /// Forgets everything (after the trie changed, or at a bound).
+    /// Forgets everything, the bypass included: the trie changed.
     pub(super) fn clear(&mut self) {
+        self.forget();
+        self.bypass = 0;
+        self.backoff = 0;
+    }
+
+    /// Drops every state and transition, keeping the allocations.
+    fn forget(&mut self) {
         self.states.clear();
         self.nodes.clear();
         self.matches.clear();
         self.next.clear();
         self.by_hash.clear();
+        self.decisions = 0;
+        self.lookups = 0;
+        self.misses = 0;
+    }
+
+    /// At a bound: starts over, first deciding whether to bypass the
+    /// cache for a while (see the module documentation).
+    fn start_over(&mut self) {
+        let poor = u64::from(self.misses) * u64::from(POOR_HIT_RATE) > u64::from(self.lookups);
+        self.backoff = if poor {
+            self.backoff
+                .saturating_mul(2)
+                .max(self.decisions)
+                .min(MAX_BYPASS)
+        } else {
+            0
+        };
+        self.bypass = self.backoff;
+        self.forget();
+    }
+
+    /// Whether the cache is being bypassed, for tests.
+    #[cfg(test)]
+    pub(super) fn bypassing(&self) -> bool {
+        self.bypass > 0
     }
 
     /// States cached, for tests.
@@ -188,10 +250,15 @@ impl<T: Copy + Ord> TopicTrie<T> {
         dfa: &'d mut Dfa<T>,
         routing_key: &str,
     ) -> Option<&'d [T]> {
+        if dfa.bypass > 0 {
+            dfa.bypass -= 1;
+            return None;
+        }
+        dfa.decisions = dfa.decisions.saturating_add(1);
         if dfa.states.is_empty() {
             let mut frontier = Frontier::new();
             self.enter(&mut frontier, ROOT);
-            let start = frontier_nodes(&frontier);
+            let start: Vec<NodeId> = (0..frontier.len).map(|i| frontier.get(i)).collect();
             dfa.intern(&start);
         }
         let mut state: StateId = 0;
@@ -205,11 +272,13 @@ impl<T: Copy + Ord> TopicTrie<T> {
                 .map_or(bytes.len(), |p| start + p);
             let word = self.words.get(&bytes[start..end]);
             let key = u64::from(state) << 32 | u64::from(word);
+            dfa.lookups = dfa.lookups.saturating_add(1);
             state = match dfa.next.get(&key) {
                 Some(&next) => next,
                 None => {
+                    dfa.misses = dfa.misses.saturating_add(1);
                     if dfa.full() {
-                        dfa.clear();
+                        dfa.start_over();
                         return None;
                     }
                     let next = self.step(dfa, state, word);
@@ -227,7 +296,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
         }
         if dfa.states[state as usize].matches.0 == NONE {
             if dfa.full() {
-                dfa.clear();
+                dfa.start_over();
                 return None;
             }
             let from = super::index(dfa.matches.len());
@@ -253,12 +322,11 @@ impl<T: Copy + Ord> TopicTrie<T> {
         if frontier.segment_is_empty() {
             return NONE;
         }
-        let set = frontier_nodes(&frontier);
-        dfa.intern(&set)
+        let mut set = std::mem::take(&mut dfa.scratch);
+        set.clear();
+        set.extend((0..frontier.len).map(|i| frontier.get(i)));
+        let next = dfa.intern(&set);
+        dfa.scratch = set;
+        next
     }
-}
-
-/// The nodes of a frontier that holds a single segment.
-fn frontier_nodes(frontier: &Frontier) -> Vec<NodeId> {
-    (0..frontier.len).map(|i| frontier.get(i)).collect()
 }
