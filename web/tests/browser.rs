@@ -124,6 +124,14 @@ async fn the_default_scene_renders_as_nodes_and_bindings() {
         .get_attribute("aria-label")
         .unwrap()
         .starts_with("Queue order_notify: 0 ready"));
+    // One button places an order, in the scene's words.
+    assert_eq!(app.text(&tid("publish:web shop")), "▶ Place order");
+    assert_eq!(
+        app.find(&tid("publish:web shop"))
+            .get_attribute("aria-label")
+            .as_deref(),
+        Some("Place order: publish from web shop now")
+    );
     assert!(app.exists("#core-status"));
 }
 

@@ -13,8 +13,8 @@ use std::rc::Rc;
 use warren_core::methods::{ExchangeDeclare, QueueDeclare};
 use warren_core::{ConsumerState, FieldTable, FieldValue, SimTime};
 use warren_web::state::{
-    key_action, Action, AppState, BindingSpec, Command, FormId, Inspection, NodeKind, Panel,
-    RouteQuery, Selection, LOG_CAPACITY,
+    key_action, Action, AppState, BindingSpec, Command, FormId, Inspection, NodeDetail, NodeKind,
+    Panel, RouteQuery, Selection, LOG_CAPACITY,
 };
 use yew::Reducible;
 
@@ -93,6 +93,12 @@ fn the_default_scene_is_the_tutorials_order_flow() {
         .map(|e| e.label.as_str())
         .collect();
     assert_eq!(labels, ["order.notify", "order.report"]);
+    // One button places an order.
+    let NodeDetail::Producer { button, keys, .. } = &topo.nodes[0].detail else {
+        panic!("not a producer: {:?}", topo.nodes[0]);
+    };
+    assert_eq!(button, "Place order");
+    assert_eq!(keys, &["order.notify", "order.report"]);
     // Every node has a place, from the scene file's layout.
     assert!(topo.nodes.iter().all(|n| s.layout.contains_key(&n.key)));
     assert!(s.clock.playing);
@@ -406,6 +412,59 @@ fn renaming_a_queue_carries_bindings_and_consumers_over() {
 }
 
 #[test]
+fn relabelling_the_button_keeps_the_producer_connected() {
+    let producer = |s: &AppState| {
+        s.world
+            .actor_view("web shop")
+            .and_then(|v| v.as_producer().cloned())
+            .expect("the producer")
+    };
+    let button = |s: &AppState| match &s.world.view().topology.nodes[0].detail {
+        NodeDetail::Producer { button, .. } => button.clone(),
+        other => panic!("not a producer: {other:?}"),
+    };
+    let s = paused();
+    let s = submit(s, Command::PublishFrom("web shop".into()));
+    let before = producer(&s);
+    assert_eq!(before.sent, 1);
+    let spec = |button: &str, key: &str| warren_core::ProducerSpec {
+        name: "web shop".into(),
+        button: button.into(),
+        exchange: "order".into(),
+        routing_key: key.into(),
+        more_routing_keys: vec!["order.report".into()],
+        body: "order {n}".into(),
+        ..warren_core::ProducerSpec::default()
+    };
+    // A different body reconnects: a new actor, counting from zero.
+    let s = submit(
+        s,
+        Command::UpdateProducer {
+            name: "web shop".into(),
+            spec: spec("Place order", "order.notify"),
+        },
+    );
+    assert!(s.ui.errors.is_empty(), "{:?}", s.ui.errors);
+    let after = producer(&s);
+    assert_ne!(after.id, before.id);
+    // Only the label: the same actor and connection, the new label.
+    let s = submit(
+        s,
+        Command::UpdateProducer {
+            name: "web shop".into(),
+            spec: spec("Check out", "order.notify"),
+        },
+    );
+    assert!(s.ui.errors.is_empty(), "{:?}", s.ui.errors);
+    assert_eq!(button(&s), "Check out");
+    let relabelled = producer(&s);
+    assert_eq!(
+        (relabelled.id, relabelled.connection),
+        (after.id, after.connection)
+    );
+}
+
+#[test]
 fn the_scene_survives_a_reload() {
     let s = paused();
     let s = submit(
@@ -440,6 +499,7 @@ fn the_scene_survives_a_reload() {
     assert_eq!(broker.queue("audit").unwrap().config.max_length, Some(3));
     let (producers, consumers) = core.actor_specs().unwrap();
     assert_eq!(producers[0].more_routing_keys, ["order.report"]);
+    assert_eq!(producers[0].button, "Place order");
     assert!(
         !consumers
             .iter()

@@ -41,11 +41,12 @@ use super::SimError;
 /// ```
 /// use warren_core::ProducerSpec;
 /// let spec: ProducerSpec = serde_json::from_str(
-///     r#"{"name": "shop", "exchange": "order", "routing_key": "order.notify",
-///         "more_routing_keys": ["order.report"], "body": "{\"order\": {n}}",
-///         "rate_per_sec": 2}"#,
+///     r#"{"name": "shop", "button": "Place order", "exchange": "order",
+///         "routing_key": "order.notify", "more_routing_keys": ["order.report"],
+///         "body": "{\"order\": {n}}", "rate_per_sec": 2}"#,
 /// )?;
 /// assert_eq!(spec.rate_per_sec, Some(2.0));
+/// assert_eq!(spec.button, "Place order");
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -53,6 +54,9 @@ use super::SimError;
 pub struct ProducerSpec {
     /// Display name (the playground's label; `{name}` in the body).
     pub name: String,
+    /// The playground's label for publishing once, the verb of the scene
+    /// ("Place order"); empty means "Publish". The simulation ignores it.
+    pub button: String,
     /// Exchange to publish to (`""` is the default exchange).
     pub exchange: String,
     /// Routing key of each message.

@@ -187,6 +187,7 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
     let h = n.kind.height();
     match &n.detail {
         NodeDetail::Producer {
+            button,
             exchange,
             keys,
             rate,
@@ -203,6 +204,21 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
                 Some(r) => format!("{r}/s"),
                 None => "on demand".to_owned(),
             };
+            // The scene's verb ("Place order") when it names one.
+            let verb = if button.is_empty() {
+                "Publish"
+            } else {
+                button.as_str()
+            };
+            let button_text = format!("▶ {}", trunc(verb, 24));
+            let button_aria = if button.is_empty() {
+                format!("Publish from {} now", n.name)
+            } else {
+                format!("{verb}: publish from {} now", n.name)
+            };
+            // About 7 px a character at the button's font size, within the node.
+            let button_w =
+                (20.0 + 7.0 * button_text.chars().count() as f64).clamp(84.0, NODE_W - 20.0);
             let aria = format!(
                 "Producer {}: publishes to {target} with {}; {rate_text}; {sent} sent{}",
                 n.name,
@@ -221,8 +237,8 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
                         { format!("{rate_text} · sent {}", short_count(*sent)) }
                         if *trouble > 0 { <tspan class="n-bad">{ format!(" · {} failed", short_count(*trouble)) }</tspan> }
                     </text>
-                    { node_button("▶ Publish", format!("Publish from {} now", n.name), format!("publish:{}", n.name),
-                        (10.0, h - 28.0, 84.0), "btn-go", Action::Submit(crate::state::FormId::Controls,
+                    { node_button(&button_text, button_aria, format!("publish:{}", n.name),
+                        (10.0, h - 28.0, button_w), "btn-go", Action::Submit(crate::state::FormId::Controls,
                         crate::state::Command::PublishFrom(n.name.clone())), on) }
                     if error.is_some() {
                         <text class="n-bad" x={(NODE_W - 10.0).to_string()} y={(h - 13.0).to_string()} text-anchor="end">

@@ -424,7 +424,10 @@ pub fn producer_form(p: &ProducerFormProps) -> Html {
     };
     html! {
         <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit producer" } else { "New producer" }} {onsubmit}>
-            { text(&d, &f, "name", "Name", "", None) }
+            <div class="grid2">
+                { text(&d, &f, "name", "Name", "", None) }
+                { text(&d, &f, "button", "Button label", "what publishing once means here, e.g. Place order (empty: Publish)", None) }
+            </div>
             { text(&d, &f, "exchange", "Publishes to exchange", "(default) = the default exchange, which routes by queue name", Some(&list)) }
             { datalist(&list, &exchange_choices(&p.exchanges)) }
             <div class="grid2">
@@ -443,7 +446,7 @@ pub fn producer_form(p: &ProducerFormProps) -> Html {
                 { check(&d, &f, "confirm", "publisher confirms", "") }
             </div>
             if p.existing.is_some() {
-                <p class="note">{ "Applying restarts the producer on a new connection, unless only the rate changed." }</p>
+                <p class="note">{ "Applying restarts the producer on a new connection, unless only the rate or the button label changed." }</p>
             }
             { error_line(&f, local.as_deref(), p.error.as_ref()) }
             <div class="actions">

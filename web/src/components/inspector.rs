@@ -106,7 +106,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
         Inspection::None => html! {
             <div class="empty-inspector">
                 <p>{ "Select something on the canvas to see its state: click it, or Tab to it and press Enter." }</p>
-                <p>{ "Press ▶ Publish on a producer to send messages; watch them travel, then inspect a queue or a consumer." }</p>
+                <p>{ "Press a producer's ▶ button (in the order flow, ▶ Place order) to send messages; watch them travel, then inspect a queue or a consumer." }</p>
             </div>
         },
         Inspection::Gone(what) => html! {
@@ -331,7 +331,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
                     <header class="insp-head">
                         <span class="kind">{ "producer" }</span>
                         <h2 id="inspector-title">{ view.name.clone() }</h2>
-                        <button type="button" class="primary" id="inspector-publish" onclick={cmd(on, Command::PublishFrom(view.name.clone()))}>{ "▶ Publish now" }</button>
+                        <button type="button" class="primary" id="inspector-publish" onclick={cmd(on, Command::PublishFrom(view.name.clone()))}>{ if spec.button.is_empty() { "▶ Publish now".to_owned() } else { format!("▶ {}", spec.button) } }</button>
                         <button type="button" class="danger" id="delete-selected" onclick={cmd(on, Command::RemoveActor(view.name.clone()))}>{ "Remove" }</button>
                     </header>
                     { dl(vec![

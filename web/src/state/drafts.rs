@@ -464,6 +464,7 @@ pub fn new_producer(exchange: &str) -> Draft {
 pub fn producer_draft(p: &ProducerSpec) -> Draft {
     let mut d = draft(&[
         ("name", p.name.clone()),
+        ("button", p.button.clone()),
         ("exchange", show_exchange(&p.exchange)),
         ("routing_key", p.routing_key.clone()),
         ("more_keys", p.more_routing_keys.join(", ")),
@@ -498,6 +499,7 @@ pub fn producer_spec(d: &Draft) -> Result<ProducerSpec, String> {
     };
     Ok(ProducerSpec {
         name: get(d, "name").trim().to_owned(),
+        button: get(d, "button").trim().to_owned(),
         exchange: exchange_field(get(d, "exchange")),
         routing_key: get(d, "routing_key").to_owned(),
         more_routing_keys: get(d, "more_keys")

@@ -86,6 +86,8 @@ fn badge(text: impl Into<String>, title: impl Into<String>, class: &'static str)
 pub enum NodeDetail {
     /// A producer.
     Producer {
+        /// The label of its publish-once button (empty: "Publish").
+        button: String,
         /// Exchange it publishes to.
         exchange: String,
         /// Routing keys, one message each per publish.
@@ -411,6 +413,7 @@ impl Topology {
                 kind: NodeKind::Producer,
                 name: p.name.clone(),
                 detail: NodeDetail::Producer {
+                    button: s.button.clone(),
                     exchange: s.exchange.clone(),
                     keys: p.routing_keys.clone(),
                     rate: p.rate_per_sec,

@@ -276,6 +276,7 @@ fn producer(v: &Value, path: &str) -> R<ProducerSpec> {
     };
     let p = ProducerSpec {
         name: o.string("name")?,
+        button: o.string("button")?,
         exchange: o.string("exchange")?,
         routing_key: o.string("routing_key")?,
         more_routing_keys: more,
@@ -634,11 +635,12 @@ fn properties_json(p: &Properties) -> Value {
 
 /// A producer as scenario files write it (defaults left out).
 pub fn producer_json(p: &ProducerSpec) -> Value {
-    let mut m = vec![
-        ("name", s(&p.name)),
-        ("exchange", s(&p.exchange)),
-        ("routing_key", s(&p.routing_key)),
-    ];
+    let mut m = vec![("name", s(&p.name))];
+    if !p.button.is_empty() {
+        m.push(("button", s(&p.button)));
+    }
+    m.push(("exchange", s(&p.exchange)));
+    m.push(("routing_key", s(&p.routing_key)));
     if !p.more_routing_keys.is_empty() {
         m.push((
             "more_routing_keys",

@@ -668,8 +668,11 @@ impl World {
                 let ActorSpec::Producer(old) = &self.actors[i].spec else {
                     return Err(CommandError::other(format!("{name} is not a producer")));
                 };
+                // Neither the rate nor the button's label needs a new
+                // connection.
                 let same_but_rate = ProducerSpec {
                     rate_per_sec: spec.rate_per_sec,
+                    button: spec.button.clone(),
                     ..old.clone()
                 } == *spec;
                 if same_but_rate {
