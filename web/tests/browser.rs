@@ -87,8 +87,13 @@ impl Mounted {
     }
 
     async fn key_on(&self, target: &Element, key: &str) {
+        self.key_with(target, key, false).await;
+    }
+
+    async fn key_with(&self, target: &Element, key: &str, shift: bool) {
         let init = KeyboardEventInit::new();
         init.set_key(key);
+        init.set_shift_key(shift);
         init.set_bubbles(true);
         init.set_cancelable(true);
         let e = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
@@ -230,6 +235,45 @@ async fn the_help_dialog_opens_with_a_key_and_closes_with_escape() {
         .contains("play / pause virtual time"));
     app.key_on(&body, "Escape").await;
     assert!(!app.exists("#help-dialog"));
+}
+
+#[wasm_bindgen_test]
+async fn a_dialog_keeps_focus_inside_and_gives_it_back() {
+    let app = mount().await;
+    let opener: HtmlElement = app.find("#open-scenes").dyn_into().unwrap();
+    opener.focus().unwrap();
+    app.click("#open-scenes").await;
+    let focused = || document().active_element().expect("something has focus");
+    let dialog = app.find("#scene-dialog");
+    let controls = dialog
+        .query_selector_all("button:not([disabled]), textarea, input, a[href]")
+        .unwrap();
+    assert!(
+        controls.length() > 2,
+        "the scene dialog has several controls"
+    );
+    let first: Element = controls.item(0).unwrap().dyn_into().unwrap();
+    let last: Element = controls
+        .item(controls.length() - 1)
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    // Opening focuses the close button, the first control.
+    assert_eq!(focused(), first);
+    assert_eq!(
+        first.get_attribute("aria-label").as_deref(),
+        Some("Close (Esc)")
+    );
+    // Shift+Tab from the first wraps to the last, Tab from the last to the first.
+    app.key_with(&first, "Tab", true).await;
+    assert_eq!(focused(), last);
+    app.key_with(&last, "Tab", false).await;
+    assert_eq!(focused(), first);
+    // Closing gives focus back to the button that opened it.
+    let body: Element = document().body().unwrap().into();
+    app.key_on(&body, "Escape").await;
+    assert!(!app.exists("#scene-dialog"));
+    assert_eq!(focused(), Element::from(opener));
 }
 
 #[wasm_bindgen_test]

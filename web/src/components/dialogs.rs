@@ -1,13 +1,20 @@
 //! Dialogs: keyboard help, and scenes (built-in ones, export, import).
 
-use web_sys::HtmlTextAreaElement;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::state::scene::BUILT_IN;
 use crate::state::{Action, CommandError, SHORTCUTS};
 
-/// A modal frame: labelled, focus moved to its close button on open,
-/// Escape closes it (the page's key handler).
+/// What Tab can reach inside a dialog.
+const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]), \
+    select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
+/// A modal frame: labelled, focus moved to its close button on open and
+/// kept inside while it is open (Tab from the last control wraps to the
+/// first, Shift+Tab from the first to the last), given back to where it was
+/// on close. Escape closes it (the page's key handler).
 #[derive(Properties, PartialEq)]
 struct FrameProps {
     id: AttrValue,
@@ -19,14 +26,53 @@ struct FrameProps {
 #[function_component(Frame)]
 fn frame(p: &FrameProps) -> Html {
     let close_ref = use_node_ref();
+    let dialog_ref = use_node_ref();
     {
         let close_ref = close_ref.clone();
         use_effect_with((), move |_| {
-            if let Some(b) = close_ref.cast::<web_sys::HtmlElement>() {
+            let opener = active_element();
+            if let Some(b) = close_ref.cast::<HtmlElement>() {
                 let _ = b.focus();
+            }
+            move || {
+                if let Some(el) = opener {
+                    let _ = el.focus();
+                }
             }
         });
     }
+    let trap = {
+        let dialog_ref = dialog_ref.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() != "Tab" {
+                return;
+            }
+            let Some(dialog) = dialog_ref.cast::<Element>() else {
+                return;
+            };
+            let Some(items) = dialog.query_selector_all(FOCUSABLE).ok() else {
+                return;
+            };
+            let items: Vec<HtmlElement> = (0..items.length())
+                .filter_map(|i| items.item(i))
+                .filter_map(|n| n.dyn_into::<HtmlElement>().ok())
+                .collect();
+            let (Some(first), Some(last)) = (items.first(), items.last()) else {
+                return;
+            };
+            let active = active_element();
+            let is = |el: &HtmlElement| active.as_ref() == Some(el);
+            let wrap_to = if e.shift_key() && is(first) {
+                last
+            } else if !e.shift_key() && is(last) {
+                first
+            } else {
+                return;
+            };
+            e.prevent_default();
+            let _ = wrap_to.focus();
+        })
+    };
     let close = {
         let on = p.on.clone();
         Callback::from(move |_: MouseEvent| on.emit(Action::CloseDialog))
@@ -39,7 +85,7 @@ fn frame(p: &FrameProps) -> Html {
     let title_id = format!("{}-title", p.id);
     html! {
         <div class="backdrop" onclick={backdrop}>
-            <div class="dialog" id={p.id.clone()} role="dialog" aria-modal="true" aria-labelledby={title_id.clone()} onclick={stop}>
+            <div class="dialog" id={p.id.clone()} ref={dialog_ref} role="dialog" aria-modal="true" aria-labelledby={title_id.clone()} onclick={stop} onkeydown={trap}>
                 <header>
                     <h2 id={title_id}>{ p.title.clone() }</h2>
                     <button type="button" class="close" ref={close_ref} onclick={close} aria-label="Close (Esc)">{ "✕" }</button>
@@ -162,4 +208,13 @@ fn percent_encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// The element that has focus, if it can take it back later.
+fn active_element() -> Option<HtmlElement> {
+    web_sys::window()?
+        .document()?
+        .active_element()?
+        .dyn_into::<HtmlElement>()
+        .ok()
 }
