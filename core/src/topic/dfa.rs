@@ -41,7 +41,7 @@
 //! workload that turns repetitive wins the cache back.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 use super::{Frontier, FxBuildHasher, FxHasher, NodeId, TopicTrie, WordId, NONE, ROOT};
 
@@ -52,9 +52,10 @@ type StateId = u32;
 /// At most this many states...
 pub(super) const MAX_STATES: usize = 1 << 13;
 /// ...this many cached transitions...
-pub(super) const MAX_TRANSITIONS: usize = 1 << 15;
+pub(super) const MAX_TRANSITIONS: usize = 1 << 14;
 /// ...and this many stored node ids plus match ids, before the cache starts
-/// over. About 1 MiB in all at the limits.
+/// over. About 1 MiB in all at the limits, half of it the transition
+/// table.
 pub(super) const MAX_SLOTS: usize = 1 << 16;
 
 /// A filling with more than one miss per this many transition lookups
@@ -72,7 +73,7 @@ pub(super) struct Dfa<T> {
     // The states' matches, each listed state's a contiguous run.
     matches: Vec<T>,
     // (state, word) packed as `state << 32 | word`.
-    next: HashMap<u64, StateId, BuildHasherDefault<PairHasher>>,
+    next: Transitions,
     // Hash of a state's node list to the first state with that hash; the
     // rest chain through `State::same_hash`.
     by_hash: HashMap<u64, StateId, FxBuildHasher>,
@@ -103,7 +104,7 @@ impl<T> Dfa<T> {
             states: Vec::new(),
             nodes: Vec::new(),
             matches: Vec::new(),
-            next: HashMap::default(),
+            next: Transitions::new(),
             by_hash: HashMap::default(),
             decisions: 0,
             lookups: 0,
@@ -199,29 +200,90 @@ impl<T> Dfa<T> {
     }
 }
 
-/// Hashes a packed `(state, word)`. Fx alone would not do: its product's
-/// low bits, which pick the bucket, depend only on the key's low bits (the
-/// word), so every transition on one word would share a bucket. Folding the
-/// high half down lets the state choose the bucket too.
-#[derive(Default)]
-struct PairHasher(u64);
+/// The transition table: packed `(state, word)` keys to states, open
+/// addressing with linear probing, at most half full. Its own rather than a
+/// `HashMap` because a lookup here is the whole cost of a cached word: one
+/// multiply and, nearly always, one 16-byte slot in one cache line, where
+/// the std map reads a control group and then a bucket elsewhere.
+struct Transitions {
+    // `(EMPTY, _)` marks a free slot; the length is a power of two.
+    slots: Vec<(u64, StateId)>,
+    // `64 - log2(slots.len())`: the top bits of the product pick the slot.
+    shift: u32,
+    len: usize,
+}
 
-impl Hasher for PairHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
+/// No key: a packed key's state is never `NONE` (the dead state has no
+/// transitions).
+const EMPTY: u64 = u64::MAX;
+
+impl Transitions {
+    const MIN_SLOTS: usize = 64;
+
+    fn new() -> Self {
+        Self {
+            slots: Vec::new(),
+            shift: 64,
+            len: 0,
         }
     }
 
-    #[inline]
-    fn write_u64(&mut self, key: u64) {
-        let h = key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.0 = h ^ (h >> 29);
+    fn len(&self) -> usize {
+        self.len
     }
 
     #[inline]
-    fn finish(&self) -> u64 {
-        self.0
+    fn home(&self, key: u64) -> usize {
+        // Fibonacci hashing: the product's top bits depend on every key bit.
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    #[inline]
+    fn get(&self, key: u64) -> Option<StateId> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let (k, v) = self.slots[i];
+            if k == key {
+                return Some(v);
+            }
+            if k == EMPTY {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Adds a key that is not in the table.
+    fn insert(&mut self, key: u64, value: StateId) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        while self.slots[i].0 != EMPTY {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = (key, value);
+        self.len += 1;
+    }
+
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(Self::MIN_SLOTS);
+        let old = std::mem::replace(&mut self.slots, vec![(EMPTY, NONE); size]);
+        self.shift = 64 - size.trailing_zeros();
+        self.len = 0;
+        for (k, v) in old.into_iter().filter(|&(k, _)| k != EMPTY) {
+            self.insert(k, v);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.slots.fill((EMPTY, NONE));
+        self.len = 0;
     }
 }
 
@@ -273,8 +335,8 @@ impl<T: Copy + Ord> TopicTrie<T> {
             let word = self.words.get(&bytes[start..end]);
             let key = u64::from(state) << 32 | u64::from(word);
             dfa.lookups = dfa.lookups.saturating_add(1);
-            state = match dfa.next.get(&key) {
-                Some(&next) => next,
+            state = match dfa.next.get(key) {
+                Some(next) => next,
                 None => {
                     dfa.misses = dfa.misses.saturating_add(1);
                     if dfa.full() {
@@ -328,5 +390,34 @@ impl<T: Copy + Ord> TopicTrie<T> {
         let next = dfa.intern(&set);
         dfa.scratch = set;
         next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transitions_find_what_was_inserted_across_growth_and_clearing() {
+        let mut t = Transitions::new();
+        assert_eq!(t.get(5), None);
+        // Keys that differ only in the state half, and only in the word half.
+        let keys: Vec<u64> = (0..3_000_u64)
+            .map(|i| if i % 2 == 0 { i << 32 } else { i })
+            .collect();
+        for (v, &k) in keys.iter().enumerate() {
+            t.insert(k, u32::try_from(v).unwrap());
+        }
+        assert_eq!(t.len(), keys.len());
+        assert!(t.slots.len() >= 2 * keys.len());
+        for (v, &k) in keys.iter().enumerate() {
+            assert_eq!(t.get(k), Some(u32::try_from(v).unwrap()));
+        }
+        assert_eq!(t.get(1 << 40 | 1), None);
+        t.clear();
+        assert_eq!(t.len(), 0);
+        assert!(keys.iter().all(|&k| t.get(k).is_none()));
+        t.insert(keys[1], 7);
+        assert_eq!(t.get(keys[1]), Some(7));
     }
 }
