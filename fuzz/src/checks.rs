@@ -369,6 +369,13 @@ fn route(trie: &TopicTrie<u8>, live: &[(String, u8)], routing_key: &str) {
     );
     let mut got = Vec::new();
     trie.for_each_match(routing_key, |id| got.push(id));
+    // The routing cache reports what the walk reports, in its order.
+    let mut walked = Vec::new();
+    trie.for_each_match_uncached(routing_key, |id| walked.push(id));
+    assert_eq!(
+        got, walked,
+        "cached vs uncached ({routing_key:?}) with bindings {live:?}"
+    );
     got.sort_unstable();
     assert_eq!(
         got, calls,
