@@ -248,6 +248,14 @@ fn many_hashes(c: &mut Criterion) {
     group.bench_function("trie #.#.#.#.#.z vs 30 words", |b| {
         b.iter(|| trie.matches(black_box(&key)));
     });
+    // The first time this key is seen: the walk.
+    group.bench_function("trie_uncached #.#.#.#.#.z vs 30 words", |b| {
+        b.iter(|| {
+            let mut n = 0_u32;
+            trie.for_each_match_uncached(black_box(&key), |id| n += id);
+            n
+        });
+    });
     group.bench_function("reference #.#.#.#.#.z vs 30 words", |b| {
         b.iter(|| topic_matches(black_box(binding), black_box(&key)));
     });
