@@ -32,7 +32,7 @@ const STYLE: &str = include_str!("style.css");
 /// The root component.
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| AppState::restore(storage::load().as_deref()));
+    let state = hooks::use_store(|| AppState::restore(storage::load().as_deref()));
 
     // ---- Effects
 
@@ -40,20 +40,17 @@ pub fn app() -> Html {
     hooks::use_shortcuts(state.dispatcher());
     {
         // Save the scene after every change to it (not on load).
-        let state = state.clone();
+        let latest = state.latest();
         use_effect_with(state.scene_rev, move |rev| {
             if *rev > 0 {
-                storage::save(&state.scene_text());
+                latest.with(|s| storage::save(&s.scene_text()));
             }
         });
     }
 
     // ---- Callbacks
 
-    let on: Callback<Action> = {
-        let d = state.dispatcher();
-        Callback::from(move |a: Action| d.dispatch(a))
-    };
+    let on: Callback<Action> = state.dispatcher();
     let emit = |a: Action| {
         let on = on.clone();
         Callback::from(move |_: MouseEvent| on.emit(a.clone()))

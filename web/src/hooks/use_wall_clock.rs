@@ -1,7 +1,7 @@
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
-use crate::state::{Action, AppState};
+use crate::state::Action;
 
 /// Wall-clock period of [`Action::Tick`].
 pub const TICK_MS: u32 = 40;
@@ -17,12 +17,12 @@ fn now_ms() -> f64 {
 /// browser may run the timer late, or not at all in a background tab).
 /// The interval is owned by the effect; dropping it (unmount) stops it.
 #[hook]
-pub fn use_wall_clock(dispatcher: UseReducerDispatcher<AppState>) {
+pub fn use_wall_clock(dispatcher: Callback<Action>) {
     use_effect_with((), move |_| {
         let mut last = now_ms();
         let interval = Interval::new(TICK_MS, move || {
             let t = now_ms();
-            dispatcher.dispatch(Action::Tick(t - last));
+            dispatcher.emit(Action::Tick(t - last));
             last = t;
         });
         move || drop(interval)
