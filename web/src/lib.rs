@@ -19,7 +19,7 @@ use yew::prelude::*;
 use components::add_panel::AddPanel;
 use components::canvas::Canvas;
 use components::dialogs::{HelpDialog, SceneDialog};
-use components::event_log::{EventLog, ROWS};
+use components::event_log::EventLog;
 use components::inspector::Inspector;
 use components::publish::PublishPanel;
 use components::route::RoutePanel;
@@ -67,9 +67,6 @@ pub fn app() -> Html {
         .iter()
         .map(|r| (r.at.ms(), r.cmd.describe()))
         .collect();
-    let log = state.world.log();
-    let f = &ui.log_filter;
-    let rows = log.filtered(&f.entity, &f.kind, &f.text, ROWS);
     let entities: Vec<String> = view.topology.nodes.iter().map(|n| n.key.clone()).collect();
     let start = state.timeline.start();
     let tab = |p: Panel, id: &str, label: &str, key: &str| {
@@ -152,7 +149,7 @@ pub fn app() -> Html {
                     { panel }
                 </div>
             </aside>
-            <EventLog rows={rows} kept={log.len()} dropped={log.dropped()} filter={ui.log_filter.clone()}
+            <EventLog log={ui.log.clone()} filter={ui.log_filter.clone()}
                 entities={entities} on={on.clone()} />
             <div id="notice" role="status" aria-live="polite">{ for notice }</div>
             <p id="core-status" class="sr-only">

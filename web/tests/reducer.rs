@@ -53,7 +53,7 @@ fn fingerprint(s: &AppState) -> String {
         .world
         .log()
         .entries()
-        .map(|e| format!("{} {} {}", e.at, e.kind, e.text))
+        .map(|e| format!("{} {} {}", e.at, e.kind, e.text()))
         .collect();
     format!(
         "{:?}\n{:?}\n{:?}\n{:?}\n{}",

@@ -3,6 +3,8 @@
 //! milliseconds (so they stay watchable at any speed), and bounded: past
 //! [`MAX_FLIGHTS`] at once, further legs are counted instead of drawn.
 
+use std::rc::Rc;
+
 use warren_core::{ActorView, ConnectionId, Event, EventKind};
 
 use super::graph::{node_key, NodeKind, Topology};
@@ -189,7 +191,7 @@ impl Anim {
     }
 
     /// Turns new events into legs and flashes.
-    pub fn on_events(&mut self, events: &[Event], view: &WorldView, wall: f64) {
+    pub fn on_events(&mut self, events: &[Rc<Event>], view: &WorldView, wall: f64) {
         let topo: &Topology = &view.topology;
         for e in events {
             match &e.kind {
