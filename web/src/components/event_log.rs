@@ -14,7 +14,7 @@ use crate::state::{Action, LogFilter, LogView, KINDS, LOG_ROWS};
 
 /// Rows drawn at first, and added each time the person scrolls near the
 /// end of those drawn.
-pub const ROWS_AT_ONCE: usize = 40;
+pub const ROWS_AT_ONCE: usize = 24;
 
 /// How close to the end of the drawn rows (px) a scroll draws more.
 const NEAR_END_PX: f64 = 120.0;
