@@ -157,3 +157,19 @@ pub fn event_log(p: &EventLogProps) -> Html {
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrolling_near_the_end_draws_more_and_the_top_draws_the_first_batch() {
+        // 24 rows of 21 px in a 174 px window.
+        let height = 24.0 * 21.0;
+        assert_eq!(rows_after_scroll(24, 100.0, 174.0, height), 24);
+        assert_eq!(rows_after_scroll(24, 300.0, 174.0, height), 48);
+        assert_eq!(rows_after_scroll(192, 4000.0, 174.0, 4100.0), LOG_ROWS);
+        assert_eq!(rows_after_scroll(LOG_ROWS, 4000.0, 174.0, 4100.0), LOG_ROWS);
+        assert_eq!(rows_after_scroll(96, 0.0, 174.0, 2000.0), ROWS_AT_ONCE);
+    }
+}
