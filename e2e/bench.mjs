@@ -11,8 +11,10 @@
 // the e2e runner's flags and measures:
 //  1. first render: navigation start (performance.timeOrigin) to every node
 //     of the default scene (order-flow) being in the DOM, seen by a
-//     MutationObserver installed before the page's scripts run; median of
-//     BENCH_LOADS fresh loads (a new browser context each: empty cache and
+//     MutationObserver installed before the page's scripts run, and to the
+//     first contentful paint (the page is empty until the app renders the
+//     scene, so that is when it is first seen); medians of BENCH_LOADS
+//     fresh loads (a new browser context each: empty cache and
 //     localStorage). Also the wasm size, raw and gzip -9.
 //  2. load: the Publish tab's "Publish at this rate" adds a producer sending
 //     to exchange `order`, key `order.notify` at BENCH_RATE msg/s; virtual
@@ -93,11 +95,17 @@ async function firstRender(browser, baseURL) {
   await page.addInitScript(firstRenderProbe, DEFAULT_NODES);
   await page.goto(baseURL);
   await page.waitForFunction(() => window.__bench.firstRender !== null, null, { timeout: 20_000 });
+  await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0,
+    null, { timeout: 20_000 });
   const r = await page.evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0];
     const wasm = performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'));
+    // The page is empty until the app renders the scene in one go, so the
+    // first contentful paint is when a person first sees it.
+    const fcp = performance.getEntriesByName('first-contentful-paint')[0];
     return {
       firstRender: window.__bench.firstRender,
+      firstPaint: fcp?.startTime ?? null,
       firstCanvas: window.__bench.firstCanvas,
       domContentLoaded: nav?.domContentLoadedEventEnd,
       wasmFetched: wasm?.responseEnd,
@@ -242,6 +250,8 @@ try {
   summary.firstRender = {
     medianMs: r1(median(loads.map((l) => l.firstRender))),
     runsMs: loads.map((l) => r1(l.firstRender)),
+    medianPaintMs: r1(median(loads.map((l) => l.firstPaint))),
+    paintRunsMs: loads.map((l) => r1(l.firstPaint)),
     medianCanvasMs: r1(median(loads.map((l) => l.firstCanvas))),
     medianWasmFetchedMs: r1(median(loads.map((l) => l.wasmFetched ?? NaN))),
     medianDomContentLoadedMs: r1(median(loads.map((l) => l.domContentLoaded ?? NaN))),
@@ -264,7 +274,8 @@ const lines = [
   '| measure | value | target |',
   '|---|---|---|',
   ...summary.wasm.map((w) => `| wasm ${w.file} | ${kb(w.raw)} raw, ${kb(w.gzip9)} gzip -9 | |`),
-  `| first render (median of ${LOADS}) | ${summary.firstRender.medianMs} ms (runs ${summary.firstRender.runsMs.join(', ')}) | ≤ 300 ms: ${ok(summary.firstRender.medianMs <= 300)} |`,
+  `| first render: scene in the DOM (median of ${LOADS}) | ${summary.firstRender.medianMs} ms (runs ${summary.firstRender.runsMs.join(', ')}) | ≤ 300 ms: ${ok(summary.firstRender.medianMs <= 300)} |`,
+  `| first render: scene painted (first contentful paint, median) | ${summary.firstRender.medianPaintMs} ms (runs ${summary.firstRender.paintRunsMs.join(', ')}) | ≤ 300 ms: ${ok(summary.firstRender.medianPaintMs <= 300)} |`,
   `| … #canvas in DOM / wasm fetched / DOMContentLoaded (medians) | ${summary.firstRender.medianCanvasMs} / ${summary.firstRender.medianWasmFetchedMs} / ${summary.firstRender.medianDomContentLoadedMs} ms | |`,
 ];
 for (const l of summary.load) {

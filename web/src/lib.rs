@@ -19,7 +19,7 @@ use yew::prelude::*;
 use components::add_panel::AddPanel;
 use components::canvas::Canvas;
 use components::dialogs::{HelpDialog, SceneDialog};
-use components::event_log::{EventLog, ROWS};
+use components::event_log::EventLog;
 use components::inspector::Inspector;
 use components::publish::PublishPanel;
 use components::route::RoutePanel;
@@ -32,7 +32,7 @@ const STYLE: &str = include_str!("style.css");
 /// The root component.
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| AppState::restore(storage::load().as_deref()));
+    let state = hooks::use_store(|| AppState::restore(storage::load().as_deref()));
 
     // ---- Effects
 
@@ -40,20 +40,17 @@ pub fn app() -> Html {
     hooks::use_shortcuts(state.dispatcher());
     {
         // Save the scene after every change to it (not on load).
-        let state = state.clone();
+        let latest = state.latest();
         use_effect_with(state.scene_rev, move |rev| {
             if *rev > 0 {
-                storage::save(&state.scene_text());
+                latest.with(|s| storage::save(&s.scene_text()));
             }
         });
     }
 
     // ---- Callbacks
 
-    let on: Callback<Action> = {
-        let d = state.dispatcher();
-        Callback::from(move |a: Action| d.dispatch(a))
-    };
+    let on: Callback<Action> = state.dispatcher();
     let emit = |a: Action| {
         let on = on.clone();
         Callback::from(move |_: MouseEvent| on.emit(a.clone()))
@@ -70,9 +67,6 @@ pub fn app() -> Html {
         .iter()
         .map(|r| (r.at.ms(), r.cmd.describe()))
         .collect();
-    let log = state.world.log();
-    let f = &ui.log_filter;
-    let rows = log.filtered(&f.entity, &f.kind, &f.text, ROWS);
     let entities: Vec<String> = view.topology.nodes.iter().map(|n| n.key.clone()).collect();
     let start = state.timeline.start();
     let tab = |p: Panel, id: &str, label: &str, key: &str| {
@@ -155,7 +149,7 @@ pub fn app() -> Html {
                     { panel }
                 </div>
             </aside>
-            <EventLog rows={rows} kept={log.len()} dropped={log.dropped()} filter={ui.log_filter.clone()}
+            <EventLog log={ui.log.clone()} filter={ui.log_filter.clone()}
                 entities={entities} on={on.clone()} />
             <div id="notice" role="status" aria-live="polite">{ for notice }</div>
             <p id="core-status" class="sr-only">

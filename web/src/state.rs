@@ -27,7 +27,7 @@ use yew::Reducible;
 pub use anim::{Anim, Flash, Flight, FlightKind, FLIGHT_MS, MAX_FLIGHTS};
 pub use graph::{Edge, EdgeKind, Layout, Node, NodeDetail, NodeKind, Topology};
 pub use inspect::{inspect, Inspection, MessageSummary, Selection, MESSAGE_LIMIT};
-pub use log::{EventLog, LogEntry, KINDS, LOG_CAPACITY};
+pub use log::{EventLog, LogEntry, LogView, KINDS, LOG_CAPACITY, LOG_ROWS};
 pub use timeline::{Recorded, Timeline};
 pub use view::WorldView;
 pub use world::{ActorSpec, BindingSpec, Command, CommandError, World, SEED};
@@ -183,6 +183,13 @@ pub struct Notice {
     pub since: f64,
 }
 
+/// Shortest wall time between two redraws of the event log while time
+/// runs, ms. At thousands of events a second every row would change on
+/// every tick, faster than anyone reads and costly to lay out; four
+/// snapshots a second keep it readable and cheap. Anything a person does
+/// (a step, a publish, a filter) redraws it at once.
+pub const LOG_REFRESH_MS: f64 = 250.0;
+
 /// How long a notice stays up, wall ms (errors stay until dismissed).
 const NOTICE_MS: f64 = 8000.0;
 
@@ -211,6 +218,11 @@ pub struct Ui {
     pub fit_request: u64,
     /// The event log's filter.
     pub log_filter: LogFilter,
+    /// What the event log shows (refreshed at most every
+    /// [`LOG_REFRESH_MS`] while time runs).
+    pub log: LogView,
+    /// Wall time of the last refresh of [`Ui::log`].
+    pub log_at: f64,
     /// The routing question being explained, recomputed as the world
     /// changes.
     pub route_query: Option<RouteQuery>,
@@ -235,6 +247,8 @@ impl Default for Ui {
             viewport: Viewport::default(),
             fit_request: 0,
             log_filter: LogFilter::default(),
+            log: LogView::default(),
+            log_at: 0.0,
             route_query: None,
             route: None,
             errors: PerForm::default(),
@@ -402,6 +416,7 @@ impl AppState {
             scene_rev: 0,
         };
         s.ui.fit_request = 1;
+        s.refresh_log();
         if !ignored.is_empty() {
             s.notify(
                 Level::Warn,
@@ -520,6 +535,15 @@ impl AppState {
             graph::place_new(topo, Rc::make_mut(&mut self.layout));
         }
         self.refresh_route();
+    }
+
+    /// Takes a new snapshot of the event log if it changed.
+    fn refresh_log(&mut self) {
+        let log = self.world.log();
+        if self.ui.log.is_stale(log, &self.ui.log_filter) {
+            self.ui.log = LogView::of(log, &self.ui.log_filter);
+            self.ui.log_at = self.clock.wall;
+        }
     }
 
     fn refresh_route(&mut self) {
@@ -716,6 +740,9 @@ impl AppState {
                 let t = s.now().plus(whole as u64);
                 s.advance(t, true);
             }
+        }
+        if s.clock.wall - s.ui.log_at >= LOG_REFRESH_MS {
+            s.refresh_log();
         }
         this
     }
@@ -978,6 +1005,7 @@ impl Reducible for AppState {
                 }
             }
         }
+        s.refresh_log();
         this
     }
 }

@@ -13,8 +13,9 @@ use std::rc::Rc;
 use warren_core::methods::{ExchangeDeclare, QueueDeclare};
 use warren_core::{ConsumerState, FieldTable, FieldValue, SimTime};
 use warren_web::state::{
-    key_action, Action, AppState, BindingSpec, Command, FormId, Inspection, NodeDetail, NodeKind,
-    Panel, RouteQuery, Selection, LOG_CAPACITY,
+    key_action, Action, AppState, BindingSpec, Command, FormId, Inspection, LogFilter, NodeDetail,
+    NodeKind, Panel, RouteQuery, Selection, KINDS, LOG_CAPACITY, LOG_REFRESH_MS, LOG_ROWS,
+    MAX_FLIGHTS,
 };
 use yew::Reducible;
 
@@ -53,7 +54,7 @@ fn fingerprint(s: &AppState) -> String {
         .world
         .log()
         .entries()
-        .map(|e| format!("{} {} {}", e.at, e.kind, e.text))
+        .map(|e| format!("{} {} {}", e.at, e.kind, e.text()))
         .collect();
     format!(
         "{:?}\n{:?}\n{:?}\n{:?}\n{}",
@@ -533,7 +534,7 @@ fn the_log_stays_bounded() {
     let s = run(s, 500);
     assert_eq!(s.world.log().len(), LOG_CAPACITY);
     assert!(s.world.log().dropped() > 0);
-    assert!(s.anim.flights.len() <= warren_web::state::MAX_FLIGHTS);
+    assert!(s.anim.flights.len() <= MAX_FLIGHTS);
 }
 
 #[test]
@@ -605,4 +606,93 @@ fn keyboard_actions_use_the_selection() {
         .nodes
         .iter()
         .any(|n| n.kind == NodeKind::Consumer && n.name == "mailer"));
+}
+
+#[test]
+fn while_time_runs_the_log_shown_refreshes_at_most_four_times_a_second() {
+    let s = paused();
+    let mut s = submit(s, Command::SetRate("web shop".into(), Some(200.0)));
+    s = reduce(s, Action::Play);
+    let mut refreshes = 0;
+    let mut behind = false;
+    let mut shown_at = s.ui.log_at;
+    for _ in 0..100 {
+        // 10 ms ticks: one second of wall time.
+        let before = s.ui.log.rows.clone();
+        s = reduce(s, Action::Tick(10.0));
+        if !Rc::ptr_eq(&before, &s.ui.log.rows) {
+            refreshes += 1;
+            assert!(s.ui.log_at - shown_at >= LOG_REFRESH_MS);
+            shown_at = s.ui.log_at;
+        }
+        behind |= s.ui.log.is_stale(s.world.log(), &s.ui.log_filter);
+    }
+    assert!((3..=4).contains(&refreshes), "{refreshes} refreshes");
+    assert!(behind, "between refreshes the log shown lags the log");
+    // Anything a person does shows the log as it is.
+    let s = reduce(s, Action::Pause);
+    assert!(!s.ui.log.is_stale(s.world.log(), &s.ui.log_filter));
+    let newest = s.world.log().entries().next_back().unwrap();
+    assert_eq!(s.ui.log.rows[0].seq, newest.seq);
+    assert_eq!(s.ui.log.rows.len(), LOG_ROWS);
+    assert_eq!(s.ui.log.kept, s.world.log().len());
+    // A filter applies at once.
+    let f = LogFilter {
+        kind: "acked".into(),
+        ..LogFilter::default()
+    };
+    let s = reduce(s, Action::SetLogFilter(f));
+    assert!(s.ui.log.rows.iter().all(|e| e.kind == "acked"));
+}
+
+#[test]
+fn log_entries_say_what_they_would_have_said_when_logged() {
+    // The same run twice; in the second, the actors change before the
+    // early entries' words are first read.
+    let act = |s: Rc<AppState>| {
+        let s = submit(s, Command::PublishFrom("web shop".into()));
+        run(s, 1000)
+    };
+    let first = act(paused());
+    let early: Vec<(u64, String, Vec<String>)> = first
+        .world
+        .log()
+        .entries()
+        .map(|e| (e.seq, e.text().to_owned(), e.entities().to_vec()))
+        .collect();
+    let later = act(paused());
+    let later = submit(later, Command::RemoveActor("mailer".into()));
+    let later = submit(later, Command::RemoveActor("web shop".into()));
+    let again: Vec<(u64, String, Vec<String>)> = later
+        .world
+        .log()
+        .entries()
+        .take(early.len())
+        .map(|e| (e.seq, e.text().to_owned(), e.entities().to_vec()))
+        .collect();
+    assert_eq!(early, again);
+    assert!(early
+        .iter()
+        .any(|(_, t, _)| t.starts_with("web shop published #")));
+    // Every kind logged is one the filter offers.
+    for e in later.world.log().entries() {
+        assert!(KINDS.contains(&e.kind), "{} is not in KINDS", e.kind);
+    }
+}
+
+#[test]
+fn a_full_sky_counts_the_moves_it_does_not_draw() {
+    let s = paused();
+    let s = submit(s, Command::SetRate("web shop".into(), Some(1000.0)));
+    let s = run(s, 1000);
+    assert!(s.anim.flights.len() <= MAX_FLIGHTS);
+    assert!(s.anim.flights.len() >= MAX_FLIGHTS - 3, "the sky is full");
+    assert!(s.anim.skipped > 100, "{} skipped", s.anim.skipped);
+    // Consumers acking flash, one flash per node however many acks.
+    let keys: Vec<&str> = s.anim.flashes.iter().map(|f| f.key.as_str()).collect();
+    assert!(keys.contains(&"consumer:printer"));
+    let mut unique = keys.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), keys.len());
 }

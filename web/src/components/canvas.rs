@@ -851,12 +851,16 @@ pub fn canvas(props: &CanvasProps) -> Html {
                 </defs>
                 <rect class="grid" x="-5000" y="-5000" width="10000" height="10000"
                       transform={transform.clone()} fill="url(#grid)" />
-                <g transform={transform}>
+                <g transform={transform.clone()}>
                     <g class="edges">{ for edges_html }</g>
-                    <g class="flights" aria-hidden="true">{ for flights_html }</g>
                     <g class="nodes">{ for nodes_html }</g>
                     <g class="labels">{ for labels_html }</g>
                 </g>
+            </svg>
+            // A layer of their own: dots moving on every frame repaint it
+            // alone, not the graph under them.
+            <svg class="flight-layer" aria-hidden="true" focusable="false">
+                <g class="flights" transform={transform}>{ for flights_html }</g>
             </svg>
             if empty {
                 <p class="canvas-empty">{ "Nothing here yet: add an exchange, a queue and a binding from the Add tab (A), or load a scene." }</p>

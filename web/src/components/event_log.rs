@@ -1,25 +1,42 @@
 //! The event log: every broker event, newest first, filterable by entity,
 //! kind and text. The log itself is a bounded ring buffer in the state.
+//!
+//! Of the rows the state offers (up to [`LOG_ROWS`]) the first
+//! [`ROWS_AT_ONCE`] are drawn, and more as the person scrolls towards the
+//! end: while thousands of events a second go by, every row is new at each
+//! refresh, and building rows nobody has scrolled to was most of the cost.
 
-use std::rc::Rc;
-
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::state::{Action, LogEntry, LogFilter, KINDS};
+use crate::state::{Action, LogFilter, LogView, KINDS, LOG_ROWS};
 
-/// Most rows drawn.
-pub const ROWS: usize = 200;
+/// Rows drawn at first, and added each time the person scrolls near the
+/// end of those drawn.
+pub const ROWS_AT_ONCE: usize = 24;
+
+/// How close to the end of the drawn rows (px) a scroll draws more.
+const NEAR_END_PX: f64 = 120.0;
+
+/// How many rows to draw after the list scrolled to `top` (px), showing
+/// `view` px of `height`: more near the end (up to [`LOG_ROWS`]), the
+/// first batch again back at the top, else as many as now.
+pub fn rows_after_scroll(drawn: usize, top: f64, view: f64, height: f64) -> usize {
+    if top <= 0.0 {
+        ROWS_AT_ONCE
+    } else if top + view >= height - NEAR_END_PX {
+        (drawn + ROWS_AT_ONCE).min(LOG_ROWS)
+    } else {
+        drawn
+    }
+}
 
 /// Event log props.
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
-    /// The rows to show (already filtered, newest first).
-    pub rows: Vec<Rc<LogEntry>>,
-    /// Entries kept in the ring buffer.
-    pub kept: usize,
-    /// Entries dropped from it.
-    pub dropped: u64,
+    /// The rows to show (already filtered, newest first) and the counts.
+    pub log: LogView,
     /// The filter.
     pub filter: LogFilter,
     /// Node keys to filter by.
@@ -58,15 +75,39 @@ pub fn event_log(p: &EventLogProps) -> Html {
         let on = p.on.clone();
         Callback::from(move |_: MouseEvent| on.emit(Action::ClearLog))
     };
-    let chip = |key: &str| {
+    // One listener for every row's chips (rows come and go four times a
+    // second while time runs).
+    let on_chip = {
         let on = p.on.clone();
         let cur = p.filter.clone();
-        let key = key.to_owned();
-        Callback::from(move |_: MouseEvent| {
-            on.emit(Action::SetLogFilter(LogFilter {
-                entity: key.clone(),
-                ..cur.clone()
-            }))
+        Callback::from(move |e: MouseEvent| {
+            let entity = e
+                .target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .and_then(|el| el.closest("button.chip").ok().flatten())
+                .and_then(|chip| chip.get_attribute("data-entity"));
+            if let Some(entity) = entity {
+                on.emit(Action::SetLogFilter(LogFilter {
+                    entity,
+                    ..cur.clone()
+                }));
+            }
+        })
+    };
+    let drawn = use_state(|| ROWS_AT_ONCE);
+    let on_scroll = {
+        let drawn = drawn.clone();
+        Callback::from(move |e: Event| {
+            let el: Element = e.target_unchecked_into();
+            let n = rows_after_scroll(
+                *drawn,
+                f64::from(el.scroll_top()),
+                f64::from(el.client_height()),
+                f64::from(el.scroll_height()),
+            );
+            if n != *drawn {
+                drawn.set(n);
+            }
         })
     };
     html! {
@@ -92,27 +133,43 @@ pub fn event_log(p: &EventLogProps) -> Html {
                 <input type="search" id="log-filter-text" placeholder="text… (L)" aria-label="Filter by text"
                        value={p.filter.text.clone()} oninput={on_text} />
                 <span class="dim count" aria-live="off">
-                    { format!("{} kept{}", p.kept, if p.dropped > 0 { format!(", {} older dropped", p.dropped) } else { String::new() }) }
+                    { format!("{} kept{}", p.log.kept, if p.log.dropped > 0 { format!(", {} older dropped", p.log.dropped) } else { String::new() }) }
                 </span>
                 <button type="button" id="log-clear" onclick={clear}>{ "Clear" }</button>
             </div>
-            <ol class="log-rows" id="log-rows" aria-live="off">
-                if p.rows.is_empty() {
+            <ol class="log-rows" id="log-rows" aria-live="off" onclick={on_chip} onscroll={on_scroll}>
+                if p.log.rows.is_empty() {
                     <li class="dim">{ "No events match." }</li>
                 }
-                { for p.rows.iter().map(|e| html! {
+                { for p.log.rows.iter().take(*drawn).map(|e| html! {
                     <li key={e.seq} class={classes!("log-row", format!("k-{}", e.kind))} data-kind={e.kind}>
                         <time>{ format!("{:>8.3}", e.at.ms() as f64 / 1000.0) }</time>
                         <span class="kind">{ e.kind }</span>
-                        <span class="text">{ e.text.clone() }</span>
+                        <span class="text">{ e.text().to_owned() }</span>
                         <span class="chips">
-                            { for e.entities.iter().filter(|k| k.contains(':')).map(|k| html! {
-                                <button type="button" class="chip" onclick={chip(k)} title={format!("Show only {k}")}>{ k.clone() }</button>
+                            { for e.entities().iter().filter(|k| k.contains(':')).map(|k| html! {
+                                <button type="button" class="chip" data-entity={k.clone()} title={format!("Show only {k}")}>{ k.clone() }</button>
                             }) }
                         </span>
                     </li>
                 }) }
             </ol>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrolling_near_the_end_draws_more_and_the_top_draws_the_first_batch() {
+        // 24 rows of 21 px in a 174 px window.
+        let height = 24.0 * 21.0;
+        assert_eq!(rows_after_scroll(24, 100.0, 174.0, height), 24);
+        assert_eq!(rows_after_scroll(24, 300.0, 174.0, height), 48);
+        assert_eq!(rows_after_scroll(192, 4000.0, 174.0, 4100.0), LOG_ROWS);
+        assert_eq!(rows_after_scroll(LOG_ROWS, 4000.0, 174.0, 4100.0), LOG_ROWS);
+        assert_eq!(rows_after_scroll(96, 0.0, 174.0, 2000.0), ROWS_AT_ONCE);
     }
 }

@@ -3,7 +3,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
-use crate::state::{key_action, Action, AppState};
+use crate::state::{key_action, Action};
 
 /// Whether the key belongs to what has focus: text fields take every key,
 /// buttons and links take Space and Enter, nodes on the canvas their
@@ -59,7 +59,7 @@ fn focus(id: &str) {
 
 /// Global keyboard shortcuts (listed in the help dialog, `SHORTCUTS`).
 #[hook]
-pub fn use_shortcuts(dispatcher: UseReducerDispatcher<AppState>) {
+pub fn use_shortcuts(dispatcher: Callback<Action>) {
     use_effect_with((), move |_| {
         let document = web_sys::window().and_then(|w| w.document());
         let listener = document.map(|doc| {
@@ -73,7 +73,7 @@ pub fn use_shortcuts(dispatcher: UseReducerDispatcher<AppState>) {
                 }
                 let key = e.key();
                 if key == "Escape" {
-                    dispatcher.dispatch(Action::Escape);
+                    dispatcher.emit(Action::Escape);
                     return;
                 }
                 if belongs_to_target(e) || dialog_open() {
@@ -95,7 +95,7 @@ pub fn use_shortcuts(dispatcher: UseReducerDispatcher<AppState>) {
                 };
                 if let Some(a) = action {
                     e.prevent_default();
-                    dispatcher.dispatch(a);
+                    dispatcher.emit(a);
                 }
             })
         });

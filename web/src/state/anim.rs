@@ -3,6 +3,8 @@
 //! milliseconds (so they stay watchable at any speed), and bounded: past
 //! [`MAX_FLIGHTS`] at once, further legs are counted instead of drawn.
 
+use std::rc::Rc;
+
 use warren_core::{ActorView, ConnectionId, Event, EventKind};
 
 use super::graph::{node_key, NodeKind, Topology};
@@ -95,16 +97,26 @@ pub struct Anim {
     skip_window: f64,
 }
 
-fn connection_owner(view: &WorldView, conn: ConnectionId) -> Option<String> {
-    view.actors.iter().find_map(|a| match a {
-        ActorView::Producer(p) if p.connection == Some(conn) => {
-            Some(node_key(NodeKind::Producer, &p.name))
-        }
-        ActorView::Consumer(c) if c.connection == Some(conn) => {
-            Some(node_key(NodeKind::Consumer, &c.name))
-        }
-        _ => None,
-    })
+/// Legs along edges, as (from, to) node keys.
+type Hops = Vec<(String, String)>;
+
+/// Each actor's connection and node key, in display order (the first
+/// actor on a connection owns it).
+fn connection_owners(view: &WorldView) -> Vec<(ConnectionId, String)> {
+    view.actors
+        .iter()
+        .filter_map(|a| match a {
+            ActorView::Producer(p) => Some((p.connection?, node_key(NodeKind::Producer, &p.name))),
+            ActorView::Consumer(c) => Some((c.connection?, node_key(NodeKind::Consumer, &c.name))),
+        })
+        .collect()
+}
+
+fn owner_of(owners: &[(ConnectionId, String)], conn: ConnectionId) -> Option<&str> {
+    owners
+        .iter()
+        .find(|(c, _)| *c == conn)
+        .map(|(_, k)| k.as_str())
 }
 
 impl Anim {
@@ -133,13 +145,32 @@ impl Anim {
         before != (self.flights.len(), self.flashes.len(), self.skipped)
     }
 
-    fn flash(&mut self, key: String, class: &'static str, wall: f64) {
-        self.flashes.retain(|f| f.key != key);
-        self.flashes.push(Flash {
-            key,
-            class,
-            until: wall + FLASH_MS,
-        });
+    fn flash(&mut self, key: &str, class: &'static str, wall: f64) {
+        // Moved to the end as a fresh flash would be, without a new key.
+        let mut f = match self.flashes.iter().position(|f| f.key == key) {
+            Some(i) => self.flashes.remove(i),
+            None => Flash {
+                key: key.to_owned(),
+                class,
+                until: 0.0,
+            },
+        };
+        f.class = class;
+        f.until = wall + FLASH_MS;
+        self.flashes.push(f);
+    }
+
+    /// Whether `legs` more legs can be drawn now.
+    fn has_room(&self, legs: usize) -> bool {
+        self.flights.len() + legs <= MAX_FLIGHTS
+    }
+
+    /// Counts a leg not drawn.
+    fn skip(&mut self, wall: f64) {
+        if self.skipped == 0 {
+            self.skip_window = wall;
+        }
+        self.skipped += 1;
     }
 
     /// Adds legs along `hops`, one after the other, starting when the
@@ -154,11 +185,8 @@ impl Anim {
         if hops.is_empty() {
             return None;
         }
-        if self.flights.len() + hops.len() > MAX_FLIGHTS {
-            if self.skipped == 0 {
-                self.skip_window = wall;
-            }
-            self.skipped += 1;
+        if !self.has_room(hops.len()) {
+            self.skip(wall);
             return None;
         }
         let mut start = self
@@ -188,9 +216,14 @@ impl Anim {
         self.arrivals.push((message, at, node));
     }
 
-    /// Turns new events into legs and flashes.
-    pub fn on_events(&mut self, events: &[Event], view: &WorldView, wall: f64) {
+    /// Turns new events into legs and flashes. At thousands of events a
+    /// second almost every leg is counted rather than drawn: that path
+    /// allocates nothing (owners and routes are looked up once per call).
+    pub fn on_events(&mut self, events: &[Rc<Event>], view: &WorldView, wall: f64) {
         let topo: &Topology = &view.topology;
+        let owners = connection_owners(view);
+        // Routes from an exchange to a queue, found once per call.
+        let mut routes: Vec<(&str, &str, Option<Hops>)> = Vec::new();
         for e in events {
             match &e.kind {
                 EventKind::Published {
@@ -198,37 +231,51 @@ impl Anim {
                     message,
                     exchange,
                     ..
-                } => {
-                    let x = node_key(NodeKind::Exchange, exchange);
-                    match connection_owner(view, channel.connection) {
-                        Some(p) if p.starts_with("producer:") => {
-                            let hops = [(p, x.clone())];
-                            if let Some(t) = self.fly(message.0, &hops, FlightKind::Publish, wall) {
-                                self.arrive(message.0, t, x);
-                            }
+                } => match owner_of(&owners, channel.connection) {
+                    Some(p) if p.starts_with("producer:") => {
+                        if !self.has_room(1) {
+                            self.skip(wall);
+                            continue;
                         }
-                        _ => self.flash(x, "flash-info", wall),
+                        let x = node_key(NodeKind::Exchange, exchange);
+                        let hops = [(p.to_owned(), x.clone())];
+                        if let Some(t) = self.fly(message.0, &hops, FlightKind::Publish, wall) {
+                            self.arrive(message.0, t, x);
+                        }
                     }
-                }
+                    _ => self.flash(&node_key(NodeKind::Exchange, exchange), "flash-info", wall),
+                },
                 EventKind::Routed {
                     message,
                     exchange,
                     queues,
                 } => {
-                    let x = node_key(NodeKind::Exchange, exchange);
-                    let mut last: Option<(f64, String)> = None;
+                    let mut last: Option<(f64, &str)> = None;
                     for q in queues {
-                        let qk = node_key(NodeKind::Queue, q);
-                        if let Some(hops) = topo.path(&x, &qk) {
-                            if let Some(t) = self.fly(message.0, &hops, FlightKind::Route, wall) {
-                                if last.as_ref().is_none_or(|(l, _)| t > *l) {
-                                    last = Some((t, qk));
+                        let i = match routes
+                            .iter()
+                            .position(|(x, to, _)| x == exchange && to == q)
+                        {
+                            Some(i) => i,
+                            None => {
+                                let hops = topo.path(
+                                    &node_key(NodeKind::Exchange, exchange),
+                                    &node_key(NodeKind::Queue, q),
+                                );
+                                routes.push((exchange, q, hops));
+                                routes.len() - 1
+                            }
+                        };
+                        if let Some(hops) = &routes[i].2 {
+                            if let Some(t) = self.fly(message.0, hops, FlightKind::Route, wall) {
+                                if last.is_none_or(|(l, _)| t > l) {
+                                    last = Some((t, q));
                                 }
                             }
                         }
                     }
-                    if let Some((t, qk)) = last {
-                        self.arrive(message.0, t, qk);
+                    if let Some((t, q)) = last {
+                        self.arrive(message.0, t, node_key(NodeKind::Queue, q));
                     }
                 }
                 EventKind::Unroutable { message } => {
@@ -238,15 +285,20 @@ impl Anim {
                         .find(|(m, _, _)| *m == message.0)
                         .map(|(_, _, n)| n.clone());
                     if let Some(x) = at {
-                        self.flash(x, "flash-bad", wall);
+                        self.flash(&x, "flash-bad", wall);
                     }
                 }
                 EventKind::Returned {
                     channel, message, ..
                 } => {
-                    let x = node_key(NodeKind::Exchange, message.exchange());
-                    if let Some(p) = connection_owner(view, channel.connection) {
-                        self.fly(message.id().0, &[(x, p.clone())], FlightKind::Return, wall);
+                    if let Some(p) = owner_of(&owners, channel.connection) {
+                        let x = node_key(NodeKind::Exchange, message.exchange());
+                        self.fly(
+                            message.id().0,
+                            &[(x, p.to_owned())],
+                            FlightKind::Return,
+                            wall,
+                        );
                         self.flash(p, "flash-bad", wall);
                     }
                 }
@@ -257,31 +309,35 @@ impl Anim {
                     redelivered,
                     ..
                 } => {
-                    if let Some(c) = connection_owner(view, channel.connection) {
+                    if let Some(c) = owner_of(&owners, channel.connection) {
+                        if !self.has_room(1) {
+                            self.skip(wall);
+                            continue;
+                        }
                         let kind = if *redelivered {
                             FlightKind::Redeliver
                         } else {
                             FlightKind::Deliver
                         };
                         let qk = node_key(NodeKind::Queue, queue);
-                        self.fly(message.id().0, &[(qk, c)], kind, wall);
+                        self.fly(message.id().0, &[(qk, c.to_owned())], kind, wall);
                     }
                 }
                 EventKind::Acked { channel, .. } => {
-                    if let Some(c) = connection_owner(view, channel.connection) {
+                    if let Some(c) = owner_of(&owners, channel.connection) {
                         self.flash(c, "flash-ok", wall);
                     }
                 }
                 EventKind::Nacked { channel, .. } => {
-                    if let Some(c) = connection_owner(view, channel.connection) {
+                    if let Some(c) = owner_of(&owners, channel.connection) {
                         self.flash(c, "flash-warn", wall);
                     }
                 }
                 EventKind::Requeued { queue, .. } => {
-                    self.flash(node_key(NodeKind::Queue, queue), "flash-warn", wall);
+                    self.flash(&node_key(NodeKind::Queue, queue), "flash-warn", wall);
                 }
                 EventKind::Expired { queue, .. } | EventKind::Dropped { queue, .. } => {
-                    self.flash(node_key(NodeKind::Queue, queue), "flash-bad", wall);
+                    self.flash(&node_key(NodeKind::Queue, queue), "flash-bad", wall);
                 }
                 EventKind::DeadLettered {
                     queue,
@@ -299,7 +355,7 @@ impl Anim {
                     }
                 }
                 EventKind::ConnectionClosed { connection, .. } => {
-                    if let Some(c) = connection_owner(view, *connection) {
+                    if let Some(c) = owner_of(&owners, *connection) {
                         self.flash(c, "flash-bad", wall);
                     }
                 }

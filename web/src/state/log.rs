@@ -1,17 +1,33 @@
 //! The event log: every broker event in words, tagged with the entities it
 //! concerns and its kind, in a ring buffer so memory stays bounded however
 //! long the playground runs.
+//!
+//! The words are written when first read, not when the event is logged: at
+//! thousands of events a second almost every entry leaves the ring buffer
+//! unread, and formatting each one cost more than the broker's own work.
+//! An entry keeps what its words are made of (the event, and who owned
+//! each connection at the time), so they come out the same whenever they
+//! are written.
 
+use std::cell::OnceCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
 use warren_core::{ChannelId, ConnectionId, Event, EventKind, SimTime};
 
+use super::LogFilter;
+
 /// Most entries kept; older ones are dropped (and counted).
 pub const LOG_CAPACITY: usize = 2000;
 
+/// Most rows the log shows (the newest that match its filter).
+pub const LOG_ROWS: usize = 200;
+
+/// Who owned each connection (`consumer:mailer`, `you`), as of a moment.
+pub type Owners = Rc<Vec<(ConnectionId, String)>>;
+
 /// One logged event.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct LogEntry {
     /// Sequence number since the world was loaded.
     pub seq: u64,
@@ -19,11 +35,84 @@ pub struct LogEntry {
     pub at: SimTime,
     /// Event kind (`delivered`, `acked`, ...).
     pub kind: &'static str,
+    event: Rc<Event>,
+    owners: Owners,
+    words: OnceCell<(String, Vec<String>)>,
+}
+
+impl PartialEq for LogEntry {
+    fn eq(&self, other: &Self) -> bool {
+        self.seq == other.seq
+            && self.at == other.at
+            && self.event == other.event
+            && self.owners == other.owners
+    }
+}
+
+impl LogEntry {
+    /// Logs `event`, its connections named by `owners`.
+    pub fn new(seq: u64, event: Rc<Event>, owners: Owners) -> Self {
+        Self {
+            seq,
+            at: event.at,
+            kind: kind_name(&event.kind),
+            event,
+            owners,
+            words: OnceCell::new(),
+        }
+    }
+
+    fn words(&self) -> &(String, Vec<String>) {
+        self.words
+            .get_or_init(|| describe(&self.event.kind, &self.owners))
+    }
+
     /// What happened, in words.
-    pub text: String,
+    pub fn text(&self) -> &str {
+        &self.words().0
+    }
+
     /// Node keys (`queue:orders`, `consumer:mailer`) and message tags
     /// (`#12`) it concerns.
-    pub entities: Vec<String>,
+    pub fn entities(&self) -> &[String] {
+        &self.words().1
+    }
+}
+
+/// An event's kind, as [`KINDS`] names it (`other` for one not listed).
+pub fn kind_name(kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::ConnectionOpened { .. } => "connection-opened",
+        EventKind::ConnectionClosed { .. } => "connection-closed",
+        EventKind::ChannelOpened { .. } => "channel-opened",
+        EventKind::ChannelClosed { .. } => "channel-closed",
+        EventKind::ExchangeDeclared { .. } => "exchange-declared",
+        EventKind::ExchangeDeleted { .. } => "exchange-deleted",
+        EventKind::QueueDeclared { .. } => "queue-declared",
+        EventKind::QueueDeleted { .. } => "queue-deleted",
+        EventKind::Bound { .. } => "bound",
+        EventKind::Unbound { .. } => "unbound",
+        EventKind::Published { .. } => "published",
+        EventKind::Routed { .. } => "routed",
+        EventKind::Unroutable { .. } => "unroutable",
+        EventKind::Returned { .. } => "returned",
+        EventKind::Confirmed { .. } => "confirmed",
+        EventKind::Enqueued { .. } => "enqueued",
+        EventKind::Delivered { .. } => "delivered",
+        EventKind::GetOk { .. } => "get-ok",
+        EventKind::GetEmpty { .. } => "get-empty",
+        EventKind::Acked { .. } => "acked",
+        EventKind::Nacked { .. } => "nacked",
+        EventKind::Requeued { .. } => "requeued",
+        EventKind::Expired { .. } => "expired",
+        EventKind::DeadLettered { .. } => "dead-lettered",
+        EventKind::Dropped { .. } => "dropped",
+        EventKind::ConsumerAdded { .. } => "consumer-added",
+        EventKind::ConsumerCancelled { .. } => "consumer-cancelled",
+        EventKind::ConsumerActivated { .. } => "consumer-activated",
+        EventKind::Purged { .. } => "purged",
+        _ => "other",
+    }
 }
 
 /// Every event kind, as the filter lists them.
@@ -110,22 +199,16 @@ fn xname(name: &str) -> String {
     }
 }
 
-/// Kind, text and entities of one event.
-pub fn describe(
-    kind: &EventKind,
-    names: &[(ConnectionId, String)],
-) -> (&'static str, String, Vec<String>) {
+/// Text and entities of one event.
+fn describe(kind: &EventKind, names: &[(ConnectionId, String)]) -> (String, Vec<String>) {
     let mut ents = Vec::new();
-    let (k, text) = match kind {
+    let text = match kind {
         EventKind::ConnectionOpened { connection } => {
             let who = owner(names, *connection).map(display).unwrap_or("a client");
             if let Some(key) = owner(names, *connection) {
                 ents.push(key.to_owned());
             }
-            (
-                "connection-opened",
-                format!("{who} opened connection {connection}"),
-            )
+            format!("{who} opened connection {connection}")
         }
         EventKind::ConnectionClosed { connection, error } => {
             if let Some(key) = owner(names, *connection) {
@@ -135,15 +218,12 @@ pub fn describe(
                 Some(e) => format!(" by the broker: {} {}", e.reply_code, e.reply_text),
                 None => String::new(),
             };
-            (
-                "connection-closed",
-                format!("connection {connection} closed{what}"),
-            )
+            format!("connection {connection} closed{what}")
         }
         EventKind::ChannelOpened { channel } => {
             let (w, key) = who(names, *channel);
             ents.extend(key);
-            ("channel-opened", format!("{w} opened channel {channel}"))
+            format!("{w} opened channel {channel}")
         }
         EventKind::ChannelClosed { channel, error } => {
             let (w, key) = who(names, *channel);
@@ -152,28 +232,22 @@ pub fn describe(
                 Some(e) => format!(" by the broker: {} {}", e.reply_code, e.reply_text),
                 None => String::new(),
             };
-            (
-                "channel-closed",
-                format!("{w}'s channel {channel} closed{what}"),
-            )
+            format!("{w}'s channel {channel} closed{what}")
         }
         EventKind::ExchangeDeclared {
             exchange,
             exchange_type,
         } => {
             ents.push(x(exchange));
-            (
-                "exchange-declared",
-                format!("{exchange_type} exchange {exchange} declared"),
-            )
+            format!("{exchange_type} exchange {exchange} declared")
         }
         EventKind::ExchangeDeleted { exchange } => {
             ents.push(x(exchange));
-            ("exchange-deleted", format!("exchange {exchange} deleted"))
+            format!("exchange {exchange} deleted")
         }
         EventKind::QueueDeclared { queue } => {
             ents.push(q(queue));
-            ("queue-declared", format!("queue {queue} declared"))
+            format!("queue {queue} declared")
         }
         EventKind::QueueDeleted {
             queue,
@@ -181,12 +255,7 @@ pub fn describe(
             message_count,
         } => {
             ents.push(q(queue));
-            (
-                "queue-deleted",
-                format!(
-                    "queue {queue} deleted ({reason:?}), {message_count} ready message(s) lost"
-                ),
-            )
+            format!("queue {queue} deleted ({reason:?}), {message_count} ready message(s) lost")
         }
         EventKind::Bound {
             source,
@@ -200,10 +269,7 @@ pub fn describe(
             } else {
                 q(destination)
             });
-            (
-                "bound",
-                format!("{source} bound to {destination} with key {routing_key:?}"),
-            )
+            format!("{source} bound to {destination} with key {routing_key:?}")
         }
         EventKind::Unbound {
             source,
@@ -217,10 +283,7 @@ pub fn describe(
             } else {
                 q(destination)
             });
-            (
-                "unbound",
-                format!("{source} unbound from {destination} (key {routing_key:?})"),
-            )
+            format!("{source} unbound from {destination} (key {routing_key:?})")
         }
         EventKind::Published {
             channel,
@@ -232,12 +295,9 @@ pub fn describe(
             ents.extend(key);
             ents.push(x(exchange));
             ents.push(format!("#{message}"));
-            (
-                "published",
-                format!(
-                    "{w} published #{message} to {} with key {routing_key:?}",
-                    xname(exchange)
-                ),
+            format!(
+                "{w} published #{message} to {} with key {routing_key:?}",
+                xname(exchange)
             )
         }
         EventKind::Routed {
@@ -253,17 +313,11 @@ pub fn describe(
             } else {
                 queues.join(", ")
             };
-            (
-                "routed",
-                format!("#{message} routed by {} to {to}", xname(exchange)),
-            )
+            format!("#{message} routed by {} to {to}", xname(exchange))
         }
         EventKind::Unroutable { message } => {
             ents.push(format!("#{message}"));
-            (
-                "unroutable",
-                format!("#{message} matched no binding and was not mandatory: dropped"),
-            )
+            format!("#{message} matched no binding and was not mandatory: dropped")
         }
         EventKind::Returned {
             channel,
@@ -274,12 +328,9 @@ pub fn describe(
             let (w, key) = who(names, *channel);
             ents.extend(key);
             ents.push(format!("#{}", message.id()));
-            (
-                "returned",
-                format!(
-                    "#{} returned to {w}: {reply_code} {reply_text}",
-                    message.id()
-                ),
+            format!(
+                "#{} returned to {w}: {reply_code} {reply_text}",
+                message.id()
             )
         }
         EventKind::Confirmed {
@@ -289,18 +340,15 @@ pub fn describe(
         } => {
             let (w, key) = who(names, *channel);
             ents.extend(key);
-            (
-                "confirmed",
-                format!(
-                    "publisher confirm to {w}: {} for publish {delivery_tag}",
-                    if *ack { "ack" } else { "nack" }
-                ),
+            format!(
+                "publisher confirm to {w}: {} for publish {delivery_tag}",
+                if *ack { "ack" } else { "nack" }
             )
         }
         EventKind::Enqueued { queue, message } => {
             ents.push(q(queue));
             ents.push(format!("#{message}"));
-            ("enqueued", format!("#{message} enqueued in {queue}"))
+            format!("#{message} enqueued in {queue}")
         }
         EventKind::Delivered {
             channel,
@@ -315,13 +363,10 @@ pub fn describe(
             ents.extend(key);
             ents.push(q(queue));
             ents.push(format!("#{}", message.id()));
-            (
-                "delivered",
-                format!(
-                    "#{} delivered from {queue} to {consumer_tag} (tag {delivery_tag}){}",
-                    message.id(),
-                    if *redelivered { ", redelivered" } else { "" }
-                ),
+            format!(
+                "#{} delivered from {queue} to {consumer_tag} (tag {delivery_tag}){}",
+                message.id(),
+                if *redelivered { ", redelivered" } else { "" }
             )
         }
         EventKind::GetOk {
@@ -334,13 +379,13 @@ pub fn describe(
             ents.extend(key);
             ents.push(q(queue));
             ents.push(format!("#{}", message.id()));
-            ("get-ok", format!("{w} got #{} from {queue}", message.id()))
+            format!("{w} got #{} from {queue}", message.id())
         }
         EventKind::GetEmpty { channel, queue } => {
             let (w, key) = who(names, *channel);
             ents.extend(key);
             ents.push(q(queue));
-            ("get-empty", format!("{w} found {queue} empty"))
+            format!("{w} found {queue} empty")
         }
         EventKind::Acked {
             channel,
@@ -352,10 +397,7 @@ pub fn describe(
             ents.extend(key);
             ents.push(q(queue));
             ents.push(format!("#{message}"));
-            (
-                "acked",
-                format!("{w} acked #{message} from {queue} (tag {delivery_tag})"),
-            )
+            format!("{w} acked #{message} from {queue} (tag {delivery_tag})")
         }
         EventKind::Nacked {
             channel,
@@ -368,26 +410,20 @@ pub fn describe(
             ents.extend(key);
             ents.push(q(queue));
             ents.push(format!("#{message}"));
-            (
-                "nacked",
-                format!(
-                    "{w} rejected #{message} from {queue} (tag {delivery_tag}), {}",
-                    if *requeue { "requeue" } else { "no requeue" }
-                ),
+            format!(
+                "{w} rejected #{message} from {queue} (tag {delivery_tag}), {}",
+                if *requeue { "requeue" } else { "no requeue" }
             )
         }
         EventKind::Requeued { queue, message } => {
             ents.push(q(queue));
             ents.push(format!("#{message}"));
-            (
-                "requeued",
-                format!("#{message} back in {queue}, marked redelivered"),
-            )
+            format!("#{message} back in {queue}, marked redelivered")
         }
         EventKind::Expired { queue, message } => {
             ents.push(q(queue));
             ents.push(format!("#{message}"));
-            ("expired", format!("#{message} expired in {queue}"))
+            format!("#{message} expired in {queue}")
         }
         EventKind::DeadLettered {
             queue,
@@ -400,13 +436,10 @@ pub fn describe(
             ents.push(x(exchange));
             ents.push(format!("#{message}"));
             ents.push(format!("#{new_message}"));
-            (
-                "dead-lettered",
-                format!(
-                    "#{message} dead-lettered from {queue} ({}) to {} as #{new_message}",
-                    reason.as_str(),
-                    xname(exchange)
-                ),
+            format!(
+                "#{message} dead-lettered from {queue} ({}) to {} as #{new_message}",
+                reason.as_str(),
+                xname(exchange)
             )
         }
         EventKind::Dropped {
@@ -416,10 +449,7 @@ pub fn describe(
         } => {
             ents.push(q(queue));
             ents.push(format!("#{message}"));
-            (
-                "dropped",
-                format!("#{message} dropped from {queue} ({reason:?})"),
-            )
+            format!("#{message} dropped from {queue} ({reason:?})")
         }
         EventKind::ConsumerAdded {
             channel,
@@ -429,10 +459,7 @@ pub fn describe(
             let (_, key) = who(names, *channel);
             ents.extend(key);
             ents.push(q(queue));
-            (
-                "consumer-added",
-                format!("{consumer_tag} consumes from {queue}"),
-            )
+            format!("{consumer_tag} consumes from {queue}")
         }
         EventKind::ConsumerCancelled {
             channel,
@@ -443,16 +470,13 @@ pub fn describe(
             let (_, key) = who(names, *channel);
             ents.extend(key);
             ents.push(q(queue));
-            (
-                "consumer-cancelled",
-                format!(
-                    "{consumer_tag} stopped consuming from {queue}{}",
-                    if *by_broker {
-                        " (cancelled by the broker)"
-                    } else {
-                        ""
-                    }
-                ),
+            format!(
+                "{consumer_tag} stopped consuming from {queue}{}",
+                if *by_broker {
+                    " (cancelled by the broker)"
+                } else {
+                    ""
+                }
             )
         }
         EventKind::ConsumerActivated {
@@ -463,47 +487,82 @@ pub fn describe(
             let (_, key) = who(names, *channel);
             ents.extend(key);
             ents.push(q(queue));
-            (
-                "consumer-activated",
-                format!("{consumer_tag} is now the single active consumer of {queue}"),
-            )
+            format!("{consumer_tag} is now the single active consumer of {queue}")
         }
         EventKind::Purged {
             queue,
             message_count,
         } => {
             ents.push(q(queue));
-            (
-                "purged",
-                format!("{queue} purged: {message_count} message(s) removed"),
-            )
+            format!("{queue} purged: {message_count} message(s) removed")
         }
-        _ => (
-            "other",
-            "an event this version does not describe".to_owned(),
-        ),
+        _ => "an event this version does not describe".to_owned(),
     };
     // Message ids display as `m12`; people read `#12`.
     let text = text.replace("#m", "#");
     let ents = ents.into_iter().map(|e| e.replace("#m", "#")).collect();
-    (k, text, ents)
+    (text, ents)
+}
+
+/// What the event log shows: its newest rows matching the filter, and
+/// its counts, as of one moment. A snapshot rather than the live ring
+/// buffer, so that the page can redraw the log less often than events
+/// arrive (see `AppState`) and still show whole, consistent rows.
+#[derive(Clone, Debug, Default)]
+pub struct LogView {
+    /// The rows (at most [`LOG_ROWS`], newest first).
+    pub rows: Rc<Vec<Rc<LogEntry>>>,
+    /// Entries kept in the ring buffer.
+    pub kept: usize,
+    /// Entries dropped from it.
+    pub dropped: u64,
+    /// What it was taken of: events logged in all, and the filter.
+    source: (u64, LogFilter),
+}
+
+/// Two views are equal when they show the same rows (the very same
+/// entries) and counts: a cheap comparison, made on every render.
+impl PartialEq for LogView {
+    fn eq(&self, other: &Self) -> bool {
+        self.kept == other.kept
+            && self.dropped == other.dropped
+            && (Rc::ptr_eq(&self.rows, &other.rows)
+                || (self.rows.len() == other.rows.len()
+                    && self
+                        .rows
+                        .iter()
+                        .zip(other.rows.iter())
+                        .all(|(a, b)| Rc::ptr_eq(a, b))))
+    }
+}
+
+impl LogView {
+    /// Whether `log` seen through `filter` would show anything other than
+    /// this view.
+    pub fn is_stale(&self, log: &EventLog, filter: &LogFilter) -> bool {
+        self.source.0 != log.total() || self.dropped != log.dropped() || self.source.1 != *filter
+    }
+
+    /// Takes a view of `log` through `filter` (see [`EventLog::filtered`]).
+    pub fn of(log: &EventLog, filter: &LogFilter) -> Self {
+        Self {
+            rows: Rc::new(log.filtered(&filter.entity, &filter.kind, &filter.text, LOG_ROWS)),
+            kept: log.len(),
+            dropped: log.dropped(),
+            source: (log.total(), filter.clone()),
+        }
+    }
 }
 
 impl EventLog {
-    /// Logs one event.
-    pub fn push(&mut self, e: &Event, names: &[(ConnectionId, String)]) {
-        let (kind, text, entities) = describe(&e.kind, names);
+    /// Logs one event, its connections named by `owners`.
+    pub fn push(&mut self, e: Rc<Event>, owners: &Owners) {
         if self.entries.len() == LOG_CAPACITY {
             self.entries.pop_front();
             self.dropped += 1;
         }
-        self.entries.push_back(Rc::new(LogEntry {
-            seq: self.next_seq,
-            at: e.at,
-            kind,
-            text,
-            entities,
-        }));
+        self.entries
+            .push_back(Rc::new(LogEntry::new(self.next_seq, e, owners.clone())));
         self.next_seq += 1;
     }
 
@@ -553,8 +612,8 @@ impl EventLog {
             .iter()
             .rev()
             .filter(|e| kind.is_empty() || e.kind == kind)
-            .filter(|e| entity.is_empty() || e.entities.iter().any(|n| n == entity))
-            .filter(|e| needle.is_empty() || e.text.to_ascii_lowercase().contains(&needle))
+            .filter(|e| entity.is_empty() || e.entities().iter().any(|n| n == entity))
+            .filter(|e| needle.is_empty() || e.text().to_ascii_lowercase().contains(&needle))
             .take(limit)
             .cloned()
             .collect()

@@ -107,9 +107,9 @@ impl Timeline {
 
     /// Moves `world` forward to `t`, applying recorded commands on the way
     /// at their times. Returns the new events if `live` (for animation).
-    pub fn advance(&mut self, world: &mut World, t: SimTime, live: bool) -> Vec<Event> {
+    pub fn advance(&mut self, world: &mut World, t: SimTime, live: bool) -> Vec<Rc<Event>> {
         let mut out = Vec::new();
-        let keep = |world: &mut World, out: &mut Vec<Event>| {
+        let keep = |world: &mut World, out: &mut Vec<Rc<Event>>| {
             let ev = world.take_fresh();
             if live && out.len() < MAX_LIVE_EVENTS {
                 out.extend(ev);

@@ -17,7 +17,7 @@ use warren_core::{
     ProducerSpec, SimError, SimTime, Simulation,
 };
 
-use super::log::EventLog;
+use super::log::{EventLog, Owners};
 use super::scene::{self, Scene};
 use super::view::WorldView;
 
@@ -271,10 +271,11 @@ pub struct World {
     actors: Vec<Actor>,
     log: EventLog,
     /// Events since the last [`World::take_fresh`], for the animation.
-    fresh: Vec<Event>,
+    fresh: Vec<Rc<Event>>,
     /// Who owned each connection seen so far: a closed connection's
-    /// events still name their actor.
-    owners: Vec<(ConnectionId, String)>,
+    /// events still name their actor. Shared with the log's entries (it
+    /// only grows, so each entry's copy names what it named when logged).
+    owners: Owners,
     view: Rc<WorldView>,
 }
 
@@ -296,7 +297,7 @@ impl World {
             actors: Vec::new(),
             log: EventLog::default(),
             fresh: Vec::new(),
-            owners: Vec::new(),
+            owners: Rc::default(),
             view: Rc::default(),
         };
         for (i, p) in scene.producers.iter().enumerate() {
@@ -386,7 +387,7 @@ impl World {
     }
 
     /// The events since the last call (logged already), for the animation.
-    pub fn take_fresh(&mut self) -> Vec<Event> {
+    pub fn take_fresh(&mut self) -> Vec<Rc<Event>> {
         std::mem::take(&mut self.fresh)
     }
 
@@ -398,17 +399,18 @@ impl World {
         }
         for (conn, name) in self.connection_names() {
             if !self.owners.iter().any(|(c, _)| *c == conn) {
-                self.owners.push((conn, name));
+                Rc::make_mut(&mut self.owners).push((conn, name));
             }
-        }
-        for e in &events {
-            self.log.push(e, &self.owners);
         }
         // Bounded: a driver that never takes them loses the oldest.
         if self.fresh.len() > FRESH_LIMIT {
             self.fresh.clear();
         }
-        self.fresh.extend(events);
+        for e in events {
+            let e = Rc::new(e);
+            self.log.push(e.clone(), &self.owners);
+            self.fresh.push(e);
+        }
     }
 
     /// Who owns each open connection, for the log: actors by name, the
