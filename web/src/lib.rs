@@ -26,9 +26,6 @@ use components::route::RoutePanel;
 use components::timebar::TimeBar;
 use state::{Action, AppState, Dialog, FormId, Level, Panel};
 
-/// The playground's styles.
-const STYLE: &str = include_str!("style.css");
-
 /// The root component.
 #[function_component(App)]
 pub fn app() -> Html {
@@ -112,7 +109,6 @@ pub fn app() -> Html {
 
     html! {
         <div class="app" id="app">
-            <style>{ STYLE }</style>
             <a class="skip" href="#canvas">{ "Skip to the canvas" }</a>
             <header class="topbar">
                 <div class="brand">

@@ -36,6 +36,13 @@ fn document() -> web_sys::Document {
 /// first render.
 async fn mount() -> Mounted {
     warren_web::storage::clear();
+    // The page's stylesheet, as index.html links it (once per page).
+    if document().get_element_by_id("warren-style").is_none() {
+        let style = document().create_element("style").unwrap();
+        style.set_id("warren-style");
+        style.set_text_content(Some(include_str!("../src/style.css")));
+        document().body().unwrap().append_child(&style).unwrap();
+    }
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
     let handle = yew::Renderer::<warren_web::App>::with_root(root.clone()).render();
