@@ -274,7 +274,11 @@ pub struct Broker {
     pub(crate) binding_ids:
         BTreeMap<(ExchangeId, crate::exchange::Dest, String, String), BindingId>,
     pub(crate) policies: BTreeMap<String, Policy>,
-    pub(crate) connections: BTreeMap<ConnectionId, BTreeSet<u16>>,
+    /// Each open connection's channel numbers, sorted and unique. A sorted
+    /// `Vec` rather than a `BTreeSet<u16>`: a connection has a handful of
+    /// channels, and it spares the wasm a BTreeSet and a BTreeMap copy
+    /// (`open_channels` returns this map's type).
+    pub(crate) connections: BTreeMap<ConnectionId, Vec<u16>>,
     next_connection: u32,
     pub(crate) channels: BTreeMap<ChannelId, Channel>,
     pub(crate) consumers: IdMap<Consumer>,

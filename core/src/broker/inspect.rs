@@ -417,6 +417,13 @@ impl Broker {
                 ));
             }
         }
+        for (conn, numbers) in &self.connections {
+            if !numbers.windows(2).all(|w| w[0] < w[1]) {
+                return Err(format!(
+                    "connection {conn}: channel numbers not sorted and unique"
+                ));
+            }
+        }
         for (ch, chan) in &self.channels {
             if !self
                 .connections

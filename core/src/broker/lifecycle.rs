@@ -16,7 +16,7 @@ impl Broker {
     pub fn open_connection(&mut self) -> ConnectionId {
         let id = ConnectionId(self.next_connection);
         self.next_connection += 1;
-        self.connections.insert(id, BTreeSet::new());
+        self.connections.insert(id, Vec::new());
         self.emit(EventKind::ConnectionOpened { connection: id });
         id
     }
@@ -34,8 +34,9 @@ impl Broker {
         let Some(chans) = self.connections.get_mut(&connection) else {
             return Err(UsageError::ConnectionNotOpen(connection).into());
         };
-        if !chans.insert(number) {
-            return Err(UsageError::ChannelAlreadyOpen(ch).into());
+        match chans.binary_search(&number) {
+            Ok(_) => return Err(UsageError::ChannelAlreadyOpen(ch).into()),
+            Err(at) => chans.insert(at, number),
         }
         self.channels.insert(ch, Channel::new());
         self.emit(EventKind::ChannelOpened { channel: ch });
@@ -49,7 +50,7 @@ impl Broker {
             connection: conn,
             number: 1,
         };
-        self.connections.entry(conn).or_default().insert(1);
+        self.connections.insert(conn, vec![1]);
         self.channels.insert(ch, Channel::new());
         self.emit(EventKind::ChannelOpened { channel: ch });
         ch
@@ -95,8 +96,8 @@ impl Broker {
         let Some(chan) = self.channels.remove(&ch) else {
             return;
         };
-        if let Some(set) = self.connections.get_mut(&ch.connection) {
-            set.remove(&ch.number);
+        if let Some(numbers) = self.connections.get_mut(&ch.connection) {
+            numbers.retain(|n| *n != ch.number);
         }
         let mut touched: BTreeSet<QueueId> = BTreeSet::new();
         for uid in chan.consumers.values() {
@@ -262,9 +263,6 @@ impl Broker {
 
     /// Snapshot of every open channel per connection (for drivers).
     pub fn open_channels(&self) -> BTreeMap<ConnectionId, Vec<u16>> {
-        self.connections
-            .iter()
-            .map(|(c, set)| (*c, set.iter().copied().collect()))
-            .collect()
+        self.connections.clone()
     }
 }
