@@ -285,7 +285,10 @@ pub struct Broker {
     next_consumer_uid: ConsumerUid,
     pub(crate) next_message_id: u64,
     pub(crate) timers: BTreeSet<(SimTime, Timer)>,
-    pub(crate) armed: BTreeMap<QueueId, [SimTime; 2]>,
+    /// Each queue's armed [head expiry, lease] deadlines. Keyed like
+    /// `queues`, so an `IdMap` (same id order as a B-tree, and one B-tree
+    /// copy less in the wasm).
+    pub(crate) armed: IdMap<[SimTime; 2]>,
     /// Queues whose consumers may be able to take messages.
     /// Queues whose consumers may be able to take messages (a small set:
     /// a sorted, deduplicated vector, with no allocation per insert).
@@ -348,7 +351,7 @@ impl Broker {
             next_consumer_uid: 0,
             next_message_id: 1,
             timers: BTreeSet::new(),
-            armed: BTreeMap::new(),
+            armed: IdMap::default(),
             pending_dispatch: Vec::new(),
             events: VecDeque::new(),
             ledger: Ledger::default(),
@@ -622,6 +625,9 @@ impl Broker {
         }
         if want == [SimTime::NEVER; 2] {
             self.armed.remove(&qid);
+        } else if let Some(armed) = self.armed.get_mut(&qid) {
+            // In place: `IdMap::insert` would box a new value.
+            *armed = want;
         } else {
             self.armed.insert(qid, want);
         }

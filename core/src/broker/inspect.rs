@@ -458,10 +458,10 @@ impl Broker {
         if self.bindings.iter().flatten().count() != self.binding_ids.len() {
             return Err("binding slots and index disagree".into());
         }
-        for (qid, [head, lease]) in &self.armed {
+        for (qid, [head, lease]) in self.armed.iter() {
             for (at, t) in [
-                (head, super::Timer::HeadExpiry(*qid)),
-                (lease, super::Timer::Lease(*qid)),
+                (head, super::Timer::HeadExpiry(qid)),
+                (lease, super::Timer::Lease(qid)),
             ] {
                 if *at != SimTime::NEVER && !self.timers.contains(&(*at, t)) {
                     return Err(format!("timer {t:?} armed but not scheduled"));
