@@ -13,6 +13,7 @@ pub use error::SimError;
 pub use spec::{ConsumerPolicy, ConsumerSpec, ProducerSpec};
 pub use view::{ActorId, ActorView, ConsumerState, ConsumerView, InFlightView, ProducerView};
 
+use crate::idmap::IdMap;
 use crate::methods::{
     BasicAck, BasicCancel, BasicConsume, BasicNack, BasicPublish, BasicQos, BasicReject,
 };
@@ -85,7 +86,7 @@ struct Ctx {
     wakeups: BTreeMap<WakeKey, Wake>,
     next_seq: u64,
     /// Which actor owns each open connection: routes events to actors.
-    owners: BTreeMap<ConnectionId, ActorId>,
+    owners: IdMap<ActorId, ConnectionId>,
 }
 
 impl Ctx {
@@ -670,7 +671,7 @@ enum Actor {
 #[derive(Clone, Debug)]
 pub struct Simulation {
     ctx: Ctx,
-    actors: BTreeMap<ActorId, Actor>,
+    actors: IdMap<Actor, ActorId>,
     rng: Rng,
     next_actor: u32,
     /// The instant whose actor wakeups `spent` counts (work cap).
@@ -702,9 +703,9 @@ impl Simulation {
                 config,
                 wakeups: BTreeMap::new(),
                 next_seq: 0,
-                owners: BTreeMap::new(),
+                owners: IdMap::default(),
             },
-            actors: BTreeMap::new(),
+            actors: IdMap::default(),
             rng: Rng::new(seed),
             next_actor: 1,
             instant,
@@ -883,7 +884,7 @@ impl Simulation {
                 Actor::Producer(p) => p.spec.name == name,
                 Actor::Consumer(c) => c.spec.name == name,
             })
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id)
     }
 
     fn producer(&mut self, id: ActorId) -> Result<&mut Producer, SimError> {
@@ -1299,10 +1300,7 @@ impl Simulation {
 
     /// Every actor, in the order added.
     pub fn actors(&self) -> Vec<ActorView> {
-        self.actors
-            .keys()
-            .filter_map(|id| self.actor(*id))
-            .collect()
+        self.actors.keys().filter_map(|id| self.actor(id)).collect()
     }
 
     /// One actor.
