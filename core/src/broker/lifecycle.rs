@@ -1,7 +1,7 @@
 //! Connections and channels opening and closing, and the cascades that
 //! deleting a queue, an exchange or a binding sets off.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::error::{AmqpError, Error, UsageError};
 use crate::event::{CloseReason, DropReason, EventKind, QueueDeleteReason};
@@ -99,22 +99,22 @@ impl Broker {
         if let Some(numbers) = self.connections.get_mut(&ch.connection) {
             numbers.retain(|n| *n != ch.number);
         }
-        let mut touched: BTreeSet<QueueId> = BTreeSet::new();
+        let mut touched: Vec<QueueId> = Vec::new();
         for uid in chan.consumers.values() {
             if let Some(c) = self.consumers.get(uid) {
-                touched.insert(c.queue);
+                touched.push(c.queue);
             }
             self.remove_consumer(*uid, false);
         }
         // Auto-delete queues whose last consumer was on this channel go
         // first, as in 3.10's queue-side handling: their unacked messages
         // are lost with them rather than requeued.
-        for qid in &touched {
-            self.maybe_auto_delete(*qid);
+        for qid in super::deliver::sorted_ids(touched) {
+            self.maybe_auto_delete(qid);
         }
-        let mut requeued = BTreeSet::new();
+        let mut requeued = Vec::new();
         for (_, u) in chan.unacked {
-            requeued.insert(u.queue);
+            requeued.push(u.queue);
             self.requeue_entry(u.queue, u.entry);
         }
         self.after_requeue(requeued);
