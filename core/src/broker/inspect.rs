@@ -1,11 +1,11 @@
 //! Read-only views for inspectors and tests, and the invariant checker.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::exchange::Dest;
+use crate::idmap::IdMap;
 use crate::queue::QueueConfig;
 use crate::value::FieldTable;
 use crate::{ChannelId, Message, MessageId, SimTime};
@@ -144,11 +144,18 @@ pub struct ChannelInfo {
 }
 
 impl Broker {
-    fn unacked_by_queue(&self) -> BTreeMap<u64, u64> {
-        let mut counts = BTreeMap::new();
+    /// Unacked deliveries per queue id (an `IdMap`, keyed like `queues`:
+    /// a `BTreeMap<u64, u64>` would be one more B-tree copy in the wasm).
+    fn unacked_by_queue(&self) -> IdMap<u64> {
+        let mut counts = IdMap::default();
         for chan in self.channels.values() {
             for u in chan.unacked.values() {
-                *counts.entry(u.queue).or_insert(0) += 1;
+                match counts.get_mut(&u.queue) {
+                    Some(n) => *n += 1,
+                    None => {
+                        counts.insert(u.queue, 1);
+                    }
+                }
             }
         }
         counts
