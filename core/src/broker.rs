@@ -274,11 +274,10 @@ pub struct Broker {
     pub(crate) binding_ids:
         BTreeMap<(ExchangeId, crate::exchange::Dest, String, String), BindingId>,
     pub(crate) policies: BTreeMap<String, Policy>,
-    /// Each open connection's channel numbers, sorted and unique. A sorted
-    /// `Vec` rather than a `BTreeSet<u16>`: a connection has a handful of
-    /// channels, and it spares the wasm a BTreeSet and a BTreeMap copy
-    /// (`open_channels` returns this map's type).
-    pub(crate) connections: BTreeMap<ConnectionId, Vec<u16>>,
+    /// Each open connection's channel numbers, sorted and unique. Connection
+    /// ids are never reused, so an `IdMap`; the numbers a sorted `Vec` (a
+    /// connection has a handful). Both spare the wasm a B-tree copy.
+    pub(crate) connections: IdMap<Vec<u16>, ConnectionId>,
     next_connection: u32,
     pub(crate) channels: BTreeMap<ChannelId, Channel>,
     pub(crate) consumers: IdMap<Consumer>,
@@ -344,7 +343,7 @@ impl Broker {
             free_bindings: BTreeSet::new(),
             binding_ids: BTreeMap::new(),
             policies: BTreeMap::new(),
-            connections: BTreeMap::new(),
+            connections: IdMap::default(),
             next_connection: 1,
             channels: BTreeMap::new(),
             consumers: IdMap::default(),

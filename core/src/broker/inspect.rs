@@ -424,7 +424,7 @@ impl Broker {
                 ));
             }
         }
-        for (conn, numbers) in &self.connections {
+        for (conn, numbers) in self.connections.iter() {
             if !numbers.windows(2).all(|w| w[0] < w[1]) {
                 return Err(format!(
                     "connection {conn}: channel numbers not sorted and unique"

@@ -263,6 +263,9 @@ impl Broker {
 
     /// Snapshot of every open channel per connection (for drivers).
     pub fn open_channels(&self) -> BTreeMap<ConnectionId, Vec<u16>> {
-        self.connections.clone()
+        self.connections
+            .iter()
+            .map(|(c, numbers)| (c, numbers.clone()))
+            .collect()
     }
 }
