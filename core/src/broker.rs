@@ -20,7 +20,8 @@ mod inspect;
 mod lifecycle;
 mod publish;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
 
 use serde::Serialize;
 
@@ -269,7 +270,9 @@ pub struct Broker {
     next_queue_id: QueueId,
     /// Binding slots; freed slots are reused (lowest first, for determinism).
     pub(crate) bindings: Vec<Option<Binding>>,
-    free_bindings: BTreeSet<BindingId>,
+    /// Freed binding slots, lowest first (a min-heap: `new_binding_slot`
+    /// only ever takes the lowest).
+    free_bindings: BinaryHeap<Reverse<BindingId>>,
     /// (source, destination, key, canonical arguments) → binding.
     pub(crate) binding_ids:
         BTreeMap<(ExchangeId, crate::exchange::Dest, String, String), BindingId>,
@@ -340,7 +343,7 @@ impl Broker {
             queue_ids: BTreeMap::new(),
             next_queue_id: 0,
             bindings: Vec::new(),
-            free_bindings: BTreeSet::new(),
+            free_bindings: BinaryHeap::new(),
             binding_ids: BTreeMap::new(),
             policies: BTreeMap::new(),
             connections: IdMap::default(),
@@ -531,7 +534,7 @@ impl Broker {
     }
 
     pub(crate) fn new_binding_slot(&mut self, binding: Binding) -> BindingId {
-        match self.free_bindings.pop_first() {
+        match self.free_bindings.pop().map(|Reverse(id)| id) {
             Some(id) => {
                 self.bindings[id as usize] = Some(binding);
                 id
@@ -546,7 +549,7 @@ impl Broker {
     pub(crate) fn free_binding_slot(&mut self, id: BindingId) -> Option<Binding> {
         let b = self.bindings.get_mut(id as usize)?.take();
         if b.is_some() {
-            self.free_bindings.insert(id);
+            self.free_bindings.push(Reverse(id));
         }
         b
     }
