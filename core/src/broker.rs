@@ -20,7 +20,8 @@ mod inspect;
 mod lifecycle;
 mod publish;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
 
 use serde::Serialize;
 
@@ -270,19 +271,27 @@ pub struct Broker {
     next_queue_id: QueueId,
     /// Binding slots; freed slots are reused (lowest first, for determinism).
     pub(crate) bindings: Vec<Option<Binding>>,
-    free_bindings: BTreeSet<BindingId>,
+    /// Freed binding slots, lowest first (a min-heap: `new_binding_slot`
+    /// only ever takes the lowest).
+    free_bindings: BinaryHeap<Reverse<BindingId>>,
     /// (source, destination, key, canonical arguments) → binding.
     pub(crate) binding_ids:
         BTreeMap<(ExchangeId, crate::exchange::Dest, String, String), BindingId>,
     pub(crate) policies: BTreeMap<String, Policy>,
-    pub(crate) connections: BTreeMap<ConnectionId, BTreeSet<u16>>,
+    /// Each open connection's channel numbers, sorted and unique. Connection
+    /// ids are never reused, so an `IdMap`; the numbers a sorted `Vec` (a
+    /// connection has a handful). Both spare the wasm a B-tree copy.
+    pub(crate) connections: IdMap<Vec<u16>, ConnectionId>,
     next_connection: u32,
     pub(crate) channels: BTreeMap<ChannelId, Channel>,
     pub(crate) consumers: IdMap<Consumer>,
     next_consumer_uid: ConsumerUid,
     pub(crate) next_message_id: u64,
     pub(crate) timers: BTreeSet<(SimTime, Timer)>,
-    pub(crate) armed: BTreeMap<QueueId, [SimTime; 2]>,
+    /// Each queue's armed [head expiry, lease] deadlines. Keyed like
+    /// `queues`, so an `IdMap` (same id order as a B-tree, and one B-tree
+    /// copy less in the wasm).
+    pub(crate) armed: IdMap<[SimTime; 2]>,
     /// Queues whose consumers may be able to take messages.
     /// Queues whose consumers may be able to take messages (a small set:
     /// a sorted, deduplicated vector, with no allocation per insert).
@@ -335,17 +344,17 @@ impl Broker {
             queue_ids: BTreeMap::new(),
             next_queue_id: 0,
             bindings: Vec::new(),
-            free_bindings: BTreeSet::new(),
+            free_bindings: BinaryHeap::new(),
             binding_ids: BTreeMap::new(),
             policies: BTreeMap::new(),
-            connections: BTreeMap::new(),
+            connections: IdMap::default(),
             next_connection: 1,
             channels: BTreeMap::new(),
             consumers: IdMap::default(),
             next_consumer_uid: 0,
             next_message_id: 1,
             timers: BTreeSet::new(),
-            armed: BTreeMap::new(),
+            armed: IdMap::default(),
             pending_dispatch: Vec::new(),
             events: VecDeque::new(),
             ledger: Ledger::default(),
@@ -526,7 +535,7 @@ impl Broker {
     }
 
     pub(crate) fn new_binding_slot(&mut self, binding: Binding) -> BindingId {
-        match self.free_bindings.pop_first() {
+        match self.free_bindings.pop().map(|Reverse(id)| id) {
             Some(id) => {
                 self.bindings[id as usize] = Some(binding);
                 id
@@ -541,7 +550,7 @@ impl Broker {
     pub(crate) fn free_binding_slot(&mut self, id: BindingId) -> Option<Binding> {
         let b = self.bindings.get_mut(id as usize)?.take();
         if b.is_some() {
-            self.free_bindings.insert(id);
+            self.free_bindings.push(Reverse(id));
         }
         b
     }
@@ -619,6 +628,9 @@ impl Broker {
         }
         if want == [SimTime::NEVER; 2] {
             self.armed.remove(&qid);
+        } else if let Some(armed) = self.armed.get_mut(&qid) {
+            // In place: `IdMap::insert` would box a new value.
+            *armed = want;
         } else {
             self.armed.insert(qid, want);
         }

@@ -13,6 +13,7 @@ pub use error::SimError;
 pub use spec::{ConsumerPolicy, ConsumerSpec, ProducerSpec};
 pub use view::{ActorId, ActorView, ConsumerState, ConsumerView, InFlightView, ProducerView};
 
+use crate::idmap::IdMap;
 use crate::methods::{
     BasicAck, BasicCancel, BasicConsume, BasicNack, BasicPublish, BasicQos, BasicReject,
 };
@@ -85,7 +86,7 @@ struct Ctx {
     wakeups: BTreeMap<WakeKey, Wake>,
     next_seq: u64,
     /// Which actor owns each open connection: routes events to actors.
-    owners: BTreeMap<ConnectionId, ActorId>,
+    owners: IdMap<ActorId, ConnectionId>,
 }
 
 impl Ctx {
@@ -296,7 +297,11 @@ struct Consumer {
     state: ConsumerState,
     /// Deliveries since the connection opened (for `crash_after`).
     life_received: u64,
-    jobs: BTreeMap<u64, Job>,
+    /// Work in hand by delivery tag, in tag order. Tags only grow on a
+    /// channel (its jobs go with it), so new jobs land at the back and
+    /// finished ones mostly leave from the front: a sorted deque does it,
+    /// with one B-tree copy less in the wasm than a `BTreeMap`.
+    jobs: VecDeque<(u64, Job)>,
     received: u64,
     processed: u64,
     acked: u64,
@@ -310,7 +315,7 @@ impl Consumer {
     /// Drops the work in hand: the channel is gone, so the broker has
     /// requeued (or, with `auto_ack`, already settled) those messages.
     fn lose_jobs(&mut self, ctx: &mut Ctx) {
-        for job in std::mem::take(&mut self.jobs).into_values() {
+        for (_, job) in std::mem::take(&mut self.jobs) {
             ctx.cancel(job.wake);
             self.lost += 1;
         }
@@ -440,26 +445,31 @@ impl Consumer {
             .spec
             .fail_every
             .is_some_and(|n| self.received.is_multiple_of(u64::from(n)));
-        self.jobs.insert(
-            d.delivery_tag,
-            Job {
-                view: InFlightView {
-                    delivery_tag: d.delivery_tag,
-                    message: d.message,
-                    queue: d.queue,
-                    redelivered: d.redelivered,
-                    received_at: now,
-                    finish_at,
-                },
-                wake,
-                auto_ack: d.auto_ack,
-                fail,
+        let job = Job {
+            view: InFlightView {
+                delivery_tag: d.delivery_tag,
+                message: d.message,
+                queue: d.queue,
+                redelivered: d.redelivered,
+                received_at: now,
+                finish_at,
             },
-        );
+            wake,
+            auto_ack: d.auto_ack,
+            fail,
+        };
+        // Replaces a job under the same tag, as a map insert would.
+        match self.jobs.binary_search_by_key(&d.delivery_tag, |(t, _)| *t) {
+            Ok(at) => self.jobs[at].1 = job,
+            Err(at) => self.jobs.insert(at, (d.delivery_tag, job)),
+        }
     }
 
     fn finish(&mut self, ctx: &mut Ctx, tag: u64) {
-        let Some(job) = self.jobs.remove(&tag) else {
+        let Ok(at) = self.jobs.binary_search_by_key(&tag, |(t, _)| *t) else {
+            return;
+        };
+        let Some((_, job)) = self.jobs.remove(at) else {
             return;
         };
         self.processed += 1;
@@ -513,7 +523,7 @@ impl Consumer {
             consumer_tag: self.tag.clone(),
             state: self.state,
             prefetch: self.spec.prefetch,
-            in_flight: self.jobs.values().map(|j| j.view.clone()).collect(),
+            in_flight: self.jobs.iter().map(|(_, j)| j.view.clone()).collect(),
             received: self.received,
             processed: self.processed,
             acked: self.acked,
@@ -670,7 +680,7 @@ enum Actor {
 #[derive(Clone, Debug)]
 pub struct Simulation {
     ctx: Ctx,
-    actors: BTreeMap<ActorId, Actor>,
+    actors: IdMap<Actor, ActorId>,
     rng: Rng,
     next_actor: u32,
     /// The instant whose actor wakeups `spent` counts (work cap).
@@ -702,9 +712,9 @@ impl Simulation {
                 config,
                 wakeups: BTreeMap::new(),
                 next_seq: 0,
-                owners: BTreeMap::new(),
+                owners: IdMap::default(),
             },
-            actors: BTreeMap::new(),
+            actors: IdMap::default(),
             rng: Rng::new(seed),
             next_actor: 1,
             instant,
@@ -826,7 +836,7 @@ impl Simulation {
             link: Link::default(),
             state: ConsumerState::Stopped,
             life_received: 0,
-            jobs: BTreeMap::new(),
+            jobs: VecDeque::new(),
             received: 0,
             processed: 0,
             acked: 0,
@@ -883,7 +893,7 @@ impl Simulation {
                 Actor::Producer(p) => p.spec.name == name,
                 Actor::Consumer(c) => c.spec.name == name,
             })
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id)
     }
 
     fn producer(&mut self, id: ActorId) -> Result<&mut Producer, SimError> {
@@ -1299,10 +1309,7 @@ impl Simulation {
 
     /// Every actor, in the order added.
     pub fn actors(&self) -> Vec<ActorView> {
-        self.actors
-            .keys()
-            .filter_map(|id| self.actor(*id))
-            .collect()
+        self.actors.keys().filter_map(|id| self.actor(id)).collect()
     }
 
     /// One actor.

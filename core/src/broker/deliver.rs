@@ -1,7 +1,5 @@
 //! Consumers, dispatch, `basic.get`, acknowledgements and prefetch.
 
-use std::collections::BTreeSet;
-
 use crate::error::{AmqpError, Error, Method, ReplyCode};
 use crate::event::{DeathReason, DropReason, EventKind, QueueDeleteReason};
 use crate::message::Entry;
@@ -431,7 +429,7 @@ impl Broker {
             Ok(s) => s,
             Err(e) => return Err(self.fail(ch, e)),
         };
-        let mut touched = BTreeSet::new();
+        let mut touched = Vec::new();
         for (tag, u) in settled {
             self.release(ch, &u);
             if self.record_events {
@@ -446,7 +444,7 @@ impl Broker {
             }
             if requeue {
                 self.requeue_entry(u.queue, u.entry);
-                touched.insert(u.queue);
+                touched.push(u.queue);
             } else if self.queues.contains_key(&u.queue) {
                 self.dead_letter_or_drop(u.queue, u.entry, DeathReason::Rejected);
             } else {
@@ -474,10 +472,10 @@ impl Broker {
             return Err(self.fail(ch, e));
         }
         let all = std::mem::take(&mut self.channel_mut(ch)?.unacked);
-        let mut touched = BTreeSet::new();
+        let mut touched = Vec::new();
         for (_, u) in all {
             self.release(ch, &u);
-            touched.insert(u.queue);
+            touched.push(u.queue);
             self.requeue_entry(u.queue, u.entry);
         }
         self.after_requeue(touched);
@@ -499,9 +497,10 @@ impl Broker {
     }
 
     /// After a batch of requeues: length limits (requeued messages are at
-    /// the head, so they are the ones dropped), head expiry, dispatch.
-    pub(crate) fn after_requeue(&mut self, touched: BTreeSet<QueueId>) {
-        for qid in touched {
+    /// the head, so they are the ones dropped), head expiry, dispatch; once
+    /// per queue, in id order.
+    pub(crate) fn after_requeue(&mut self, touched: Vec<QueueId>) {
+        for qid in sorted_ids(touched) {
             self.enforce_limits(qid);
             self.drop_expired(qid);
             self.arm(qid);
@@ -601,4 +600,13 @@ impl Broker {
             self.arm(qid);
         }
     }
+}
+
+/// Queue ids sorted and deduplicated: what collecting them into a
+/// `BTreeSet` gives, without one more copy of the B-tree code in the wasm
+/// (the sets are small and only iterated).
+pub(crate) fn sorted_ids(mut ids: Vec<QueueId>) -> Vec<QueueId> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }

@@ -1,11 +1,11 @@
 //! Read-only views for inspectors and tests, and the invariant checker.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::exchange::Dest;
+use crate::idmap::IdMap;
 use crate::queue::QueueConfig;
 use crate::value::FieldTable;
 use crate::{ChannelId, Message, MessageId, SimTime};
@@ -144,11 +144,18 @@ pub struct ChannelInfo {
 }
 
 impl Broker {
-    fn unacked_by_queue(&self) -> BTreeMap<u64, u64> {
-        let mut counts = BTreeMap::new();
+    /// Unacked deliveries per queue id (an `IdMap`, keyed like `queues`:
+    /// a `BTreeMap<u64, u64>` would be one more B-tree copy in the wasm).
+    fn unacked_by_queue(&self) -> IdMap<u64> {
+        let mut counts = IdMap::default();
         for chan in self.channels.values() {
             for u in chan.unacked.values() {
-                *counts.entry(u.queue).or_insert(0) += 1;
+                match counts.get_mut(&u.queue) {
+                    Some(n) => *n += 1,
+                    None => {
+                        counts.insert(u.queue, 1);
+                    }
+                }
             }
         }
         counts
@@ -417,6 +424,13 @@ impl Broker {
                 ));
             }
         }
+        for (conn, numbers) in self.connections.iter() {
+            if !numbers.windows(2).all(|w| w[0] < w[1]) {
+                return Err(format!(
+                    "connection {conn}: channel numbers not sorted and unique"
+                ));
+            }
+        }
         for (ch, chan) in &self.channels {
             if !self
                 .connections
@@ -451,10 +465,10 @@ impl Broker {
         if self.bindings.iter().flatten().count() != self.binding_ids.len() {
             return Err("binding slots and index disagree".into());
         }
-        for (qid, [head, lease]) in &self.armed {
+        for (qid, [head, lease]) in self.armed.iter() {
             for (at, t) in [
-                (head, super::Timer::HeadExpiry(*qid)),
-                (lease, super::Timer::Lease(*qid)),
+                (head, super::Timer::HeadExpiry(qid)),
+                (lease, super::Timer::Lease(qid)),
             ] {
                 if *at != SimTime::NEVER && !self.timers.contains(&(*at, t)) {
                     return Err(format!("timer {t:?} armed but not scheduled"));

@@ -1,7 +1,7 @@
 //! Connections and channels opening and closing, and the cascades that
 //! deleting a queue, an exchange or a binding sets off.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::error::{AmqpError, Error, UsageError};
 use crate::event::{CloseReason, DropReason, EventKind, QueueDeleteReason};
@@ -16,7 +16,7 @@ impl Broker {
     pub fn open_connection(&mut self) -> ConnectionId {
         let id = ConnectionId(self.next_connection);
         self.next_connection += 1;
-        self.connections.insert(id, BTreeSet::new());
+        self.connections.insert(id, Vec::new());
         self.emit(EventKind::ConnectionOpened { connection: id });
         id
     }
@@ -34,8 +34,9 @@ impl Broker {
         let Some(chans) = self.connections.get_mut(&connection) else {
             return Err(UsageError::ConnectionNotOpen(connection).into());
         };
-        if !chans.insert(number) {
-            return Err(UsageError::ChannelAlreadyOpen(ch).into());
+        match chans.binary_search(&number) {
+            Ok(_) => return Err(UsageError::ChannelAlreadyOpen(ch).into()),
+            Err(at) => chans.insert(at, number),
         }
         self.channels.insert(ch, Channel::new());
         self.emit(EventKind::ChannelOpened { channel: ch });
@@ -49,7 +50,7 @@ impl Broker {
             connection: conn,
             number: 1,
         };
-        self.connections.entry(conn).or_default().insert(1);
+        self.connections.insert(conn, vec![1]);
         self.channels.insert(ch, Channel::new());
         self.emit(EventKind::ChannelOpened { channel: ch });
         ch
@@ -95,25 +96,25 @@ impl Broker {
         let Some(chan) = self.channels.remove(&ch) else {
             return;
         };
-        if let Some(set) = self.connections.get_mut(&ch.connection) {
-            set.remove(&ch.number);
+        if let Some(numbers) = self.connections.get_mut(&ch.connection) {
+            numbers.retain(|n| *n != ch.number);
         }
-        let mut touched: BTreeSet<QueueId> = BTreeSet::new();
+        let mut touched: Vec<QueueId> = Vec::new();
         for uid in chan.consumers.values() {
             if let Some(c) = self.consumers.get(uid) {
-                touched.insert(c.queue);
+                touched.push(c.queue);
             }
             self.remove_consumer(*uid, false);
         }
         // Auto-delete queues whose last consumer was on this channel go
         // first, as in 3.10's queue-side handling: their unacked messages
         // are lost with them rather than requeued.
-        for qid in &touched {
-            self.maybe_auto_delete(*qid);
+        for qid in super::deliver::sorted_ids(touched) {
+            self.maybe_auto_delete(qid);
         }
-        let mut requeued = BTreeSet::new();
+        let mut requeued = Vec::new();
         for (_, u) in chan.unacked {
-            requeued.insert(u.queue);
+            requeued.push(u.queue);
             self.requeue_entry(u.queue, u.entry);
         }
         self.after_requeue(requeued);
@@ -264,7 +265,7 @@ impl Broker {
     pub fn open_channels(&self) -> BTreeMap<ConnectionId, Vec<u16>> {
         self.connections
             .iter()
-            .map(|(c, set)| (*c, set.iter().copied().collect()))
+            .map(|(c, numbers)| (c, numbers.clone()))
             .collect()
     }
 }

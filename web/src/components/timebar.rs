@@ -5,6 +5,7 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use crate::state::fields::parse_f64;
 use crate::state::{Action, SPEEDS};
 
 /// Time bar props.
@@ -49,7 +50,7 @@ pub fn time_bar(p: &TimeBarProps) -> Html {
         let on = p.on.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            if let Ok(s) = v.parse::<f64>() {
+            if let Some(s) = parse_f64(&v) {
                 on.emit(Action::SetSpeed(s));
             }
         })
@@ -58,7 +59,7 @@ pub fn time_bar(p: &TimeBarProps) -> Html {
         let on = p.on.clone();
         Callback::from(move |e: InputEvent| {
             let v = e.target_unchecked_into::<HtmlInputElement>().value();
-            if let Ok(t) = v.parse::<f64>() {
+            if let Some(t) = parse_f64(&v) {
                 on.emit(Action::Scrub(t.max(0.0) as u64));
             }
         })

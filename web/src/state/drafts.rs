@@ -10,7 +10,7 @@ use warren_core::{
     QueueInfo,
 };
 
-use super::fields::{format_table, parse_table};
+use super::fields::{format_table, parse_f64, parse_table};
 use super::world::BindingSpec;
 
 /// A form's fields, as typed: a few dozen at most, so a list (small code,
@@ -432,10 +432,7 @@ pub fn publish(d: &Draft) -> Result<BasicPublish, String> {
 /// As [`publish`], or a rate that is not a positive number.
 pub fn publisher(d: &Draft, name: &str) -> Result<ProducerSpec, String> {
     let m = publish(d)?;
-    let rate: f64 = get(d, "rate")
-        .trim()
-        .parse()
-        .ok()
+    let rate: f64 = parse_f64(get(d, "rate").trim())
         .filter(|r: &f64| r.is_finite() && *r > 0.0)
         .ok_or("the rate must be a positive number of messages per second")?;
     Ok(ProducerSpec {
@@ -493,9 +490,10 @@ pub fn producer_draft(p: &ProducerSpec) -> Draft {
 pub fn producer_spec(d: &Draft) -> Result<ProducerSpec, String> {
     let rate = match get(d, "rate").trim() {
         "" => None,
-        raw => Some(raw.parse::<f64>().map_err(|_| {
-            "the rate must be a number of messages per second (or empty for one-off)"
-        })?),
+        raw => Some(
+            parse_f64(raw)
+                .ok_or("the rate must be a number of messages per second (or empty for one-off)")?,
+        ),
     };
     Ok(ProducerSpec {
         name: get(d, "name").trim().to_owned(),

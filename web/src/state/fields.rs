@@ -101,6 +101,58 @@ pub fn short_count(n: u64) -> String {
     }
 }
 
+/// `text.parse::<f64>()`, with the same grammar and the same (correctly
+/// rounded) result, but read by serde_json's float parser, which the wasm
+/// carries anyway. `str::parse::<f64>` alone would add std's decimal
+/// parser and its 10 KB table of powers of five to the download.
+///
+/// Accepted, as std accepts it: an optional sign, then `inf`, `infinity` or
+/// `nan` in any case, or digits with an optional `.` (digits on at least one
+/// side) and an optional exponent (`e`/`E`, optional sign, digits).
+pub fn parse_f64(text: &str) -> Option<f64> {
+    let (negative, rest) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let value = if rest.eq_ignore_ascii_case("inf") || rest.eq_ignore_ascii_case("infinity") {
+        f64::INFINITY
+    } else if rest.eq_ignore_ascii_case("nan") {
+        f64::NAN
+    } else {
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        let (mantissa, exponent) = match rest.find(['e', 'E']) {
+            Some(at) => (&rest[..at], Some(&rest[at + 1..])),
+            None => (rest, None),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if !digits(int) || !digits(frac) || int.len() + frac.len() == 0 {
+            return None;
+        }
+        // JSON wants no leading zeros, a digit before the point and one
+        // after it: `007.` is written `7`, `.5` is written `0.5`.
+        let int = int.trim_start_matches('0');
+        let mut json = String::with_capacity(rest.len() + 2);
+        json.push_str(if int.is_empty() { "0" } else { int });
+        if !frac.is_empty() {
+            json.push('.');
+            json.push_str(frac);
+        }
+        if let Some(exp) = exponent {
+            let unsigned = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+            if unsigned.is_empty() || !digits(unsigned) {
+                return None;
+            }
+            json.push('e');
+            json.push_str(exp);
+        }
+        // The text is now a valid JSON number, so the only error left is
+        // "out of range", which std reads as infinity.
+        serde_json::from_str::<f64>(&json).unwrap_or(f64::INFINITY)
+    };
+    Some(if negative { -value } else { value })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +171,113 @@ mod tests {
         assert_eq!(back, t);
         assert!(parse_table("nonsense").is_err());
         assert!(parse_table(" = 1").is_err());
+    }
+
+    #[test]
+    fn floats_parse_as_std_parses_them() {
+        let cases = [
+            "0",
+            "-0",
+            "+0",
+            "1",
+            "+1",
+            "-1",
+            "007",
+            "007.50",
+            ".5",
+            "5.",
+            "-.5",
+            "+5.",
+            "1e5",
+            "1E5",
+            "1e+5",
+            "1e-5",
+            "1.e3",
+            ".5e-3",
+            "2.5E+02",
+            "0.1",
+            "0.30000000000000004",
+            "123456789012345678901234567890",
+            "18446744073709551615",
+            "18446744073709551616",
+            "9007199254740993",
+            "1e308",
+            "1.7976931348623157e308",
+            "1.8e308",
+            "1e400",
+            "-1e400",
+            "1e-320",
+            "5e-324",
+            "2e-324",
+            "1e-400",
+            "0e999999999999",
+            "1e99999999999999999999",
+            "000000000000000000000000000001",
+            "0.000000000000000000000000000001",
+            "2.2250738585072011e-308",
+            "inf",
+            "-inf",
+            "+infinity",
+            "Infinity",
+            "INF",
+            "NaN",
+            "-nan",
+            "nan",
+            "",
+            ".",
+            "-",
+            "+",
+            "e5",
+            ".e5",
+            "1e",
+            "1e+",
+            "1e-",
+            "1.2.3",
+            "1,5",
+            " 1",
+            "1 ",
+            "1_000",
+            "0x10",
+            "--1",
+            "+-1",
+            "infinit",
+            "nanx",
+            "1e5.5",
+            "١",
+        ];
+        // Bits compare signs too; NaN payloads aside, a NaN's sign counts.
+        let key = |f: f64| {
+            if f.is_nan() {
+                (0, true, f.is_sign_negative())
+            } else {
+                (f.to_bits(), false, false)
+            }
+        };
+        for text in cases {
+            assert_eq!(
+                text.parse::<f64>().ok().map(key),
+                parse_f64(text).map(key),
+                "{text:?}"
+            );
+        }
+        // Every string of up to five characters over the grammar's alphabet.
+        let alphabet = b"019.eE+-i";
+        let mut text = Vec::new();
+        for len in 1..=5_u32 {
+            for mut n in 0..alphabet.len().pow(len) {
+                text.clear();
+                for _ in 0..len {
+                    text.push(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                let text = std::str::from_utf8(&text).unwrap();
+                assert_eq!(
+                    text.parse::<f64>().ok().map(key),
+                    parse_f64(text).map(key),
+                    "{text:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -601,8 +601,15 @@ pub fn apply(scene: &Scene, broker: &mut Broker) -> R<()> {
 
 // ---- writing
 
+// Objects are filled by `insert`, not `collect`: collecting into a `Map`
+// (a BTreeMap) sorts the pairs first, which costs a stable sort of
+// `(String, Value)` in the wasm. The result is the same map.
 fn obj(pairs: Vec<(&str, Value)>) -> Value {
-    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_owned(), v);
+    }
+    Value::Object(m)
 }
 
 fn s(v: &str) -> Value {
@@ -777,11 +784,12 @@ pub fn export(name: &str, description: &str, world: &World, layout: &Layout) -> 
         }
     }
     let nodes = &world.view().topology.nodes;
-    let positions: Map<String, Value> = layout
-        .iter()
-        .filter(|(k, _)| nodes.iter().any(|n| n.key == **k))
-        .map(|(k, (x, y))| (k.clone(), Value::from(vec![x.round(), y.round()])))
-        .collect();
+    let mut positions = Map::new();
+    for (k, (x, y)) in layout {
+        if nodes.iter().any(|n| n.key == *k) {
+            positions.insert(k.clone(), Value::from(vec![x.round(), y.round()]));
+        }
+    }
     let mut top = vec![("name", s(name))];
     if !description.is_empty() {
         top.push(("description", s(description)));
@@ -823,8 +831,14 @@ pub fn to_text(v: &Value) -> String {
         "actors",
         "layout",
     ];
-    let mut keys: Vec<&String> = m.keys().collect();
-    keys.sort_by_key(|k| order.iter().position(|o| o == k).unwrap_or(order.len()));
+    // The listed keys in that order, then any others in map order: what a
+    // stable sort by position in `order` gives, without a sort in the wasm.
+    let mut keys: Vec<&String> = order
+        .iter()
+        .filter_map(|o| m.get_key_value(*o))
+        .map(|(k, _)| k)
+        .collect();
+    keys.extend(m.keys().filter(|k| !order.contains(&k.as_str())));
     let mut out = String::from("{\n");
     for (i, k) in keys.iter().enumerate() {
         let inner = serde_json::to_string_pretty(&m[*k]).unwrap_or_default();
@@ -836,4 +850,32 @@ pub fn to_text(v: &Value) -> String {
     }
     out.push('}');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_lists_known_keys_first_then_the_rest_sorted() {
+        let v = obj(vec![
+            ("zz", Value::from(1)),
+            (
+                "layout",
+                obj(vec![("b", Value::from(2)), ("a", Value::from(1))]),
+            ),
+            ("aa", Value::Null),
+            ("name", s("n")),
+            ("steps", Value::Array(Vec::new())),
+            ("description", s("d")),
+        ]);
+        let text = to_text(&v);
+        let keys: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("  \""))
+            .map(|l| l[3..].split('"').next().unwrap())
+            .collect();
+        assert_eq!(keys, ["name", "description", "steps", "layout", "aa", "zz"]);
+        assert!(text.contains("\"layout\": {\n    \"a\": 1,\n    \"b\": 2\n  }"));
+    }
 }
