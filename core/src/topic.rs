@@ -676,10 +676,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
         // `""` has no words; otherwise every `.` ends one. Words are looked
         // up as they are reached, so a walk that dies early skips the rest.
         while !bytes.is_empty() {
-            let end = bytes[start..]
-                .iter()
-                .position(|&b| b == b'.')
-                .map_or(bytes.len(), |p| start + p);
+            let end = find_dot(bytes, start);
             // NONE when no edge carries the word: only wildcards can match it.
             let word = self.words.get(&bytes[start..end]);
             let (from, to) = frontier.begin_segment();
@@ -844,6 +841,31 @@ impl<T: Copy + Ord> TopicTrie<T> {
             assert_eq!(self.words.get(&e.text), s.id, "word unreachable by probing");
         }
     }
+}
+
+/// The index of the first `.` in `bytes` from `from` on, or `bytes.len()`.
+/// Eight bytes at a time: a routing decision spends about a tenth of its
+/// time finding word ends when it goes byte by byte.
+#[inline]
+pub(crate) fn find_dot(bytes: &[u8], from: usize) -> usize {
+    const DOTS: u64 = 0x2e2e_2e2e_2e2e_2e2e;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8).and_then(|c| c.first_chunk::<8>()) {
+        // A zero byte of `x` is a dot. The lowest flagged byte is always a
+        // true zero (false flags only sit above a true one).
+        let x = u64::from_le_bytes(*chunk) ^ DOTS;
+        let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zeros != 0 {
+            return i + (zeros.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    bytes[i.min(bytes.len())..]
+        .iter()
+        .position(|&b| b == b'.')
+        .map_or(bytes.len(), |p| i + p)
 }
 
 /// The words of a key without allocating; `""` has none.
@@ -1242,6 +1264,43 @@ mod tests {
                 .chain(topic_matches(&dots.replace('.', "#."), k).then_some(99))
                 .collect();
             assert_eq!(got, want, "{:?}", &k[..k.len().min(20)]);
+        }
+    }
+
+    #[test]
+    fn find_dot_agrees_with_a_byte_scan() {
+        let keys = [
+            "",
+            ".",
+            "a",
+            "a.",
+            ".a",
+            "abcdefgh.i",
+            "abcdefghijklmnop",
+            "abcdefg.h",
+            "..........",
+            "é.ü.🐇.x",
+            "\u{2e}\u{ae}.\u{2f}\u{ff}",
+            "a\u{0}.b",
+        ];
+        for key in keys {
+            let b = key.as_bytes();
+            for from in 0..=b.len() {
+                let want = b[from..]
+                    .iter()
+                    .position(|&c| c == b'.')
+                    .map_or(b.len(), |p| from + p);
+                assert_eq!(find_dot(b, from), want, "{key:?} from {from}");
+            }
+        }
+        // Every byte value next to a dot, at every offset of a chunk.
+        for byte in 0..=255_u8 {
+            for at in 0..16 {
+                let mut b = vec![byte; 24];
+                b[at] = b'.';
+                let want = b.iter().position(|&c| c == b'.').unwrap_or(b.len());
+                assert_eq!(find_dot(&b, 0), want, "byte {byte} dot at {at}");
+            }
         }
     }
 

@@ -328,10 +328,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
         let mut start = 0;
         // Words as in the walk: `""` has none, every `.` ends one.
         while !bytes.is_empty() {
-            let end = bytes[start..]
-                .iter()
-                .position(|&b| b == b'.')
-                .map_or(bytes.len(), |p| start + p);
+            let end = super::find_dot(bytes, start);
             let word = self.words.get(&bytes[start..end]);
             let key = u64::from(state) << 32 | u64::from(word);
             dfa.lookups = dfa.lookups.saturating_add(1);
