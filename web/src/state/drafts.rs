@@ -6,11 +6,11 @@
 
 use warren_core::methods::{BasicPublish, ExchangeDeclare, QueueDeclare};
 use warren_core::{
-    ConsumerPolicy, ConsumerSpec, ExchangeInfo, FieldTable, FieldValue, ProducerSpec, Properties,
-    QueueInfo,
+    ConsumerSpec, ExchangeInfo, FieldTable, FieldValue, ProducerSpec, Properties, QueueInfo,
 };
 
 use super::fields::{format_table, parse_f64, parse_table};
+use super::scene::{policy_name, policy_of};
 use super::world::BindingSpec;
 
 /// A form's fields, as typed: a few dozen at most, so a list (small code,
@@ -529,28 +529,6 @@ pub const POLICIES: &[(&str, &str)] = &[
     ("crash", "crash on receipt"),
 ];
 
-fn policy_name(p: ConsumerPolicy) -> &'static str {
-    match p {
-        ConsumerPolicy::Ack => "ack",
-        ConsumerPolicy::NackRequeue => "nack-requeue",
-        ConsumerPolicy::NackDrop => "nack-drop",
-        ConsumerPolicy::RejectRequeue => "reject-requeue",
-        ConsumerPolicy::RejectDrop => "reject-drop",
-        ConsumerPolicy::Crash => "crash",
-    }
-}
-
-fn policy_of(s: &str) -> ConsumerPolicy {
-    match s {
-        "nack-requeue" => ConsumerPolicy::NackRequeue,
-        "nack-drop" => ConsumerPolicy::NackDrop,
-        "reject-requeue" => ConsumerPolicy::RejectRequeue,
-        "reject-drop" => ConsumerPolicy::RejectDrop,
-        "crash" => ConsumerPolicy::Crash,
-        _ => ConsumerPolicy::Ack,
-    }
-}
-
 /// A new consumer's draft.
 pub fn new_consumer(queue: &str) -> Draft {
     consumer_draft(&ConsumerSpec {
@@ -617,7 +595,8 @@ pub fn consumer_spec(d: &Draft) -> Result<ConsumerSpec, String> {
         exclusive: flag(d, "exclusive"),
         processing_ms: opt_u64(d, "processing_ms", "the processing time")?.unwrap_or(0),
         jitter_ms: opt_u64(d, "jitter_ms", "the jitter")?.unwrap_or(0),
-        policy: policy_of(get(d, "policy")),
+        // The form offers only known names; anything else is the default.
+        policy: policy_of(get(d, "policy")).unwrap_or_default(),
         crash_after: opt_u32(d, "crash_after", "crash after")?,
         fail_every: opt_u32(d, "fail_every", "fail every")?,
         start: get(d, "start") != "false",
@@ -627,6 +606,7 @@ pub fn consumer_spec(d: &Draft) -> Result<ConsumerSpec, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use warren_core::ConsumerPolicy;
 
     #[test]
     fn queue_drafts_round_trip() {

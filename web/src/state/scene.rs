@@ -293,7 +293,8 @@ fn producer(v: &Value, path: &str) -> R<ProducerSpec> {
     Ok(p)
 }
 
-fn policy_of(s: &str) -> Option<ConsumerPolicy> {
+/// The policy a scenario-file name stands for.
+pub fn policy_of(s: &str) -> Option<ConsumerPolicy> {
     Some(match s {
         "ack" => ConsumerPolicy::Ack,
         "nack-requeue" => ConsumerPolicy::NackRequeue,
