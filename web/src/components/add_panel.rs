@@ -37,34 +37,13 @@ pub fn add_panel(p: &AddPanelProps) -> Html {
     let kind = use_state(|| FormId::NewQueue);
     let exchanges = p.view.exchange_names();
     let queues = p.view.queue_names();
-    let typed: Vec<(String, String)> = p
-        .view
-        .exchanges
-        .iter()
-        .map(|x| (x.name.clone(), x.exchange_type.clone()))
-        .collect();
+    let typed = p.view.exchange_types();
     let err = |f: FormId| p.errors.get(&f).cloned();
     let ok = |f: FormId| p.ok.get(&f).copied().unwrap_or(0);
     let (source, destination) = match &p.selection {
         Selection::Exchange(x) => (x.clone(), String::new()),
-        Selection::Queue(q) => (
-            p.view
-                .exchanges
-                .iter()
-                .find(|x| !x.predeclared)
-                .map(|x| x.name.clone())
-                .unwrap_or_default(),
-            q.clone(),
-        ),
-        _ => (
-            p.view
-                .exchanges
-                .iter()
-                .find(|x| !x.predeclared)
-                .map(|x| x.name.clone())
-                .unwrap_or_default(),
-            String::new(),
-        ),
+        Selection::Queue(q) => (p.view.first_own_exchange(), q.clone()),
+        _ => (p.view.first_own_exchange(), String::new()),
     };
     let consumer_queue = match &p.selection {
         Selection::Queue(q) => q.clone(),

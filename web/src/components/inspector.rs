@@ -96,12 +96,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
     let on = &p.on;
     let exchanges = p.view.exchange_names();
     let queues = p.view.queue_names();
-    let typed: Vec<(String, String)> = p
-        .view
-        .exchanges
-        .iter()
-        .map(|x| (x.name.clone(), x.exchange_type.clone()))
-        .collect();
+    let typed = p.view.exchange_types();
     let body = match &p.inspection {
         Inspection::None => html! {
             <div class="empty-inspector">

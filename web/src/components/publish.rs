@@ -27,13 +27,7 @@ pub struct PublishPanelProps {
 /// The publish panel.
 #[function_component(PublishPanel)]
 pub fn publish_panel(p: &PublishPanelProps) -> Html {
-    let first = p
-        .view
-        .exchanges
-        .iter()
-        .find(|x| !x.predeclared)
-        .map(|x| x.name.clone())
-        .unwrap_or_default();
+    let first = p.view.first_own_exchange();
     let key = p
         .view
         .bindings

@@ -91,13 +91,7 @@ fn explanation(r: &RouteExplanation) -> Html {
 /// The route panel.
 #[function_component(RoutePanel)]
 pub fn route_panel(p: &RoutePanelProps) -> Html {
-    let first = p
-        .view
-        .exchanges
-        .iter()
-        .find(|x| !x.predeclared)
-        .map(|x| x.name.clone())
-        .unwrap_or_default();
+    let first = p.view.first_own_exchange();
     // The draft follows a message picked elsewhere.
     let seed = p.query.clone();
     let reset = p.query.as_ref().and_then(|q| q.message).unwrap_or(0);

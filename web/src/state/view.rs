@@ -32,6 +32,25 @@ pub struct WorldView {
 }
 
 impl WorldView {
+    /// Every exchange's (name, type), for forms that offer a choice of
+    /// exchange with its type shown.
+    pub fn exchange_types(&self) -> Vec<(String, String)> {
+        self.exchanges
+            .iter()
+            .map(|x| (x.name.clone(), x.exchange_type.clone()))
+            .collect()
+    }
+
+    /// The first exchange the person declared (not a predeclared one), or
+    /// `""`: what forms offer before anything is chosen.
+    pub fn first_own_exchange(&self) -> String {
+        self.exchanges
+            .iter()
+            .find(|x| !x.predeclared)
+            .map(|x| x.name.clone())
+            .unwrap_or_default()
+    }
+
     /// Reads the broker and the actors.
     pub fn build(broker: &Broker, actors: Vec<ActorView>, specs: Vec<ActorSpec>) -> Self {
         let mut view = Self {
