@@ -2,6 +2,9 @@
 //! with the arrow keys), the background pans, the wheel zooms; messages
 //! fly along edges; the routing explanation lights bindings up.
 
+mod edges;
+mod node;
+
 use std::rc::Rc;
 
 use warren_core::RouteExplanation;
@@ -9,12 +12,12 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, KeyboardEvent, PointerEvent, WheelEvent};
 use yew::prelude::*;
 
-use crate::state::fields::short_count;
-use crate::state::graph::{edge_path, Badge, NODE_W};
+use crate::state::graph::edge_path;
 use crate::state::{
-    Action, Anim, BindingSpec, EdgeKind, FlightKind, Layout, Node, NodeDetail, Selection, Viewport,
-    WorldView, ZOOM,
+    Action, Anim, EdgeKind, FlightKind, Layout, NodeDetail, Selection, Viewport, WorldView, ZOOM,
 };
+use edges::{EdgeItem, EdgeLayer};
+use node::NodeView;
 
 /// Canvas props.
 #[derive(Properties, PartialEq)]
@@ -39,7 +42,7 @@ pub struct CanvasProps {
 
 /// A gesture in progress.
 #[derive(Clone, Debug, PartialEq)]
-enum Gesture {
+pub enum Gesture {
     /// Dragging a node: its key, where the pointer went down (screen),
     /// where the node was, whether it moved yet.
     Node {
@@ -57,6 +60,11 @@ enum Gesture {
     },
 }
 
+/// Where a pointer event happened, screen px.
+fn client(e: &PointerEvent) -> (f64, f64) {
+    (f64::from(e.client_x()), f64::from(e.client_y()))
+}
+
 fn trunc(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_owned()
@@ -71,312 +79,6 @@ fn trunc(s: &str, n: usize) -> String {
 fn size_of(el: &Element) -> (f64, f64) {
     let r = el.get_bounding_client_rect();
     (r.width(), r.height())
-}
-
-/// How routing lights up bindings and nodes.
-#[derive(Default)]
-struct RouteMarks {
-    hit: Vec<(String, String, String)>,
-    miss: Vec<(String, String, String)>,
-    hops: Vec<String>,
-    dests: Vec<String>,
-}
-
-fn route_marks(route: Option<&RouteExplanation>) -> RouteMarks {
-    let mut m = RouteMarks::default();
-    let Some(r) = route else { return m };
-    for hop in &r.hops {
-        m.hops.push(format!("exchange:{}", hop.exchange));
-        for b in &hop.bindings {
-            let dest = if b.to_exchange {
-                format!("exchange:{}", b.destination)
-            } else {
-                format!("queue:{}", b.destination)
-            };
-            let k = (hop.exchange.clone(), dest, b.routing_key.clone());
-            if b.matched {
-                m.hit.push(k);
-            } else {
-                m.miss.push(k);
-            }
-        }
-    }
-    for q in &r.queues {
-        m.dests.push(format!("queue:{q}"));
-    }
-    m
-}
-
-fn binding_route_key(b: &BindingSpec) -> (String, String, String) {
-    let dest = if b.to_exchange {
-        format!("exchange:{}", b.destination)
-    } else {
-        format!("queue:{}", b.destination)
-    };
-    (b.source.clone(), dest, b.routing_key.clone())
-}
-
-fn badges_view(badges: &[Badge], y: f64) -> Html {
-    let mut x = 10.0;
-    let mut out = Vec::new();
-    for b in badges {
-        let w = 10.0 + 6.3 * b.text.chars().count() as f64;
-        if x + w > NODE_W - 6.0 {
-            let more = format!("+{}", badges.len() - out.len());
-            out.push(html! {
-                <g class="badge b-more" transform={format!("translate({x},{y})")}>
-                    <title>{ badges.iter().skip(out.len()).map(|b| b.title.clone()).collect::<Vec<_>>().join("; ") }</title>
-                    <rect width="24" height="15" rx="4" />
-                    <text x="12" y="11" text-anchor="middle">{ more }</text>
-                </g>
-            });
-            break;
-        }
-        out.push(html! {
-            <g class={classes!("badge", b.class)} transform={format!("translate({x},{y})")}>
-                <title>{ b.title.clone() }</title>
-                <rect width={w.to_string()} height="15" rx="4" />
-                <text x={(w / 2.0).to_string()} y="11" text-anchor="middle">{ b.text.clone() }</text>
-            </g>
-        });
-        x += w + 4.0;
-    }
-    html! { <>{ for out }</> }
-}
-
-/// A small button drawn inside a node.
-fn node_button(
-    label: &str,
-    aria: String,
-    testid: String,
-    (x, y, w): (f64, f64, f64),
-    class: &'static str,
-    action: Action,
-    on: &Callback<Action>,
-) -> Html {
-    let click = {
-        let on = on.clone();
-        let action = action.clone();
-        Callback::from(move |e: MouseEvent| {
-            e.stop_propagation();
-            on.emit(action.clone());
-        })
-    };
-    let key = {
-        let on = on.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" || e.key() == " " {
-                e.prevent_default();
-                e.stop_propagation();
-                on.emit(action.clone());
-            }
-        })
-    };
-    let stop = Callback::from(|e: PointerEvent| e.stop_propagation());
-    html! {
-        <g class={classes!("node-btn", class)} role="button" tabindex="0" aria-label={aria}
-           data-testid={testid} transform={format!("translate({x},{y})")}
-           onclick={click} onkeydown={key} onpointerdown={stop}>
-            <rect width={w.to_string()} height="20" rx="5" />
-            <text x={(w / 2.0).to_string()} y="14" text-anchor="middle">{ label.to_owned() }</text>
-        </g>
-    }
-}
-
-fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
-    let h = n.kind.height();
-    match &n.detail {
-        NodeDetail::Producer {
-            button,
-            exchange,
-            keys,
-            rate,
-            sent,
-            trouble,
-            error,
-        } => {
-            let target = if exchange.is_empty() {
-                "(default)".to_owned()
-            } else {
-                exchange.clone()
-            };
-            let rate_text = match rate {
-                Some(r) => format!("{r}/s"),
-                None => "on demand".to_owned(),
-            };
-            // The scene's verb ("Place order") when it names one.
-            let verb = if button.is_empty() {
-                "Publish"
-            } else {
-                button.as_str()
-            };
-            let button_text = format!("▶ {}", trunc(verb, 24));
-            let button_aria = if button.is_empty() {
-                format!("Publish from {} now", n.name)
-            } else {
-                format!("{verb}: publish from {} now", n.name)
-            };
-            // About 7 px a character at the button's font size, within the node.
-            let button_w =
-                (20.0 + 7.0 * button_text.chars().count() as f64).clamp(84.0, NODE_W - 20.0);
-            let aria = format!(
-                "Producer {}: publishes to {target} with {}; {rate_text}; {sent} sent{}",
-                n.name,
-                keys.join(", "),
-                error
-                    .as_ref()
-                    .map(|e| format!("; last error {e}"))
-                    .unwrap_or_default()
-            );
-            let body = html! {
-                <>
-                    <text class="n-title" x="10" y="20">{ trunc(&n.name, 22) }</text>
-                    <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "producer" }</text>
-                    <text class="n-line" x="10" y="39">{ trunc(&format!("→ {target} · {}", keys.join(", ")), 30) }</text>
-                    <text class="n-line" x="10" y="56">
-                        { format!("{rate_text} · sent {}", short_count(*sent)) }
-                        if *trouble > 0 { <tspan class="n-bad">{ format!(" · {} failed", short_count(*trouble)) }</tspan> }
-                    </text>
-                    { node_button(&button_text, button_aria, format!("publish:{}", n.name),
-                        (10.0, h - 28.0, button_w), "btn-go", Action::Submit(crate::state::FormId::Controls,
-                        crate::state::Command::PublishFrom(n.name.clone())), on) }
-                    if error.is_some() {
-                        <text class="n-bad" x={(NODE_W - 10.0).to_string()} y={(h - 13.0).to_string()} text-anchor="end">
-                            <title>{ error.clone().unwrap_or_default() }</title>{ "⚠ error" }
-                        </text>
-                    }
-                </>
-            };
-            (body, aria)
-        }
-        NodeDetail::Exchange { kind, badges } => {
-            let aria = format!(
-                "{kind} exchange {}{}",
-                n.label(),
-                badges
-                    .iter()
-                    .map(|b| format!("; {}", b.title))
-                    .collect::<String>()
-            );
-            let body = html! {
-                <>
-                    <text class="n-title" x="10" y="22">{ trunc(&n.label(), 20) }</text>
-                    <g class={classes!("xtype", format!("xt-{kind}"))} transform={format!("translate({},{})", NODE_W - 64.0, 8.0)}>
-                        <rect width="56" height="18" rx="9" />
-                        <text x="28" y="13" text-anchor="middle">{ kind.clone() }</text>
-                    </g>
-                    <text class="n-kind" x="10" y="40">{ "exchange" }</text>
-                    { badges_view(badges, h - 22.0) }
-                </>
-            };
-            (body, aria)
-        }
-        NodeDetail::Queue {
-            ready,
-            unacked,
-            consumers,
-            fill,
-            badges,
-        } => {
-            let aria = format!(
-                "Queue {}: {ready} ready, {unacked} unacked, {consumers} consumer(s){}",
-                n.name,
-                badges
-                    .iter()
-                    .map(|b| format!("; {}", b.title))
-                    .collect::<String>()
-            );
-            let bar_w = NODE_W - 20.0;
-            let body = html! {
-                <>
-                    <text class="n-title" x="10" y="20">{ trunc(&n.name, 22) }</text>
-                    <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "queue" }</text>
-                    <text class="n-line" x="10" y="39">
-                        <tspan class="n-num" data-testid={format!("ready:{}", n.name)}>{ short_count(*ready) }</tspan>{ " ready · " }
-                        <tspan class="n-num" data-testid={format!("unacked:{}", n.name)}>{ short_count(*unacked) }</tspan>{ " unacked" }
-                        <tspan class="n-dim">{ format!(" · {consumers}c") }</tspan>
-                    </text>
-                    <rect class="depth-bg" x="10" y="47" width={bar_w.to_string()} height="8" rx="4" />
-                    <rect class={classes!("depth", (*fill >= 0.999).then_some("depth-full"))} x="10" y="47"
-                          width={(bar_w * fill).max(if *ready > 0 { 4.0 } else { 0.0 }).to_string()} height="8" rx="4" />
-                    { badges_view(badges, h - 30.0) }
-                </>
-            };
-            (body, aria)
-        }
-        NodeDetail::Consumer {
-            queue,
-            state,
-            prefetch,
-            in_flight,
-            acked,
-            nacked,
-            policy,
-            error,
-        } => {
-            let aria = format!(
-                "Consumer {} on {queue}: {state}, prefetch {prefetch}, {in_flight} in flight, {acked} acked{}",
-                n.name,
-                error.as_ref().map(|e| format!("; last error {e}")).unwrap_or_default()
-            );
-            let running = *state == "running";
-            let toggle = if running {
-                node_button(
-                    "■ Stop",
-                    format!("Stop consumer {}", n.name),
-                    format!("stop:{}", n.name),
-                    (10.0, h - 26.0, 62.0),
-                    "btn-stop",
-                    Action::Submit(
-                        crate::state::FormId::Controls,
-                        crate::state::Command::StopConsumer(n.name.clone()),
-                    ),
-                    on,
-                )
-            } else {
-                node_button(
-                    "▶ Start",
-                    format!("Start consumer {}", n.name),
-                    format!("start:{}", n.name),
-                    (10.0, h - 26.0, 62.0),
-                    "btn-go",
-                    Action::Submit(
-                        crate::state::FormId::Controls,
-                        crate::state::Command::StartConsumer(n.name.clone()),
-                    ),
-                    on,
-                )
-            };
-            let body = html! {
-                <>
-                    <text class="n-title" x="10" y="20">{ trunc(&n.name, 15) }</text>
-                    <g class={classes!("state", format!("st-{state}"))} transform={format!("translate({},{})", NODE_W - 74.0, 7.0)}>
-                        <rect width="66" height="18" rx="9" />
-                        <text x="33" y="13" text-anchor="middle" data-testid={format!("state:{}", n.name)}>{ *state }</text>
-                    </g>
-                    <text class="n-line" x="10" y="38">
-                        { format!("prefetch {} · ", if *prefetch == 0 { "∞".to_owned() } else { prefetch.to_string() }) }
-                        <tspan class="n-num" data-testid={format!("inflight:{}", n.name)}>{ in_flight.to_string() }</tspan>{ " in flight" }
-                    </text>
-                    <text class="n-line" x="10" y="54">
-                        <tspan class="n-num" data-testid={format!("acked:{}", n.name)}>{ short_count(*acked) }</tspan>{ " acked" }
-                        if *nacked > 0 { <tspan>{ format!(" · {} rejected", short_count(*nacked)) }</tspan> }
-                    </text>
-                    <text class="n-line n-dim" x="10" y="70"><title>{ policy.clone() }</title>{ trunc(policy, 27) }</text>
-                    { toggle }
-                    { node_button("✕ Kill", format!("Kill consumer {} (its unacked messages are requeued)", n.name),
-                        format!("kill:{}", n.name), (78.0, h - 26.0, 58.0), "btn-kill",
-                        Action::Submit(crate::state::FormId::Controls, crate::state::Command::KillConsumer(n.name.clone())), on) }
-                    if error.is_some() {
-                        <text class="n-bad" x={(NODE_W - 10.0).to_string()} y={(h - 12.0).to_string()} text-anchor="end">
-                            <title>{ error.clone().unwrap_or_default() }</title>{ "⚠" }
-                        </text>
-                    }
-                </>
-            };
-            (body, aria)
-        }
-    }
 }
 
 /// The canvas.
@@ -411,7 +113,7 @@ pub fn canvas(props: &CanvasProps) -> Html {
         let h = topo.node(key)?.kind.height();
         Some((*x, *y, h))
     };
-    let marks = route_marks(props.route.as_deref());
+    let marks = edges::route_marks(props.route.as_deref());
     let selected_key = props.selection.node_key();
     let selected_binding = match &props.selection {
         Selection::Binding(b) => Some(b.clone()),
@@ -420,7 +122,6 @@ pub fn canvas(props: &CanvasProps) -> Html {
 
     // ---- Gestures
 
-    let client = |e: &PointerEvent| (f64::from(e.client_x()), f64::from(e.client_y()));
     let onpointerdown_bg = {
         let gesture = gesture.clone();
         let svg_ref = svg_ref.clone();
@@ -562,218 +263,42 @@ pub fn canvas(props: &CanvasProps) -> Html {
 
     // ---- Edges
 
-    let mut edges_html = Vec::new();
-    let mut labels_html = Vec::new();
-    for e in &topo.edges {
-        let (Some(a), Some(b)) = (pos(&e.from), pos(&e.to)) else {
-            continue;
-        };
-        let (d, mid) = edge_path(e.kind, a, b, e.lane);
-        let mut class = classes!("edge", e.kind.class());
-        let mut aria = match e.kind {
-            EdgeKind::Publish => format!("{} publishes to {}", name_of(&e.from), name_of(&e.to)),
-            EdgeKind::Consume => format!("{} consumes from {}", name_of(&e.to), name_of(&e.from)),
-            EdgeKind::DeadLetter => {
-                format!("{} dead-letters to {}", name_of(&e.from), name_of(&e.to))
-            }
-            EdgeKind::Alternate => format!(
-                "{} falls back to alternate exchange {}",
-                name_of(&e.from),
-                name_of(&e.to)
-            ),
-            EdgeKind::Implicit => format!(
-                "the default exchange routes key {} to the queue of that name",
-                name_of(&e.to)
-            ),
-            EdgeKind::Binding => String::new(),
-        };
-        if let Some(bs) = &e.binding {
-            let rk = binding_route_key(bs);
-            if marks.hit.contains(&rk) {
-                class.push("route-hit");
-            } else if marks.miss.contains(&rk) {
-                class.push("route-miss");
-            }
-            if selected_binding.as_ref() == Some(bs) {
-                class.push("selected");
-            }
-            aria = format!(
-                "Binding from {} to {} {}: {}",
-                bs.source,
-                if bs.to_exchange { "exchange" } else { "queue" },
-                bs.destination,
-                e.label
-            );
-        }
-        if e.kind == EdgeKind::Consume {
-            let running = topo.node(&e.to).is_some_and(
-                |n| matches!(&n.detail, NodeDetail::Consumer { state, .. } if *state == "running"),
-            );
-            if !running {
-                class.push("idle");
-            }
-        }
-        if e.kind == EdgeKind::Implicit {
-            let key = (String::new(), e.to.clone(), name_of(&e.to).to_owned());
-            if marks.hit.contains(&key) {
-                class.push("route-hit");
-            }
-        }
-        let marker = format!("url(#arrow-{})", e.kind.class());
-        edges_html.push(html! {
-            <path key={e.key.clone()} class={class.clone()} d={d.clone()} marker-end={marker} />
-        });
-        if e.label.is_empty() {
-            continue;
-        }
-        let text = trunc(&e.label, 28);
-        let w = 12.0 + 7.0 * text.chars().count() as f64;
-        let select = e.binding.clone().map(Selection::Binding);
-        let onclick = {
-            let on = props.on.clone();
-            let select = select.clone();
-            Callback::from(move |ev: MouseEvent| {
-                ev.stop_propagation();
-                if let Some(s) = select.clone() {
-                    on.emit(Action::Select(s));
-                }
+    let items: Vec<EdgeItem> = topo
+        .edges
+        .iter()
+        .filter_map(|e| {
+            Some(EdgeItem {
+                from: pos(&e.from)?,
+                to: pos(&e.to)?,
+                idle: e.kind == EdgeKind::Consume
+                    && !topo.node(&e.to).is_some_and(|n| {
+                        matches!(&n.detail, NodeDetail::Consumer { state, .. } if *state == "running")
+                    }),
+                edge: e.clone(),
             })
-        };
-        let onkey = {
-            let on = props.on.clone();
-            let select = select.clone();
-            Callback::from(move |ev: KeyboardEvent| {
-                if ev.key() == "Enter" || ev.key() == " " {
-                    ev.prevent_default();
-                    ev.stop_propagation();
-                    if let Some(s) = select.clone() {
-                        on.emit(Action::Select(s));
-                    }
-                }
-            })
-        };
-        let stop = Callback::from(|ev: PointerEvent| ev.stop_propagation());
-        let testid = e
-            .binding
-            .as_ref()
-            .map(|b| format!("binding:{}>{}:{}", b.source, b.destination, b.routing_key));
-        let focusable = e.binding.is_some();
-        let mut label_class = classes!("edge-label", e.kind.class());
-        for c in ["route-hit", "route-miss", "selected"] {
-            if class.contains(c) {
-                label_class.push(c);
-            }
-        }
-        labels_html.push(html! {
-            <g key={format!("l-{}", e.key)} class={label_class}
-               transform={format!("translate({:.1},{:.1})", mid.0 - w / 2.0, mid.1 - 9.0)}
-               role={focusable.then_some("button")} tabindex={focusable.then_some("0")}
-               aria-label={aria} data-testid={testid}
-               onclick={onclick} onkeydown={onkey} onpointerdown={stop}>
-                <title>{ e.label.clone() }</title>
-                <rect width={w.to_string()} height="18" rx="5" />
-                <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
-            </g>
-        });
-    }
+        })
+        .collect();
+    let items = Rc::new(items);
 
     // ---- Nodes
 
-    let flash_of = |key: &str| {
-        props
+    let set_gesture = gesture.setter();
+    let nodes_html = topo.nodes.iter().filter_map(|n| {
+        let (x, y, _) = pos(&n.key)?;
+        let flash = props
             .anim
             .flashes
             .iter()
-            .find(|f| f.key == key)
-            .map(|f| f.class)
-    };
-    let mut nodes_html = Vec::new();
-    for n in &topo.nodes {
-        let Some((x, y, h)) = pos(&n.key) else {
-            continue;
-        };
-        let (body, aria) = node_body(n, &props.on);
-        let mut class = classes!("node", format!("node-{}", n.kind.prefix()));
-        if selected_key.as_deref() == Some(n.key.as_str()) {
-            class.push("selected");
-        }
-        if marks.hops.contains(&n.key) {
-            class.push("route-hop");
-        }
-        if marks.dests.contains(&n.key) {
-            class.push("route-dest");
-        }
-        if let Some(f) = flash_of(&n.key) {
-            class.push(f);
-        }
-        if let NodeDetail::Consumer { state, .. } = &n.detail {
-            class.push(format!("c-{state}"));
-        }
-        let ondown = {
-            let gesture = gesture.clone();
-            let svg_ref = svg_ref.clone();
-            let key = n.key.clone();
-            let origin = (x, y);
-            Callback::from(move |e: PointerEvent| {
-                if e.button() != 0 {
-                    return;
-                }
-                e.stop_propagation();
-                if let Some(el) = svg_ref.cast::<Element>() {
-                    let _ = el.set_pointer_capture(e.pointer_id());
-                }
-                gesture.set(Some(Gesture::Node {
-                    key: key.clone(),
-                    start: client(&e),
-                    origin,
-                    now: origin,
-                    moved: false,
-                }));
-            })
-        };
-        let onkey = {
-            let on = props.on.clone();
-            let key = n.key.clone();
-            let kind = n.kind;
-            let name = n.name.clone();
-            Callback::from(move |e: KeyboardEvent| {
-                let step = if e.shift_key() { 50.0 } else { 10.0 };
-                let delta = match e.key().as_str() {
-                    "ArrowLeft" => Some((-step, 0.0)),
-                    "ArrowRight" => Some((step, 0.0)),
-                    "ArrowUp" => Some((0.0, -step)),
-                    "ArrowDown" => Some((0.0, step)),
-                    "Enter" | " " => {
-                        e.prevent_default();
-                        e.stop_propagation();
-                        on.emit(Action::Select(selection_of(kind.prefix(), &name)));
-                        None
-                    }
-                    _ => None,
-                };
-                if let Some((dx, dy)) = delta {
-                    e.prevent_default();
-                    e.stop_propagation();
-                    on.emit(Action::NudgeNode(key.clone(), dx, dy));
-                }
-            })
-        };
-        let pressed = if selected_key.as_deref() == Some(n.key.as_str()) {
-            "true"
-        } else {
-            "false"
-        };
-        nodes_html.push(html! {
-            <g key={n.key.clone()} class={class} transform={format!("translate({x:.1},{y:.1})")}
-               role="button" tabindex="0" aria-label={aria} aria-pressed={pressed}
-               data-testid={format!("node:{}", n.key)}
-               onpointerdown={ondown} onkeydown={onkey}>
-                <rect class="box" width={NODE_W.to_string()} height={h.to_string()} rx="10" />
-                <rect class="band" width="5" height={(h - 16.0).to_string()} x="0" y="8" rx="2" />
-                { body }
-            </g>
-        });
-    }
+            .find(|f| f.key == n.key)
+            .map(|f| f.class);
+        Some(html! {
+            <NodeView key={n.key.clone()} node={n.clone()} x={x} y={y}
+                selected={selected_key.as_deref() == Some(n.key.as_str())}
+                hop={marks.hops.contains(&n.key)} dest={marks.dests.contains(&n.key)}
+                flash={flash} svg_ref={svg_ref.clone()} set_gesture={set_gesture.clone()}
+                on={props.on.clone()} />
+        })
+    });
 
     // ---- Flights
 
@@ -852,9 +377,15 @@ pub fn canvas(props: &CanvasProps) -> Html {
                 <rect class="grid" x="-5000" y="-5000" width="10000" height="10000"
                       transform={transform.clone()} fill="url(#grid)" />
                 <g transform={transform.clone()}>
-                    <g class="edges">{ for edges_html }</g>
+                    <g class="edges">
+                        <EdgeLayer items={items.clone()} route={props.route.clone()}
+                            selected={selected_binding.clone()} labels={false} on={props.on.clone()} />
+                    </g>
                     <g class="nodes">{ for nodes_html }</g>
-                    <g class="labels">{ for labels_html }</g>
+                    <g class="labels">
+                        <EdgeLayer items={items} route={props.route.clone()}
+                            selected={selected_binding} labels={true} on={props.on.clone()} />
+                    </g>
                 </g>
             </svg>
             // A layer of their own: dots moving on every frame repaint it

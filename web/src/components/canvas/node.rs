@@ -1,0 +1,384 @@
+//! One node of the canvas, its own component: on a tick only the nodes
+//! whose numbers changed render again, not the whole graph.
+
+use web_sys::{Element, KeyboardEvent, PointerEvent};
+use yew::prelude::*;
+
+use super::{client, selection_of, trunc, Gesture};
+use crate::state::fields::short_count;
+use crate::state::graph::{Badge, NODE_W};
+use crate::state::{Action, Node, NodeDetail};
+
+/// Node props: the node's data and how it is drawn, nothing else, so that
+/// an unchanged node is skipped.
+#[derive(Properties, PartialEq)]
+pub struct NodeViewProps {
+    /// What to draw.
+    pub node: Node,
+    /// Top-left corner, world coordinates.
+    pub x: f64,
+    /// Top-left corner, world coordinates.
+    pub y: f64,
+    /// Selected.
+    pub selected: bool,
+    /// An exchange the routing explanation passed through.
+    pub hop: bool,
+    /// A queue the routing explanation delivered to.
+    pub dest: bool,
+    /// A flash class (`flash-ok`...) while the node flashes.
+    pub flash: Option<&'static str>,
+    /// The canvas, which captures the pointer while a node is dragged.
+    pub svg_ref: NodeRef,
+    /// Starts a drag.
+    pub set_gesture: UseStateSetter<Option<Gesture>>,
+    /// Intents.
+    pub on: Callback<Action>,
+}
+
+/// One node: a box with its kind's details and buttons.
+#[function_component(NodeView)]
+pub fn node_view(props: &NodeViewProps) -> Html {
+    let n = &props.node;
+    let (x, y) = (props.x, props.y);
+    let h = n.kind.height();
+    let (body, aria) = node_body(n, &props.on);
+    let mut class = classes!("node", format!("node-{}", n.kind.prefix()));
+    if props.selected {
+        class.push("selected");
+    }
+    if props.hop {
+        class.push("route-hop");
+    }
+    if props.dest {
+        class.push("route-dest");
+    }
+    if let Some(f) = props.flash {
+        class.push(f);
+    }
+    if let NodeDetail::Consumer { state, .. } = &n.detail {
+        class.push(format!("c-{state}"));
+    }
+    let ondown = {
+        let set_gesture = props.set_gesture.clone();
+        let svg_ref = props.svg_ref.clone();
+        let key = n.key.clone();
+        let origin = (x, y);
+        Callback::from(move |e: PointerEvent| {
+            if e.button() != 0 {
+                return;
+            }
+            e.stop_propagation();
+            if let Some(el) = svg_ref.cast::<Element>() {
+                let _ = el.set_pointer_capture(e.pointer_id());
+            }
+            set_gesture.set(Some(Gesture::Node {
+                key: key.clone(),
+                start: client(&e),
+                origin,
+                now: origin,
+                moved: false,
+            }));
+        })
+    };
+    let onkey = {
+        let on = props.on.clone();
+        let key = n.key.clone();
+        let kind = n.kind;
+        let name = n.name.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let step = if e.shift_key() { 50.0 } else { 10.0 };
+            let delta = match e.key().as_str() {
+                "ArrowLeft" => Some((-step, 0.0)),
+                "ArrowRight" => Some((step, 0.0)),
+                "ArrowUp" => Some((0.0, -step)),
+                "ArrowDown" => Some((0.0, step)),
+                "Enter" | " " => {
+                    e.prevent_default();
+                    e.stop_propagation();
+                    on.emit(Action::Select(selection_of(kind.prefix(), &name)));
+                    None
+                }
+                _ => None,
+            };
+            if let Some((dx, dy)) = delta {
+                e.prevent_default();
+                e.stop_propagation();
+                on.emit(Action::NudgeNode(key.clone(), dx, dy));
+            }
+        })
+    };
+    let pressed = if props.selected { "true" } else { "false" };
+    html! {
+        <g class={class} transform={format!("translate({x:.1},{y:.1})")}
+           role="button" tabindex="0" aria-label={aria} aria-pressed={pressed}
+           data-testid={format!("node:{}", n.key)}
+           onpointerdown={ondown} onkeydown={onkey}>
+            <rect class="box" width={NODE_W.to_string()} height={h.to_string()} rx="10" />
+            <rect class="band" width="5" height={(h - 16.0).to_string()} x="0" y="8" rx="2" />
+            { body }
+        </g>
+    }
+}
+
+fn badges_view(badges: &[Badge], y: f64) -> Html {
+    let mut x = 10.0;
+    let mut out = Vec::new();
+    for b in badges {
+        let w = 10.0 + 6.3 * b.text.chars().count() as f64;
+        if x + w > NODE_W - 6.0 {
+            let more = format!("+{}", badges.len() - out.len());
+            out.push(html! {
+                <g class="badge b-more" transform={format!("translate({x},{y})")}>
+                    <title>{ badges.iter().skip(out.len()).map(|b| b.title.clone()).collect::<Vec<_>>().join("; ") }</title>
+                    <rect width="24" height="15" rx="4" />
+                    <text x="12" y="11" text-anchor="middle">{ more }</text>
+                </g>
+            });
+            break;
+        }
+        out.push(html! {
+            <g class={classes!("badge", b.class)} transform={format!("translate({x},{y})")}>
+                <title>{ b.title.clone() }</title>
+                <rect width={w.to_string()} height="15" rx="4" />
+                <text x={(w / 2.0).to_string()} y="11" text-anchor="middle">{ b.text.clone() }</text>
+            </g>
+        });
+        x += w + 4.0;
+    }
+    html! { <>{ for out }</> }
+}
+
+/// A small button drawn inside a node.
+fn node_button(
+    label: &str,
+    aria: String,
+    testid: String,
+    (x, y, w): (f64, f64, f64),
+    class: &'static str,
+    action: Action,
+    on: &Callback<Action>,
+) -> Html {
+    let click = {
+        let on = on.clone();
+        let action = action.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            on.emit(action.clone());
+        })
+    };
+    let key = {
+        let on = on.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                e.stop_propagation();
+                on.emit(action.clone());
+            }
+        })
+    };
+    let stop = Callback::from(|e: PointerEvent| e.stop_propagation());
+    html! {
+        <g class={classes!("node-btn", class)} role="button" tabindex="0" aria-label={aria}
+           data-testid={testid} transform={format!("translate({x},{y})")}
+           onclick={click} onkeydown={key} onpointerdown={stop}>
+            <rect width={w.to_string()} height="20" rx="5" />
+            <text x={(w / 2.0).to_string()} y="14" text-anchor="middle">{ label.to_owned() }</text>
+        </g>
+    }
+}
+
+fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
+    let h = n.kind.height();
+    match &n.detail {
+        NodeDetail::Producer {
+            button,
+            exchange,
+            keys,
+            rate,
+            sent,
+            trouble,
+            error,
+        } => {
+            let target = if exchange.is_empty() {
+                "(default)".to_owned()
+            } else {
+                exchange.clone()
+            };
+            let rate_text = match rate {
+                Some(r) => format!("{r}/s"),
+                None => "on demand".to_owned(),
+            };
+            // The scene's verb ("Place order") when it names one.
+            let verb = if button.is_empty() {
+                "Publish"
+            } else {
+                button.as_str()
+            };
+            let button_text = format!("▶ {}", trunc(verb, 24));
+            let button_aria = if button.is_empty() {
+                format!("Publish from {} now", n.name)
+            } else {
+                format!("{verb}: publish from {} now", n.name)
+            };
+            // About 7 px a character at the button's font size, within the node.
+            let button_w =
+                (20.0 + 7.0 * button_text.chars().count() as f64).clamp(84.0, NODE_W - 20.0);
+            let aria = format!(
+                "Producer {}: publishes to {target} with {}; {rate_text}; {sent} sent{}",
+                n.name,
+                keys.join(", "),
+                error
+                    .as_ref()
+                    .map(|e| format!("; last error {e}"))
+                    .unwrap_or_default()
+            );
+            let body = html! {
+                <>
+                    <text class="n-title" x="10" y="20">{ trunc(&n.name, 22) }</text>
+                    <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "producer" }</text>
+                    <text class="n-line" x="10" y="39">{ trunc(&format!("→ {target} · {}", keys.join(", ")), 30) }</text>
+                    <text class="n-line" x="10" y="56">
+                        { format!("{rate_text} · sent {}", short_count(*sent)) }
+                        if *trouble > 0 { <tspan class="n-bad">{ format!(" · {} failed", short_count(*trouble)) }</tspan> }
+                    </text>
+                    { node_button(&button_text, button_aria, format!("publish:{}", n.name),
+                        (10.0, h - 28.0, button_w), "btn-go", Action::Submit(crate::state::FormId::Controls,
+                        crate::state::Command::PublishFrom(n.name.clone())), on) }
+                    if error.is_some() {
+                        <text class="n-bad" x={(NODE_W - 10.0).to_string()} y={(h - 13.0).to_string()} text-anchor="end">
+                            <title>{ error.clone().unwrap_or_default() }</title>{ "⚠ error" }
+                        </text>
+                    }
+                </>
+            };
+            (body, aria)
+        }
+        NodeDetail::Exchange { kind, badges } => {
+            let aria = format!(
+                "{kind} exchange {}{}",
+                n.label(),
+                badges
+                    .iter()
+                    .map(|b| format!("; {}", b.title))
+                    .collect::<String>()
+            );
+            let body = html! {
+                <>
+                    <text class="n-title" x="10" y="22">{ trunc(&n.label(), 20) }</text>
+                    <g class={classes!("xtype", format!("xt-{kind}"))} transform={format!("translate({},{})", NODE_W - 64.0, 8.0)}>
+                        <rect width="56" height="18" rx="9" />
+                        <text x="28" y="13" text-anchor="middle">{ kind.clone() }</text>
+                    </g>
+                    <text class="n-kind" x="10" y="40">{ "exchange" }</text>
+                    { badges_view(badges, h - 22.0) }
+                </>
+            };
+            (body, aria)
+        }
+        NodeDetail::Queue {
+            ready,
+            unacked,
+            consumers,
+            fill,
+            badges,
+        } => {
+            let aria = format!(
+                "Queue {}: {ready} ready, {unacked} unacked, {consumers} consumer(s){}",
+                n.name,
+                badges
+                    .iter()
+                    .map(|b| format!("; {}", b.title))
+                    .collect::<String>()
+            );
+            let bar_w = NODE_W - 20.0;
+            let body = html! {
+                <>
+                    <text class="n-title" x="10" y="20">{ trunc(&n.name, 22) }</text>
+                    <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "queue" }</text>
+                    <text class="n-line" x="10" y="39">
+                        <tspan class="n-num" data-testid={format!("ready:{}", n.name)}>{ short_count(*ready) }</tspan>{ " ready · " }
+                        <tspan class="n-num" data-testid={format!("unacked:{}", n.name)}>{ short_count(*unacked) }</tspan>{ " unacked" }
+                        <tspan class="n-dim">{ format!(" · {consumers}c") }</tspan>
+                    </text>
+                    <rect class="depth-bg" x="10" y="47" width={bar_w.to_string()} height="8" rx="4" />
+                    <rect class={classes!("depth", (*fill >= 0.999).then_some("depth-full"))} x="10" y="47"
+                          width={(bar_w * fill).max(if *ready > 0 { 4.0 } else { 0.0 }).to_string()} height="8" rx="4" />
+                    { badges_view(badges, h - 30.0) }
+                </>
+            };
+            (body, aria)
+        }
+        NodeDetail::Consumer {
+            queue,
+            state,
+            prefetch,
+            in_flight,
+            acked,
+            nacked,
+            policy,
+            error,
+        } => {
+            let aria = format!(
+                "Consumer {} on {queue}: {state}, prefetch {prefetch}, {in_flight} in flight, {acked} acked{}",
+                n.name,
+                error.as_ref().map(|e| format!("; last error {e}")).unwrap_or_default()
+            );
+            let running = *state == "running";
+            let toggle = if running {
+                node_button(
+                    "■ Stop",
+                    format!("Stop consumer {}", n.name),
+                    format!("stop:{}", n.name),
+                    (10.0, h - 26.0, 62.0),
+                    "btn-stop",
+                    Action::Submit(
+                        crate::state::FormId::Controls,
+                        crate::state::Command::StopConsumer(n.name.clone()),
+                    ),
+                    on,
+                )
+            } else {
+                node_button(
+                    "▶ Start",
+                    format!("Start consumer {}", n.name),
+                    format!("start:{}", n.name),
+                    (10.0, h - 26.0, 62.0),
+                    "btn-go",
+                    Action::Submit(
+                        crate::state::FormId::Controls,
+                        crate::state::Command::StartConsumer(n.name.clone()),
+                    ),
+                    on,
+                )
+            };
+            let body = html! {
+                <>
+                    <text class="n-title" x="10" y="20">{ trunc(&n.name, 15) }</text>
+                    <g class={classes!("state", format!("st-{state}"))} transform={format!("translate({},{})", NODE_W - 74.0, 7.0)}>
+                        <rect width="66" height="18" rx="9" />
+                        <text x="33" y="13" text-anchor="middle" data-testid={format!("state:{}", n.name)}>{ *state }</text>
+                    </g>
+                    <text class="n-line" x="10" y="38">
+                        { format!("prefetch {} · ", if *prefetch == 0 { "∞".to_owned() } else { prefetch.to_string() }) }
+                        <tspan class="n-num" data-testid={format!("inflight:{}", n.name)}>{ in_flight.to_string() }</tspan>{ " in flight" }
+                    </text>
+                    <text class="n-line" x="10" y="54">
+                        <tspan class="n-num" data-testid={format!("acked:{}", n.name)}>{ short_count(*acked) }</tspan>{ " acked" }
+                        if *nacked > 0 { <tspan>{ format!(" · {} rejected", short_count(*nacked)) }</tspan> }
+                    </text>
+                    <text class="n-line n-dim" x="10" y="70"><title>{ policy.clone() }</title>{ trunc(policy, 27) }</text>
+                    { toggle }
+                    { node_button("✕ Kill", format!("Kill consumer {} (its unacked messages are requeued)", n.name),
+                        format!("kill:{}", n.name), (78.0, h - 26.0, 58.0), "btn-kill",
+                        Action::Submit(crate::state::FormId::Controls, crate::state::Command::KillConsumer(n.name.clone())), on) }
+                    if error.is_some() {
+                        <text class="n-bad" x={(NODE_W - 10.0).to_string()} y={(h - 12.0).to_string()} text-anchor="end">
+                            <title>{ error.clone().unwrap_or_default() }</title>{ "⚠" }
+                        </text>
+                    }
+                </>
+            };
+            (body, aria)
+        }
+    }
+}
