@@ -39,6 +39,14 @@ pub const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 10
 /// for minutes resumes where it was rather than racing ahead.
 const MAX_TICK_MS: f64 = 1000.0;
 
+/// Most virtual time one [`Action::FrameTick`] runs, in wall ms at the
+/// current speed (frames tick about every 48 ms). Time owed beyond it
+/// carries over to the next ticks, so a late frame is caught up over a few
+/// frames: at 5,000 msg/s a 100 ms stall no longer makes the next frame
+/// run 500 messages and render them at once, which made that frame late
+/// too.
+pub const MAX_STEP_MS: f64 = 64.0;
+
 /// Where a form's error is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FormId {
@@ -266,7 +274,8 @@ pub struct Clock {
     pub playing: bool,
     /// Virtual ms per wall ms.
     pub speed: f64,
-    /// Virtual ms owed but not yet run (fractions of a ms).
+    /// Virtual ms owed but not yet run: fractions of a ms, and what a
+    /// tick left for the next ones (see [`MAX_STEP_MS`]).
     carry: f64,
     /// Wall ms since the page started (for animations only).
     pub wall: f64,
@@ -292,6 +301,10 @@ impl Default for Clock {
 pub enum Action {
     /// The wall clock moved on by this many ms.
     Tick(f64),
+    /// Like [`Action::Tick`], from an animation frame: runs at most
+    /// [`MAX_STEP_MS`] of wall time's worth of virtual time and owes the
+    /// rest to the next ticks.
+    FrameTick(f64),
     /// Start virtual time.
     Play,
     /// Stop virtual time.
@@ -706,7 +719,9 @@ impl AppState {
         }
     }
 
-    fn tick(self: Rc<Self>, dt: f64) -> Rc<Self> {
+    /// Wall time passed: `dt` ms, of which at most `max_step` ms' worth of
+    /// virtual time runs now (the rest is owed).
+    fn tick(self: Rc<Self>, dt: f64, max_step: f64) -> Rc<Self> {
         let dt = if dt.is_finite() {
             dt.clamp(0.0, MAX_TICK_MS)
         } else {
@@ -733,8 +748,9 @@ impl AppState {
             s.ui.notice = None;
         }
         if s.clock.playing {
-            s.clock.carry += dt * s.clock.speed;
-            let whole = s.clock.carry.floor();
+            let speed = s.clock.speed;
+            s.clock.carry = (s.clock.carry + dt * speed).min(MAX_TICK_MS * speed);
+            let whole = s.clock.carry.min(max_step * speed).floor();
             if whole >= 1.0 {
                 s.clock.carry -= whole;
                 let t = s.now().plus(whole as u64);
@@ -797,13 +813,15 @@ impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        if let Action::Tick(dt) = action {
-            return self.tick(dt);
+        match action {
+            Action::Tick(dt) => return self.tick(dt, f64::INFINITY),
+            Action::FrameTick(dt) => return self.tick(dt, MAX_STEP_MS),
+            _ => {}
         }
         let mut this = self;
         let s = Rc::make_mut(&mut this);
         match action {
-            Action::Tick(_) => {}
+            Action::Tick(_) | Action::FrameTick(_) => {}
             Action::Play => s.clock.playing = true,
             Action::Pause => s.clock.playing = false,
             Action::TogglePlay => s.clock.playing = !s.clock.playing,

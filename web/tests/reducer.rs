@@ -15,7 +15,7 @@ use warren_core::{ConsumerState, FieldTable, FieldValue, SimTime};
 use warren_web::state::{
     key_action, Action, AppState, BindingSpec, Command, FormId, Inspection, LogFilter, NodeDetail,
     NodeKind, Panel, RouteQuery, Selection, KINDS, LOG_CAPACITY, LOG_REFRESH_MS, LOG_ROWS,
-    MAX_FLIGHTS,
+    MAX_FLIGHTS, MAX_STEP_MS,
 };
 use yew::Reducible;
 
@@ -68,6 +68,34 @@ fn fingerprint(s: &AppState) -> String {
 
 fn paused() -> Rc<AppState> {
     reduce(Rc::new(AppState::default()), Action::Pause)
+}
+
+#[test]
+fn a_late_frame_runs_a_bounded_step_and_owes_the_rest() {
+    let step = MAX_STEP_MS as u64;
+    let s = reduce(paused(), Action::SetSpeed(2.0));
+    let s = reduce(s, Action::Play);
+    // 200 ms of wall time at 2x is 400 virtual ms; a frame runs 2 x 64.
+    let s = reduce(s, Action::FrameTick(200.0));
+    assert_eq!(s.now(), SimTime(2 * step));
+    let s = reduce(s, Action::FrameTick(0.0));
+    assert_eq!(s.now(), SimTime(4 * step));
+    let s = reduce(s, Action::FrameTick(0.0));
+    let s = reduce(s, Action::FrameTick(0.0));
+    // Nothing is lost: the frames caught up with the wall clock.
+    assert_eq!(s.now(), SimTime(400));
+    let s = reduce(s, Action::FrameTick(0.0));
+    assert_eq!(s.now(), SimTime(400));
+    // The fallback timer's tick (a background tab) runs all it is owed.
+    let s = reduce(s, Action::Tick(200.0));
+    assert_eq!(s.now(), SimTime(800));
+    // What is owed is bounded like a tick: a second of wall time.
+    let mut s = s;
+    for _ in 0..5 {
+        s = reduce(s, Action::FrameTick(1000.0));
+    }
+    let s = reduce(s, Action::Tick(0.0));
+    assert_eq!(s.now(), SimTime(800 + 5 * 2 * step + 2000 - 2 * step));
 }
 
 #[test]
