@@ -177,6 +177,38 @@ async fn publishing_and_stepping_gets_both_messages_acknowledged() {
 }
 
 #[wasm_bindgen_test]
+async fn new_events_rewrite_the_log_rows_in_place() {
+    let app = mount().await;
+    app.click("#play").await; // pause
+    let rows = |app: &Mounted| -> Vec<Element> {
+        let list = app.root.query_selector_all("#log-rows .log-row").unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().dyn_into::<Element>().unwrap())
+            .collect()
+    };
+    let before = rows(&app);
+    assert!(!before.is_empty());
+    // Three orders: more new events than rows drawn, so none of the rows
+    // shown before is still shown (as under load, at every refresh).
+    for _ in 0..3 {
+        app.click(&tid("publish:web shop")).await;
+    }
+    // They came in to the same elements: keyed by event, every row was torn
+    // down and built again, and that was the cost under load.
+    let after = rows(&app);
+    assert!(after.len() > before.len(), "placing orders logs events");
+    for row in &before {
+        assert!(row.is_connected(), "a row was torn down and rebuilt");
+    }
+    let newest = after[0].get_attribute("data-kind").unwrap_or_default();
+    assert_ne!(newest, "consumer-added", "the newest event is on top");
+    // The moving dots carry nothing but their path (the layer is hidden
+    // from assistive technology and from the pointer).
+    assert!(app.count(".flight") > 0, "placing an order moves messages");
+    assert_eq!(app.count(".flight title"), 0);
+}
+
+#[wasm_bindgen_test]
 async fn a_node_selected_from_the_keyboard_opens_the_inspector() {
     let app = mount().await;
     let node = app.find(&tid("node:queue:order_report"));

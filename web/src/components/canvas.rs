@@ -325,12 +325,12 @@ pub fn canvas(props: &CanvasProps) -> Html {
             crate::state::FLIGHT_MS,
             f.delay
         );
+        // No <title>: the layer is aria-hidden and takes no pointer events,
+        // so a title would be an element per dot nobody can reach.
         flights_html.push(html! {
             <path key={f.id.to_string()} class={classes!("flight", f.kind.class(),
                 (f.kind == FlightKind::Return).then_some("reverse"))}
-                d={d} pathLength="100" style={style}>
-                <title>{ format!("message #{}", f.message) }</title>
-            </path>
+                d={d} pathLength="100" style={style} />
         });
     }
     let skipped = props.anim.skipped;

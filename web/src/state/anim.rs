@@ -66,7 +66,7 @@ pub struct Flight {
     pub delay: f64,
     /// Wall time it ends.
     pub end: f64,
-    /// The message's id, shown as `#12`.
+    /// The message's id (for tests and debugging; the dot shows no label).
     pub message: u64,
 }
 
