@@ -42,7 +42,7 @@ pub struct CanvasProps {
 
 /// A gesture in progress.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Gesture {
+pub(crate) enum Gesture {
     /// Dragging a node: its key, where the pointer went down (screen),
     /// where the node was, whether it moved yet.
     Node {
