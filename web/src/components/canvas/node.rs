@@ -7,7 +7,7 @@ use yew::prelude::*;
 use super::{client, selection_of, trunc, Gesture};
 use crate::state::fields::short_count;
 use crate::state::graph::{Badge, NODE_W};
-use crate::state::{Action, Node, NodeDetail};
+use crate::state::{Action, Command, FormId, Node, NodeDetail};
 
 /// Node props: the node's data and how it is drawn, nothing else, so that
 /// an unchanged node is skipped.
@@ -187,6 +187,18 @@ fn node_button(
     }
 }
 
+/// The last error, as a mark at the node's right edge (the text on hover).
+fn error_mark(error: Option<&str>, y: f64, mark: &'static str) -> Html {
+    let Some(error) = error else {
+        return Html::default();
+    };
+    html! {
+        <text class="n-bad" x={(NODE_W - 10.0).to_string()} y={y.to_string()} text-anchor="end">
+            <title>{ error.to_owned() }</title>{ mark }
+        </text>
+    }
+}
+
 fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
     let h = n.kind.height();
     match &n.detail {
@@ -242,13 +254,9 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
                         if *trouble > 0 { <tspan class="n-bad">{ format!(" · {} failed", short_count(*trouble)) }</tspan> }
                     </text>
                     { node_button(&button_text, button_aria, format!("publish:{}", n.name),
-                        (10.0, h - 28.0, button_w), "btn-go", Action::Submit(crate::state::FormId::Controls,
-                        crate::state::Command::PublishFrom(n.name.clone())), on) }
-                    if error.is_some() {
-                        <text class="n-bad" x={(NODE_W - 10.0).to_string()} y={(h - 13.0).to_string()} text-anchor="end">
-                            <title>{ error.clone().unwrap_or_default() }</title>{ "⚠ error" }
-                        </text>
-                    }
+                        (10.0, h - 28.0, button_w), "btn-go", Action::Submit(FormId::Controls,
+                        Command::PublishFrom(n.name.clone())), on) }
+                    { error_mark(error.as_deref(), h - 13.0, "⚠ error") }
                 </>
             };
             (body, aria)
@@ -324,33 +332,22 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
                 error.as_ref().map(|e| format!("; last error {e}")).unwrap_or_default()
             );
             let running = *state == "running";
-            let toggle = if running {
-                node_button(
-                    "■ Stop",
-                    format!("Stop consumer {}", n.name),
-                    format!("stop:{}", n.name),
-                    (10.0, h - 26.0, 62.0),
-                    "btn-stop",
-                    Action::Submit(
-                        crate::state::FormId::Controls,
-                        crate::state::Command::StopConsumer(n.name.clone()),
-                    ),
-                    on,
-                )
+            let (label, verb, id, class, command) = if running {
+                let c = Command::StopConsumer(n.name.clone());
+                ("■ Stop", "Stop", "stop", "btn-stop", c)
             } else {
-                node_button(
-                    "▶ Start",
-                    format!("Start consumer {}", n.name),
-                    format!("start:{}", n.name),
-                    (10.0, h - 26.0, 62.0),
-                    "btn-go",
-                    Action::Submit(
-                        crate::state::FormId::Controls,
-                        crate::state::Command::StartConsumer(n.name.clone()),
-                    ),
-                    on,
-                )
+                let c = Command::StartConsumer(n.name.clone());
+                ("▶ Start", "Start", "start", "btn-go", c)
             };
+            let toggle = node_button(
+                label,
+                format!("{verb} consumer {}", n.name),
+                format!("{id}:{}", n.name),
+                (10.0, h - 26.0, 62.0),
+                class,
+                Action::Submit(FormId::Controls, command),
+                on,
+            );
             let body = html! {
                 <>
                     <text class="n-title" x="10" y="20">{ trunc(&n.name, 15) }</text>
@@ -370,12 +367,8 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
                     { toggle }
                     { node_button("✕ Kill", format!("Kill consumer {} (its unacked messages are requeued)", n.name),
                         format!("kill:{}", n.name), (78.0, h - 26.0, 58.0), "btn-kill",
-                        Action::Submit(crate::state::FormId::Controls, crate::state::Command::KillConsumer(n.name.clone())), on) }
-                    if error.is_some() {
-                        <text class="n-bad" x={(NODE_W - 10.0).to_string()} y={(h - 12.0).to_string()} text-anchor="end">
-                            <title>{ error.clone().unwrap_or_default() }</title>{ "⚠" }
-                        </text>
-                    }
+                        Action::Submit(FormId::Controls, Command::KillConsumer(n.name.clone())), on) }
+                    { error_mark(error.as_deref(), h - 12.0, "⚠") }
                 </>
             };
             (body, aria)
