@@ -6,7 +6,7 @@
 //!   changes; no clock, no DOM.
 //! - [`components`]: one component per file, data and callbacks in.
 //! - [`hooks`]: `App`'s effects (wall clock, keyboard).
-//! - [`storage`], [`panic`]: the saved scene and the panic panel.
+//! - [`storage`], [`panic`](mod@panic): the saved scene and the panic panel.
 
 pub mod components;
 pub mod hooks;
