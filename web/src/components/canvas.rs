@@ -103,10 +103,17 @@ pub fn canvas(props: &CanvasProps) -> Html {
         Some(Gesture::Pan { now, .. }) => *now,
         _ => props.viewport,
     };
-    let mut layout: Layout = (*props.layout).clone();
-    if let Some(Gesture::Node { key, now, .. }) = &*gesture {
-        layout.insert(key.clone(), *now);
-    }
+    // A copy of the layout only while a node is dragged (this runs every
+    // tick).
+    let dragged: Option<Layout> = match &*gesture {
+        Some(Gesture::Node { key, now, .. }) => {
+            let mut l = (*props.layout).clone();
+            l.insert(key.clone(), *now);
+            Some(l)
+        }
+        _ => None,
+    };
+    let layout: &Layout = dragged.as_ref().unwrap_or(&props.layout);
     let topo = &props.view.topology;
     let pos = |key: &str| -> Option<(f64, f64, f64)> {
         let (x, y) = layout.get(key)?;
