@@ -1,7 +1,8 @@
 // The playground end to end, in the release build: the default scene, an
 // order placed and acknowledged, a killed consumer's message redelivered,
 // a topic binding edited, the routing tester explaining a miss, a refusal
-// shown with its reply code, scrubbing, the keyboard and the phone layout.
+// shown with its reply code, scrubbing, dragging a node, the keyboard and
+// the phone layout.
 // Element ids and data-testid values are listed in web/README.md.
 
 const tid = (id) => `[data-testid="${id}"]`;
@@ -174,6 +175,34 @@ export async function theKeyboardDrivesThePlayground({ page, baseURL, screenshot
   await page.focus(tid('node:queue:order_report'));
   await page.keyboard.press('Enter');
   await textIs(page, '#inspector-title', 'order_report');
+}
+
+export async function draggingANodeMovesItAndItsEdges({ page, baseURL, screenshot }) {
+  await open(page, baseURL);
+  const node = page.locator(tid('node:queue:order_report'));
+  const edge = page.locator('#canvas .edges path').first();
+  const before = await node.getAttribute('transform');
+  const edgesBefore = await page.locator('#canvas .edges path').evaluateAll((ps) => ps.map((p) => p.getAttribute('d')));
+  const box = await node.locator('.box').boundingBox();
+  await page.mouse.move(box.x + 20, box.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 60, box.y + 90, { steps: 6 });
+  // While dragging, the node and the edges to it follow the pointer.
+  const during = await node.getAttribute('transform');
+  if (during === before) throw new Error(`the node did not follow the pointer (${during})`);
+  const edgesDuring = await page.locator('#canvas .edges path').evaluateAll((ps) => ps.map((p) => p.getAttribute('d')));
+  if (edgesDuring.join() === edgesBefore.join()) throw new Error('no edge followed the dragged node');
+  await page.mouse.up();
+  await screenshot('dragged');
+  // Dropped, it stays where it was dropped (rounded to whole pixels).
+  await page.waitForTimeout(100);
+  const xy = (t) => (t.match(/-?[\d.]+/g) ?? []).map(Number);
+  const after = await node.getAttribute('transform');
+  const [[x0, y0], [x1, y1]] = [xy(during), xy(after)];
+  if (Math.abs(x1 - x0) > 1 || Math.abs(y1 - y0) > 1) {
+    throw new Error(`the node moved after the drop: ${during} -> ${after}`);
+  }
+  await edge.waitFor();
 }
 
 export async function thePageWorksAtPhoneWidth({ page, baseURL, screenshot }) {
