@@ -765,28 +765,29 @@ impl AppState {
 
     fn fit(&mut self, w: f64, h: f64) {
         let topo = &self.world.view().topology;
-        let Some((x0, y0, x1, y1)) = graph::bounds(topo, &self.layout) else {
+        let Some((bx, by, bw, bh)) = graph::fit_box(topo, &self.layout) else {
             self.ui.viewport = Viewport::default();
             return;
         };
         if w <= 0.0 || h <= 0.0 {
             return;
         }
-        let pad = 30.0;
-        // Room below nodes for dead-letter curves and edge labels.
-        let (bw, bh) = (x1 - x0 + 2.0 * pad, y1 - y0 + 2.0 * pad + 40.0);
         let fit = (w / bw).min(h / bh);
         // On a phone, fitting a wide scene would make it unreadable: keep
         // it legible and start from the producers (pan for the rest).
-        let k = fit.max(if w < 560.0 { 0.55 } else { ZOOM.0 }).min(1.25);
+        let k = fit
+            .max(if w < 560.0 { 0.55 } else { ZOOM.0 })
+            .min(graph::FIT_MAX_ZOOM);
+        // Centred; left-aligned when zoomed in past the fit. (style.css's
+        // `.fitted` does the same for the build-time snapshot.)
         let x = if fit < k {
-            pad - x0 * k
+            graph::FIT_PAD - (bx + graph::FIT_PAD) * k
         } else {
-            (w - (x1 - x0) * k) / 2.0 - x0 * k
+            (w - bw * k) / 2.0 - bx * k
         };
         self.ui.viewport = Viewport {
             x,
-            y: pad * k - y0 * k + ((h - bh * k) / 2.0).max(0.0),
+            y: ((h - bh * k) / 2.0).max(0.0) - by * k,
             k,
         };
     }

@@ -842,6 +842,28 @@ pub fn bounds(topology: &Topology, layout: &Layout) -> Option<(f64, f64, f64, f6
         .reduce(|a, b| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)))
 }
 
+/// Margin around the nodes in a fitted view, scene units.
+pub const FIT_PAD: f64 = 30.0;
+
+/// A fitted view zooms in no further than this (a small scene on a big
+/// screen stays at a readable size).
+pub const FIT_MAX_ZOOM: f64 = 1.25;
+
+/// The part of the scene a fitted view frames: the nodes' bounds with a
+/// margin, and room below them for dead-letter curves and edge labels
+/// (x, y, width, height in scene units). `AppState`'s fit scales it into
+/// the canvas; the build-time snapshot, which cannot measure the canvas,
+/// hands it to SVG as a `viewBox` that does the same.
+pub fn fit_box(topology: &Topology, layout: &Layout) -> Option<(f64, f64, f64, f64)> {
+    let (x0, y0, x1, y1) = bounds(topology, layout)?;
+    Some((
+        x0 - FIT_PAD,
+        y0 - FIT_PAD,
+        x1 - x0 + 2.0 * FIT_PAD,
+        y1 - y0 + 2.0 * FIT_PAD + 40.0,
+    ))
+}
+
 /// An edge's curve: SVG path data and the point where its label goes.
 pub fn edge_path(
     kind: EdgeKind,
