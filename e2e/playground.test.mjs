@@ -1,16 +1,31 @@
-// The playground end to end, in the release build: the default scene, an
-// order placed and acknowledged, a killed consumer's message redelivered,
-// a topic binding edited, the routing tester explaining a miss, a refusal
-// shown with its reply code, scrubbing, dragging a node, the keyboard and
-// the phone layout.
+// The playground end to end, in the release build: the default scene (and
+// the prerendered copy of it that the app takes over), an order placed and
+// acknowledged, a killed consumer's message redelivered, a topic binding
+// edited, the routing tester explaining a miss, a refusal shown with its
+// reply code, scrubbing, dragging a node, the keyboard and the phone
+// layout.
 // Element ids and data-testid values are listed in web/README.md.
 
 const tid = (id) => `[data-testid="${id}"]`;
 
 async function open(page, baseURL) {
   await page.goto(baseURL);
+  // The page first shows the scene prerendered at build time; the app
+  // replaces it when its wasm runs.
+  await page.locator('#prerendered').waitFor({ state: 'detached' });
   await page.locator('#canvas').waitFor();
   await page.locator(tid('node:producer:web shop')).waitFor();
+}
+
+const DEFAULT_NODES = ['node:producer:web shop', 'node:exchange:order', 'node:queue:order_notify',
+  'node:queue:order_report', 'node:consumer:mailer', 'node:consumer:mailer 2', 'node:consumer:printer'];
+
+/** Each canvas node's place and size on screen, by data-testid. */
+function nodeBoxes(page) {
+  return page.locator('[data-testid^="node:"]').evaluateAll((els) => Object.fromEntries(els.map((e) => {
+    const r = e.getBoundingClientRect();
+    return [e.getAttribute('data-testid'), [r.x, r.y, r.width]];
+  })));
 }
 
 /** Waits until the element's text equals `want` (trimmed). */
@@ -36,9 +51,7 @@ export async function defaultSceneRenders({ page, baseURL, screenshot }) {
   await open(page, baseURL);
   const nodes = await page.locator('[data-testid^="node:"]').evaluateAll((els) =>
     els.map((e) => e.getAttribute('data-testid')));
-  const want = ['node:producer:web shop', 'node:exchange:order', 'node:queue:order_notify',
-    'node:queue:order_report', 'node:consumer:mailer', 'node:consumer:mailer 2', 'node:consumer:printer'];
-  for (const n of want) if (!nodes.includes(n)) throw new Error(`missing ${n}; have ${nodes}`);
+  for (const n of DEFAULT_NODES) if (!nodes.includes(n)) throw new Error(`missing ${n}; have ${nodes}`);
   await textIs(page, '#scene-name', 'order-flow');
   await page.locator(tid('binding:order>order_notify:order.notify')).waitFor();
   await page.locator(tid('binding:order>order_report:order.report')).waitFor();
@@ -47,6 +60,48 @@ export async function defaultSceneRenders({ page, baseURL, screenshot }) {
     els.filter((e) => !e.getAttribute('aria-label') || e.getAttribute('tabindex') !== '0').length);
   if (unnamed) throw new Error(`${unnamed} node(s) without an accessible name or tab stop`);
   await screenshot('default-scene');
+}
+
+export async function theAppTakesOverThePrerenderedSceneWhereItStands({ page, baseURL, screenshot }) {
+  // The page as served already holds the default scene, inert.
+  const served = await (await page.request.get(baseURL)).text();
+  if (!served.includes('<div id="prerendered" inert>')) throw new Error('index.html has no prerendered scene');
+  for (const n of DEFAULT_NODES) {
+    if (!served.includes(`data-testid="${n}"`)) throw new Error(`the prerendered scene lacks ${n}`);
+  }
+  // Drawn without any script (the snapshot alone), each node stands where
+  // the app, once running, draws it: the CSS fit matches AppState's, on a
+  // desktop, a big screen (zoom capped) and a phone (zoom floored).
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 1920, height: 1080 }, { width: 390, height: 844 }]) {
+    const still = await page.context().browser().newContext({ viewport, javaScriptEnabled: false });
+    let snapshot;
+    try {
+      const p = await still.newPage();
+      await p.goto(baseURL);
+      await p.locator(tid('node:consumer:printer')).waitFor();
+      if (!(await p.evaluate(() => document.getElementById('prerendered').inert))) {
+        throw new Error('the prerendered scene is not inert');
+      }
+      snapshot = await nodeBoxes(p);
+    } finally {
+      await still.close();
+    }
+    await page.setViewportSize(viewport);
+    await open(page, baseURL);
+    const live = await nodeBoxes(page);
+    if (Object.keys(live).sort().join() !== Object.keys(snapshot).sort().join()) {
+      throw new Error(`${viewport.width}px: nodes differ: ${Object.keys(snapshot)} vs ${Object.keys(live)}`);
+    }
+    for (const [key, box] of Object.entries(live)) {
+      if (box.some((v, i) => Math.abs(v - snapshot[key][i]) > 1.5)) {
+        throw new Error(`${viewport.width}px: ${key} is at ${snapshot[key]} in the snapshot, ${box} in the app`);
+      }
+    }
+    const left = await page.evaluate(() => [document.querySelectorAll('.app').length,
+      document.getElementById('prerendered') === null]);
+    if (left[0] !== 1 || !left[1]) throw new Error(`after start: ${left[0]} .app, snapshot removed: ${left[1]}`);
+  }
+  await screenshot('taken-over');
 }
 
 export async function placingAnOrderGetsBothConsumersToAcknowledge({ page, baseURL, screenshot }) {

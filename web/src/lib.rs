@@ -7,10 +7,13 @@
 //! - [`components`]: one component per file, data and callbacks in.
 //! - [`hooks`]: `App`'s effects (wall clock, keyboard).
 //! - [`storage`], [`panic`](mod@panic): the saved scene and the panic panel.
+//! - [`prerender`]: the default scene rendered at build time, which the
+//!   page paints before the wasm has run.
 
 pub mod components;
 pub mod hooks;
 pub mod panic;
+pub mod prerender;
 pub mod state;
 pub mod storage;
 
@@ -26,9 +29,18 @@ use components::route::RoutePanel;
 use components::timebar::TimeBar;
 use state::{Action, AppState, Dialog, FormId, Level, Panel};
 
+/// `App`'s props: none in the browser.
+#[derive(Properties, PartialEq, Default)]
+pub struct AppProps {
+    /// Rendered for the build-time snapshot ([`prerender`]), where no
+    /// effect runs.
+    #[prop_or_default]
+    pub snapshot: bool,
+}
+
 /// The root component.
 #[function_component(App)]
-pub fn app() -> Html {
+pub fn app(props: &AppProps) -> Html {
     let state = hooks::use_store(|| AppState::restore(storage::load().as_deref()));
 
     // ---- Effects
@@ -132,7 +144,7 @@ pub fn app() -> Html {
             </div>
             <Canvas view={view.clone()} layout={state.layout.clone()} selection={ui.selection.clone()}
                 route={ui.route.clone()} anim={state.anim.clone()} viewport={ui.viewport}
-                fit_request={ui.fit_request} on={on.clone()} />
+                fit_request={ui.fit_request} snapshot={props.snapshot} on={on.clone()} />
             <aside class="side" aria-label="Details">
                 <div class="tabs" role="tablist" aria-label="Side panel">
                     { tab(Panel::Inspect, "inspect", "Inspect", "I") }

@@ -5,6 +5,11 @@
 pub const SCENE_KEY: &str = "warren.scene.v1";
 
 fn storage() -> Option<web_sys::Storage> {
+    // Off the browser (the build-time snapshot renders `App` natively)
+    // there is none, and web-sys would panic on the call.
+    if cfg!(not(target_arch = "wasm32")) {
+        return None;
+    }
     web_sys::window()?.local_storage().ok().flatten()
 }
 

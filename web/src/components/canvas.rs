@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, KeyboardEvent, PointerEvent, WheelEvent};
 use yew::prelude::*;
 
-use crate::state::graph::edge_path;
+use crate::state::graph::{edge_path, fit_box};
 use crate::state::{
     Action, Anim, EdgeKind, FlightKind, Layout, NodeDetail, Selection, Viewport, WorldView, ZOOM,
 };
@@ -36,6 +36,10 @@ pub struct CanvasProps {
     pub viewport: Viewport,
     /// Fit the scene into view whenever this changes.
     pub fit_request: u64,
+    /// Drawn for the build-time snapshot ([`crate::prerender`]): no effect
+    /// runs there to measure the canvas and fit the scene, so SVG fits it.
+    #[prop_or_default]
+    pub snapshot: bool,
     /// Intents.
     pub on: Callback<Action>,
 }
@@ -342,7 +346,21 @@ pub fn canvas(props: &CanvasProps) -> Html {
     }
     let skipped = props.anim.skipped;
 
-    let transform = format!("translate({:.1},{:.1}) scale({:.3})", vp.x, vp.y, vp.k);
+    // The snapshot cannot measure the canvas: it hands the scene's box to
+    // CSS (`.fitted` in style.css), which fits it as `AppState`'s fit
+    // would, so the live app takes over the picture where it stands.
+    let snapshot_box = props.snapshot.then(|| fit_box(topo, layout)).flatten();
+    let (transform, fitted) = match snapshot_box {
+        Some((x, y, w, h)) => (
+            String::new(),
+            Some(format!("--bx:{x:.1};--by:{y:.1};--bw:{w:.1};--bh:{h:.1}")),
+        ),
+        None => (
+            format!("translate({:.1},{:.1}) scale({:.3})", vp.x, vp.y, vp.k),
+            None,
+        ),
+    };
+    let fitted_class = fitted.is_some().then_some("fitted");
     let zoom_in = zoom_by(1.25, &props.on, &svg_ref);
     let zoom_out = zoom_by(1.0 / 1.25, &props.on, &svg_ref);
     let fit = {
@@ -381,9 +399,10 @@ pub fn canvas(props: &CanvasProps) -> Html {
                         <path d="M40 0 L0 0 0 40" class="grid-line" />
                     </pattern>
                 </defs>
-                <rect class="grid" x="-5000" y="-5000" width="10000" height="10000"
+                <rect class={classes!("grid", fitted_class)} style={fitted.clone()}
+                      x="-5000" y="-5000" width="10000" height="10000"
                       transform={transform.clone()} fill="url(#grid)" />
-                <g transform={transform.clone()}>
+                <g class={classes!(fitted_class)} style={fitted} transform={transform.clone()}>
                     <g class="edges">
                         <EdgeLayer items={items.clone()} route={props.route.clone()}
                             selected={selected_binding.clone()} labels={false} on={props.on.clone()} />
@@ -405,7 +424,7 @@ pub fn canvas(props: &CanvasProps) -> Html {
             }
             <div class="canvas-tools" role="toolbar" aria-label="Canvas">
                 <button type="button" id="zoom-out" aria-label="Zoom out" title="Zoom out (−)" onclick={zoom_out}>{ "−" }</button>
-                <span class="zoom-level" aria-live="off">{ format!("{:.0}%", vp.k * 100.0) }</span>
+                <span class="zoom-level" aria-live="off">{ if snapshot_box.is_some() { String::new() } else { format!("{:.0}%", vp.k * 100.0) } }</span>
                 <button type="button" id="zoom-in" aria-label="Zoom in" title="Zoom in (+)" onclick={zoom_in}>{ "+" }</button>
                 <button type="button" id="zoom-fit" aria-label="Fit the scene into view" title="Fit (0)" onclick={fit}>{ "Fit" }</button>
                 <button type="button" id="tidy" aria-label="Lay the nodes out in columns" title="Tidy layout (T)" onclick={tidy}>{ "Tidy" }</button>
