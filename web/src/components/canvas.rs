@@ -349,7 +349,10 @@ pub fn canvas(props: &CanvasProps) -> Html {
     // The snapshot cannot measure the canvas: it hands the scene's box to
     // CSS (`.fitted` in style.css), which fits it as `AppState`'s fit
     // would, so the live app takes over the picture where it stands.
-    let snapshot_box = props.snapshot.then(|| fit_box(topo, layout)).flatten();
+    // (Never in the browser: the wasm leaves this code out.)
+    let snapshot_box = (cfg!(not(target_arch = "wasm32")) && props.snapshot)
+        .then(|| fit_box(topo, layout))
+        .flatten();
     let (transform, fitted) = match snapshot_box {
         Some((x, y, w, h)) => (
             String::new(),
