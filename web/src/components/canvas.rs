@@ -37,7 +37,7 @@ pub struct CanvasProps {
     /// Fit the scene into view whenever this changes.
     pub fit_request: u64,
     /// Drawn for the build-time snapshot ([`crate::prerender`]): no effect
-    /// runs there to measure the canvas and fit the scene, so SVG fits it.
+    /// runs there to measure the canvas and fit the scene, so CSS fits it.
     #[prop_or_default]
     pub snapshot: bool,
     /// Intents.
