@@ -2,9 +2,11 @@
 //! `index.html` (see `warren_web::prerender`). Trunk runs it after every
 //! build (`Trunk.toml`'s `post_build` hook):
 //!
-//!   prerender [INDEX_HTML]
+//! ```text
+//! prerender [INDEX_HTML]
+//! ```
 //!
-//! INDEX_HTML defaults to `$TRUNK_STAGING_DIR/index.html`, the page trunk
+//! `INDEX_HTML` defaults to `$TRUNK_STAGING_DIR/index.html`, the page trunk
 //! is about to publish.
 
 #[cfg(not(target_arch = "wasm32"))]
