@@ -82,6 +82,8 @@ export async function theAppTakesOverThePrerenderedSceneWhereItStands({ page, ba
       if (!(await p.evaluate(() => document.getElementById('prerendered').inert))) {
         throw new Error('the prerendered scene is not inert');
       }
+      // Without JavaScript the page says it is only a picture.
+      if (!(await p.locator('.noscript').isVisible())) throw new Error('no <noscript> note without JavaScript');
       snapshot = await nodeBoxes(p);
     } finally {
       await still.close();
