@@ -106,6 +106,44 @@ export async function theAppTakesOverThePrerenderedSceneWhereItStands({ page, ba
   await screenshot('taken-over');
 }
 
+/** Loads the page with its wasm held back; resolves to a function that lets it through. */
+async function loadHoldingTheWasm(page, baseURL) {
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/*.wasm', async (route) => { await held; await route.continue(); });
+  await page.goto(baseURL, { waitUntil: 'commit' });
+  await page.locator('#prerendered').waitFor({ state: 'attached' });
+  return async () => {
+    release();
+    await page.locator('#prerendered').waitFor({ state: 'detached' });
+    await page.unroute('**/*.wasm');
+  };
+}
+
+export async function aSavedSceneIsNotPrecededByTheDefaultSnapshot({ page, baseURL, screenshot }) {
+  // A scene of one's own, saved in this browser.
+  await open(page, baseURL);
+  await page.click('#open-scenes');
+  await page.click('#load-topic-logs');
+  await page.locator(tid('node:exchange:logs')).waitFor();
+  await page.waitForFunction(() => localStorage.getItem('warren.scene.v1')?.includes('"logs"'));
+  // Before the app runs, nothing of the default scene shows: its snapshot
+  // is hidden; then the app shows the saved scene.
+  let release = await loadHoldingTheWasm(page, baseURL);
+  const before = await page.evaluate(() => [document.documentElement.classList.contains('saved-scene'),
+    getComputedStyle(document.getElementById('prerendered')).display]);
+  if (!before[0] || before[1] !== 'none') throw new Error(`the default snapshot shows over a saved scene: ${before}`);
+  await release();
+  await page.locator(tid('node:exchange:logs')).waitFor();
+  // Without a saved scene, the snapshot is what the page shows first.
+  await page.evaluate(() => localStorage.clear());
+  release = await loadHoldingTheWasm(page, baseURL);
+  if (!(await page.locator(tid('node:exchange:order')).isVisible())) throw new Error('no snapshot without a saved scene');
+  await screenshot('snapshot-before-the-app');
+  await release();
+  await page.locator(tid('node:exchange:order')).waitFor();
+}
+
 export async function placingAnOrderGetsBothConsumersToAcknowledge({ page, baseURL, screenshot }) {
   await open(page, baseURL);
   await page.click(tid('publish:web shop'));

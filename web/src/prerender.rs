@@ -13,9 +13,11 @@
 //! in a microtask of that same task, before the browser draws again, so
 //! no frame shows neither.
 //!
-//! The snapshot is the default scene even for a returning visitor whose
-//! saved scene differs (the build cannot know it); the app replaces it
-//! within the same fraction of a second.
+//! The snapshot is the default scene; a browser with a saved scene will
+//! show that one instead, so a one-line script ahead of the snapshot hides
+//! it there (class `saved-scene` on `<html>`, see style.css) rather than
+//! show the wrong scene for a moment: such a visit paints when the app
+//! does, as every visit did before the snapshot.
 
 use std::fmt;
 
@@ -52,17 +54,32 @@ impl fmt::Display for InjectError {
 impl std::error::Error for InjectError {}
 
 /// `page` with `snapshot` (markup from [`render`]) in place of its marker,
-/// wrapped so that it is seen but inert until the app replaces it.
+/// wrapped so that it is seen but inert until the app replaces it, and
+/// hidden from the start where a saved scene will replace it.
 pub fn inject(page: &str, snapshot: &str) -> Result<String, InjectError> {
     match page.matches(MARKER).count() {
         0 => Err(InjectError::NoMarker),
         1 => Ok(page.replacen(
             MARKER,
-            &format!(r#"<div id="{SNAPSHOT_ID}" inert>{snapshot}</div>"#),
+            &format!(
+                r#"{}<div id="{SNAPSHOT_ID}" inert>{snapshot}</div>"#,
+                hide_if_saved()
+            ),
             1,
         )),
         n => Err(InjectError::ManyMarkers(n)),
     }
+}
+
+/// A script that marks `<html>` with `saved-scene` when this browser has
+/// a saved scene (`storage::SCENE_KEY`), before the snapshot is parsed.
+/// Storage may be unavailable (a private window): then nothing is hidden,
+/// as the app will show the default scene too.
+fn hide_if_saved() -> String {
+    format!(
+        r#"<script>try{{if(localStorage.getItem("{}"))document.documentElement.classList.add("saved-scene")}}catch(e){{}}</script>"#,
+        crate::storage::SCENE_KEY
+    )
 }
 
 /// Removes the snapshot, if the page has one. `main` calls it just before
@@ -123,10 +140,15 @@ mod tests {
     #[test]
     fn the_snapshot_goes_where_the_marker_was_inert() {
         let page = inject(PAGE, "<p>scene</p>").unwrap();
+        let script = hide_if_saved();
         assert_eq!(
             page,
-            r#"<html><body><div id="prerendered" inert><p>scene</p></div></body></html>"#
+            format!(
+                r#"<html><body>{script}<div id="prerendered" inert><p>scene</p></div></body></html>"#
+            )
         );
+        // The script looks for the key the app saves under.
+        assert!(script.contains(&format!(r#"getItem("{}")"#, crate::storage::SCENE_KEY)));
     }
 
     #[test]
