@@ -35,6 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { startLoad } from './load.mjs';
 import { serveDir } from './serve.mjs';
 
 const { chromium } = createRequire(import.meta.url)('playwright-core');
@@ -58,7 +59,6 @@ const CHROMIUM_ARGS = [
 const DEFAULT_NODES = ['node:producer:web shop', 'node:exchange:order', 'node:queue:order_notify',
   'node:queue:order_report', 'node:consumer:mailer', 'node:consumer:mailer 2', 'node:consumer:printer'];
 
-const tid = (id) => `[data-testid="${id}"]`;
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -157,34 +157,7 @@ async function load(browser, baseURL, mode) {
   page.setDefaultTimeout(15_000);
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(baseURL);
-  // The app, not the prerendered snapshot it replaces.
-  await page.locator('#prerendered').waitFor({ state: 'detached' });
-  await page.locator(tid('node:consumer:printer')).waitFor();
-  if ((await page.inputValue('#speed')) !== '1') await page.selectOption('#speed', '1');
-  if (mode === 'drain') {
-    for (const c of ['mailer', 'mailer 2']) {
-      await page.click(`${tid(`node:consumer:${c}`)} .box`);
-      await page.locator('#edit-consumer-prefetch').waitFor({ state: 'attached' });
-      await page.evaluate(() => { for (const d of document.querySelectorAll('#panel details.edit')) d.open = true; });
-      await page.fill('#edit-consumer-prefetch', '0');
-      await page.fill('#edit-consumer-processing_ms', '0');
-      await page.click('#edit-consumer-submit');
-      await page.waitForFunction((name) => /prefetch 0,/.test(document.querySelector(
-        `[data-testid="node:consumer:${name}"]`)?.getAttribute('aria-label') ?? ''), c);
-    }
-    await page.keyboard.press('Escape');
-  }
-  await page.click('#tab-publish');
-  await page.fill('#publish-exchange', 'order');
-  await page.fill('#publish-routing_key', 'order.notify');
-  await page.fill('input#publish-rate', String(RATE));
-  if (mode !== 'idle') {
-    const producersBefore = await page.locator('[data-testid^="node:producer:"]').count();
-    await page.click('#publish-at-rate');
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="node:producer:"]').length > n,
-      producersBefore);
-  }
+  await startLoad(page, baseURL, mode, RATE);
   // The window starts once the rate producer exists.
   await page.evaluate(() => {
     const b = { frames: 0, gaps: [], long: [], last: null, running: true };

@@ -10,6 +10,7 @@
 // `trunk build --release --dist DIST`.
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { startLoad } from './load.mjs';
 import { serveDir } from './serve.mjs';
 
 const { chromium } = createRequire(import.meta.url)('playwright-core');
@@ -24,7 +25,6 @@ const LOADS = Number(process.env.TRACE_LOADS ?? 5);
 // tracing; it is left out of the 10 s runs.
 const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8',
   ...(mode === 'load' ? ['loading', 'blink.user_timing', 'fonts'] : [])];
-const tid = (id) => `[data-testid="${id}"]`;
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1];
@@ -97,26 +97,7 @@ try {
   } else {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await page.goto(baseURL);
-    // The app, not the prerendered snapshot it replaces.
-    await page.locator('#prerendered').waitFor({ state: 'detached' });
-    await page.locator(tid('node:consumer:printer')).waitFor();
-    if (mode === 'drain') {
-      for (const c of ['mailer', 'mailer 2']) {
-        await page.click(`${tid(`node:consumer:${c}`)} .box`);
-        await page.locator('#edit-consumer-prefetch').waitFor({ state: 'attached' });
-        await page.evaluate(() => { for (const d of document.querySelectorAll('#panel details.edit')) d.open = true; });
-        await page.fill('#edit-consumer-prefetch', '0');
-        await page.fill('#edit-consumer-processing_ms', '0');
-        await page.click('#edit-consumer-submit');
-      }
-      await page.keyboard.press('Escape');
-    }
-    await page.click('#tab-publish');
-    await page.fill('#publish-exchange', 'order');
-    await page.fill('#publish-routing_key', 'order.notify');
-    await page.fill('input#publish-rate', '5000');
-    await page.click('#publish-at-rate');
+    await startLoad(page, baseURL, mode, 5000);
     await page.waitForTimeout(300);
     const events = await traced(browser, page, () => page.waitForTimeout(10_000));
     await context.close();
