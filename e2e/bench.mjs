@@ -30,15 +30,13 @@
 //     Messages moved are read off the canvas's accessible labels (exact
 //     numbers: "N sent", "N acked", "N ready, M unacked"), before and after.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { launchChromium } from './chromium.mjs';
 import { startLoad } from './load.mjs';
 import { serveDir } from './serve.mjs';
-
-const { chromium } = createRequire(import.meta.url)('playwright-core');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.dirname(here);
@@ -49,12 +47,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // Load runs per mode: on two cores whether a 10 s run sees a long task is
 // close to a coin toss, so several runs say more than one.
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
-
-// Same flags as e2e/run.mjs.
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 const DEFAULT_NODES = ['node:producer:web shop', 'node:exchange:order', 'node:queue:order_notify',
   'node:queue:order_report', 'node:consumer:mailer', 'node:consumer:mailer 2', 'node:consumer:printer'];
@@ -223,11 +215,7 @@ async function load(browser, baseURL, mode) {
 
 const server = await serveDir(dist, { port: 0 });
 const baseURL = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: CHROMIUM_ARGS,
-});
+const browser = await launchChromium();
 const summary = { dist: path.relative(repo, dist) || '.', date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, loadavg: os.loadavg().map(r1), chromium: browser.version() } };
 try {

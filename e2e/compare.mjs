@@ -9,11 +9,9 @@
 // median first contentful paint and the median time the app was live (its
 // snapshot gone and #app rendered; "-" for a page without the app), both
 // from navigation start, and every load's pair.
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { launchChromium } from './chromium.mjs';
 import { serveDir } from './serve.mjs';
-
-const { chromium } = createRequire(import.meta.url)('playwright-core');
 
 const dists = process.argv.slice(2);
 if (dists.length < 1) {
@@ -26,13 +24,7 @@ const median = (xs) => {
   return s.length ? s[s.length >> 1] : null;
 };
 
-// Same flags as e2e/run.mjs.
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 const servers = await Promise.all(dists.map((d) => serveDir(path.resolve(d), { port: 0 })));
 const loads = dists.map(() => []);
 try {

@@ -14,25 +14,16 @@
 //   E2E_OUT (default out/e2e)      screenshots
 //   CHROMIUM (default /usr/bin/chromium)
 import { mkdir, readdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { launchChromium } from './chromium.mjs';
 import { serveDir } from './serve.mjs';
-
-const { chromium } = createRequire(import.meta.url)('playwright-core');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.dirname(here);
 const outDir = path.resolve(repo, process.env.E2E_OUT ?? 'out/e2e');
 const filter = process.argv[2] ?? '';
 const TEST_TIMEOUT_MS = 30_000;
-
-// The flags the machine notes ask for: no sandbox as root, and no background
-// traffic to Google's hosts (the network here is closed).
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 async function startServer() {
   const dist = path.resolve(repo, process.env.E2E_DIST ?? 'dist');
@@ -70,11 +61,7 @@ const baseURL = process.env.E2E_BASE_URL
   ?? `http://127.0.0.1:${server.address().port}/`;
 console.log(`e2e: ${tests.length} test(s) from ${files.length} file(s) against ${baseURL}`);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: CHROMIUM_ARGS,
-});
+const browser = await launchChromium();
 let passed = 0;
 let failed = 0;
 try {

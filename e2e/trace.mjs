@@ -8,12 +8,10 @@
 //
 // Env: TRACE_LOADS (5), CHROMIUM (/usr/bin/chromium). Build DIST with
 // `trunk build --release --dist DIST`.
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { launchChromium } from './chromium.mjs';
 import { startLoad } from './load.mjs';
 import { serveDir } from './serve.mjs';
-
-const { chromium } = createRequire(import.meta.url)('playwright-core');
 
 const [distArg, mode = 'load'] = process.argv.slice(2);
 if (!distArg || !['load', 'fill', 'drain'].includes(mode)) {
@@ -57,12 +55,7 @@ async function traced(browser, page, work) {
 
 const server = await serveDir(path.resolve(distArg), { port: 0 });
 const baseURL = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 try {
   if (mode === 'load') {
     const rows = [];
