@@ -6,9 +6,10 @@
 //! e2e/bench.md), while a page that already holds the scene's markup, its
 //! stylesheet inlined, is painted as soon as it is parsed. So the build
 //! renders `App` once more, natively, with Yew's server-side renderer: same
-//! components, same state as a first visit's first render. `src/bin/prerender.rs` writes that markup into the
-//! built `index.html` (a trunk `post_build` hook, see `Trunk.toml`), inside
-//! an `inert` wrapper: it can be seen but not used. On start the app
+//! components, same state as a first visit's first render.
+//! `src/bin/prerender.rs` writes that markup into the built `index.html` (a
+//! trunk `post_build` hook, see `Trunk.toml`), inside an `inert` wrapper:
+//! it can be seen but not used. On start the app
 //! removes it and renders in its place ([`remove_snapshot`]); Yew renders
 //! in a microtask of that same task, before the browser draws again, so
 //! no frame shows neither.

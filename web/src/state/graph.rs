@@ -853,7 +853,7 @@ pub const FIT_MAX_ZOOM: f64 = 1.25;
 /// margin, and room below them for dead-letter curves and edge labels
 /// (x, y, width, height in scene units). `AppState`'s fit scales it into
 /// the canvas; the build-time snapshot, which cannot measure the canvas,
-/// hands it to SVG as a `viewBox` that does the same.
+/// hands it to CSS (`.fitted` in style.css), which does the same.
 pub fn fit_box(topology: &Topology, layout: &Layout) -> Option<(f64, f64, f64, f64)> {
     let (x0, y0, x1, y1) = bounds(topology, layout)?;
     Some((
