@@ -279,6 +279,34 @@ fn scrubbing_replays_the_same_run() {
     assert_eq!(fingerprint(&s), at_end);
 }
 
+/// What a command makes due at once (here a rate producer's first order)
+/// happens at once, paused or not, so the moment it was given looks the
+/// same live and scrubbed back to; the same after a restart, whose scene
+/// now has the rate. Found by `reducer_props`.
+#[test]
+fn what_a_command_makes_due_happens_at_once_live_and_replayed() {
+    let s = paused();
+    let s = submit(s, Command::SetRate("web shop".into(), Some(1.0)));
+    assert_eq!(s.now(), SimTime(0));
+    assert_eq!(
+        s.world.view().ledger.published,
+        2,
+        "one order, two messages"
+    );
+    let given = fingerprint(&s);
+    let s = run(s, 1500);
+    let s = reduce(s, Action::Scrub(0));
+    assert_eq!(fingerprint(&s), given);
+
+    let s = reduce(s, Action::Restart);
+    assert_eq!(s.world.view().ledger.published, 2);
+    let s = submit(s, Command::StopConsumer("mailer".into()));
+    let given = fingerprint(&s);
+    let s = run(s, 1500);
+    let s = reduce(s, Action::Scrub(0));
+    assert_eq!(fingerprint(&s), given);
+}
+
 #[test]
 fn acting_in_the_past_discards_the_later_timeline() {
     let s = paused();

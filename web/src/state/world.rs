@@ -314,6 +314,9 @@ impl World {
                 .add_consumer(c)
                 .map_err(|e| format!("$.actors.consumers[{i}]: {e}"))?;
         }
+        // What the scene makes due at once (a rate producer's first
+        // message) happens before anyone acts, as it does in a replay.
+        world.sim.run_until(world.sim.now());
         world.drain();
         world.fresh.clear();
         world.refresh();
@@ -452,14 +455,22 @@ impl World {
         }
     }
 
-    /// Applies a command at the current time. On error the world may be
-    /// half-changed: callers apply commands to a copy and keep it only on
-    /// success (see `AppState`), so that a refusal loses nothing.
+    /// Applies a command at the current time, and runs what it made due
+    /// at this same instant (a rate producer's first message, a delivery to
+    /// a consumer just started), as a broker would at once. A replay runs
+    /// the world to each command's time before the next, so the live world
+    /// and the replayed one agree at every moment, paused or not. On error
+    /// the world may be half-changed: callers apply commands to a copy and
+    /// keep it only on success (see `AppState`), so that a refusal loses
+    /// nothing.
     ///
     /// # Errors
     /// What the broker or the simulation refused.
     pub fn apply(&mut self, cmd: &Command) -> Result<(), CommandError> {
         let r = self.apply_inner(cmd);
+        if r.is_ok() {
+            self.sim.run_until(self.sim.now());
+        }
         self.drain();
         self.refresh();
         r
