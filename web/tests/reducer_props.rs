@@ -1,11 +1,13 @@
 //! Property tests of the reducer: random sessions of a person using the
-//! playground (declaring, editing and deleting entities, publishing,
-//! starting and killing consumers, playing, stepping, scrubbing,
-//! restarting, moving nodes, asking why). After every action the core's
-//! invariants hold; at the end the timeline rebuilds exactly the world
-//! lived through, scrubbing away and back returns to it, the scene saved
-//! from it loads again with the same topology and actors, and the same
-//! session run twice ends the same. Native only: proptest needs the
+//! playground (declaring, editing and deleting entities with TTLs,
+//! max-lengths, dead-letter and alternate exchanges; publishing; adding,
+//! editing, stopping and killing producers and consumers; playing,
+//! stepping, scrubbing, restarting, importing; moving nodes, asking why).
+//! After every action the core's invariants hold, and a command the broker
+//! refuses changes nothing. At the end the timeline rebuilds exactly the
+//! world lived through, scrubbing away and back returns to it, the scene
+//! saved from it loads again with the same topology and actors, and the
+//! same session run twice ends the same. Native only: proptest needs the
 //! standard library's process and time.
 
 #![cfg(not(target_arch = "wasm32"))]
@@ -16,6 +18,7 @@ use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use warren_core::methods::{BasicPublish, ExchangeDeclare, QueueDeclare};
 use warren_core::{ConsumerPolicy, ConsumerSpec, FieldTable, FieldValue, ProducerSpec};
+use warren_web::state::scene::BUILT_IN;
 use warren_web::state::{
     Action, ActorSpec, AppState, BindingSpec, Command, FormId, Level, RouteQuery, Selection, SPEEDS,
 };
@@ -63,6 +66,8 @@ enum Act {
         x: usize,
         kind: usize,
         alternate: Option<usize>,
+        internal: bool,
+        auto_delete: bool,
     },
     RedeclareExchange {
         x: usize,
@@ -76,8 +81,12 @@ enum Act {
         max_len: Option<u8>,
         overflow: u8,
         dlx: Option<usize>,
+        dlrk: Option<usize>,
         priority: bool,
         sac: bool,
+        expires: Option<u16>,
+        exclusive: bool,
+        auto_delete: bool,
     },
     RedeclareQueue {
         q: usize,
@@ -115,6 +124,16 @@ enum Act {
         p: usize,
         x: usize,
         key: usize,
+        more: Option<usize>,
+        rate: Option<u8>,
+        count: Option<u8>,
+        priority: Option<u8>,
+        header: bool,
+    },
+    UpdateProducer {
+        p: usize,
+        to: usize,
+        key: usize,
         rate: Option<u8>,
     },
     AddConsumer {
@@ -122,8 +141,13 @@ enum Act {
         q: usize,
         prefetch: u8,
         processing: u16,
+        jitter: u16,
         policy: usize,
         crash_after: Option<u8>,
+        fail_every: Option<u8>,
+        auto_ack: bool,
+        exclusive: bool,
+        priority: Option<i8>,
     },
     UpdateConsumer {
         c: usize,
@@ -140,6 +164,10 @@ enum Act {
     SelectQueue(usize),
     SelectConsumer(usize),
     SelectMessage(u8),
+    ExplainMessage(u8),
+    LoadBuiltIn(usize),
+    /// Import the scene the playground would save now.
+    Reimport,
     ToggleSelected,
     KillSelected,
     PublishSelected,
@@ -152,12 +180,81 @@ enum Act {
     },
 }
 
+prop_compose! {
+    fn declare_exchange()(
+        x in 0..EXCHANGES.len(),
+        kind in 0..TYPES.len(),
+        alternate in proptest::option::of(0..EXCHANGES.len()),
+        internal in proptest::bool::weighted(0.1),
+        auto_delete in proptest::bool::weighted(0.2),
+    ) -> Act {
+        Act::DeclareExchange { x, kind, alternate, internal, auto_delete }
+    }
+}
+
+prop_compose! {
+    fn declare_queue()(
+        q in 0..QUEUES.len(),
+        ttl in proptest::option::of(0u16..3000),
+        max_len in proptest::option::of(0u8..4),
+        overflow in 0u8..3,
+        dlx in proptest::option::of(0..EXCHANGES.len()),
+        dlrk in proptest::option::of(0..KEYS.len()),
+        priority: bool,
+        sac: bool,
+        expires in proptest::option::of(1u16..5000),
+        exclusive in proptest::bool::weighted(0.15),
+        auto_delete in proptest::bool::weighted(0.15),
+    ) -> Act {
+        Act::DeclareQueue {
+            q, ttl, max_len, overflow, dlx, dlrk, priority, sac, expires, exclusive, auto_delete,
+        }
+    }
+}
+
+prop_compose! {
+    fn add_producer()(
+        p in 0..PRODUCERS.len(),
+        x in 0..EXCHANGES.len(),
+        key in 0..KEYS.len(),
+        more in proptest::option::of(0..KEYS.len()),
+        rate in proptest::option::of(1u8..20),
+        count in proptest::option::of(1u8..5),
+        priority in proptest::option::of(0u8..10),
+        header: bool,
+    ) -> Act {
+        Act::AddProducer { p, x, key, more, rate, count, priority, header }
+    }
+}
+
+prop_compose! {
+    fn add_consumer()(
+        c in 0..CONSUMERS.len(),
+        q in 0..QUEUES.len(),
+        prefetch in 0u8..4,
+        processing in 0u16..1500,
+        jitter in 0u16..300,
+        policy in 0..POLICIES.len(),
+        crash_after in proptest::option::of(1u8..4),
+        fail_every in proptest::option::of(1u8..4),
+        auto_ack in proptest::bool::weighted(0.2),
+        exclusive in proptest::bool::weighted(0.2),
+        priority in proptest::option::of(-2i8..3),
+    ) -> Act {
+        Act::AddConsumer {
+            c, q, prefetch, processing, jitter, policy, crash_after, fail_every, auto_ack,
+            exclusive, priority,
+        }
+    }
+}
+
 fn act() -> impl Strategy<Value = Act> {
     let x = 0..EXCHANGES.len();
     let q = 0..QUEUES.len();
     let key = 0..KEYS.len();
     let c = 0..CONSUMERS.len();
     let p = 0..PRODUCERS.len();
+    let rate = proptest::option::of(1u8..20);
     let time = prop_oneof![
         (0u16..3000).prop_map(Act::Tick),
         (0u16..200).prop_map(Act::FrameTick),
@@ -171,31 +268,11 @@ fn act() -> impl Strategy<Value = Act> {
     ];
     let topology =
         prop_oneof![
-            (x.clone(), 0..TYPES.len(), proptest::option::of(x.clone()))
-                .prop_map(|(x, kind, alternate)| Act::DeclareExchange { x, kind, alternate }),
+            declare_exchange(),
             (x.clone(), x.clone(), 0..TYPES.len())
                 .prop_map(|(x, to, kind)| Act::RedeclareExchange { x, to, kind }),
             x.clone().prop_map(Act::DeleteExchange),
-            (
-                q.clone(),
-                proptest::option::of(0u16..3000),
-                proptest::option::of(0u8..4),
-                0u8..3,
-                proptest::option::of(x.clone()),
-                any::<bool>(),
-                any::<bool>(),
-            )
-                .prop_map(|(q, ttl, max_len, overflow, dlx, priority, sac)| {
-                    Act::DeclareQueue {
-                        q,
-                        ttl,
-                        max_len,
-                        overflow,
-                        dlx,
-                        priority,
-                        sac,
-                    }
-                }),
+            declare_queue(),
             (q.clone(), q.clone(), proptest::option::of(0u16..3000))
                 .prop_map(|(q, to, ttl)| Act::RedeclareQueue { q, to, ttl }),
             q.clone().prop_map(Act::DeleteQueue),
@@ -212,14 +289,14 @@ fn act() -> impl Strategy<Value = Act> {
                     dest,
                     to_exchange,
                     key,
-                    header,
+                    header
                 }),
             (x.clone(), 0..5usize, any::<bool>(), key.clone()).prop_map(
                 |(x, dest, to_exchange, key)| Act::Unbind {
                     x,
                     dest,
                     to_exchange,
-                    key,
+                    key
                 }
             ),
             (x.clone(), q.clone(), key.clone(), key.clone())
@@ -227,7 +304,7 @@ fn act() -> impl Strategy<Value = Act> {
         ];
     let messages = prop_oneof![
         (
-            x.clone(),
+            x,
             key.clone(),
             proptest::option::of(0u16..3000),
             any::<bool>()
@@ -238,31 +315,10 @@ fn act() -> impl Strategy<Value = Act> {
                 ttl,
                 mandatory
             }),
-        (
-            p.clone(),
-            x.clone(),
-            key.clone(),
-            proptest::option::of(1u8..20)
-        )
-            .prop_map(|(p, x, key, rate)| Act::AddProducer { p, x, key, rate }),
-        (
-            c.clone(),
-            q.clone(),
-            0u8..4,
-            0u16..1500,
-            0..POLICIES.len(),
-            proptest::option::of(1u8..4),
-        )
-            .prop_map(|(c, q, prefetch, processing, policy, crash_after)| {
-                Act::AddConsumer {
-                    c,
-                    q,
-                    prefetch,
-                    processing,
-                    policy,
-                    crash_after,
-                }
-            }),
+        add_producer(),
+        (p.clone(), p.clone(), key.clone(), rate.clone())
+            .prop_map(|(p, to, key, rate)| Act::UpdateProducer { p, to, key, rate }),
+        add_consumer(),
         (c.clone(), q.clone(), 0u8..4, 0..POLICIES.len()).prop_map(|(c, q, prefetch, policy)| {
             Act::UpdateConsumer {
                 c,
@@ -273,22 +329,25 @@ fn act() -> impl Strategy<Value = Act> {
         }),
         (0..PRODUCERS.len() + CONSUMERS.len()).prop_map(Act::RemoveActor),
         p.clone().prop_map(Act::PublishFrom),
-        (p.clone(), proptest::option::of(1u8..20)).prop_map(|(p, r)| Act::SetRate(p, r)),
+        (p, rate).prop_map(|(p, r)| Act::SetRate(p, r)),
         c.clone().prop_map(Act::StopConsumer),
         c.clone().prop_map(Act::StartConsumer),
         c.clone().prop_map(Act::KillConsumer),
     ];
     let interface = prop_oneof![
-        q.clone().prop_map(Act::SelectQueue),
-        c.clone().prop_map(Act::SelectConsumer),
+        q.prop_map(Act::SelectQueue),
+        c.prop_map(Act::SelectConsumer),
         any::<u8>().prop_map(Act::SelectMessage),
+        any::<u8>().prop_map(Act::ExplainMessage),
         Just(Act::ToggleSelected),
         Just(Act::KillSelected),
         Just(Act::PublishSelected),
         Just(Act::DeleteSelected),
         (0..5usize, any::<i16>(), any::<i16>()).prop_map(|(n, dx, dy)| Act::MoveNode(n, dx, dy)),
         Just(Act::AutoLayout),
-        (x, key).prop_map(|(x, key)| Act::Explain { x, key }),
+        (0..EXCHANGES.len(), key).prop_map(|(x, key)| Act::Explain { x, key }),
+        (0..BUILT_IN.len()).prop_map(Act::LoadBuiltIn),
+        Just(Act::Reimport),
     ];
     prop_oneof![3 => time, 3 => topology, 3 => messages, 1 => interface]
 }
@@ -339,17 +398,23 @@ fn action(s: &AppState, a: &Act) -> Action {
         }
         Act::ScrubBy(ms) => Action::ScrubBy(i64::from(ms)),
         Act::Restart => Action::Restart,
-        Act::DeclareExchange { x, kind, alternate } => {
-            submit(Command::DeclareExchange(ExchangeDeclare {
-                exchange: EXCHANGES[x].to_owned(),
-                exchange_type: Some(TYPES[kind].to_owned()),
-                arguments: match alternate {
-                    Some(ae) => table(vec![("alternate-exchange", text(EXCHANGES[ae]))]),
-                    None => FieldTable::new(),
-                },
-                ..ExchangeDeclare::default()
-            }))
-        }
+        Act::DeclareExchange {
+            x,
+            kind,
+            alternate,
+            internal,
+            auto_delete,
+        } => submit(Command::DeclareExchange(ExchangeDeclare {
+            exchange: EXCHANGES[x].to_owned(),
+            exchange_type: Some(TYPES[kind].to_owned()),
+            internal,
+            auto_delete,
+            arguments: match alternate {
+                Some(ae) => table(vec![("alternate-exchange", text(EXCHANGES[ae]))]),
+                None => FieldTable::new(),
+            },
+            ..ExchangeDeclare::default()
+        })),
         Act::RedeclareExchange { x, to, kind } => submit(Command::RedeclareExchange {
             name: EXCHANGES[x].to_owned(),
             decl: ExchangeDeclare {
@@ -365,8 +430,12 @@ fn action(s: &AppState, a: &Act) -> Action {
             max_len,
             overflow,
             dlx,
+            dlrk,
             priority,
             sac,
+            expires,
+            exclusive,
+            auto_delete,
         } => {
             let mut args = Vec::new();
             if let Some(ttl) = ttl {
@@ -380,6 +449,12 @@ fn action(s: &AppState, a: &Act) -> Action {
             if let Some(x) = dlx {
                 args.push(("x-dead-letter-exchange", text(EXCHANGES[x])));
             }
+            if let Some(key) = dlrk {
+                args.push(("x-dead-letter-routing-key", text(KEYS[key])));
+            }
+            if let Some(ms) = expires {
+                args.push(("x-expires", int(i32::from(ms))));
+            }
             if priority {
                 args.push(("x-max-priority", int(5)));
             }
@@ -388,6 +463,8 @@ fn action(s: &AppState, a: &Act) -> Action {
             }
             submit(Command::DeclareQueue(QueueDeclare {
                 queue: QUEUES[q].to_owned(),
+                exclusive,
+                auto_delete,
                 arguments: table(args),
                 ..QueueDeclare::default()
             }))
@@ -438,28 +515,67 @@ fn action(s: &AppState, a: &Act) -> Action {
             publish.properties.expiration = ttl.map(|ms| ms.to_string());
             submit(Command::Publish(publish))
         }
-        Act::AddProducer { p, x, key, rate } => submit(Command::AddProducer(ProducerSpec {
+        Act::AddProducer {
+            p,
+            x,
+            key,
+            more,
+            rate,
+            count,
+            priority,
+            header,
+        } => {
+            let mut spec = ProducerSpec {
+                name: PRODUCERS[p].to_owned(),
+                exchange: EXCHANGES[x].to_owned(),
+                routing_key: KEYS[key].to_owned(),
+                more_routing_keys: more.map(|k| KEYS[k].to_owned()).into_iter().collect(),
+                body: "tick {n}".to_owned(),
+                rate_per_sec: rate.map(f64::from),
+                count: count.map(u64::from),
+                ..ProducerSpec::default()
+            };
+            spec.properties.priority = priority;
+            if header {
+                spec.headers = table(vec![("kind", text(KEYS[key]))]);
+            }
+            submit(Command::AddProducer(spec))
+        }
+        Act::UpdateProducer { p, to, key, rate } => submit(Command::UpdateProducer {
             name: PRODUCERS[p].to_owned(),
-            exchange: EXCHANGES[x].to_owned(),
-            routing_key: KEYS[key].to_owned(),
-            body: "tick".to_owned(),
-            rate_per_sec: rate.map(f64::from),
-            ..ProducerSpec::default()
-        })),
+            spec: ProducerSpec {
+                name: PRODUCERS[to].to_owned(),
+                exchange: "order".to_owned(),
+                routing_key: KEYS[key].to_owned(),
+                body: "renamed".to_owned(),
+                rate_per_sec: rate.map(f64::from),
+                ..ProducerSpec::default()
+            },
+        }),
         Act::AddConsumer {
             c,
             q,
             prefetch,
             processing,
+            jitter,
             policy,
             crash_after,
+            fail_every,
+            auto_ack,
+            exclusive,
+            priority,
         } => submit(Command::AddConsumer(ConsumerSpec {
             name: CONSUMERS[c].to_owned(),
             queue: QUEUES[q].to_owned(),
             prefetch: u16::from(prefetch),
             processing_ms: u64::from(processing),
+            jitter_ms: u64::from(jitter),
             policy: POLICIES[policy],
             crash_after: crash_after.map(u32::from),
+            fail_every: fail_every.map(u32::from),
+            auto_ack,
+            exclusive,
+            priority: priority.map(i32::from),
             ..ConsumerSpec::default()
         })),
         Act::UpdateConsumer {
@@ -496,6 +612,12 @@ fn action(s: &AppState, a: &Act) -> Action {
             let sent = s.world.view().ledger.published;
             Action::Select(Selection::Message(u64::from(i) % (sent + 1)))
         }
+        Act::ExplainMessage(i) => {
+            let sent = s.world.view().ledger.published;
+            Action::ExplainMessage(u64::from(i) % (sent + 1))
+        }
+        Act::LoadBuiltIn(i) => Action::LoadBuiltIn(BUILT_IN[i].id.to_owned()),
+        Act::Reimport => Action::LoadSceneText(s.scene_text()),
         Act::ToggleSelected => Action::ToggleSelectedConsumer,
         Act::KillSelected => Action::KillSelected,
         Act::PublishSelected => Action::PublishSelected,
@@ -549,22 +671,31 @@ fn sorted(args: &FieldTable) -> Vec<(&str, &FieldValue)> {
 }
 
 /// What a saved scene keeps: the topology and the actors' settings (not
-/// the messages, the counts or the clock), in the scene's order.
+/// the messages, the counts or the clock), in the scene's order. Like
+/// RabbitMQ's definitions export, it leaves out exclusive queues (they die
+/// with the connection that declared them, which a reload closes) and their
+/// bindings.
 fn topology(s: &AppState) -> String {
     let v = s.world.view();
     let exchanges: Vec<_> = v
         .exchanges
         .iter()
-        .map(|x| (&x.name, &x.exchange_type, sorted(&x.arguments), x.internal))
+        .map(|x| {
+            let flags = (x.internal, x.auto_delete);
+            (&x.name, &x.exchange_type, sorted(&x.arguments), flags)
+        })
         .collect();
+    let exclusive = |name: &str| v.queue(name).is_some_and(|q| q.exclusive);
     let queues: Vec<_> = v
         .queues
         .iter()
-        .map(|q| (&q.name, sorted(&q.arguments)))
+        .filter(|q| !q.exclusive)
+        .map(|q| (&q.name, sorted(&q.arguments), q.auto_delete))
         .collect();
     let bindings: Vec<_> = v
         .bindings
         .iter()
+        .filter(|b| b.to_exchange || !exclusive(&b.destination))
         .map(|b| {
             let to = (&b.destination, b.to_exchange);
             (&b.source, to, &b.routing_key, sorted(&b.arguments))
@@ -579,16 +710,31 @@ fn topology(s: &AppState) -> String {
 }
 
 /// Runs a session from the default scene, checking the core's invariants
-/// after every action.
+/// after every action, and that a command the broker refuses changes
+/// nothing.
 fn play(acts: &[Act]) -> Result<Rc<AppState>, TestCaseError> {
     let mut s = Rc::new(AppState::default());
     for (i, a) in acts.iter().enumerate() {
         let action = action(&s, a);
+        let done = |s: &AppState| s.ui.ok.get(&FormId::Controls).copied();
+        let before = matches!(action, Action::Submit(..)).then(|| (done(&s), fingerprint(&s)));
         s = s.reduce(action.clone());
         if let Err(e) = s.world.broker().check_invariants() {
             return Err(TestCaseError::fail(format!(
                 "after action {i} ({action:?}): {e}"
             )));
+        }
+        if let Some((ok, print)) = before.filter(|(ok, _)| *ok == done(&s)) {
+            prop_assert!(
+                s.ui.errors.contains_key(&FormId::Controls),
+                "action {i} ({action:?}) neither done nor refused ({ok:?})"
+            );
+            prop_assert_eq!(
+                &fingerprint(&s),
+                &print,
+                "refused action {} changed the world",
+                i
+            );
         }
     }
     Ok(s)
