@@ -740,6 +740,124 @@ fn play(acts: &[Act]) -> Result<Rc<AppState>, TestCaseError> {
     Ok(s)
 }
 
+/// One way to damage a scene file.
+#[derive(Clone, Debug)]
+enum Damage {
+    /// Replace the n-th JSON value (pre-order, wrapping) with one of
+    /// [`ODD_VALUES`].
+    Replace(usize, usize),
+    /// Remove the n-th value's first key or element.
+    Remove(usize),
+    /// Give the n-th object a key nothing reads.
+    Unknown(usize),
+    /// Cut the text at this per mille of its length.
+    Truncate(u16),
+}
+
+/// Values in the wrong place, at the edges of their types.
+const ODD_VALUES: [&str; 14] = [
+    "null",
+    "true",
+    "-1",
+    "0",
+    "1e300",
+    "-0.5",
+    "4294967296",
+    "\"\"",
+    "\"x\"",
+    "\"#\"",
+    "[]",
+    "{}",
+    "[1, 2]",
+    "{\"x\": 1}",
+];
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        4 => (any::<usize>(), 0..ODD_VALUES.len()).prop_map(|(n, v)| Damage::Replace(n, v)),
+        2 => any::<usize>().prop_map(Damage::Remove),
+        1 => any::<usize>().prop_map(Damage::Unknown),
+        1 => (0u16..1000).prop_map(Damage::Truncate),
+    ]
+}
+
+/// The n-th value of `v` in pre-order (n wraps around the count).
+fn nth(v: &mut serde_json::Value, n: usize) -> &mut serde_json::Value {
+    fn count(v: &serde_json::Value) -> usize {
+        1 + match v {
+            serde_json::Value::Array(a) => a.iter().map(count).sum(),
+            serde_json::Value::Object(o) => o.values().map(count).sum(),
+            _ => 0,
+        }
+    }
+    fn walk(v: &mut serde_json::Value, mut n: usize) -> Result<&mut serde_json::Value, usize> {
+        if n == 0 {
+            return Ok(v);
+        }
+        n -= 1;
+        let children: Vec<&mut serde_json::Value> = match v {
+            serde_json::Value::Array(a) => a.iter_mut().collect(),
+            serde_json::Value::Object(o) => o.values_mut().collect(),
+            _ => Vec::new(),
+        };
+        for c in children {
+            match walk(c, n) {
+                Ok(found) => return Ok(found),
+                Err(left) => n = left,
+            }
+        }
+        Err(n)
+    }
+    let n = n % count(v);
+    match walk(v, n) {
+        Ok(found) => found,
+        Err(_) => unreachable!("n is below the count"),
+    }
+}
+
+fn damaged(text: &str, damages: &[Damage]) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(text).expect("a built-in scene is JSON");
+    let mut cut = None;
+    for d in damages {
+        match *d {
+            Damage::Replace(n, odd) => {
+                *nth(&mut v, n) =
+                    serde_json::from_str(ODD_VALUES[odd]).expect("odd values are JSON");
+            }
+            Damage::Remove(n) => match nth(&mut v, n) {
+                serde_json::Value::Array(a) if !a.is_empty() => {
+                    a.remove(0);
+                }
+                serde_json::Value::Object(o) => {
+                    let first = o.keys().next().cloned();
+                    if let Some(k) = first {
+                        o.remove(&k);
+                    }
+                }
+                _ => {}
+            },
+            Damage::Unknown(n) => {
+                if let serde_json::Value::Object(o) = nth(&mut v, n) {
+                    o.insert("surprise".to_owned(), serde_json::Value::Bool(true));
+                }
+            }
+            Damage::Truncate(per_mille) => cut = Some(per_mille),
+        }
+    }
+    let text = serde_json::to_string_pretty(&v).expect("values serialise");
+    match cut {
+        Some(per_mille) => {
+            let at = text.len() * usize::from(per_mille) / 1000;
+            let at = (0..=at)
+                .rev()
+                .find(|&i| text.is_char_boundary(i))
+                .unwrap_or(0);
+            text[..at].to_owned()
+        }
+        None => text,
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 256,
@@ -786,5 +904,38 @@ proptest! {
         // The same session again ends the same.
         let again = play(&acts)?;
         prop_assert_eq!(fingerprint(&again), at_end);
+    }
+
+    /// A damaged scene file either loads (and runs within the rules) or is
+    /// refused with where it went wrong, and the playground keeps what it
+    /// had.
+    #[test]
+    fn a_damaged_scene_is_refused_with_its_place_or_loads(
+        scene in 0..BUILT_IN.len(),
+        damages in proptest::collection::vec(damage(), 1..4),
+    ) {
+        let text = damaged(BUILT_IN[scene].json, &damages);
+        let s = play(&[Act::PublishFrom(0), Act::Tick(300)])?;
+        let before = fingerprint(&s);
+        let after = Rc::clone(&s).reduce(Action::LoadSceneText(text.clone()));
+        match after.ui.errors.get(&FormId::Scene) {
+            Some(e) => {
+                prop_assert!(
+                    e.text.starts_with("line ") || e.text.contains('$'),
+                    "the refusal does not say where: {}\n{}", e.text, text
+                );
+                prop_assert_eq!(fingerprint(&after), before, "a refused scene changed the playground");
+            }
+            None => {
+                let after = after.reduce(Action::Play);
+                let mut after = after.reduce(Action::Tick(1000.0));
+                for _ in 0..5 {
+                    after = after.reduce(Action::Tick(1000.0));
+                    if let Err(e) = after.world.broker().check_invariants() {
+                        return Err(TestCaseError::fail(format!("{e}\n{text}")));
+                    }
+                }
+            }
+        }
     }
 }
