@@ -6,7 +6,8 @@
 //! After every action the core's invariants hold, and a command the broker
 //! refuses changes nothing. At the end the timeline rebuilds exactly the
 //! world lived through, scrubbing away and back returns to it, the scene
-//! saved from it loads again with the same topology and actors, and the
+//! saved from it loads again with the same topology and actors (here and
+//! in the core's `Scenario`, which the command line reads), and the
 //! same session run twice ends the same. And damaged scene files (wrong
 //! types, odd numbers, missing or unknown keys, text cut short) either
 //! load and run within the rules or are refused with where they went
@@ -20,7 +21,7 @@ use std::rc::Rc;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use warren_core::methods::{BasicPublish, ExchangeDeclare, QueueDeclare};
-use warren_core::{ConsumerPolicy, ConsumerSpec, FieldTable, FieldValue, ProducerSpec};
+use warren_core::{Broker, ConsumerPolicy, ConsumerSpec, FieldTable, FieldValue, ProducerSpec};
 use warren_web::state::scene::BUILT_IN;
 use warren_web::state::{
     Action, ActorSpec, AppState, BindingSpec, Command, FormId, Level, RouteQuery, Selection, SPEEDS,
@@ -712,6 +713,29 @@ fn topology(s: &AppState) -> String {
     format!("{exchanges:?}\n{queues:?}\n{bindings:?}\n{producers:?}\n{consumers:?}")
 }
 
+/// The exchanges, queues and bindings a broker holds, without counts.
+fn declared(b: &Broker) -> String {
+    let exchanges: Vec<_> = b
+        .exchanges()
+        .into_iter()
+        .map(|x| {
+            (
+                x.name,
+                x.exchange_type,
+                x.internal,
+                x.auto_delete,
+                x.arguments,
+            )
+        })
+        .collect();
+    let queues: Vec<_> = b
+        .queues()
+        .into_iter()
+        .map(|q| (q.name, q.durable, q.auto_delete, q.arguments))
+        .collect();
+    format!("{exchanges:?}\n{queues:?}\n{:?}", b.bindings())
+}
+
 /// Runs a session from the default scene, checking the core's invariants
 /// after every action, and that a command the broker refuses changes
 /// nothing.
@@ -903,6 +927,14 @@ proptest! {
             "loading the saved scene said: {:?}\n{}", notice.map(|n| &n.text), text
         );
         prop_assert_eq!(topology(&reloaded), topology(&s), "saved scene:\n{}", text);
+        // And the command line reads it: `warren run` takes what the
+        // playground saves.
+        let scenario = warren_core::Scenario::from_json_str(&text)
+            .map_err(|e| TestCaseError::fail(format!("the core refused the saved scene: {e}\n{text}")))?;
+        let (broker, _) = scenario.broker().map_err(|e| {
+            TestCaseError::fail(format!("the core could not build the saved scene: {e}\n{text}"))
+        })?;
+        prop_assert_eq!(declared(&broker), declared(reloaded.world.broker()), "saved scene:\n{}", text);
 
         // The same session again ends the same.
         let again = play(&acts)?;
