@@ -3,8 +3,8 @@
 //! max-lengths, dead-letter and alternate exchanges; publishing; adding,
 //! editing, stopping and killing producers and consumers; playing,
 //! stepping, scrubbing, restarting, importing; moving nodes, asking why).
-//! After every action the core's invariants hold, and a command the broker
-//! refuses changes nothing. At the end the timeline rebuilds exactly the
+//! After every action the core's invariants hold, the canvas's picture
+//! holds together, and a command the broker refuses changes nothing. At the end the timeline rebuilds exactly the
 //! world lived through, scrubbing away and back returns to it, the scene
 //! saved from it loads again with the same topology and actors (here and
 //! in the core's `Scenario`, which the command line reads), and the
@@ -24,7 +24,8 @@ use warren_core::methods::{BasicPublish, ExchangeDeclare, QueueDeclare};
 use warren_core::{Broker, ConsumerPolicy, ConsumerSpec, FieldTable, FieldValue, ProducerSpec};
 use warren_web::state::scene::BUILT_IN;
 use warren_web::state::{
-    Action, ActorSpec, AppState, BindingSpec, Command, FormId, Level, RouteQuery, Selection, SPEEDS,
+    Action, ActorSpec, AppState, BindingSpec, Command, FormId, Level, RouteQuery, Selection,
+    MAX_FLIGHTS, SPEEDS,
 };
 use yew::Reducible;
 
@@ -713,6 +714,35 @@ fn topology(s: &AppState) -> String {
     format!("{exchanges:?}\n{queues:?}\n{bindings:?}\n{producers:?}\n{consumers:?}")
 }
 
+/// What the canvas draws holds together: one node per key, each placed
+/// at a finite position, every edge between two of them, the moving
+/// messages bounded.
+fn picture(s: &AppState) -> Result<(), String> {
+    let topology = &s.world.view().topology;
+    let mut keys: Vec<&str> = topology.nodes.iter().map(|n| n.key.as_str()).collect();
+    keys.sort_unstable();
+    if let Some(w) = keys.windows(2).find(|w| w[0] == w[1]) {
+        return Err(format!("two nodes are {}", w[0]));
+    }
+    for n in &topology.nodes {
+        match s.layout.get(&n.key) {
+            Some((x, y)) if x.is_finite() && y.is_finite() => {}
+            other => return Err(format!("node {} is placed at {other:?}", n.key)),
+        }
+    }
+    for e in &topology.edges {
+        for end in [&e.from, &e.to] {
+            if keys.binary_search(&end.as_str()).is_err() {
+                return Err(format!("edge {} ends at {end}, which is not drawn", e.key));
+            }
+        }
+    }
+    if s.anim.flights.len() > MAX_FLIGHTS {
+        return Err(format!("{} messages in the air", s.anim.flights.len()));
+    }
+    Ok(())
+}
+
 /// The exchanges, queues and bindings a broker holds, without counts.
 fn declared(b: &Broker) -> String {
     let exchanges: Vec<_> = b
@@ -746,7 +776,12 @@ fn play(acts: &[Act]) -> Result<Rc<AppState>, TestCaseError> {
         let done = |s: &AppState| s.ui.ok.get(&FormId::Controls).copied();
         let before = matches!(action, Action::Submit(..)).then(|| (done(&s), fingerprint(&s)));
         s = s.reduce(action.clone());
-        if let Err(e) = s.world.broker().check_invariants() {
+        if let Err(e) = s
+            .world
+            .broker()
+            .check_invariants()
+            .and_then(|()| picture(&s))
+        {
             return Err(TestCaseError::fail(format!(
                 "after action {i} ({action:?}): {e}"
             )));
