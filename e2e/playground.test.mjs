@@ -275,15 +275,18 @@ export async function theKeyboardDrivesThePlayground({ page, baseURL, screenshot
 export async function draggingANodeMovesItAndItsEdges({ page, baseURL, screenshot }) {
   await open(page, baseURL);
   const node = page.locator(tid('node:queue:order_report'));
+  // The node's place is its parent's transform (the parent also holds the
+  // node's details and buttons).
+  const place = node.locator('xpath=..');
   const edge = page.locator('#canvas .edges path').first();
-  const before = await node.getAttribute('transform');
+  const before = await place.getAttribute('transform');
   const edgesBefore = await page.locator('#canvas .edges path').evaluateAll((ps) => ps.map((p) => p.getAttribute('d')));
   const box = await node.locator('.box').boundingBox();
   await page.mouse.move(box.x + 20, box.y + 10);
   await page.mouse.down();
   await page.mouse.move(box.x + 60, box.y + 90, { steps: 6 });
   // While dragging, the node and the edges to it follow the pointer.
-  const during = await node.getAttribute('transform');
+  const during = await place.getAttribute('transform');
   if (during === before) throw new Error(`the node did not follow the pointer (${during})`);
   const edgesDuring = await page.locator('#canvas .edges path').evaluateAll((ps) => ps.map((p) => p.getAttribute('d')));
   if (edgesDuring.join() === edgesBefore.join()) throw new Error('no edge followed the dragged node');
@@ -292,7 +295,7 @@ export async function draggingANodeMovesItAndItsEdges({ page, baseURL, screensho
   // Dropped, it stays where it was dropped (rounded to whole pixels).
   await page.waitForTimeout(100);
   const xy = (t) => (t.match(/-?[\d.]+/g) ?? []).map(Number);
-  const after = await node.getAttribute('transform');
+  const after = await place.getAttribute('transform');
   const [[x0, y0], [x1, y1]] = [xy(during), xy(after)];
   if (Math.abs(x1 - x0) > 1 || Math.abs(y1 - y0) > 1) {
     throw new Error(`the node moved after the drop: ${during} -> ${after}`);

@@ -5,7 +5,7 @@
 #   apt      chromium, chromium-driver, build-essential, pkg-config
 #   rustup   the wasm32-unknown-unknown target (+ rustfmt, clippy)
 #   cargo    trunk 0.21.14, wasm-bindgen-cli 0.2.129
-#   npm      binaryen 132.0.0 (wasm-opt), playwright-core 1.65.1
+#   npm      binaryen 132.0.0 (wasm-opt), playwright-core 1.65.1, axe-core 4.14.1
 #   cargo    fetch --locked, so that later builds need no network
 #
 # Nothing here, and nothing the builds run later, downloads a prebuilt

@@ -114,7 +114,7 @@ pub fn app(props: &AppProps) -> Html {
         html! {
             <div class={classes!("notice", class)}>
                 <span id="notice-text">{ n.text }</span>
-                <button type="button" aria-label="Dismiss" onclick={emit(Action::DismissNotice)}>{ "OK" }</button>
+                <button type="button" aria-label="OK: dismiss this notice" onclick={emit(Action::DismissNotice)}>{ "OK" }</button>
             </div>
         }
     });
@@ -136,12 +136,16 @@ pub fn app(props: &AppProps) -> Html {
                             onclick={emit(Action::OpenDialog(Dialog::Help))}>{ "?" }</button>
                 </nav>
             </header>
-            <div class="scene-info" id="scene-info">
+            <section class="scene-info" id="scene-info" aria-label="Scene">
                 <strong id="scene-name">{ if start.name.is_empty() { "untitled scene".to_owned() } else { start.name.clone() } }</strong>
                 if !start.description.is_empty() {
                     <details><summary>{ start.description.clone() }</summary></details>
                 }
-            </div>
+                <p id="core-status" class="sr-only">
+                    { format!("Broker model ready: {} exchanges, {} queues, {} consumers.",
+                        view.exchanges.len(), view.queues.len(), view.consumers.len()) }
+                </p>
+            </section>
             <Canvas view={view.clone()} layout={state.layout.clone()} selection={ui.selection.clone()}
                 route={ui.route.clone()} anim={state.anim.clone()} viewport={ui.viewport}
                 fit_request={ui.fit_request} snapshot={props.snapshot} on={on.clone()} />
@@ -160,10 +164,6 @@ pub fn app(props: &AppProps) -> Html {
             <EventLog log={ui.log.clone()} filter={ui.log_filter.clone()}
                 entities={entities} on={on.clone()} />
             <div id="notice" role="status" aria-live="polite">{ for notice }</div>
-            <p id="core-status" class="sr-only">
-                { format!("Broker model ready: {} exchanges, {} queues, {} consumers.",
-                    view.exchanges.len(), view.queues.len(), view.consumers.len()) }
-            </p>
             if ui.dialog == Dialog::Help {
                 <HelpDialog on={on.clone()} />
             }

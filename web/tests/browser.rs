@@ -135,7 +135,11 @@ async fn the_default_scene_renders_as_nodes_and_bindings() {
         .find(&tid("node:queue:order_notify"))
         .get_attribute("aria-label")
         .unwrap()
-        .starts_with("Queue order_notify: 0 ready"));
+        .starts_with("order_notify, queue: 0 ready"));
+    // A node is a button, so nothing focusable sits inside one: its own
+    // buttons are drawn over it as siblings.
+    assert_eq!(app.count("[data-testid^=\"node:\"] [tabindex]"), 0);
+    assert_eq!(app.count("[data-testid^=\"publish:\"]"), 1);
     // One button places an order, in the scene's words.
     assert_eq!(app.text(&tid("publish:web shop")), "▶ Place order");
     assert_eq!(
@@ -215,13 +219,16 @@ async fn a_node_selected_from_the_keyboard_opens_the_inspector() {
     app.key_on(&node, "Enter").await;
     assert_eq!(app.text("#inspector-title"), "order_report");
     assert_eq!(node.get_attribute("aria-pressed").as_deref(), Some("true"));
-    // Arrow keys move it.
-    let before = node.get_attribute("transform").unwrap();
+    // Arrow keys move it (its place is its parent's transform, the parent
+    // also holding its details and buttons).
+    let place = |n: &Element| {
+        n.parent_element()
+            .and_then(|p| p.get_attribute("transform"))
+            .unwrap()
+    };
+    let before = place(&node);
     app.key_on(&node, "ArrowDown").await;
-    let after = app
-        .find(&tid("node:queue:order_report"))
-        .get_attribute("transform")
-        .unwrap();
+    let after = place(&app.find(&tid("node:queue:order_report")));
     assert_ne!(before, after);
 }
 

@@ -384,8 +384,9 @@ pub fn canvas(props: &CanvasProps) -> Html {
     let dragging = matches!(&*gesture, Some(Gesture::Node { moved: true, .. }));
     let panning = matches!(&*gesture, Some(Gesture::Pan { .. }));
 
+    // The canvas is the page's main content (its landmark).
     html! {
-        <div class="canvas-wrap">
+        <main class="canvas-wrap">
             <svg id="canvas" ref={svg_ref.clone()} class={classes!("canvas", dragging.then_some("dragging"), panning.then_some("panning"))}
                  tabindex="0" role="group"
                  aria-label="Topology: producers, exchanges, queues and consumers. Drag or use arrow keys to pan; Tab to reach nodes."
@@ -430,7 +431,7 @@ pub fn canvas(props: &CanvasProps) -> Html {
                 <span class="zoom-level" aria-live="off">{ if snapshot_box.is_some() { String::new() } else { format!("{:.0}%", vp.k * 100.0) } }</span>
                 <button type="button" id="zoom-in" aria-label="Zoom in" title="Zoom in (+)" onclick={zoom_in}>{ "+" }</button>
                 <button type="button" id="zoom-fit" aria-label="Fit the scene into view" title="Fit (0)" onclick={fit}>{ "Fit" }</button>
-                <button type="button" id="tidy" aria-label="Lay the nodes out in columns" title="Tidy layout (T)" onclick={tidy}>{ "Tidy" }</button>
+                <button type="button" id="tidy" aria-label="Tidy: lay the nodes out in columns" title="Tidy layout (T)" onclick={tidy}>{ "Tidy" }</button>
             </div>
             if skipped > 0 {
                 <p class="canvas-skipped" aria-live="off">{ format!("+{skipped} message moves not animated") }</p>
@@ -440,7 +441,7 @@ pub fn canvas(props: &CanvasProps) -> Html {
                 <li><span class="sw sw-dlx"></span>{ "dead letters" }</li>
                 <li><span class="sw sw-ae"></span>{ "alternate exchange" }</li>
             </ul>
-        </div>
+        </main>
     }
 }
 

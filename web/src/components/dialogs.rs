@@ -86,10 +86,10 @@ fn frame(p: &FrameProps) -> Html {
     html! {
         <div class="backdrop" onclick={backdrop}>
             <div class="dialog" id={p.id.clone()} ref={dialog_ref} role="dialog" aria-modal="true" aria-labelledby={title_id.clone()} onclick={stop} onkeydown={trap}>
-                <header>
+                <div class="dialog-head">
                     <h2 id={title_id}>{ p.title.clone() }</h2>
                     <button type="button" class="close" ref={close_ref} onclick={close} aria-label="Close (Esc)">{ "✕" }</button>
-                </header>
+                </div>
                 { p.children.clone() }
             </div>
         </div>

@@ -137,7 +137,7 @@ pub fn event_log(p: &EventLogProps) -> Html {
                 </span>
                 <button type="button" id="log-clear" onclick={clear}>{ "Clear" }</button>
             </div>
-            <ol class="log-rows" id="log-rows" aria-live="off" onclick={on_chip} onscroll={on_scroll}>
+            <ol class="log-rows" id="log-rows" tabindex="0" aria-label="Events, newest first" aria-live="off" onclick={on_chip} onscroll={on_scroll}>
                 if p.log.rows.is_empty() {
                     <li class="dim">{ "No events match." }</li>
                 }

@@ -59,7 +59,7 @@ fn explanation(r: &RouteExplanation) -> Html {
                     };
                     html! {
                         <li class="hop">
-                            <h4>{ format!("{} ({})", show(&hop.exchange), hop.exchange_type) }<span class="dim">{ format!(" — {via}") }</span></h4>
+                            <h3>{ format!("{} ({})", show(&hop.exchange), hop.exchange_type) }<span class="dim">{ format!(" — {via}") }</span></h3>
                             if hop.bindings.is_empty() {
                                 <p class="dim">{ "No bindings." }</p>
                             }
@@ -143,7 +143,8 @@ pub fn route_panel(p: &RoutePanelProps) -> Html {
     let exchanges: Vec<String> = p.view.exchanges.iter().map(|x| show(&x.name)).collect();
     let f = "route";
     html! {
-        <section class="route-panel" aria-label="Why did it go there?">
+        <section class="route-panel" aria-labelledby="route-title">
+            <h2 class="sr-only" id="route-title">{ "Why did it go there?" }</h2>
             <form class="entity-form" id="route-form" aria-label="Routing tester" {onsubmit}>
                 <p class="dim">{ "Ask the broker where a message would go, without publishing it. Select a message (in a queue's or consumer's inspector) to explain it." }</p>
                 { text(&d, f, "exchange", "Exchange", "", Some("route-exchanges")) }

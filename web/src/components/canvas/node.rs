@@ -41,7 +41,12 @@ pub fn node_view(props: &NodeViewProps) -> Html {
     let n = &props.node;
     let (x, y) = (props.x, props.y);
     let h = n.kind.height();
-    let (body, aria) = node_body(n, &props.on);
+    let Parts {
+        title,
+        details,
+        buttons,
+        aria,
+    } = node_body(n, &props.on);
     let mut class = classes!("node", format!("node-{}", n.kind.prefix()));
     if props.selected {
         class.push("selected");
@@ -108,14 +113,23 @@ pub fn node_view(props: &NodeViewProps) -> Html {
         })
     };
     let pressed = if props.selected { "true" } else { "false" };
+    // The node is a toggle button labelled by its title, whose name starts
+    // with that title and goes on to say what the rest of the node shows.
+    // The rest is drawn over the button as its siblings, hidden from
+    // assistive technology (the name says it) and letting clicks through to
+    // the box; the node's own buttons are siblings too, since a button
+    // cannot hold another.
     html! {
-        <g class={class} transform={format!("translate({x:.1},{y:.1})")}
-           role="button" tabindex="0" aria-label={aria} aria-pressed={pressed}
-           data-testid={format!("node:{}", n.key)}
-           onpointerdown={ondown} onkeydown={onkey}>
-            <rect class="box" width={NODE_W.to_string()} height={h.to_string()} rx="10" />
-            <rect class="band" width="5" height={(h - 16.0).to_string()} x="0" y="8" rx="2" />
-            { body }
+        <g transform={format!("translate({x:.1},{y:.1})")}>
+            <g class={class} role="button" tabindex="0" aria-label={aria} aria-pressed={pressed}
+               data-testid={format!("node:{}", n.key)}
+               onpointerdown={ondown.clone()} onkeydown={onkey}>
+                <rect class="box" width={NODE_W.to_string()} height={h.to_string()} rx="10" />
+                <rect class="band" width="5" height={(h - 16.0).to_string()} x="0" y="8" rx="2" />
+                <text class="n-title" x="10" y={title.1.to_string()}>{ title.0 }</text>
+            </g>
+            <g class="node-details" aria-hidden="true" onpointerdown={ondown}>{ details }</g>
+            { buttons }
         </g>
     }
 }
@@ -128,7 +142,7 @@ fn badges_view(badges: &[Badge], y: f64) -> Html {
         if x + w > NODE_W - 6.0 {
             let more = format!("+{}", badges.len() - out.len());
             out.push(html! {
-                <g class="badge b-more" transform={format!("translate({x},{y})")}>
+                <g class="badge b-more tip" transform={format!("translate({x},{y})")}>
                     <title>{ badges.iter().skip(out.len()).map(|b| b.title.clone()).collect::<Vec<_>>().join("; ") }</title>
                     <rect width="24" height="15" rx="4" />
                     <text x="12" y="11" text-anchor="middle">{ more }</text>
@@ -137,7 +151,7 @@ fn badges_view(badges: &[Badge], y: f64) -> Html {
             break;
         }
         out.push(html! {
-            <g class={classes!("badge", b.class)} transform={format!("translate({x},{y})")}>
+            <g class={classes!("badge", b.class, "tip")} transform={format!("translate({x},{y})")}>
                 <title>{ b.title.clone() }</title>
                 <rect width={w.to_string()} height="15" rx="4" />
                 <text x={(w / 2.0).to_string()} y="11" text-anchor="middle">{ b.text.clone() }</text>
@@ -193,13 +207,25 @@ fn error_mark(error: Option<&str>, y: f64, mark: &'static str) -> Html {
         return Html::default();
     };
     html! {
-        <text class="n-bad" x={(NODE_W - 10.0).to_string()} y={y.to_string()} text-anchor="end">
+        <text class="n-bad tip" x={(NODE_W - 10.0).to_string()} y={y.to_string()} text-anchor="end">
             <title>{ error.to_owned() }</title>{ mark }
         </text>
     }
 }
 
-fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
+/// What a node draws, in the parts [`node_view`] places.
+struct Parts {
+    /// The visible title and its baseline.
+    title: (String, f64),
+    /// Everything else it shows.
+    details: Html,
+    /// Its buttons.
+    buttons: Html,
+    /// Its accessible name: the title, then what the details show.
+    aria: String,
+}
+
+fn node_body(n: &Node, on: &Callback<Action>) -> Parts {
     let h = n.kind.height();
     match &n.detail {
         NodeDetail::Producer {
@@ -236,7 +262,7 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
             let button_w =
                 (20.0 + 7.0 * button_text.chars().count() as f64).clamp(84.0, NODE_W - 20.0);
             let aria = format!(
-                "Producer {}: publishes to {target} with {}; {rate_text}; {sent} sent{}",
+                "{}, producer: publishes to {target} with {}; {rate_text}; {sent} sent{}",
                 n.name,
                 keys.join(", "),
                 error
@@ -246,24 +272,34 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
             );
             let body = html! {
                 <>
-                    <text class="n-title" x="10" y="20">{ trunc(&n.name, 22) }</text>
                     <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "producer" }</text>
                     <text class="n-line" x="10" y="39">{ trunc(&format!("→ {target} · {}", keys.join(", ")), 30) }</text>
                     <text class="n-line" x="10" y="56">
                         { format!("{rate_text} · sent {}", short_count(*sent)) }
                         if *trouble > 0 { <tspan class="n-bad">{ format!(" · {} failed", short_count(*trouble)) }</tspan> }
                     </text>
-                    { node_button(&button_text, button_aria, format!("publish:{}", n.name),
-                        (10.0, h - 28.0, button_w), "btn-go", Action::Submit(FormId::Controls,
-                        Command::PublishFrom(n.name.clone())), on) }
                     { error_mark(error.as_deref(), h - 13.0, "⚠ error") }
                 </>
             };
-            (body, aria)
+            let buttons = node_button(
+                &button_text,
+                button_aria,
+                format!("publish:{}", n.name),
+                (10.0, h - 28.0, button_w),
+                "btn-go",
+                Action::Submit(FormId::Controls, Command::PublishFrom(n.name.clone())),
+                on,
+            );
+            Parts {
+                title: (trunc(&n.name, 22), 20.0),
+                details: body,
+                buttons,
+                aria,
+            }
         }
         NodeDetail::Exchange { kind, badges } => {
             let aria = format!(
-                "{kind} exchange {}{}",
+                "{}, {kind} exchange{}",
                 n.label(),
                 badges
                     .iter()
@@ -272,7 +308,6 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
             );
             let body = html! {
                 <>
-                    <text class="n-title" x="10" y="22">{ trunc(&n.label(), 20) }</text>
                     <g class={classes!("xtype", format!("xt-{kind}"))} transform={format!("translate({},{})", NODE_W - 64.0, 8.0)}>
                         <rect width="56" height="18" rx="9" />
                         <text x="28" y="13" text-anchor="middle">{ kind.clone() }</text>
@@ -281,7 +316,12 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
                     { badges_view(badges, h - 22.0) }
                 </>
             };
-            (body, aria)
+            Parts {
+                title: (trunc(&n.label(), 20), 22.0),
+                details: body,
+                buttons: Html::default(),
+                aria,
+            }
         }
         NodeDetail::Queue {
             ready,
@@ -291,7 +331,7 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
             badges,
         } => {
             let aria = format!(
-                "Queue {}: {ready} ready, {unacked} unacked, {consumers} consumer(s){}",
+                "{}, queue: {ready} ready, {unacked} unacked, {consumers} consumer(s){}",
                 n.name,
                 badges
                     .iter()
@@ -301,7 +341,6 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
             let bar_w = NODE_W - 20.0;
             let body = html! {
                 <>
-                    <text class="n-title" x="10" y="20">{ trunc(&n.name, 22) }</text>
                     <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "queue" }</text>
                     <text class="n-line" x="10" y="39">
                         <tspan class="n-num" data-testid={format!("ready:{}", n.name)}>{ short_count(*ready) }</tspan>{ " ready · " }
@@ -314,7 +353,12 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
                     { badges_view(badges, h - 30.0) }
                 </>
             };
-            (body, aria)
+            Parts {
+                title: (trunc(&n.name, 22), 20.0),
+                details: body,
+                buttons: Html::default(),
+                aria,
+            }
         }
         NodeDetail::Consumer {
             queue,
@@ -327,7 +371,7 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
             error,
         } => {
             let aria = format!(
-                "Consumer {} on {queue}: {state}, prefetch {prefetch}, {in_flight} in flight, {acked} acked{}",
+                "{}, consumer of {queue}: {state}, prefetch {prefetch}, {in_flight} in flight, {acked} acked{}",
                 n.name,
                 error.as_ref().map(|e| format!("; last error {e}")).unwrap_or_default()
             );
@@ -350,7 +394,6 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
             );
             let body = html! {
                 <>
-                    <text class="n-title" x="10" y="20">{ trunc(&n.name, 15) }</text>
                     <g class={classes!("state", format!("st-{state}"))} transform={format!("translate({},{})", NODE_W - 74.0, 7.0)}>
                         <rect width="66" height="18" rx="9" />
                         <text x="33" y="13" text-anchor="middle" data-testid={format!("state:{}", n.name)}>{ *state }</text>
@@ -363,15 +406,24 @@ fn node_body(n: &Node, on: &Callback<Action>) -> (Html, String) {
                         <tspan class="n-num" data-testid={format!("acked:{}", n.name)}>{ short_count(*acked) }</tspan>{ " acked" }
                         if *nacked > 0 { <tspan>{ format!(" · {} rejected", short_count(*nacked)) }</tspan> }
                     </text>
-                    <text class="n-line n-dim" x="10" y="70"><title>{ policy.clone() }</title>{ trunc(policy, 27) }</text>
+                    <text class="n-line n-dim tip" x="10" y="70"><title>{ policy.clone() }</title>{ trunc(policy, 27) }</text>
+                    { error_mark(error.as_deref(), h - 12.0, "⚠") }
+                </>
+            };
+            let buttons = html! {
+                <>
                     { toggle }
                     { node_button("✕ Kill", format!("Kill consumer {} (its unacked messages are requeued)", n.name),
                         format!("kill:{}", n.name), (78.0, h - 26.0, 58.0), "btn-kill",
                         Action::Submit(FormId::Controls, Command::KillConsumer(n.name.clone())), on) }
-                    { error_mark(error.as_deref(), h - 12.0, "⚠") }
                 </>
             };
-            (body, aria)
+            Parts {
+                title: (trunc(&n.name, 15), 20.0),
+                details: body,
+                buttons,
+                aria,
+            }
         }
     }
 }
