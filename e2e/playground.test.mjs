@@ -2,8 +2,8 @@
 // the prerendered copy of it that the app takes over), an order placed and
 // acknowledged, a killed consumer's message redelivered, a topic binding
 // edited, the routing tester explaining a miss, a refusal shown with its
-// reply code, scrubbing, dragging a node, the keyboard and the phone
-// layout.
+// reply code, scrubbing, dragging a node, the keyboard, the phone layout
+// and prefers-reduced-motion.
 // Element ids and data-testid values are listed in web/README.md.
 
 const tid = (id) => `[data-testid="${id}"]`;
@@ -311,4 +311,29 @@ export async function thePageWorksAtPhoneWidth({ page, baseURL, screenshot }) {
   await page.click(tid('publish:web shop'));
   await textIs(page, tid('acked:printer'), '1');
   await screenshot('phone');
+}
+
+/** Animations running on the page now (CSS animations and transitions). */
+function running(page) {
+  return page.evaluate(() => document.getAnimations().filter((a) => a.playState === 'running').length);
+}
+
+export async function reducedMotionStillsThePage({ page, baseURL, screenshot }) {
+  // Without the preference, placing an order animates: dots move, nodes flash.
+  await open(page, baseURL);
+  await page.click(tid('publish:web shop'));
+  await page.locator('.flight').first().waitFor({ state: 'attached' });
+  if ((await running(page)) === 0) throw new Error('placing an order animated nothing');
+  // With it, nothing moves, and the order goes through all the same.
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await open(page, baseURL);
+  await page.click(tid('publish:web shop'));
+  await page.locator('.flight').first().waitFor({ state: 'attached' });
+  const shown = await page.locator('.flight').evaluateAll((els) =>
+    els.filter((e) => getComputedStyle(e).display !== 'none').length);
+  if (shown) throw new Error(`${shown} moving message(s) drawn under prefers-reduced-motion`);
+  const moving = await running(page);
+  if (moving) throw new Error(`${moving} animation(s) running under prefers-reduced-motion`);
+  await textIs(page, tid('acked:printer'), '1');
+  await screenshot('reduced-motion');
 }
