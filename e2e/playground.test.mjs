@@ -2,8 +2,8 @@
 // the prerendered copy of it that the app takes over), an order placed and
 // acknowledged, a killed consumer's message redelivered, a topic binding
 // edited, the routing tester explaining a miss, a refusal shown with its
-// reply code, scrubbing, dragging a node, the keyboard, the phone layout
-// and prefers-reduced-motion.
+// reply code, scrubbing, dragging a node, the keyboard, a visible focus
+// ring on every focus stop, the phone layout and prefers-reduced-motion.
 // Element ids and data-testid values are listed in web/README.md.
 
 const tid = (id) => `[data-testid="${id}"]`;
@@ -336,4 +336,41 @@ export async function reducedMotionStillsThePage({ page, baseURL, screenshot }) 
   if (moving) throw new Error(`${moving} animation(s) running under prefers-reduced-motion`);
   await textIs(page, tid('acked:printer'), '1');
   await screenshot('reduced-motion');
+}
+
+export async function everyFocusStopShowsWhereFocusIs({ page, baseURL, screenshot }) {
+  await open(page, baseURL);
+  await pause(page);
+  // Tab through the whole page from the top; at each stop, the focused
+  // control must draw a focus ring: an outline, or for the canvas's SVG
+  // controls the focus colour on their shape.
+  await page.evaluate(() => document.activeElement?.blur());
+  const seen = new Set();
+  const missing = [];
+  for (let i = 0; i < 200; i++) {
+    await page.keyboard.press('Tab');
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const id = el.id ? `#${el.id}` : el.getAttribute('data-testid') ?? `${el.tagName.toLowerCase()}.${el.getAttribute('class') ?? ''}`;
+      const css = getComputedStyle(el);
+      const ring = css.outlineStyle !== 'none' && parseFloat(css.outlineWidth) >= 2;
+      const shape = el instanceof SVGGElement ? el.querySelector(':scope > rect') : null;
+      const focusColour = getComputedStyle(document.documentElement).getPropertyValue('--focus').trim();
+      const probe = document.createElement('span');
+      probe.style.color = focusColour;
+      document.body.append(probe);
+      const focusRgb = getComputedStyle(probe).color;
+      probe.remove();
+      const stroked = shape !== null && getComputedStyle(shape).stroke === focusRgb;
+      return { id, shown: ring || stroked };
+    });
+    if (!stop) continue;
+    if (seen.has(stop.id)) break; // round the page once
+    seen.add(stop.id);
+    if (!stop.shown) missing.push(stop.id);
+  }
+  if (seen.size < 20) throw new Error(`only ${seen.size} focus stops: ${[...seen]}`);
+  if (missing.length) throw new Error(`no visible focus on: ${missing.join(', ')}`);
+  await screenshot('focus');
 }
