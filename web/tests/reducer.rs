@@ -19,6 +19,9 @@ use warren_web::state::{
 };
 use yew::Reducible;
 
+mod common;
+use common::fingerprint;
+
 fn reduce(s: Rc<AppState>, a: Action) -> Rc<AppState> {
     s.reduce(a)
 }
@@ -45,25 +48,6 @@ fn consumer(s: &AppState, name: &str) -> warren_core::ConsumerView {
 
 fn ready(s: &AppState, queue: &str) -> u64 {
     s.world.broker().queue(queue).map_or(0, |q| q.ready)
-}
-
-/// Everything observable about a moment: time, queues, actors, the log.
-fn fingerprint(s: &AppState) -> String {
-    let v = s.world.view();
-    let log: Vec<String> = s
-        .world
-        .log()
-        .entries()
-        .map(|e| format!("{} {} {}", e.at, e.kind, e.text()))
-        .collect();
-    format!(
-        "{:?}\n{:?}\n{:?}\n{:?}\n{}",
-        s.now(),
-        v.queues,
-        v.actors,
-        v.bindings,
-        log.join("\n")
-    )
 }
 
 fn paused() -> Rc<AppState> {

@@ -29,6 +29,9 @@ use warren_web::state::{
 };
 use yew::Reducible;
 
+mod common;
+use common::fingerprint;
+
 /// Small pools, so that actions collide often: the default scene's names
 /// and a few more.
 const EXCHANGES: [&str; 5] = ["order", "events", "fan", "by-header", "amq.topic"];
@@ -642,28 +645,6 @@ fn action(s: &AppState, a: &Act) -> Action {
             message: None,
         }),
     }
-}
-
-/// Everything the broker and the actors hold, and the log.
-fn fingerprint(s: &AppState) -> String {
-    let v = s.world.view();
-    let log: Vec<String> = s
-        .world
-        .log()
-        .entries()
-        .map(|e| format!("{} {} {}", e.at, e.kind, e.text()))
-        .collect();
-    format!(
-        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{}",
-        s.now(),
-        v.exchanges,
-        v.queues,
-        v.bindings,
-        v.consumers,
-        v.actors,
-        v.ledger,
-        log.join("\n")
-    )
 }
 
 /// Arguments in name order: a saved scene writes them as a JSON object,
