@@ -4,15 +4,16 @@
 //! editing, stopping and killing producers and consumers; playing,
 //! stepping, scrubbing, restarting, importing; moving nodes, asking why).
 //! After every action the core's invariants hold, the canvas's picture
-//! holds together, and a command the broker refuses changes nothing. At the end the timeline rebuilds exactly the
-//! world lived through, scrubbing away and back returns to it, the scene
-//! saved from it loads again with the same topology and actors (here and
-//! in the core's `Scenario`, which the command line reads), and the
-//! same session run twice ends the same. And damaged scene files (wrong
-//! types, odd numbers, missing or unknown keys, text cut short) either
-//! load and run within the rules or are refused with where they went
-//! wrong, the playground unchanged. Native only: proptest needs the
-//! standard library's process and time.
+//! holds together, and a command the broker refuses changes nothing. At
+//! the end the timeline rebuilds exactly the world lived through,
+//! scrubbing away and back returns to it, the scene saved from it loads
+//! again with the same topology and actors (here and in the core's
+//! `Scenario`, which the command line reads), and the same session run
+//! twice ends the same. And damaged scene files (wrong types, odd
+//! numbers, missing or unknown keys, text cut short) either load and run
+//! within the rules or are refused with where they went wrong, the
+//! playground unchanged. Native only: proptest needs the standard
+//! library's process and time.
 
 #![cfg(not(target_arch = "wasm32"))]
 
