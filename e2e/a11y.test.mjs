@@ -10,9 +10,9 @@
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openPlayground, tid } from './page.mjs';
 
 const AXE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', 'axe-core', 'axe.min.js');
-const tid = (id) => `[data-testid="${id}"]`;
 
 /** Runs axe on the whole page; returns its violations, one line each. */
 async function audit(page, state) {
@@ -31,9 +31,7 @@ async function press(page, selector) {
 
 async function walk(page, baseURL, viewport, screenshot) {
   await page.setViewportSize(viewport);
-  await page.goto(baseURL);
-  await page.locator('#prerendered').waitFor({ state: 'detached' });
-  await page.locator(tid('node:producer:web shop')).waitFor();
+  await openPlayground(page, baseURL);
   const found = [];
   const check = async (state) => found.push(...await audit(page, `${viewport.width}px, ${state}`));
 

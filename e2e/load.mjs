@@ -2,7 +2,7 @@
 // traces it: one setup for both, so that the traced figures are of the
 // same run as the measured ones.
 
-const tid = (id) => `[data-testid="${id}"]`;
+import { openPlayground, tid } from './page.mjs';
 
 /**
  * Opens the playground at 1× and gets the load going:
@@ -14,9 +14,7 @@ const tid = (id) => `[data-testid="${id}"]`;
  * Resolves once the rate producer exists (for idle, once the page is set).
  */
 export async function startLoad(page, baseURL, mode, rate) {
-  await page.goto(baseURL);
-  // The app, not the prerendered snapshot it replaces.
-  await page.locator('#prerendered').waitFor({ state: 'detached' });
+  await openPlayground(page, baseURL);
   await page.locator(tid('node:consumer:printer')).waitFor();
   if ((await page.inputValue('#speed')) !== '1') await page.selectOption('#speed', '1');
   if (mode === 'drain') {

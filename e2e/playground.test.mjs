@@ -6,16 +6,7 @@
 // ring on every focus stop, the phone layout and prefers-reduced-motion.
 // Element ids and data-testid values are listed in web/README.md.
 
-const tid = (id) => `[data-testid="${id}"]`;
-
-async function open(page, baseURL) {
-  await page.goto(baseURL);
-  // The page first shows the scene prerendered at build time; the app
-  // replaces it when its wasm runs.
-  await page.locator('#prerendered').waitFor({ state: 'detached' });
-  await page.locator('#canvas').waitFor();
-  await page.locator(tid('node:producer:web shop')).waitFor();
-}
+import { openPlayground as open, tid } from './page.mjs';
 
 const DEFAULT_NODES = ['node:producer:web shop', 'node:exchange:order', 'node:queue:order_notify',
   'node:queue:order_report', 'node:consumer:mailer', 'node:consumer:mailer 2', 'node:consumer:printer'];
@@ -345,26 +336,29 @@ export async function everyFocusStopShowsWhereFocusIs({ page, baseURL, screensho
   // control must draw a focus ring: an outline, or for the canvas's SVG
   // controls the focus colour on their shape.
   await page.evaluate(() => document.activeElement?.blur());
+  // The focus colour as computed styles give it (rgb(...)).
+  const focusRgb = await page.evaluate(() => {
+    const probe = document.createElement('span');
+    probe.style.color = getComputedStyle(document.documentElement).getPropertyValue('--focus').trim();
+    document.body.append(probe);
+    const rgb = getComputedStyle(probe).color;
+    probe.remove();
+    return rgb;
+  });
   const seen = new Set();
   const missing = [];
   for (let i = 0; i < 200; i++) {
     await page.keyboard.press('Tab');
-    const stop = await page.evaluate(() => {
+    const stop = await page.evaluate((focusRgb) => {
       const el = document.activeElement;
       if (!el || el === document.body) return null;
       const id = el.id ? `#${el.id}` : el.getAttribute('data-testid') ?? `${el.tagName.toLowerCase()}.${el.getAttribute('class') ?? ''}`;
       const css = getComputedStyle(el);
       const ring = css.outlineStyle !== 'none' && parseFloat(css.outlineWidth) >= 2;
       const shape = el instanceof SVGGElement ? el.querySelector(':scope > rect') : null;
-      const focusColour = getComputedStyle(document.documentElement).getPropertyValue('--focus').trim();
-      const probe = document.createElement('span');
-      probe.style.color = focusColour;
-      document.body.append(probe);
-      const focusRgb = getComputedStyle(probe).color;
-      probe.remove();
       const stroked = shape !== null && getComputedStyle(shape).stroke === focusRgb;
       return { id, shown: ring || stroked };
-    });
+    }, focusRgb);
     if (!stop) continue;
     if (seen.has(stop.id)) break; // round the page once
     seen.add(stop.id);
