@@ -181,6 +181,7 @@ enum Act {
     KillSelected,
     PublishSelected,
     DeleteSelected,
+    /// Drop the n-th node (wrapping) at (x, y).
     MoveNode(usize, i16, i16),
     AutoLayout,
     Explain {
@@ -352,7 +353,7 @@ fn act() -> impl Strategy<Value = Act> {
         Just(Act::KillSelected),
         Just(Act::PublishSelected),
         Just(Act::DeleteSelected),
-        (0..5usize, any::<i16>(), any::<i16>()).prop_map(|(n, dx, dy)| Act::MoveNode(n, dx, dy)),
+        (0..5usize, any::<i16>(), any::<i16>()).prop_map(|(n, x, y)| Act::MoveNode(n, x, y)),
         Just(Act::AutoLayout),
         (0..EXCHANGES.len(), key).prop_map(|(x, key)| Act::Explain { x, key }),
         (0..BUILT_IN.len()).prop_map(Act::LoadBuiltIn),
@@ -631,10 +632,10 @@ fn action(s: &AppState, a: &Act) -> Action {
         Act::KillSelected => Action::KillSelected,
         Act::PublishSelected => Action::PublishSelected,
         Act::DeleteSelected => Action::DeleteSelected,
-        Act::MoveNode(n, dx, dy) => {
+        Act::MoveNode(n, x, y) => {
             let nodes = &s.world.view().topology.nodes;
             match nodes.get(n % nodes.len().max(1)) {
-                Some(node) => Action::MoveNode(node.key.clone(), f64::from(dx), f64::from(dy)),
+                Some(node) => Action::MoveNode(node.key.clone(), f64::from(x), f64::from(y)),
                 None => Action::AutoLayout,
             }
         }
