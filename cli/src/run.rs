@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use warren_core::scenario::Op;
-use warren_core::{FieldTable, TraceKind};
+use warren_core::scenario::Action;
+use warren_core::{FieldTable, Op, TraceKind};
 
 use crate::args::RunArgs;
 use crate::input;
@@ -34,9 +34,9 @@ pub(crate) fn run(a: &RunArgs) -> Result<(), Failure> {
             "[{i}] ch {}{}: {}",
             step.channel,
             conn(step.connection),
-            describe(&step.op)
+            describe(&step.action)
         );
-        if let Op::BasicPublish(p) = &step.op {
+        if let Action::Amqp(Op::BasicPublish(p)) = &step.action {
             let headers = p.properties.headers.clone().unwrap_or_else(FieldTable::new);
             let why = runner
                 .broker()
@@ -114,7 +114,12 @@ fn show(exchange: &str) -> String {
     }
 }
 
-fn describe(op: &Op) -> String {
+fn describe(action: &Action) -> String {
+    let op = match action {
+        Action::Amqp(op) => op,
+        Action::Wait { ms } => return format!("wait {ms} ms"),
+        other => return other.name().into(),
+    };
     match op {
         Op::ExchangeDeclare(m) => format!(
             "declare {} exchange {}",
@@ -193,7 +198,6 @@ fn describe(op: &Op) -> String {
         Op::ChannelOpen => "open channel".into(),
         Op::ChannelClose => "close channel".into(),
         Op::ConnectionClose => "close connection".into(),
-        Op::Wait { ms } => format!("wait {ms} ms"),
         other => other.name().into(),
     }
 }

@@ -9,11 +9,11 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::methods::{ExchangeBind, ExchangeDeclare, QueueBind, QueueDeclare};
+use crate::methods::{ExchangeDeclare, QueueDeclare};
 use crate::policy::{ApplyTo, Policy, MODELLED_KEYS};
 use crate::queue::{validate_args, Overflow};
 use crate::value::{FieldTable, FieldValue};
-use crate::{Broker, Error, ExchangeKind};
+use crate::{BindingInfo, Broker, Error, ExchangeKind, Op};
 
 /// The RabbitMQ version [`Definitions::export`] writes into
 /// `rabbit_version`, `rabbitmq_version` and `product_version`: the version
@@ -112,7 +112,65 @@ pub struct QueueDef {
     pub queue_type: Option<String>,
 }
 
+impl ExchangeDef {
+    /// The `exchange.declare` that loads it.
+    pub fn declare_op(&self) -> Op {
+        Op::ExchangeDeclare(ExchangeDeclare {
+            exchange: self.name.clone(),
+            exchange_type: Some(self.exchange_type.clone()),
+            passive: false,
+            durable: self.durable,
+            auto_delete: self.auto_delete,
+            internal: self.internal.unwrap_or(false),
+            arguments: self.arguments.clone(),
+        })
+    }
+}
+
 impl QueueDef {
+    /// The `queue.declare` that loads it.
+    pub fn declare_op(&self) -> Op {
+        Op::QueueDeclare(QueueDeclare {
+            queue: self.name.clone(),
+            passive: false,
+            durable: self.durable,
+            exclusive: false,
+            auto_delete: self.auto_delete,
+            arguments: self.arguments.clone(),
+        })
+    }
+
+    /// The type a queue at `path` asks for, when Warren loads it as a
+    /// classic queue (`quorum`, `stream`); `None` for a classic queue.
+    /// Both places a type can be given must be valid: the `type` field
+    /// does not excuse a bad `x-queue-type` (RabbitMQ checks the argument
+    /// on declare), or the export would not load back.
+    fn checked_type(&self, path: &str) -> Result<Option<&str>, DefinitionsError> {
+        if let Some(arg) = self.arguments.get("x-queue-type") {
+            if !matches!(arg.as_str(), Some("classic" | "quorum" | "stream")) {
+                return Err(DefinitionsError::invalid(
+                    &key_path(&key_path(path, "arguments"), "x-queue-type"),
+                    format!("\"classic\", \"quorum\" or \"stream\", found {}", arg),
+                ));
+            }
+        }
+        match self.requested_type() {
+            None | Some("classic") => Ok(None),
+            Some(t @ ("quorum" | "stream")) => Ok(Some(t)),
+            Some(other) => {
+                let at = if self.queue_type.is_some() {
+                    key_path(path, "type")
+                } else {
+                    key_path(&key_path(path, "arguments"), "x-queue-type")
+                };
+                Err(DefinitionsError::invalid(
+                    &at,
+                    format!("\"classic\", \"quorum\" or \"stream\", found {other:?}"),
+                ))
+            }
+        }
+    }
+
     /// The queue type asked for: the `type` field, else the `x-queue-type`
     /// argument, else `None` (classic).
     pub fn requested_type(&self) -> Option<&str> {
@@ -163,6 +221,17 @@ pub struct BindingDef {
 }
 
 impl BindingDef {
+    /// The binding as the broker names it ([`BindingInfo::bind_op`] makes it).
+    pub fn info(&self) -> BindingInfo {
+        BindingInfo {
+            source: self.source.clone(),
+            destination: self.destination.clone(),
+            to_exchange: self.destination_type == DestinationType::Exchange,
+            routing_key: self.routing_key.clone(),
+            arguments: self.arguments.clone(),
+        }
+    }
+
     /// `source -> destination (key)`, for reports.
     pub fn describe(&self) -> String {
         format!(
@@ -1119,6 +1188,9 @@ impl Definitions {
         Ok(report)
     }
 
+    /// Loads every object in RabbitMQ's import order (policies, exchanges,
+    /// queues, bindings) through [`Broker::apply`], on a private connection
+    /// closed afterwards, noting what was skipped and why.
     fn apply_to(&self, broker: &mut Broker) -> Result<ApplyReport, DefinitionsError> {
         let mut report = ApplyReport {
             vhost: self.vhost().to_owned(),
@@ -1132,7 +1204,27 @@ impl Definitions {
             }
         }
         sort_ignored(&mut report.ignored);
+        self.apply_policies(broker, &mut report)?;
+        let mut load = Loading {
+            ch: broker.connect(),
+            exchanges: broker.exchanges().into_iter().map(|x| x.name).collect(),
+            queues: broker.queues().into_iter().map(|q| q.name).collect(),
+            report,
+        };
+        self.apply_exchanges(broker, &mut load)?;
+        self.apply_queues(broker, &mut load)?;
+        self.apply_bindings(broker, &mut load)?;
+        // Only fails if the connection is already gone, which it is not:
+        // every error above returned early.
+        let _ = broker.close_connection(load.ch.connection);
+        Ok(load.report)
+    }
 
+    fn apply_policies(
+        &self,
+        broker: &mut Broker,
+        report: &mut ApplyReport,
+    ) -> Result<(), DefinitionsError> {
         for (path, p) in self.loaded_policies() {
             if let Err((key, expected)) = validate_policy_definition(&p.definition) {
                 let at = key_path(&key_path(&path, "definition"), &key);
@@ -1154,41 +1246,32 @@ impl Definitions {
             broker.set_policy(policy);
             report.applied(path, ObjectKind::Policy, &p.name);
         }
+        Ok(())
+    }
 
-        let ch = broker.connect();
-        let mut exchanges: BTreeSet<String> =
-            broker.exchanges().into_iter().map(|x| x.name).collect();
-        let mut queues: BTreeSet<String> = broker.queues().into_iter().map(|q| q.name).collect();
-
+    fn apply_exchanges(
+        &self,
+        broker: &mut Broker,
+        load: &mut Loading,
+    ) -> Result<(), DefinitionsError> {
         for (path, x) in self.loaded_exchanges() {
-            if x.name.is_empty() || x.name.starts_with("amq.") {
-                let reason = if exchanges.contains(&x.name) {
+            let skip = if x.name.is_empty() || x.name.starts_with("amq.") {
+                Some(if load.exchanges.contains(&x.name) {
                     SkipReason::Predeclared
                 } else {
                     SkipReason::ReservedName
-                };
-                report.skip(path, ObjectKind::Exchange, &x.name, reason);
-                continue;
-            }
-            if exchanges.contains(&x.name) {
-                report.skip(
-                    path,
-                    ObjectKind::Exchange,
-                    &x.name,
-                    SkipReason::AlreadyExists,
-                );
-                continue;
-            }
-            let declare = ExchangeDeclare {
-                exchange: x.name.clone(),
-                exchange_type: Some(x.exchange_type.clone()),
-                passive: false,
-                durable: x.durable,
-                auto_delete: x.auto_delete,
-                internal: x.internal.unwrap_or(false),
-                arguments: x.arguments.clone(),
+                })
+            } else if load.exchanges.contains(&x.name) {
+                Some(SkipReason::AlreadyExists)
+            } else {
+                None
             };
-            broker.exchange_declare(ch, &declare).map_err(|e| {
+            if let Some(reason) = skip {
+                load.report
+                    .skip(path, ObjectKind::Exchange, &x.name, reason);
+                continue;
+            }
+            broker.apply(load.ch, &x.declare_op()).map_err(|e| {
                 let at = if ExchangeKind::parse(&x.exchange_type).is_none() {
                     key_path(&path, "type")
                 } else if x.arguments.get("alternate-exchange").is_some() {
@@ -1198,47 +1281,31 @@ impl Definitions {
                 };
                 refused(at, e)
             })?;
-            exchanges.insert(x.name.clone());
-            report.applied(path, ObjectKind::Exchange, &x.name);
+            load.exchanges.insert(x.name.clone());
+            load.report.applied(path, ObjectKind::Exchange, &x.name);
         }
+        Ok(())
+    }
 
+    fn apply_queues(
+        &self,
+        broker: &mut Broker,
+        load: &mut Loading,
+    ) -> Result<(), DefinitionsError> {
         for (path, q) in self.loaded_queues() {
             if q.name.starts_with("amq.") {
-                report.skip(path, ObjectKind::Queue, &q.name, SkipReason::ReservedName);
+                load.report
+                    .skip(path, ObjectKind::Queue, &q.name, SkipReason::ReservedName);
                 continue;
             }
-            // Both places a type can be given must be valid: the `type`
-            // field does not excuse a bad `x-queue-type` (RabbitMQ checks
-            // the argument on declare), or the export would not load back.
-            if let Some(arg) = q.arguments.get("x-queue-type") {
-                if !matches!(arg.as_str(), Some("classic" | "quorum" | "stream")) {
-                    return Err(DefinitionsError::invalid(
-                        &key_path(&key_path(&path, "arguments"), "x-queue-type"),
-                        format!("\"classic\", \"quorum\" or \"stream\", found {}", arg),
-                    ));
-                }
-            }
-            let loaded_as_classic = match q.requested_type() {
-                None | Some("classic") => None,
-                Some(t @ ("quorum" | "stream")) => Some(t),
-                Some(other) => {
-                    let at = if q.queue_type.is_some() {
-                        key_path(&path, "type")
-                    } else {
-                        key_path(&key_path(&path, "arguments"), "x-queue-type")
-                    };
-                    return Err(DefinitionsError::invalid(
-                        &at,
-                        format!("\"classic\", \"quorum\" or \"stream\", found {other:?}"),
-                    ));
-                }
-            };
-            if queues.contains(&q.name) {
-                report.skip(path, ObjectKind::Queue, &q.name, SkipReason::AlreadyExists);
+            let loaded_as_classic = q.checked_type(&path)?;
+            if load.queues.contains(&q.name) {
+                load.report
+                    .skip(path, ObjectKind::Queue, &q.name, SkipReason::AlreadyExists);
                 continue;
             }
             if let Some(t) = loaded_as_classic {
-                report.warnings.push(ApplyWarning {
+                load.report.warnings.push(ApplyWarning {
                     path: path.clone(),
                     kind: ApplyWarningKind::LoadedAsClassic {
                         queue: q.name.clone(),
@@ -1246,91 +1313,59 @@ impl Definitions {
                     },
                 });
             }
-            let declare = QueueDeclare {
-                queue: q.name.clone(),
-                passive: false,
-                durable: q.durable,
-                exclusive: false,
-                auto_delete: q.auto_delete,
-                arguments: q.arguments.clone(),
-            };
-            if let Err(e) = broker.queue_declare(ch, &declare) {
+            if let Err(e) = broker.apply(load.ch, &q.declare_op()) {
                 let at = match validate_args(&q.arguments) {
                     Err((key, _)) => key_path(&key_path(&path, "arguments"), &key),
                     Ok(()) => path,
                 };
                 return Err(refused(at, e));
             }
-            queues.insert(q.name.clone());
-            report.applied(path, ObjectKind::Queue, &q.name);
+            load.queues.insert(q.name.clone());
+            load.report.applied(path, ObjectKind::Queue, &q.name);
         }
+        Ok(())
+    }
 
+    fn apply_bindings(
+        &self,
+        broker: &mut Broker,
+        load: &mut Loading,
+    ) -> Result<(), DefinitionsError> {
         for (path, b) in self.loaded_bindings() {
-            if b.source.is_empty() {
-                report.skip(
-                    path,
-                    ObjectKind::Binding,
-                    &b.describe(),
-                    SkipReason::DefaultExchangeBinding,
-                );
-                continue;
-            }
-            let dest_known = match b.destination_type {
-                DestinationType::Queue => queues.contains(&b.destination),
-                DestinationType::Exchange => exchanges.contains(&b.destination),
+            let binding = b.info();
+            let dest_known = if binding.to_exchange {
+                load.exchanges.contains(&b.destination)
+            } else {
+                load.queues.contains(&b.destination)
             };
-            let missing = if !exchanges.contains(&b.source) {
+            let skip = if b.source.is_empty() {
+                Some(SkipReason::DefaultExchangeBinding)
+            } else if !load.exchanges.contains(&b.source) {
                 Some(SkipReason::MissingSource)
             } else if !dest_known {
                 Some(SkipReason::MissingDestination)
             } else {
                 None
             };
-            if let Some(reason) = missing {
-                report.skip(path, ObjectKind::Binding, &b.describe(), reason);
+            if let Some(reason) = skip {
+                load.report
+                    .skip(path, ObjectKind::Binding, &b.describe(), reason);
                 continue;
             }
-            let r = match b.destination_type {
-                DestinationType::Queue => broker.queue_bind(
-                    ch,
-                    &QueueBind {
-                        queue: b.destination.clone(),
-                        exchange: b.source.clone(),
-                        routing_key: b.routing_key.clone(),
-                        arguments: b.arguments.clone(),
-                    },
-                ),
-                DestinationType::Exchange => broker.exchange_bind(
-                    ch,
-                    &ExchangeBind {
-                        destination: b.destination.clone(),
-                        source: b.source.clone(),
-                        routing_key: b.routing_key.clone(),
-                        arguments: b.arguments.clone(),
-                    },
-                ),
-            };
-            if let Err(e) = r {
-                let dest_exists = match b.destination_type {
-                    DestinationType::Queue => queues.contains(&b.destination),
-                    DestinationType::Exchange => exchanges.contains(&b.destination),
-                };
-                let at = if !exchanges.contains(&b.source) {
-                    key_path(&path, "source")
-                } else if !dest_exists || b.destination.is_empty() {
+            if let Err(e) = broker.apply(load.ch, &binding.bind_op()) {
+                // Source and destination exist (checked above): the
+                // broker refused the arguments, or an empty destination.
+                let at = if b.destination.is_empty() {
                     key_path(&path, "destination")
                 } else {
                     key_path(&path, "arguments")
                 };
                 return Err(refused(at, e));
             }
-            report.applied(path, ObjectKind::Binding, &b.describe());
+            load.report
+                .applied(path, ObjectKind::Binding, &b.describe());
         }
-
-        // Only fails if the connection is already gone, which it is not:
-        // every error above returned early.
-        let _ = broker.close_connection(ch.connection);
-        Ok(report)
+        Ok(())
     }
 
     /// The broker's topology in the shape of RabbitMQ 3.10's management
@@ -1427,6 +1462,17 @@ impl Definitions {
 
 /// `vhosts` is the one unmodelled key Warren reads (to choose the virtual
 /// host), so its shape is checked: an array of objects with a string name.
+/// What an import has loaded so far, on the way through the sections.
+struct Loading {
+    /// The import's own channel.
+    ch: crate::ChannelId,
+    /// Exchanges that exist (predeclared, already there, or loaded).
+    exchanges: BTreeSet<String>,
+    /// Queues that exist.
+    queues: BTreeSet<String>,
+    report: ApplyReport,
+}
+
 fn check_vhosts(v: Option<&Value>) -> Result<(), DefinitionsError> {
     let Some(v) = v else { return Ok(()) };
     let Value::Array(items) = v else {

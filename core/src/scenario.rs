@@ -12,11 +12,11 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::methods::*;
+use crate::methods::BasicGet;
 use crate::trace::{Trace, TraceEvent, TraceKind, TraceMessage};
 use crate::{
-    Broker, ChannelId, ConnectionId, ConsumerSpec, Error, EventKind, GetResult, ProducerSpec,
-    Simulation,
+    Broker, ChannelId, ConnectionId, ConsumerSpec, EventKind, GetResult, Op, ProducerSpec, Reply,
+    Simulation, OP_NAMES,
 };
 
 /// Most steps a scenario may hold (a documented limit, so that absurd
@@ -62,96 +62,86 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// One scripted operation.
+/// What a step does: an AMQP method on its channel, or letting time pass.
 // `basic.publish` is the big variant, and also the most common step:
 // boxing it would cost an allocation on the hot path of every script.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub enum Op {
-    /// `exchange.declare`.
-    ExchangeDeclare(ExchangeDeclare),
-    /// `exchange.delete`.
-    ExchangeDelete(ExchangeDelete),
-    /// `exchange.bind`.
-    ExchangeBind(ExchangeBind),
-    /// `exchange.unbind`.
-    ExchangeUnbind(ExchangeBind),
-    /// `queue.declare`.
-    QueueDeclare(QueueDeclare),
-    /// `queue.bind`.
-    QueueBind(QueueBind),
-    /// `queue.unbind`.
-    QueueUnbind(QueueBind),
-    /// `queue.purge`.
-    QueuePurge(QueuePurge),
-    /// `queue.delete`.
-    QueueDelete(QueueDelete),
-    /// `basic.qos`.
-    BasicQos(BasicQos),
-    /// `basic.consume`.
-    BasicConsume(BasicConsume),
-    /// `basic.cancel`.
-    BasicCancel(BasicCancel),
-    /// `basic.publish`.
-    BasicPublish(BasicPublish),
-    /// `basic.get`.
-    BasicGet(BasicGet),
-    /// `basic.ack`.
-    BasicAck(BasicAck),
-    /// `basic.nack`.
-    BasicNack(BasicNack),
-    /// `basic.reject`.
-    BasicReject(BasicReject),
-    /// `basic.recover`.
-    BasicRecover(BasicRecover),
-    /// `confirm.select`.
-    ConfirmSelect,
-    /// `channel.open`.
-    ChannelOpen,
-    /// `channel.close`.
-    ChannelClose,
-    /// `connection.close`.
-    ConnectionClose,
-    /// Let virtual time pass.
+pub enum Action {
+    /// An AMQP method, performed through [`Broker::apply`].
+    Amqp(Op),
+    /// Let virtual time pass (`{"op": "wait", "ms": 500}`).
     Wait {
         /// Milliseconds.
         ms: u64,
     },
 }
 
-/// The operation names, as `op` spells them.
-pub const OPS: &[&str] = &[
-    "exchange.declare",
-    "exchange.delete",
-    "exchange.bind",
-    "exchange.unbind",
-    "queue.declare",
-    "queue.bind",
-    "queue.unbind",
-    "queue.purge",
-    "queue.delete",
-    "basic.qos",
-    "basic.consume",
-    "basic.cancel",
-    "basic.publish",
-    "basic.get",
-    "basic.ack",
-    "basic.nack",
-    "basic.reject",
-    "basic.recover",
-    "confirm.select",
-    "channel.open",
-    "channel.close",
-    "connection.close",
-    "wait",
-];
+impl Action {
+    /// The `op` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Amqp(op) => op.name(),
+            Self::Wait { .. } => "wait",
+        }
+    }
+
+    fn parse(
+        name: &str,
+        mut fields: Map<String, Value>,
+        path: &str,
+    ) -> Result<Self, ScenarioError> {
+        if name != "wait" {
+            return Op::from_fields(name, fields)
+                .map(Self::Amqp)
+                .map_err(|e| match e.field {
+                    Some(k) if k == "op" => ScenarioError::at(
+                        format!("{path}.op"),
+                        format!(
+                            "unknown operation {name:?}; expected one of: {}, wait",
+                            OP_NAMES.join(", ")
+                        ),
+                    ),
+                    Some(k) => ScenarioError::at(format!("{path}.{k}"), e.message),
+                    None => ScenarioError::at(path, e.message),
+                });
+        }
+        let Some(ms) = fields.remove("ms") else {
+            return Err(ScenarioError::at(path, "`wait` needs `ms`"));
+        };
+        let ms = ms
+            .as_u64()
+            .filter(|ms| *ms <= MAX_VIRTUAL_MS)
+            .ok_or_else(|| {
+                ScenarioError::at(
+                    format!("{path}.ms"),
+                    format!("expected milliseconds, an integer from 0 to {MAX_VIRTUAL_MS}"),
+                )
+            })?;
+        if let Some(k) = fields.keys().next() {
+            return Err(ScenarioError::at(
+                format!("{path}.{k}"),
+                format!("`wait` takes no field `{k}`"),
+            ));
+        }
+        Ok(Self::Wait { ms })
+    }
+
+    /// The action as a step object, without its channel.
+    fn to_value(&self) -> Value {
+        match self {
+            Self::Amqp(op) => op.to_value(),
+            Self::Wait { ms } => serde_json::json!({ "op": "wait", "ms": ms }),
+        }
+    }
+}
 
 /// A step: an operation on a channel.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
-    /// The operation.
-    pub op: Op,
+    /// What it does.
+    pub action: Action,
     /// Connection label (default 1).
     pub connection: u32,
     /// Channel number on that connection (default 1).
@@ -177,160 +167,22 @@ pub struct Scenario {
     pub layout: Option<Value>,
 }
 
-fn from_fields<T: DeserializeOwned>(
-    fields: Map<String, Value>,
-    path: &str,
-) -> Result<T, ScenarioError> {
-    serde_json::from_value(Value::Object(fields))
-        .map_err(|e| ScenarioError::at(path, e.to_string()))
-}
-
-impl Op {
-    /// The `op` name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::ExchangeDeclare(_) => "exchange.declare",
-            Self::ExchangeDelete(_) => "exchange.delete",
-            Self::ExchangeBind(_) => "exchange.bind",
-            Self::ExchangeUnbind(_) => "exchange.unbind",
-            Self::QueueDeclare(_) => "queue.declare",
-            Self::QueueBind(_) => "queue.bind",
-            Self::QueueUnbind(_) => "queue.unbind",
-            Self::QueuePurge(_) => "queue.purge",
-            Self::QueueDelete(_) => "queue.delete",
-            Self::BasicQos(_) => "basic.qos",
-            Self::BasicConsume(_) => "basic.consume",
-            Self::BasicCancel(_) => "basic.cancel",
-            Self::BasicPublish(_) => "basic.publish",
-            Self::BasicGet(_) => "basic.get",
-            Self::BasicAck(_) => "basic.ack",
-            Self::BasicNack(_) => "basic.nack",
-            Self::BasicReject(_) => "basic.reject",
-            Self::BasicRecover(_) => "basic.recover",
-            Self::ConfirmSelect => "confirm.select",
-            Self::ChannelOpen => "channel.open",
-            Self::ChannelClose => "channel.close",
-            Self::ConnectionClose => "connection.close",
-            Self::Wait { .. } => "wait",
-        }
-    }
-
-    fn parse(op: &str, fields: Map<String, Value>, path: &str) -> Result<Self, ScenarioError> {
-        let no_fields = |fields: &Map<String, Value>| match fields.keys().next() {
-            Some(k) => Err(ScenarioError::at(
-                format!("{path}.{k}"),
-                format!("`{op}` takes no field `{k}`"),
-            )),
-            None => Ok(()),
-        };
-        Ok(match op {
-            "exchange.declare" => Self::ExchangeDeclare(from_fields(fields, path)?),
-            "exchange.delete" => Self::ExchangeDelete(from_fields(fields, path)?),
-            "exchange.bind" => Self::ExchangeBind(from_fields(fields, path)?),
-            "exchange.unbind" => Self::ExchangeUnbind(from_fields(fields, path)?),
-            "queue.declare" => Self::QueueDeclare(from_fields(fields, path)?),
-            "queue.bind" => Self::QueueBind(from_fields(fields, path)?),
-            "queue.unbind" => Self::QueueUnbind(from_fields(fields, path)?),
-            "queue.purge" => Self::QueuePurge(from_fields(fields, path)?),
-            "queue.delete" => Self::QueueDelete(from_fields(fields, path)?),
-            "basic.qos" => Self::BasicQos(from_fields(fields, path)?),
-            "basic.consume" => Self::BasicConsume(from_fields(fields, path)?),
-            "basic.cancel" => Self::BasicCancel(from_fields(fields, path)?),
-            "basic.publish" => Self::BasicPublish(from_fields(fields, path)?),
-            "basic.get" => Self::BasicGet(from_fields(fields, path)?),
-            "basic.ack" => Self::BasicAck(from_fields(fields, path)?),
-            "basic.nack" => Self::BasicNack(from_fields(fields, path)?),
-            "basic.reject" => Self::BasicReject(from_fields(fields, path)?),
-            "basic.recover" => Self::BasicRecover(from_fields(fields, path)?),
-            "confirm.select" => {
-                no_fields(&fields)?;
-                Self::ConfirmSelect
-            }
-            "channel.open" => {
-                no_fields(&fields)?;
-                Self::ChannelOpen
-            }
-            "channel.close" => {
-                no_fields(&fields)?;
-                Self::ChannelClose
-            }
-            "connection.close" => {
-                no_fields(&fields)?;
-                Self::ConnectionClose
-            }
-            "wait" => {
-                let mut fields = fields;
-                let ms = match fields.remove("ms") {
-                    Some(v) => {
-                        v.as_u64()
-                            .filter(|ms| *ms <= MAX_VIRTUAL_MS)
-                            .ok_or_else(|| {
-                                ScenarioError::at(
-                            format!("{path}.ms"),
-                            format!("expected milliseconds, an integer from 0 to {MAX_VIRTUAL_MS}"),
-                        )
-                            })?
-                    }
-                    None => return Err(ScenarioError::at(path, "`wait` needs `ms`")),
-                };
-                no_fields(&fields)?;
-                Self::Wait { ms }
-            }
-            other => {
-                return Err(ScenarioError::at(
-                    format!("{path}.op"),
-                    format!(
-                        "unknown operation {other:?}; expected one of: {}",
-                        OPS.join(", ")
-                    ),
-                ))
-            }
-        })
-    }
-
-    fn fields(&self) -> Value {
-        let v = match self {
-            Self::ExchangeDeclare(m) => serde_json::to_value(m),
-            Self::ExchangeDelete(m) => serde_json::to_value(m),
-            Self::ExchangeBind(m) | Self::ExchangeUnbind(m) => serde_json::to_value(m),
-            Self::QueueDeclare(m) => serde_json::to_value(m),
-            Self::QueueBind(m) | Self::QueueUnbind(m) => serde_json::to_value(m),
-            Self::QueuePurge(m) => serde_json::to_value(m),
-            Self::QueueDelete(m) => serde_json::to_value(m),
-            Self::BasicQos(m) => serde_json::to_value(m),
-            Self::BasicConsume(m) => serde_json::to_value(m),
-            Self::BasicCancel(m) => serde_json::to_value(m),
-            Self::BasicPublish(m) => serde_json::to_value(m),
-            Self::BasicGet(m) => serde_json::to_value(m),
-            Self::BasicAck(m) => serde_json::to_value(m),
-            Self::BasicNack(m) => serde_json::to_value(m),
-            Self::BasicReject(m) => serde_json::to_value(m),
-            Self::BasicRecover(m) => serde_json::to_value(m),
-            Self::Wait { ms } => Ok(serde_json::json!({ "ms": ms })),
-            _ => Ok(Value::Object(Map::new())),
-        };
-        v.unwrap_or(Value::Null)
-    }
-}
-
 impl Step {
     /// The step as scenario JSON.
     pub fn to_value(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("op".into(), Value::String(self.op.name().into()));
-        if self.connection != 1 {
-            m.insert("connection".into(), self.connection.into());
+        let mut v = self.action.to_value();
+        if let Value::Object(m) = &mut v {
+            if self.connection != 1 {
+                m.insert("connection".into(), self.connection.into());
+            }
+            if self.channel != 1 {
+                m.insert("channel".into(), self.channel.into());
+            }
+            if let Some(a) = &self.alias {
+                m.insert("as".into(), Value::String(a.clone()));
+            }
         }
-        if self.channel != 1 {
-            m.insert("channel".into(), self.channel.into());
-        }
-        if let Some(a) = &self.alias {
-            m.insert("as".into(), Value::String(a.clone()));
-        }
-        if let Value::Object(fields) = self.op.fields() {
-            m.extend(fields);
-        }
-        Value::Object(m)
+        v
     }
 }
 
@@ -419,10 +271,10 @@ fn parse_step(v: &Value, path: &str, aliases: &mut Vec<String>) -> Result<Step, 
             check_aliases(v, &format!("{path}.{k}"), aliases)?;
         }
     }
-    let parsed = Op::parse(&op, fields, path)?;
+    let parsed = Action::parse(&op, fields, path)?;
     if let Some(a) = &alias {
         match &parsed {
-            Op::QueueDeclare(d) if d.queue.is_empty() => aliases.push(a.clone()),
+            Action::Amqp(Op::QueueDeclare(d)) if d.queue.is_empty() => aliases.push(a.clone()),
             _ => {
                 return Err(ScenarioError::at(
                     format!("{path}.as"),
@@ -432,7 +284,7 @@ fn parse_step(v: &Value, path: &str, aliases: &mut Vec<String>) -> Result<Step, 
         }
     }
     Ok(Step {
-        op: parsed,
+        action: parsed,
         connection,
         channel,
         alias,
@@ -515,8 +367,8 @@ impl Scenario {
         };
         let total_wait: u64 = steps
             .iter()
-            .map(|s: &Step| match s.op {
-                Op::Wait { ms } => ms,
+            .map(|s: &Step| match s.action {
+                Action::Wait { ms } => ms,
                 _ => 0,
             })
             .fold(0u64, u64::saturating_add);
@@ -731,101 +583,72 @@ impl Runner {
     /// Runs one step, recording what clients receive.
     pub fn step(&mut self, index: usize, step: &Step) {
         let (label, number) = (step.connection, step.channel);
-        let mut reply = None;
-        let op = self.resolve(step);
-        match &op {
-            Op::Wait { ms } => {
-                self.sim.run_for(*ms);
-            }
-            Op::ConnectionClose => {
-                if let Some(c) = self.connections.get(&label).copied() {
-                    let _ = self.sim.with_broker(|b| b.close_connection(c));
+        match &step.action {
+            Action::Wait { ms } => self.sim.run_for(*ms),
+            Action::Amqp(op) => {
+                let op = self.resolve(op);
+                if let Some(kind) = self.perform(label, number, &op, step.alias.as_deref()) {
+                    self.push(index, label, number, kind);
                 }
             }
-            Op::ChannelClose => {
-                if let Some(c) = self.connections.get(&label).copied() {
-                    let ch = ChannelId {
-                        connection: c,
-                        number,
-                    };
-                    let _ = self.sim.with_broker(|b| b.close_channel(ch));
-                }
-            }
-            _ => {
-                let ch = self.channel(label, number);
-                reply = self.execute(ch, &op, step.alias.as_deref());
-            }
-        }
-        if let Some(kind) = reply {
-            self.push(index, label, number, kind);
         }
         self.collect(index);
     }
 
-    /// The step with every alias replaced by the name it stands for.
-    fn resolve(&self, step: &Step) -> Op {
+    /// `op` with every alias replaced by the name it stands for.
+    fn resolve(&self, op: &Op) -> Op {
         if self.aliases.is_empty() {
-            return step.op.clone();
+            return op.clone();
         }
-        let mut v = step.to_value();
+        let mut v = op.to_value();
         substitute_aliases(&mut v, &self.aliases);
-        let mut fields = match v {
-            Value::Object(m) => m,
-            _ => return step.op.clone(),
-        };
-        fields.remove("op");
-        fields.remove("connection");
-        fields.remove("channel");
-        fields.remove("as");
-        Op::parse(step.op.name(), fields, "$").unwrap_or_else(|_| step.op.clone())
+        // Cannot fail: parsing checked that every `$` string is an alias,
+        // and replacing a string by a string keeps every field's type.
+        serde_json::from_value(v).expect("an alias stands for a string")
     }
 
-    fn execute(&mut self, ch: ChannelId, op: &Op, alias: Option<&str>) -> Option<TraceKind> {
-        let mut generated = None;
-        let r: Result<Option<TraceKind>, Error> = self.sim.with_broker(|b| match op {
-            Op::ExchangeDeclare(m) => b
-                .exchange_declare(ch, m)
-                .map(|_| Some(TraceKind::ExchangeDeclareOk)),
-            Op::ExchangeDelete(m) => b
-                .exchange_delete(ch, m)
-                .map(|_| Some(TraceKind::ExchangeDeleteOk)),
-            Op::ExchangeBind(m) => b.exchange_bind(ch, m).map(|_| None),
-            Op::ExchangeUnbind(m) => b.exchange_unbind(ch, m).map(|_| None),
-            Op::QueueDeclare(m) => b.queue_declare(ch, m).map(|ok| {
-                generated = Some(ok.queue.clone());
+    /// Performs `op` as a client library would: a close needs a
+    /// connection the client has (it never opens one to close it); any
+    /// other method runs on the channel, opened first if the broker had
+    /// closed it, which is all `channel.open` asks. Returns the reply the
+    /// client reads, if any; an AMQP error surfaces as the channel-closed
+    /// or connection-closed event that [`Runner::collect`] records.
+    fn perform(
+        &mut self,
+        label: u32,
+        number: u16,
+        op: &Op,
+        alias: Option<&str>,
+    ) -> Option<TraceKind> {
+        let ch = match op {
+            Op::ChannelClose | Op::ConnectionClose => ChannelId {
+                connection: *self.connections.get(&label)?,
+                number,
+            },
+            _ => self.channel(label, number),
+        };
+        if matches!(op, Op::ChannelOpen) {
+            return None;
+        }
+        match self.sim.with_broker(|b| b.apply(ch, op)).ok()? {
+            Reply::ExchangeDeclareOk => Some(TraceKind::ExchangeDeclareOk),
+            Reply::ExchangeDeleteOk => Some(TraceKind::ExchangeDeleteOk),
+            Reply::QueueDeclareOk(ok) => {
+                if let Some(a) = alias {
+                    self.aliases.insert(a.to_owned(), ok.queue.clone());
+                }
                 Some(TraceKind::DeclareOk {
                     queue: ok.queue,
                     message_count: ok.message_count,
                     consumer_count: ok.consumer_count,
                 })
-            }),
-            Op::QueueBind(m) => b.queue_bind(ch, m).map(|_| None),
-            Op::QueueUnbind(m) => b.queue_unbind(ch, m).map(|_| None),
-            Op::QueuePurge(m) => b
-                .queue_purge(ch, m)
-                .map(|n| Some(TraceKind::PurgeOk { message_count: n })),
-            Op::QueueDelete(m) => b
-                .queue_delete(ch, m)
-                .map(|n| Some(TraceKind::DeleteOk { message_count: n })),
-            Op::BasicQos(m) => b.basic_qos(ch, m).map(|_| None),
-            Op::BasicConsume(m) => b
-                .basic_consume(ch, m)
-                .map(|tag| Some(TraceKind::ConsumeOk { consumer_tag: tag })),
-            Op::BasicCancel(m) => b.basic_cancel(ch, m).map(|_| None),
-            Op::BasicPublish(m) => b.basic_publish(ch, m).map(|_| None),
-            Op::BasicGet(m) => b.basic_get(ch, m).map(|_| None),
-            Op::BasicAck(m) => b.basic_ack(ch, m).map(|_| None),
-            Op::BasicNack(m) => b.basic_nack(ch, m).map(|_| None),
-            Op::BasicReject(m) => b.basic_reject(ch, m).map(|_| None),
-            Op::BasicRecover(m) => b.basic_recover(ch, m).map(|_| None),
-            Op::ConfirmSelect => b.confirm_select(ch).map(|_| None),
-            Op::ChannelOpen | Op::ChannelClose | Op::ConnectionClose | Op::Wait { .. } => Ok(None),
-        });
-        if let (Some(a), Some(name)) = (alias, generated) {
-            self.aliases.insert(a.to_owned(), name);
+            }
+            Reply::QueuePurgeOk(n) => Some(TraceKind::PurgeOk { message_count: n }),
+            Reply::QueueDeleteOk(n) => Some(TraceKind::DeleteOk { message_count: n }),
+            Reply::ConsumeOk(tag) => Some(TraceKind::ConsumeOk { consumer_tag: tag }),
+            // `basic.get`'s answer is recorded from its event, in order.
+            _ => None,
         }
-        // AMQP errors surface as channel-closed/connection-closed events.
-        r.unwrap_or_default()
     }
 
     /// Turns the broker's events into what clients received. A reply

@@ -23,7 +23,7 @@ use warren_core::methods::{
     BasicReject, ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare,
     QueueDelete, QueuePurge,
 };
-use warren_core::scenario::Op;
+use warren_core::scenario::Action;
 use warren_core::{
     topic_matches, Broker, ChannelId, ConnectionId, ConsumerPolicy, Definitions, EventKind,
     FieldTable, FieldValue, Properties, Runner, Scenario, SimTime, TopicTrie, TraceEvent,
@@ -93,7 +93,7 @@ fn run_scenario(scenario: &Scenario) -> Option<Outcome> {
         runner.step(i, step);
         invariants(
             runner.broker(),
-            &format!("after step {i} ({})", step.op.name()),
+            &format!("after step {i} ({})", step.action.name()),
         );
     }
     let queues = runner.drain_queues();
@@ -110,8 +110,8 @@ pub fn within_budget(scenario: &Scenario) -> bool {
     let wait = scenario
         .steps
         .iter()
-        .map(|s| match s.op {
-            Op::Wait { ms } => ms,
+        .map(|s| match s.action {
+            Action::Wait { ms } => ms,
             _ => 0,
         })
         .fold(0_u64, u64::saturating_add);

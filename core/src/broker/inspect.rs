@@ -71,8 +71,10 @@ pub struct ExchangeInfo {
     pub predeclared: bool,
 }
 
-/// A binding.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A binding, identified as RabbitMQ identifies it: source, destination,
+/// key and arguments. [`BindingInfo::bind_op`] and
+/// [`BindingInfo::unbind_op`] make and remove it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct BindingInfo {
     /// Source exchange.
     pub source: String,
