@@ -10,8 +10,8 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::methods::{ExchangeDeclare, QueueDeclare};
-use crate::policy::{ApplyTo, Policy, MODELLED_KEYS};
-use crate::queue::{validate_args, Overflow};
+use crate::policy::{ApplyTo, Policy, PolicyError, MODELLED_KEYS};
+use crate::queue::validate_args;
 use crate::value::{FieldTable, FieldValue};
 use crate::{BindingInfo, Broker, Error, ExchangeKind, Op};
 
@@ -786,33 +786,6 @@ fn parse_policy(
     })
 }
 
-/// Checks the policy keys Warren models as RabbitMQ 3.10 validates them on
-/// `set_policy` (`rabbit_policies:validate_policy0/2`). Returns the key at
-/// fault and what was expected.
-pub(crate) fn validate_policy_definition(definition: &FieldTable) -> Result<(), (String, String)> {
-    for (key, value) in definition.iter() {
-        let int = value.as_int();
-        let (ok, expected) = match key {
-            "alternate-exchange" | "dead-letter-exchange" | "dead-letter-routing-key" => {
-                (matches!(value, FieldValue::LongStr(_)), "a string")
-            }
-            "message-ttl" | "max-length" | "max-length-bytes" => {
-                (int.is_some_and(|v| v >= 0), "a non-negative integer")
-            }
-            "expires" => (int.is_some_and(|v| v >= 1), "a positive integer"),
-            "overflow" => (
-                value.as_str().is_some_and(|s| Overflow::parse(s).is_some()),
-                "\"drop-head\", \"reject-publish\" or \"reject-publish-dlx\"",
-            ),
-            _ => (true, ""),
-        };
-        if !ok {
-            return Err((key.to_owned(), format!("{expected}, found {value}")));
-        }
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------
 // Definitions
 
@@ -1226,10 +1199,16 @@ impl Definitions {
         report: &mut ApplyReport,
     ) -> Result<(), DefinitionsError> {
         for (path, p) in self.loaded_policies() {
-            if let Err((key, expected)) = validate_policy_definition(&p.definition) {
-                let at = key_path(&key_path(&path, "definition"), &key);
-                return Err(DefinitionsError::invalid(&at, expected));
-            }
+            let refused = |e: PolicyError| match e {
+                PolicyError::Definition { key, expected } => DefinitionsError::invalid(
+                    &key_path(&key_path(&path, "definition"), &key),
+                    expected,
+                ),
+                pattern => DefinitionsError::invalid(
+                    &key_path(&path, "pattern"),
+                    format!("a valid regular expression: {pattern}"),
+                ),
+            };
             let policy = Policy::new(
                 p.name.clone(),
                 p.pattern.clone(),
@@ -1237,13 +1216,8 @@ impl Definitions {
                 p.priority,
                 p.definition.clone(),
             )
-            .map_err(|e| {
-                DefinitionsError::invalid(
-                    &key_path(&path, "pattern"),
-                    format!("a valid regular expression: {e}"),
-                )
-            })?;
-            broker.set_policy(policy);
+            .map_err(refused)?;
+            broker.set_policy(policy).map_err(refused)?;
             report.applied(path, ObjectKind::Policy, &p.name);
         }
         Ok(())
@@ -1810,14 +1784,12 @@ mod tests {
     #[test]
     fn policy_values_are_validated_like_rabbitmq() {
         let t = |k: &str, v: FieldValue| FieldTable(vec![(k.into(), v)]);
-        assert!(validate_policy_definition(&t("message-ttl", FieldValue::I32(0))).is_ok());
-        assert!(validate_policy_definition(&t("message-ttl", FieldValue::I32(-1))).is_err());
-        assert!(validate_policy_definition(&t("expires", FieldValue::I32(0))).is_err());
-        assert!(validate_policy_definition(&t("overflow", FieldValue::str("x"))).is_err());
-        assert!(
-            validate_policy_definition(&t("dead-letter-exchange", FieldValue::I32(1))).is_err()
-        );
-        assert!(validate_policy_definition(&t("ha-mode", FieldValue::str("all"))).is_ok());
+        assert!(Policy::check_definition(&t("message-ttl", FieldValue::I32(0))).is_ok());
+        assert!(Policy::check_definition(&t("message-ttl", FieldValue::I32(-1))).is_err());
+        assert!(Policy::check_definition(&t("expires", FieldValue::I32(0))).is_err());
+        assert!(Policy::check_definition(&t("overflow", FieldValue::str("x"))).is_err());
+        assert!(Policy::check_definition(&t("dead-letter-exchange", FieldValue::I32(1))).is_err());
+        assert!(Policy::check_definition(&t("ha-mode", FieldValue::str("all"))).is_ok());
     }
 
     #[test]

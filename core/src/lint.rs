@@ -40,9 +40,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::definitions::{key_path, validate_policy_definition, Definitions, DestinationType};
+use crate::definitions::{key_path, Definitions, DestinationType};
 use crate::headers::validate_binding_args;
-use crate::policy::{self, Policy};
+use crate::policy::{self, Policy, PolicyError};
 use crate::queue::{effective_config, validate_args, Overflow, QueueConfig};
 use crate::topic::topic_matches;
 use crate::value::FieldValue;
@@ -195,7 +195,9 @@ fn check_policies(
 ) -> BTreeMap<String, (String, Policy)> {
     let mut compiled = BTreeMap::new();
     for (path, p) in defs.loaded_policies() {
-        if let Err((key, expected)) = validate_policy_definition(&p.definition) {
+        if let Err(PolicyError::Definition { key, expected }) =
+            Policy::check_definition(&p.definition)
+        {
             finding(
                 out,
                 Severity::Error,

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::value::FieldTable;
+use crate::queue::Overflow;
+use crate::value::{FieldTable, FieldValue};
 
 /// What kinds of objects a policy applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -55,13 +56,32 @@ pub struct Policy {
     regex: regex_lite::Regex,
 }
 
-/// Why a policy was refused.
+/// Why a policy was refused, as `rabbitmqctl set_policy` refuses it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PolicyError(pub String);
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The pattern is not a regular expression.
+    Pattern {
+        /// The pattern.
+        pattern: String,
+        /// What the regular expression parser said.
+        reason: String,
+    },
+    /// A definition key Warren models has a value RabbitMQ refuses.
+    Definition {
+        /// The key (`message-ttl`).
+        key: String,
+        /// What was expected, and what was found.
+        expected: String,
+    },
+}
 
 impl std::fmt::Display for PolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Self::Pattern { pattern, reason } => write!(f, "invalid pattern {pattern:?}: {reason}"),
+            Self::Definition { key, expected } => write!(f, "{key}: expected {expected}"),
+        }
     }
 }
 
@@ -80,10 +100,12 @@ pub const MODELLED_KEYS: &[&str] = &[
 ];
 
 impl Policy {
-    /// Builds a policy, compiling its pattern.
+    /// Builds a policy: checks its definition as RabbitMQ does, then
+    /// compiles its pattern.
     ///
     /// # Errors
-    /// When the pattern is not a valid regular expression.
+    /// A definition value RabbitMQ refuses ([`Policy::check_definition`]),
+    /// or a pattern that is not a valid regular expression.
     pub fn new(
         name: impl Into<String>,
         pattern: impl Into<String>,
@@ -91,9 +113,12 @@ impl Policy {
         priority: i64,
         definition: FieldTable,
     ) -> Result<Self, PolicyError> {
+        Self::check_definition(&definition)?;
         let pattern = pattern.into();
-        let regex = regex_lite::Regex::new(&pattern)
-            .map_err(|e| PolicyError(format!("invalid pattern {pattern:?}: {e}")))?;
+        let regex = regex_lite::Regex::new(&pattern).map_err(|e| PolicyError::Pattern {
+            reason: e.to_string(),
+            pattern: pattern.clone(),
+        })?;
         Ok(Self {
             name: name.into(),
             pattern,
@@ -102,6 +127,39 @@ impl Policy {
             definition,
             regex,
         })
+    }
+
+    /// Checks the definition keys Warren models as RabbitMQ 3.10 validates
+    /// them on `set_policy` (`rabbit_policies:validate_policy0/2`); keys it
+    /// does not model pass (they are reported as ignored elsewhere).
+    ///
+    /// # Errors
+    /// The first key at fault, with what was expected.
+    pub fn check_definition(definition: &FieldTable) -> Result<(), PolicyError> {
+        for (key, value) in definition.iter() {
+            let int = value.as_int();
+            let (ok, expected) = match key {
+                "alternate-exchange" | "dead-letter-exchange" | "dead-letter-routing-key" => {
+                    (matches!(value, FieldValue::LongStr(_)), "a string")
+                }
+                "message-ttl" | "max-length" | "max-length-bytes" => {
+                    (int.is_some_and(|v| v >= 0), "a non-negative integer")
+                }
+                "expires" => (int.is_some_and(|v| v >= 1), "a positive integer"),
+                "overflow" => (
+                    value.as_str().is_some_and(|s| Overflow::parse(s).is_some()),
+                    "\"drop-head\", \"reject-publish\" or \"reject-publish-dlx\"",
+                ),
+                _ => (true, ""),
+            };
+            if !ok {
+                return Err(PolicyError::Definition {
+                    key: key.to_owned(),
+                    expected: format!("{expected}, found {value}"),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Whether the policy applies to a queue (`is_queue`) or exchange of this name.
@@ -146,6 +204,33 @@ mod tests {
         assert_eq!(select(all.iter(), "qx", true).unwrap().name, "a");
         assert_eq!(select(all.iter(), "x", false).unwrap().name, "c");
         assert!(select(all.iter(), "z", true).is_none());
-        assert!(Policy::new("bad", "(", ApplyTo::All, 0, FieldTable::new()).is_err());
+        assert!(matches!(
+            Policy::new("bad", "(", ApplyTo::All, 0, FieldTable::new()),
+            Err(PolicyError::Pattern { .. })
+        ));
+        let mut ttl = FieldTable::new();
+        ttl.insert("message-ttl", FieldValue::LongStr("soon".into()));
+        assert!(matches!(
+            Policy::new("ttl", ".*", ApplyTo::All, 0, ttl),
+            Err(PolicyError::Definition { key, .. }) if key == "message-ttl"
+        ));
+    }
+
+    #[test]
+    fn the_broker_refuses_a_policy_changed_after_it_was_built() {
+        let mut broker = crate::Broker::new();
+        let mut p = Policy::new("ttl", ".*", ApplyTo::Queues, 0, FieldTable::new()).unwrap();
+        p.definition.insert("expires", FieldValue::I32(0));
+        assert!(matches!(
+            broker.set_policy(p.clone()),
+            Err(PolicyError::Definition { key, .. }) if key == "expires"
+        ));
+        p.definition = FieldTable::new();
+        p.pattern = "(".into();
+        assert!(matches!(
+            broker.set_policy(p),
+            Err(PolicyError::Pattern { .. })
+        ));
+        assert_eq!(broker.policies().count(), 0);
     }
 }

@@ -7,7 +7,7 @@ use crate::headers::validate_binding_args;
 use crate::methods::{
     ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare, QueueDelete, QueuePurge,
 };
-use crate::policy::{self, Policy};
+use crate::policy::{self, Policy, PolicyError};
 use crate::queue::{arg_equivalence, effective_config, validate_args, Queue, EQUIVALENCE_ARGS};
 use crate::value::{FieldTable, FieldValue};
 use crate::{ChannelId, DeclareOk};
@@ -579,9 +579,22 @@ impl Broker {
 
     /// Adds or replaces a policy and applies it to existing queues and
     /// exchanges at once, as RabbitMQ does.
-    pub fn set_policy(&mut self, policy: Policy) {
+    ///
+    /// # Errors
+    /// What [`Policy::new`] refuses: a policy's fields are public, so it is
+    /// checked again here, and the broker never holds one RabbitMQ would
+    /// refuse. A refused policy changes nothing.
+    pub fn set_policy(&mut self, policy: Policy) -> Result<(), PolicyError> {
+        let policy = Policy::new(
+            policy.name,
+            policy.pattern,
+            policy.apply_to,
+            policy.priority,
+            policy.definition,
+        )?;
         self.policies.insert(policy.name.clone(), policy);
         self.reapply_policies();
+        Ok(())
     }
 
     /// Removes a policy (if present).
