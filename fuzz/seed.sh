@@ -2,7 +2,7 @@
 # Seeds the fuzz corpora (fuzz/corpus/<target>/, not committed) from the
 # repository's own JSON: examples, conformance scenarios and their embedded
 # definitions, and the definitions test data. Also adds the saved crash
-# inputs of core/tests/fuzz/<target>/. Idempotent (files are named by content).
+# inputs of tests/data/fuzz/<target>/. Idempotent (files are named by content).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 root=..
@@ -39,7 +39,7 @@ add definitions_parse "$tmp"/*.json
 # Saved crash inputs. For the structured targets, <name> is the raw input
 # and <name>.json the decoded one the regression test replays.
 for t in scenario_parse definitions_parse topic_match broker_ops; do
-  for f in "$root"/core/tests/fuzz/"$t"/*; do
+  for f in "$root"/tests/data/fuzz/"$t"/*; do
     case "$t:$f" in topic_match:*.json | broker_ops:*.json) continue ;; esac
     add "$t" "$f"
   done

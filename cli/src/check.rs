@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use warren_core::lint::{self, Severity};
+use warren_scenario::lint::{self, Severity};
 
 use crate::args::CheckArgs;
 use crate::input;

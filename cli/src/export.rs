@@ -7,7 +7,7 @@ use crate::Failure;
 pub(crate) fn export(a: &ExportArgs) -> Result<(), Failure> {
     let input = input::read(&a.file)?;
     let (broker, _) = input::topology(&input)?;
-    let defs = warren_core::Definitions::export(&broker);
+    let defs = warren_scenario::Definitions::export(&broker);
     let text = defs.to_json_string();
     match &a.output {
         Some(path) => std::fs::write(path, format!("{text}\n"))

@@ -3,7 +3,8 @@
 use std::io::Read;
 
 use serde_json::Value;
-use warren_core::{Broker, Definitions, DefinitionsError, Runner, Scenario, ScenarioError};
+use warren_core::Broker;
+use warren_scenario::{Definitions, DefinitionsError, Runner, Scenario, ScenarioError};
 
 use crate::Failure;
 
@@ -51,7 +52,7 @@ pub(crate) fn scenario_error(name: &str, e: &ScenarioError) -> Failure {
 
 pub(crate) fn definitions_error(name: &str, e: &DefinitionsError) -> Failure {
     match e.kind {
-        warren_core::DefinitionsErrorKind::Refused { .. } => {
+        warren_scenario::DefinitionsErrorKind::Refused { .. } => {
             Failure::Refused(format!("{name}: {e}"))
         }
         _ => Failure::Input(format!("{name}: {e}")),

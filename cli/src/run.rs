@@ -2,8 +2,9 @@
 
 use std::fmt::Write as _;
 
-use warren_core::scenario::Action;
-use warren_core::{FieldTable, Op, TraceKind};
+use warren_core::{FieldTable, Op};
+use warren_scenario::scenario::Action;
+use warren_scenario::TraceKind;
 
 use crate::args::RunArgs;
 use crate::input;

@@ -84,17 +84,20 @@
 //! time and return the method's reply or an [`Error`]; [`Broker::advance_to`]
 //! moves time and fires due timers in order; [`Broker::poll_event`] drains
 //! what happened ([`Event`]); [`Broker::poll_timeout`] says when the next
-//! timer is due. [`Simulation`] adds producers and consumers on the same
-//! clock. [`Scenario`] and [`Runner`] read scenario files and produce
-//! [`Trace`]s; [`Definitions`] reads and writes RabbitMQ's
-//! `definitions.json`; [`lint::check`] finds mistakes in a topology.
-//! [`Broker::check_invariants`] verifies, among other things, that every
-//! copy of every message is in exactly one place.
+//! timer is due. Every method also exists as data, an [`Op`], which
+//! [`Broker::apply`] performs: the one way in for scripts, imports and the
+//! playground's commands. [`Simulation`] adds producers and consumers on
+//! the same clock. [`Broker::check_invariants`] verifies, among other
+//! things, that every copy of every message is in exactly one place.
+//!
+//! Files about a broker (scenario scripts and their traces, RabbitMQ's
+//! `definitions.json`, the topology lint) live in the `warren-scenario`
+//! crate, which uses only this crate's public API: the broker model cannot
+//! depend on them.
 #![deny(missing_docs)]
 
 mod broker;
 mod dead_letter;
-mod definitions;
 mod error;
 mod event;
 mod exchange;
@@ -102,45 +105,34 @@ mod explain;
 mod headers;
 mod idmap;
 mod ids;
-pub mod lint;
 mod message;
 pub mod methods;
 mod op;
 mod policy;
 mod queue;
 mod rng;
-pub mod scenario;
 mod sim;
 mod topic;
-pub mod trace;
 mod value;
 
 pub use broker::{
     BindingInfo, Broker, BrokerConfig, ChannelInfo, ConsumerInfo, DeclareOk, ExchangeInfo,
     GetResult, Ledger, MessageInfo, QueueInfo, UnackedInfo,
 };
-pub use definitions::{
-    Applied, ApplyReport, ApplyWarning, ApplyWarningKind, BindingDef, Definitions,
-    DefinitionsError, DefinitionsErrorKind, DestinationType, ExchangeDef, Ignored, IgnoredReason,
-    ObjectKind, PolicyDef, QueueDef, SkipReason, Skipped, RABBIT_VERSION,
-};
 pub use error::{AmqpError, Error, Method, ReplyCode, UsageError};
 pub use event::{CloseReason, DeathReason, DropReason, Event, EventKind, QueueDeleteReason};
 pub use exchange::ExchangeKind;
 pub use explain::{BindingVerdict, Hop, HopVia, RouteExplanation};
 pub use ids::{ChannelId, ConnectionId, MessageId, SimTime};
-pub use lint::{Finding, Severity};
 pub use message::{Message, Properties, MAX_MESSAGE_SIZE};
 pub use op::{Op, OpError, Reply, OP_NAMES};
 pub use policy::{ApplyTo, Policy, PolicyError, MODELLED_KEYS};
-pub use queue::{Overflow, QueueConfig};
+pub use queue::{InvalidArgument, Overflow, QueueConfig};
 pub use rng::Rng;
-pub use scenario::{Runner, Scenario, ScenarioError, Step};
 pub use sim::{
     ActorId, ActorView, ConsumerPolicy, ConsumerSpec, ConsumerState, ConsumerView, InFlightView,
     ProducerSpec, ProducerView, SimConfig, SimError, Simulation,
 };
-pub use trace::{normalise, Trace, TraceEvent, TraceKind, TraceMessage};
 
 pub use headers::{
     explain_headers, headers_match, validate_binding_args, ArgExplanation, ArgOutcome,

@@ -162,6 +162,17 @@ impl Policy {
         Ok(())
     }
 
+    /// The policy in force for a queue (`is_queue`) or exchange named
+    /// `name`, among `policies`: the highest priority among those that
+    /// apply; ties go to the first by name.
+    pub fn in_force<'a>(
+        policies: impl Iterator<Item = &'a Self>,
+        name: &str,
+        is_queue: bool,
+    ) -> Option<&'a Self> {
+        select(policies, name, is_queue)
+    }
+
     /// Whether the policy applies to a queue (`is_queue`) or exchange of this name.
     pub fn applies(&self, name: &str, is_queue: bool) -> bool {
         let kind_ok = match self.apply_to {

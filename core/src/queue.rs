@@ -65,6 +65,37 @@ pub struct QueueConfig {
     pub policy: Option<String>,
 }
 
+/// A `queue.declare` argument RabbitMQ refuses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InvalidArgument {
+    /// The argument (`x-message-ttl`).
+    pub key: String,
+    /// What is wrong, as the Erlang term RabbitMQ reports
+    /// (`{value_negative,-1}`).
+    pub detail: String,
+}
+
+impl QueueConfig {
+    /// Checks `queue.declare` arguments as RabbitMQ 3.10 does, without
+    /// declaring anything (what lint and definitions import need to point
+    /// at the argument at fault).
+    ///
+    /// # Errors
+    /// The first argument RabbitMQ refuses.
+    pub fn check_arguments(args: &FieldTable) -> Result<(), InvalidArgument> {
+        validate_args(args).map_err(|(key, detail)| InvalidArgument { key, detail })
+    }
+
+    /// The configuration a queue declared with `args` gets when the policy
+    /// `policy` (its name and definition) applies: for TTL, expiry and
+    /// length limits the smaller of the two wins; for dead-lettering and
+    /// overflow the argument wins (3.10).
+    pub fn effective(args: &FieldTable, policy: Option<(&str, &FieldTable)>) -> Self {
+        effective_config(args, policy)
+    }
+}
+
 /// Why a declare argument is invalid, formatted as RabbitMQ formats the
 /// Erlang term it reports (`{value_negative,-1}`).
 pub(crate) fn validate_args(args: &FieldTable) -> Result<(), (String, String)> {

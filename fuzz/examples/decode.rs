@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --manifest-path fuzz/Cargo.toml --example decode -- broker_ops CRASH_FILE \
-//!     > core/tests/fuzz/broker_ops/NAME.json
+//!     > tests/data/fuzz/broker_ops/NAME.json
 //! ```
 //!
 //! Decodes exactly as `fuzz_target!` does (`arbitrary_take_rest`).

@@ -3,7 +3,7 @@
 //! This file is compiled twice: as `warren_fuzz::checks`, which the fuzz
 //! targets in `fuzz/fuzz_targets/` call, and as a module of warren-core's
 //! `tests/fuzz_regressions.rs`, which replays the crash inputs saved under
-//! `core/tests/fuzz/` as plain tests (no fuzzer, stable Rust). So it uses
+//! `tests/data/fuzz/` as plain tests (no fuzzer, stable Rust). So it uses
 //! only what warren-core's tests have (warren-core, serde, serde_json), and
 //! the structured inputs derive `arbitrary::Arbitrary` only in the fuzz
 //! crate, where the `derive-arbitrary` feature is on.
@@ -23,12 +23,12 @@ use warren_core::methods::{
     BasicReject, ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare,
     QueueDelete, QueuePurge,
 };
-use warren_core::scenario::Action;
 use warren_core::{
-    topic_matches, Broker, ChannelId, ConnectionId, ConsumerPolicy, Definitions, EventKind,
-    FieldTable, FieldValue, Properties, Runner, Scenario, SimTime, TopicTrie, TraceEvent,
-    TraceMessage,
+    topic_matches, Broker, ChannelId, ConnectionId, ConsumerPolicy, EventKind, FieldTable,
+    FieldValue, Properties, SimTime, TopicTrie,
 };
+use warren_scenario::scenario::Action;
+use warren_scenario::{Definitions, Runner, Scenario, TraceEvent, TraceMessage};
 
 /// Longest input the text targets read. libFuzzer's default `-max_len` is
 /// 4096; seeds may be larger, and nothing larger is needed to reach any path.
@@ -166,7 +166,7 @@ pub fn definitions(data: &[u8]) {
     let Ok(defs) = Definitions::from_json_str(text) else {
         return;
     };
-    let _ = warren_core::lint::check(&defs);
+    let _ = warren_scenario::lint::check(&defs);
     reread(&defs, "the input");
 
     let mut broker = Broker::new();
@@ -183,7 +183,7 @@ pub fn definitions(data: &[u8]) {
     invariants(&broker, "after apply");
     let exported = Definitions::export(&broker);
     reread(&exported, "the export");
-    let _ = warren_core::lint::check(&exported);
+    let _ = warren_scenario::lint::check(&exported);
 
     if let Err(e) = defs.apply(&mut broker) {
         panic!("applying the same definitions twice fails: {e}");

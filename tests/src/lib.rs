@@ -4,7 +4,7 @@
 #![deny(missing_docs)]
 
 use serde_json::Value;
-use warren_core::{normalise, Runner, Scenario};
+use warren_scenario::{normalise, Runner, Scenario};
 
 include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
 
@@ -78,7 +78,7 @@ impl Fixture {
 ///
 /// # Panics
 /// If the scenario's definitions do not load: fixtures are known-good.
-pub fn run_scenario(scenario: &Scenario) -> warren_core::Trace {
+pub fn run_scenario(scenario: &Scenario) -> warren_scenario::Trace {
     let (broker, _) = scenario
         .broker()
         .unwrap_or_else(|e| panic!("{}: definitions: {e}", scenario.name));

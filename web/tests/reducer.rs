@@ -535,7 +535,7 @@ fn the_scene_survives_a_reload() {
     assert_eq!(back.layout.get("queue:audit"), Some(&(500.0, 480.0)));
     assert_eq!(back.scene_text(), text);
     // What the playground writes, the core reads (`warren run` runs it).
-    let core = warren_core::Scenario::from_json_str(&text).expect("the core reads it");
+    let core = warren_scenario::Scenario::from_json_str(&text).expect("the core reads it");
     let (broker, _) = core.broker().expect("the core loads its definitions");
     assert_eq!(broker.queue("audit").unwrap().config.max_length, Some(3));
     let (producers, consumers) = core.actor_specs().unwrap();
@@ -588,7 +588,7 @@ fn every_built_in_scene_loads_here_and_in_the_core() {
             s.ui.notice
         );
         assert!(!s.world.view().topology.nodes.is_empty());
-        let core = warren_core::Scenario::from_json_str(b.json).unwrap();
+        let core = warren_scenario::Scenario::from_json_str(b.json).unwrap();
         core.broker().unwrap();
         core.actor_specs().unwrap();
     }

@@ -947,7 +947,7 @@ proptest! {
         prop_assert_eq!(topology(&reloaded), topology(&s), "saved scene:\n{}", text);
         // And the command line reads it: `warren run` takes what the
         // playground saves.
-        let scenario = warren_core::Scenario::from_json_str(&text)
+        let scenario = warren_scenario::Scenario::from_json_str(&text)
             .map_err(|e| TestCaseError::fail(format!("the core refused the saved scene: {e}\n{text}")))?;
         let (broker, _) = scenario.broker().map_err(|e| {
             TestCaseError::fail(format!("the core could not build the saved scene: {e}\n{text}"))

@@ -10,10 +10,10 @@
 
 use serde_json::{json, Value};
 use warren_core::methods::{BasicPublish, QueueDeclare};
-use warren_core::{
-    lint, ApplyTo, ApplyWarningKind, Broker, Definitions, DefinitionsError, DefinitionsErrorKind,
-    FieldTable, FieldValue, IgnoredReason, ObjectKind, Policy, Severity, SkipReason,
-    RABBIT_VERSION,
+use warren_core::{ApplyTo, Broker, FieldTable, FieldValue, Policy};
+use warren_scenario::{
+    lint, ApplyWarningKind, Definitions, DefinitionsError, DefinitionsErrorKind, IgnoredReason,
+    ObjectKind, Severity, SkipReason, RABBIT_VERSION,
 };
 
 macro_rules! data {

@@ -41,12 +41,10 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::definitions::{key_path, Definitions, DestinationType};
-use crate::headers::validate_binding_args;
-use crate::policy::{self, Policy, PolicyError};
-use crate::queue::{effective_config, validate_args, Overflow, QueueConfig};
-use crate::topic::topic_matches;
-use crate::value::FieldValue;
-use crate::ExchangeKind;
+use warren_core::{
+    topic_matches, validate_binding_args, ExchangeKind, FieldValue, InvalidArgument, Overflow,
+    Policy, PolicyError, QueueConfig,
+};
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -165,7 +163,7 @@ fn finding(
 ///
 /// # Example
 /// ```
-/// use warren_core::{lint, Definitions, Severity};
+/// use warren_scenario::{lint, Definitions, Severity};
 /// let defs = Definitions::from_json_str(r#"{"queues": [
 ///   {"name": "q", "durable": true, "auto_delete": false,
 ///    "arguments": {"x-dead-letter-exchange": "dlx"}}
@@ -173,7 +171,7 @@ fn finding(
 /// let findings = lint::check(&defs);
 /// assert!(findings.iter().any(|f| f.code == "missing-dead-letter-exchange"
 ///     && f.severity == Severity::Warning));
-/// # Ok::<(), warren_core::DefinitionsError>(())
+/// # Ok::<(), warren_scenario::DefinitionsError>(())
 /// ```
 pub fn check(defs: &Definitions) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -242,7 +240,7 @@ fn policy_for<'p>(
     if name.is_empty() || name.starts_with("amq.") {
         return None;
     }
-    let chosen = policy::select(policies.values().map(|(_, p)| p), name, is_queue)?;
+    let chosen = Policy::in_force(policies.values().map(|(_, p)| p), name, is_queue)?;
     let (path, p) = &policies[&chosen.name];
     Some((path.as_str(), p))
 }
@@ -407,7 +405,8 @@ fn build<'a>(
             ),
         }
         let args_at = key_path(&path, "arguments");
-        if let Err((key, detail)) = validate_args(&q.arguments) {
+        if let Err(InvalidArgument { key, detail, .. }) = QueueConfig::check_arguments(&q.arguments)
+        {
             // Decided from the arguments, not from the detail's wording.
             let dlrk_alone = key == "x-dead-letter-routing-key"
                 && q.arguments.get("x-dead-letter-exchange").is_none();
@@ -438,7 +437,7 @@ fn build<'a>(
             }
         }
         let pol = policy_for(policies, name, true);
-        let config = effective_config(
+        let config = QueueConfig::effective(
             &q.arguments,
             pol.map(|(_, p)| (p.name.as_str(), &p.definition)),
         );

@@ -12,9 +12,9 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::methods::BasicGet;
 use crate::trace::{Trace, TraceEvent, TraceKind, TraceMessage};
-use crate::{
+use warren_core::methods::BasicGet;
+use warren_core::{
     Broker, ChannelId, ConnectionId, ConsumerSpec, EventKind, GetResult, Op, ProducerSpec, Reply,
     Simulation, OP_NAMES,
 };

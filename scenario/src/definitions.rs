@@ -9,11 +9,11 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::methods::{ExchangeDeclare, QueueDeclare};
-use crate::policy::{ApplyTo, Policy, PolicyError, MODELLED_KEYS};
-use crate::queue::validate_args;
-use crate::value::{FieldTable, FieldValue};
-use crate::{BindingInfo, Broker, Error, ExchangeKind, Op};
+use warren_core::methods::{ExchangeDeclare, QueueDeclare};
+use warren_core::{
+    ApplyTo, BindingInfo, Broker, ChannelId, Error, ExchangeKind, FieldTable, FieldValue,
+    InvalidArgument, Op, Policy, PolicyError, QueueConfig, MODELLED_KEYS,
+};
 
 /// The RabbitMQ version [`Definitions::export`] writes into
 /// `rabbit_version`, `rabbitmq_version` and `product_version`: the version
@@ -823,7 +823,8 @@ fn parse_policy(
 ///
 /// # Example
 /// ```
-/// use warren_core::{Broker, Definitions};
+/// use warren_core::Broker;
+/// use warren_scenario::Definitions;
 /// let defs = Definitions::from_json_str(r#"{
 ///   "exchanges": [{"name": "order", "vhost": "/", "type": "direct", "durable": true,
 ///                  "auto_delete": false, "internal": false, "arguments": {}}],
@@ -837,7 +838,7 @@ fn parse_policy(
 /// let report = defs.apply(&mut broker)?;
 /// assert_eq!(report.applied.len(), 3);
 /// assert!(broker.queue("order_notify").is_some());
-/// # Ok::<(), warren_core::DefinitionsError>(())
+/// # Ok::<(), warren_scenario::DefinitionsError>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Definitions {
@@ -1288,8 +1289,10 @@ impl Definitions {
                 });
             }
             if let Err(e) = broker.apply(load.ch, &q.declare_op()) {
-                let at = match validate_args(&q.arguments) {
-                    Err((key, _)) => key_path(&key_path(&path, "arguments"), &key),
+                let at = match QueueConfig::check_arguments(&q.arguments) {
+                    Err(InvalidArgument { key, .. }) => {
+                        key_path(&key_path(&path, "arguments"), &key)
+                    }
                     Ok(()) => path,
                 };
                 return Err(refused(at, e));
@@ -1439,7 +1442,7 @@ impl Definitions {
 /// What an import has loaded so far, on the way through the sections.
 struct Loading {
     /// The import's own channel.
-    ch: crate::ChannelId,
+    ch: ChannelId,
     /// Exchanges that exist (predeclared, already there, or loaded).
     exchanges: BTreeSet<String>,
     /// Queues that exist.

@@ -4,21 +4,16 @@
 //! compiler or `arbitrary` is needed (regex keeps its fuzz crashes the same
 //! way, as ordinary tests).
 //!
-//! Layout: `tests/fuzz/<target>/<name>`.
+//! Layout: `tests/data/fuzz/<target>/<name>`.
 //! - `scenario_parse`, `definitions_parse`: the input bytes, minimised.
 //! - `topic_match`, `broker_ops`: `<name>.json` is the decoded input (a JSON
 //!   array of operations, which the test replays) and `<name>` the raw bytes
-//!   (`cargo fuzz run <target> core/tests/fuzz/<target>/<name>`).
+//!   (`cargo fuzz run <target> tests/data/fuzz/<target>/<name>`).
 //!
 //! Every file of a directory is replayed, except those listed in
 //! [`PENDING`]: a bug reported but not fixed yet. Each of those also has an
 //! `#[ignore]`d test of its own; when the fix lands, take the input off the
 //! list and the `#[ignore]` off its test.
-
-// `checks.rs` derives `Arbitrary` under `cfg_attr(feature = "derive-arbitrary")`,
-// a feature of the fuzz crate that warren-core does not declare; rustc
-// reports such a cfg at the crate root only.
-#![allow(unexpected_cfgs)]
 
 #[path = "../../fuzz/src/checks.rs"]
 #[allow(dead_code)] // shared with the fuzz crate, which uses all of it
@@ -33,7 +28,7 @@ const PENDING: &[&str] = &[];
 
 fn dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz")
+        .join("data/fuzz")
         .join(target)
 }
 

@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::value::{FieldTable, FieldValue};
-use crate::{Message, Properties};
+use warren_core::{FieldTable, FieldValue, Message, Properties};
 
 /// One thing a client received.
 #[derive(Clone, Debug, PartialEq, Serialize)]

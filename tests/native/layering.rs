@@ -1,0 +1,95 @@
+//! The crate boundaries the architecture rests on (`docs/architecture.md`),
+//! checked from Cargo's own view of the workspace so that a new dependency
+//! edge fails here, not in review.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Every workspace package with the names of the packages it depends on
+/// (normal, dev and build dependencies alike), from `cargo metadata`.
+fn workspace_dependencies() -> BTreeMap<String, Vec<String>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
+    let out = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .args(["--manifest-path", manifest])
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: Value = serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON");
+    let mut deps = BTreeMap::new();
+    for p in meta["packages"].as_array().expect("packages") {
+        let names = p["dependencies"]
+            .as_array()
+            .expect("dependencies")
+            .iter()
+            .map(|d| d["name"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        deps.insert(p["name"].as_str().unwrap_or_default().to_owned(), names);
+    }
+    deps
+}
+
+/// Which workspace packages each one may use. The broker model knows
+/// nothing of files, the playground or the command line; the files layer
+/// knows the broker only through its public API (a crate boundary, so no
+/// `pub(crate)` item can be reached across it).
+const ALLOWED: &[(&str, &[&str])] = &[
+    ("warren-core", &[]),
+    ("warren-scenario", &["warren-core"]),
+    ("warren-cli", &["warren-core", "warren-scenario"]),
+    ("warren-tests", &["warren-core", "warren-scenario"]),
+    // The playground's wasm links the broker only; its tests check that
+    // what it writes, the scenario crate reads.
+    ("warren-web", &["warren-core", "warren-scenario"]),
+];
+
+#[test]
+fn each_crate_depends_only_on_the_layers_below_it() {
+    let deps = workspace_dependencies();
+    let ours: Vec<&str> = deps.keys().map(String::as_str).collect();
+    for (package, allowed) in ALLOWED {
+        let uses = deps
+            .get(*package)
+            .unwrap_or_else(|| panic!("{package} is not in the workspace"));
+        for d in uses.iter().filter(|d| ours.contains(&d.as_str())) {
+            assert!(
+                allowed.contains(&d.as_str()),
+                "{package} depends on {d}, which the layering forbids (allowed: {allowed:?})"
+            );
+        }
+    }
+    for p in &ours {
+        assert!(
+            ALLOWED.iter().any(|(name, _)| name == p),
+            "{p} is new: give it a place in ALLOWED"
+        );
+    }
+}
+
+#[test]
+fn the_playground_links_the_scenario_crate_only_in_its_tests() {
+    let manifest = include_str!("../../web/Cargo.toml");
+    let normal: String = manifest
+        .split("\n[")
+        .filter(|section| {
+            section.contains("dependencies]") && !section.contains("dev-dependencies]")
+        })
+        .collect();
+    assert!(
+        !normal.contains("warren-scenario"),
+        "warren-web's wasm must not link warren-scenario (its size): keep it a dev-dependency"
+    );
+}
