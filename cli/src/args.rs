@@ -1,279 +1,212 @@
-//! Command-line parsing, by hand: four subcommands with a few flags each
-//! do not need a parser crate, and the messages stay ours.
+//! The command line, declared with clap's derive so that help, errors,
+//! `--version` and shell completions look like every other Rust CLI's.
+//! The words of the help are ours; the layout is clap's.
 
-use crate::Failure;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use warren_core::FieldValue;
 
-pub(crate) const MAIN_HELP: &str = "\
-warren: a RabbitMQ 3.10 broker model for scenarios and topologies
-
-Usage: warren <COMMAND> [ARGS]
-
-Commands:
-  run       Run a scenario and print its trace
-  route     Show where a message would go, binding by binding
-  check     Lint a topology (definitions.json or a scenario)
-  export    Write the topology back out as definitions.json
-
-Options:
-  -h, --help     Print help (also after a command: warren run --help)
-  -V, --version  Print version
-
+/// Below the commands in `warren --help`: what `-` means and what the exit
+/// codes are, since scripts and CI branch on them.
+const AFTER_HELP: &str = "\
 A FILE of '-' reads standard input.
 
 Exit codes:
   0  success
   1  check found an error in the topology
   2  usage error
-  3  input error (unreadable file, malformed JSON, invalid scenario or definitions)
-  4  the topology was refused while loading, as RabbitMQ would refuse it
-";
+  3  input error (unreadable file, malformed JSON, invalid scenario or
+     definitions)
+  4  the topology was refused while loading, as RabbitMQ would refuse it";
 
-const RUN_HELP: &str = "\
-Run a scenario on Warren's broker model and print the trace
+/// `warren --version`: the version of the model matters as much as ours.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (models RabbitMQ 3.10.8)");
 
-Usage: warren run [OPTIONS] <SCENARIO>
+/// A RabbitMQ 3.10 broker model for scenarios and topologies
+#[derive(Debug, Parser)]
+#[command(
+    name = "warren",
+    version = VERSION,
+    after_help = AFTER_HELP,
+    max_term_width = 100,
+    // As the hand parser did: a repeated flag or option is not an error,
+    // the last one wins.
+    args_override_self = true
+)]
+pub(crate) struct Cli {
+    /// None: `warren` alone prints the help and succeeds, as it always has.
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+}
 
-Arguments:
-  <SCENARIO>  Scenario file (docs/scenario.md), or '-' for standard input
-
-Options:
-      --json    Print the trace as JSON (the default)
-      --pretty  Print a readable transcript: every step, where each message
-                went and why, who received what
-  -h, --help    Print help
-";
-
-const ROUTE_HELP: &str = "\
-Show where a message would go, hop by hop, and why
-
-Usage: warren route [OPTIONS] --exchange <NAME> <FILE>
-
-Arguments:
-  <FILE>  definitions.json, or a scenario (its definitions and declare steps), or '-'
-
-Options:
-  -e, --exchange <NAME>     Exchange to publish to ('' is the default exchange)
-  -k, --routing-key <KEY>   Routing key (default '')
-  -H, --header <K=V>        Message header; V is read as JSON when it parses
-                            (5, true, \"text\") and as text otherwise. Repeatable.
-                            CC and BCC take JSON arrays: -H 'CC=[\"a\",\"b\"]'
-      --json                Print the explanation as JSON
-  -h, --help                Print help
-";
-
-const CHECK_HELP: &str = "\
-Lint a topology: unreachable queues, bindings to or from missing exchanges,
-dead-letter and alternate exchanges that do not exist, routing loops,
-policies that match nothing
-
-Usage: warren check [OPTIONS] <FILE>
-
-Arguments:
-  <FILE>  definitions.json, or a scenario (its definitions), or '-'
-
-Options:
-      --json    Print findings as JSON
-  -h, --help    Print help
-
-Exits with 1 when a finding has severity 'error'.
-";
-
-const EXPORT_HELP: &str = "\
-Write a topology out as RabbitMQ definitions.json (importable with
-rabbitmqctl import_definitions or the management UI)
-
-Usage: warren export [OPTIONS] <FILE>
-
-Arguments:
-  <FILE>  definitions.json (round-trips), or a scenario: its topology after
-          running every step, or '-'
-
-Options:
-  -o, --output <PATH>  Write to PATH instead of standard output
-      --json           Accepted for symmetry: the output is always JSON
-  -h, --help           Print help
-";
+/// A parsed command line.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run a scenario and print its trace
+    ///
+    /// The scenario runs on Warren's broker model; the trace is JSON unless
+    /// --pretty.
+    Run(RunArgs),
+    /// Show where a message would go, binding by binding
+    ///
+    /// Hop by hop, and why.
+    Route(RouteArgs),
+    /// Lint a topology (definitions.json or a scenario)
+    ///
+    /// Unreachable queues, bindings to or from missing exchanges, dead-letter
+    /// and alternate exchanges that do not exist, routing loops, policies
+    /// that match nothing. Exits with 1 when a finding has severity 'error'.
+    Check(CheckArgs),
+    /// Write the topology back out as definitions.json
+    ///
+    /// Importable with rabbitmqctl import_definitions or the management UI.
+    Export(ExportArgs),
+    /// Print a shell completion script
+    ///
+    /// For example: warren completions bash > ~/.local/share/bash-completion/completions/warren
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
 
 /// `warren run`.
-#[derive(Debug, Default)]
+#[derive(Debug, Args)]
 pub(crate) struct RunArgs {
+    /// Scenario file (docs/scenario.md), or '-' for standard input
+    #[arg(value_name = "SCENARIO")]
     pub(crate) file: String,
+    /// Print the trace as JSON (the default)
+    #[arg(long = "json", id = "json", conflicts_with = "pretty")]
+    _json: bool,
+    /// Print a readable transcript: every step, where each message went and
+    /// why, who received what
+    #[arg(long)]
     pub(crate) pretty: bool,
 }
 
-/// `warren route`.
-#[derive(Debug, Default)]
+/// `warren route`. Option values may start with '-' (a routing key of
+/// "-" is a routing key), as the hand parser allowed.
+#[derive(Debug, Args)]
 pub(crate) struct RouteArgs {
+    /// definitions.json, or a scenario (its definitions and declare steps), or '-'
     pub(crate) file: String,
+    /// Exchange to publish to ('' is the default exchange)
+    #[arg(short, long, value_name = "NAME", allow_hyphen_values = true)]
     pub(crate) exchange: String,
+    /// Routing key (default '')
+    #[arg(
+        short = 'k',
+        long,
+        value_name = "KEY",
+        default_value = "",
+        hide_default_value = true,
+        allow_hyphen_values = true
+    )]
     pub(crate) routing_key: String,
-    pub(crate) headers: Vec<(String, String)>,
+    /// Message header; V is read as JSON when it parses (5, true, "text") and
+    /// as text otherwise. Repeatable. CC and BCC take JSON arrays:
+    /// -H 'CC=["a","b"]'
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "K=V",
+        value_parser = header,
+        allow_hyphen_values = true
+    )]
+    pub(crate) headers: Vec<(String, FieldValue)>,
+    /// Print the explanation as JSON
+    #[arg(long)]
     pub(crate) json: bool,
 }
 
 /// `warren check`.
-#[derive(Debug, Default)]
+#[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
+    /// definitions.json, or a scenario (its definitions), or '-'
     pub(crate) file: String,
+    /// Print findings as JSON
+    #[arg(long)]
     pub(crate) json: bool,
 }
 
 /// `warren export`.
-#[derive(Debug, Default)]
+#[derive(Debug, Args)]
 pub(crate) struct ExportArgs {
+    /// definitions.json (round-trips), or a scenario: its topology after
+    /// running every step, or '-'
     pub(crate) file: String,
+    /// Write to PATH instead of standard output
+    #[arg(short, long, value_name = "PATH", allow_hyphen_values = true)]
     pub(crate) output: Option<String>,
+    /// Accepted for symmetry: the output is always JSON
+    #[arg(long = "json", id = "json")]
+    _json: bool,
 }
 
-/// A parsed command line.
-#[derive(Debug)]
-pub(crate) enum Command {
-    Help(&'static str),
-    Version,
-    Run(RunArgs),
-    Route(RouteArgs),
-    Check(CheckArgs),
-    Export(ExportArgs),
-}
-
-/// Splits `--flag=value` into flag and value.
-fn split(arg: &str) -> (&str, Option<&str>) {
-    match arg.split_once('=') {
-        Some((f, v)) if f.starts_with("--") => (f, Some(v)),
-        _ => (arg, None),
-    }
-}
-
-struct Cursor<'a> {
-    args: &'a [String],
-    at: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn value(&mut self, flag: &str, inline: Option<&'a str>) -> Result<String, Failure> {
-        if let Some(v) = inline {
-            return Ok(v.to_owned());
-        }
-        self.at += 1;
-        self.args
-            .get(self.at)
-            .cloned()
-            .ok_or_else(|| Failure::Usage(format!("{flag} needs a value")))
-    }
-}
-
-fn positional(slot: &mut Option<String>, arg: &str, command: &str) -> Result<(), Failure> {
-    if slot.is_some() {
-        return Err(Failure::Usage(format!(
-            "unexpected argument {arg:?}: `warren {command}` takes one file"
-        )));
-    }
-    *slot = Some(arg.to_owned());
-    Ok(())
-}
-
-fn need_file(slot: Option<String>, command: &str) -> Result<String, Failure> {
-    slot.ok_or_else(|| {
-        Failure::Usage(format!(
-            "`warren {command}` needs a file (or '-' for standard input)"
-        ))
-    })
-}
-
-/// Parses the arguments after the program name.
-pub(crate) fn parse(argv: &[String]) -> Result<Command, Failure> {
-    let Some(first) = argv.first() else {
-        return Ok(Command::Help(MAIN_HELP));
+/// A `--header K=V`: the value is JSON when it parses (`5`, `true`, `["a"]`)
+/// and text otherwise, checked here so that a bad one is a usage error.
+fn header(kv: &str) -> Result<(String, FieldValue), String> {
+    let (k, v) = kv
+        .split_once('=')
+        .ok_or_else(|| "expected KEY=VALUE".to_owned())?;
+    let value = match serde_json::from_str::<serde_json::Value>(v) {
+        Ok(json) => FieldValue::from_json(&json).map_err(|e| format!("value {v:?}: {e}"))?,
+        Err(_) => FieldValue::str(v),
     };
-    let rest = &argv[1..];
-    let (help, command) = match first.as_str() {
-        "-h" | "--help" | "help" => return Ok(Command::Help(MAIN_HELP)),
-        "-V" | "--version" => return Ok(Command::Version),
-        "run" => (RUN_HELP, "run"),
-        "route" => (ROUTE_HELP, "route"),
-        "check" => (CHECK_HELP, "check"),
-        "export" => (EXPORT_HELP, "export"),
-        other => {
-            return Err(Failure::Usage(format!(
-                "unknown command {other:?}; expected run, route, check or export"
-            )))
-        }
-    };
-    let mut c = Cursor { args: rest, at: 0 };
-    let mut file = None;
-    let (mut pretty, mut json) = (false, false);
-    let mut route = RouteArgs::default();
-    let mut exchange_given = false;
-    let mut output = None;
-    while c.at < rest.len() {
-        let arg = rest[c.at].as_str();
-        let (flag, inline) = split(arg);
-        match (command, flag) {
-            (_, "-h" | "--help") => return Ok(Command::Help(help)),
-            (_, "-") => positional(&mut file, arg, command)?,
-            (_, "--json") => json = true,
-            ("run", "--pretty") => pretty = true,
-            ("route", "-e" | "--exchange") => {
-                route.exchange = c.value(flag, inline)?;
-                exchange_given = true;
-            }
-            ("route", "-k" | "--routing-key") => route.routing_key = c.value(flag, inline)?,
-            ("route", "-H" | "--header") => {
-                let kv = c.value(flag, inline)?;
-                let (k, v) = kv.split_once('=').ok_or_else(|| {
-                    Failure::Usage(format!("--header {kv:?}: expected KEY=VALUE"))
-                })?;
-                route.headers.push((k.to_owned(), v.to_owned()));
-            }
-            ("export", "-o" | "--output") => output = Some(c.value(flag, inline)?),
-            (_, f) if f.starts_with('-') && f.len() > 1 => {
-                return Err(Failure::Usage(format!(
-                    "unknown option {f:?} for `warren {command}`"
-                )))
-            }
-            _ => positional(&mut file, arg, command)?,
-        }
-        c.at += 1;
+    Ok((k.to_owned(), value))
+}
+
+/// Parses the command line, or returns clap's error (help and `--version`
+/// are errors of kinds that print to standard output and exit 0).
+pub(crate) fn parse<I, T>(argv: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    Cli::try_parse_from(argv).map_err(with_tip)
+}
+
+/// A missing `--exchange` says how to name the default exchange, which
+/// has no name to give.
+fn with_tip(mut e: clap::Error) -> clap::Error {
+    let exchange_missing = e.kind() == ErrorKind::MissingRequiredArgument
+        && matches!(
+            e.get(ContextKind::InvalidArg),
+            Some(ContextValue::Strings(args)) if args.iter().any(|a| a.starts_with("--exchange"))
+        );
+    if exchange_missing {
+        e.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec!["use --exchange '' for the default exchange".into()]),
+        );
     }
-    Ok(match command {
-        "run" => {
-            if pretty && json {
-                return Err(Failure::Usage(
-                    "--pretty and --json exclude each other".into(),
-                ));
-            }
-            Command::Run(RunArgs {
-                file: need_file(file, command)?,
-                pretty,
-            })
-        }
-        "route" => {
-            if !exchange_given {
-                return Err(Failure::Usage(
-                    "`warren route` needs --exchange NAME (use --exchange '' for the default exchange)".into(),
-                ));
-            }
-            route.file = need_file(file, command)?;
-            route.json = json;
-            Command::Route(route)
-        }
-        "check" => Command::Check(CheckArgs {
-            file: need_file(file, command)?,
-            json,
-        }),
-        _ => Command::Export(ExportArgs {
-            file: need_file(file, command)?,
-            output,
-        }),
-    })
+    e
+}
+
+/// `warren completions SHELL`: the script, on standard output.
+pub(crate) fn completions(shell: clap_complete::Shell) {
+    clap_complete::generate(shell, &mut Cli::command(), "warren", &mut std::io::stdout());
+}
+
+/// `warren` with no command: what `warren --help` prints.
+pub(crate) fn print_help() {
+    let _ = Cli::command().print_help();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn p(args: &[&str]) -> Result<Command, Failure> {
-        parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    fn p(args: &[&str]) -> Result<Command, clap::Error> {
+        let argv = std::iter::once("warren").chain(args.iter().copied());
+        parse(argv).map(|cli| cli.command.expect("a command"))
+    }
+
+    #[test]
+    fn the_declaration_is_consistent() {
+        Cli::command().debug_assert();
     }
 
     #[test]
@@ -290,10 +223,18 @@ mod tests {
             "--routing-key=a.b",
             "-H",
             "k=v",
+            "-H",
+            "n=1",
         ]) {
             Ok(Command::Route(r)) => {
                 assert_eq!((r.exchange.as_str(), r.routing_key.as_str()), ("x", "a.b"));
-                assert_eq!(r.headers, vec![("k".to_string(), "v".to_string())]);
+                assert_eq!(
+                    r.headers,
+                    vec![
+                        ("k".to_string(), FieldValue::str("v")),
+                        ("n".to_string(), FieldValue::I32(1))
+                    ]
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -302,24 +243,42 @@ mod tests {
             Ok(Command::Check(CheckArgs { json: true, .. }))
         ));
         assert!(matches!(
-            p(&["export", "d.json", "-o", "out.json"]),
-            Ok(Command::Export(_))
+            p(&["export", "d.json", "-o", "out.json", "--json"]),
+            Ok(Command::Export(ExportArgs {
+                output: Some(_),
+                ..
+            }))
         ));
-        assert!(matches!(p(&["run", "--help"]), Ok(Command::Help(_))));
+        assert!(matches!(
+            p(&["route", "-", "-e", "", "-k", "-"]),
+            Ok(Command::Route(RouteArgs { ref exchange, ref routing_key, .. }))
+                if exchange.is_empty() && routing_key == "-"
+        ));
+        assert!(matches!(
+            p(&["run", "a.json", "--pretty", "--pretty"]),
+            Ok(Command::Run(_))
+        ));
+        let help = p(&["run", "--help"]).unwrap_err();
+        assert_eq!((help.kind(), help.exit_code()), (ErrorKind::DisplayHelp, 0));
+        assert!(parse(["warren"]).unwrap().command.is_none());
     }
 
     #[test]
     fn usage_errors_say_what_is_wrong() {
-        let msg = |r: Result<Command, Failure>| match r {
-            Err(Failure::Usage(m)) => m,
-            other => panic!("{other:?}"),
+        let msg = |args: &[&str]| {
+            let e = p(args).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+            e.render().to_string()
         };
-        assert!(msg(p(&["fly"])).contains("unknown command"));
-        assert!(msg(p(&["run"])).contains("needs a file"));
-        assert!(msg(p(&["run", "a", "b"])).contains("one file"));
-        assert!(msg(p(&["route", "d.json"])).contains("--exchange"));
-        assert!(msg(p(&["route", "d.json", "-e"])).contains("needs a value"));
-        assert!(msg(p(&["check", "d.json", "--frobnicate"])).contains("unknown option"));
-        assert!(msg(p(&["route", "d", "-e", "x", "-H", "novalue"])).contains("KEY=VALUE"));
+        assert!(msg(&["fly"]).contains("unrecognized subcommand 'fly'"));
+        assert!(msg(&["run"]).contains("<SCENARIO>"));
+        assert!(msg(&["run", "a", "b"]).contains("unexpected argument 'b'"));
+        let no_exchange = msg(&["route", "d.json"]);
+        assert!(no_exchange.contains("--exchange <NAME>"), "{no_exchange}");
+        assert!(no_exchange.contains("--exchange ''"), "{no_exchange}");
+        assert!(msg(&["route", "d.json", "-e"]).contains("a value is required"));
+        assert!(msg(&["check", "d.json", "--frobnicate"]).contains("'--frobnicate'"));
+        assert!(msg(&["route", "d", "-e", "x", "-H", "novalue"]).contains("KEY=VALUE"));
+        assert!(msg(&["run", "a.json", "--pretty", "--json"]).contains("cannot be used with"));
     }
 }

@@ -21,11 +21,10 @@ use std::process::ExitCode;
 
 use args::Command;
 
-/// Why `warren` stopped, with the exit code it stops with.
+/// Why `warren` stopped, with the exit code it stops with. Usage errors
+/// (exit 2) are clap's and never get this far.
 #[derive(Debug)]
 pub(crate) enum Failure {
-    /// Bad command line.
-    Usage(String),
     /// Bad input file.
     Input(String),
     /// The broker refused the topology.
@@ -38,7 +37,6 @@ impl Failure {
     fn code(&self) -> u8 {
         match self {
             Self::Findings => 1,
-            Self::Usage(_) => 2,
             Self::Input(_) => 3,
             Self::Refused(_) => 4,
         }
@@ -46,30 +44,34 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    let result = args::parse(&argv).and_then(|cmd| match cmd {
-        Command::Help(text) => {
-            print!("{text}");
+    let cli = match args::parse(std::env::args_os()) {
+        Ok(cli) => cli,
+        // Help and --version go to standard output and exit 0; usage
+        // errors go to standard error and exit 2.
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let result = match cli.command {
+        None => {
+            args::print_help();
             Ok(())
         }
-        Command::Version => {
-            println!(
-                "warren {} (models RabbitMQ 3.10.8)",
-                env!("CARGO_PKG_VERSION")
-            );
+        Some(Command::Run(a)) => run::run(&a),
+        Some(Command::Route(a)) => route::route(&a),
+        Some(Command::Check(a)) => check::check(&a),
+        Some(Command::Export(a)) => export::export(&a),
+        Some(Command::Completions { shell }) => {
+            args::completions(shell);
             Ok(())
         }
-        Command::Run(a) => run::run(&a),
-        Command::Route(a) => route::route(&a),
-        Command::Check(a) => check::check(&a),
-        Command::Export(a) => export::export(&a),
-    });
+    };
     let _ = std::io::stdout().flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             match &f {
-                Failure::Usage(m) => eprintln!("warren: {m}\nTry 'warren --help'."),
                 Failure::Input(m) | Failure::Refused(m) => eprintln!("warren: {m}"),
                 Failure::Findings => {}
             }

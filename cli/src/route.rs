@@ -2,28 +2,16 @@
 
 use std::fmt::Write as _;
 
-use warren_core::{FieldTable, FieldValue, HopVia};
+use warren_core::{FieldTable, HopVia};
 
 use crate::args::RouteArgs;
 use crate::input;
 use crate::Failure;
 
-/// A `--header` value: JSON when it parses (`5`, `true`, `["a"]`), text otherwise.
-fn header_value(raw: &str) -> Result<FieldValue, Failure> {
-    match serde_json::from_str::<serde_json::Value>(raw) {
-        Ok(v) => FieldValue::from_json(&v)
-            .map_err(|e| Failure::Usage(format!("--header value {raw:?}: {e}"))),
-        Err(_) => Ok(FieldValue::str(raw)),
-    }
-}
-
 pub(crate) fn route(a: &RouteArgs) -> Result<(), Failure> {
     let input = input::read(&a.file)?;
     let (broker, _) = input::topology(&input)?;
-    let mut headers = FieldTable::new();
-    for (k, v) in &a.headers {
-        headers.0.push((k.clone(), header_value(v)?));
-    }
+    let headers = FieldTable(a.headers.clone());
     let why = broker.explain_route(&a.exchange, &a.routing_key, &headers);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&why).unwrap_or_default());

@@ -193,7 +193,32 @@ fn help_and_version() {
         assert!(out(&o).contains("Usage: warren"), "{cmd}");
     }
     assert!(out(&warren(&["--help"], None)).contains("Exit codes"));
-    assert!(out(&warren(&["--version"], None)).starts_with("warren "));
+    let bare = warren(&[], None);
+    assert_eq!(bare.status.code(), Some(0));
+    assert!(out(&bare).contains("Exit codes"));
+}
+
+#[test]
+fn version_is_warren_and_the_version() {
+    let version = format!("warren {} ", env!("CARGO_PKG_VERSION"));
+    for flag in ["--version", "-V"] {
+        let o = warren(&[flag], None);
+        assert_eq!(o.status.code(), Some(0), "{flag}: {}", err(&o));
+        assert!(out(&o).starts_with(&version), "{flag}: {}", out(&o));
+    }
+}
+
+#[test]
+fn completions_are_scripts_for_warren() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = warren(&["completions", shell], None);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", err(&o));
+        let script = out(&o);
+        assert!(script.contains("warren"), "{shell}: {script}");
+        assert!(script.contains("routing-key"), "{shell}: {script}");
+    }
+    let o = warren(&["completions", "tcsh"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
 }
 
 #[test]
@@ -206,7 +231,10 @@ fn usage_errors_exit_2() {
     ] {
         let o = warren(&args, None);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", err(&o));
-        assert!(err(&o).contains("warren: "), "{args:?}");
+        // clap's form: what is wrong, then the usage of the command.
+        assert!(err(&o).starts_with("error: "), "{args:?}: {}", err(&o));
+        assert!(err(&o).contains("Usage: warren"), "{args:?}: {}", err(&o));
+        assert!(out(&o).is_empty(), "{args:?}: {}", out(&o));
     }
 }
 
