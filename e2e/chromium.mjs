@@ -5,8 +5,10 @@ import { createRequire } from 'node:module';
 
 const { chromium } = createRequire(import.meta.url)('playwright-core');
 
-// The flags the machine notes ask for: no sandbox as root, and no background
-// traffic to Google's hosts (the network here is closed).
+// No sandbox: Chromium refuses to start as root with one. No GPU: software
+// compositing, the same on every machine. The rest stop its background
+// traffic to Google's hosts (updates, sync, QUIC), which on a closed network
+// only waits and times out.
 const ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
