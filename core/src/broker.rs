@@ -360,15 +360,7 @@ impl Broker {
             ledger: Ledger::default(),
             record_events: true,
         };
-        for (name, kind, internal) in [
-            ("", ExchangeKind::Direct, false),
-            ("amq.direct", ExchangeKind::Direct, false),
-            ("amq.fanout", ExchangeKind::Fanout, false),
-            ("amq.headers", ExchangeKind::Headers, false),
-            ("amq.match", ExchangeKind::Headers, false),
-            ("amq.rabbitmq.trace", ExchangeKind::Topic, true),
-            ("amq.topic", ExchangeKind::Topic, false),
-        ] {
+        for (name, kind, internal) in crate::names::PREDECLARED_EXCHANGES {
             broker.insert_exchange(name.into(), kind, true, false, internal, FieldTable::new());
         }
         broker

@@ -732,7 +732,9 @@ pub(crate) fn validate_policy_definition(definition: &FieldTable) -> Result<(), 
             }
             "expires" => (int.is_some_and(|v| v >= 1), "a positive integer"),
             "overflow" => (
-                value.as_str().is_some_and(|s| Overflow::parse(s).is_some()),
+                value
+                    .as_str()
+                    .is_some_and(|s| Overflow::from_name(s).is_some()),
                 "\"drop-head\", \"reject-publish\" or \"reject-publish-dlx\"",
             ),
             _ => (true, ""),
@@ -1161,7 +1163,7 @@ impl Definitions {
         let mut queues: BTreeSet<String> = broker.queues().into_iter().map(|q| q.name).collect();
 
         for (path, x) in self.loaded_exchanges() {
-            if x.name.is_empty() || x.name.starts_with("amq.") {
+            if crate::names::is_builtin(&x.name) {
                 let reason = if exchanges.contains(&x.name) {
                     SkipReason::Predeclared
                 } else {
@@ -1203,7 +1205,7 @@ impl Definitions {
         }
 
         for (path, q) in self.loaded_queues() {
-            if q.name.starts_with("amq.") {
+            if crate::names::is_reserved(&q.name) {
                 report.skip(path, ObjectKind::Queue, &q.name, SkipReason::ReservedName);
                 continue;
             }
@@ -1362,7 +1364,7 @@ impl Definitions {
             .into_iter()
             // Server-named (`amq.gen-…`) queues would be skipped on
             // import, so exporting them would make the export unstable.
-            .filter(|q| !q.exclusive && !q.name.starts_with("amq."))
+            .filter(|q| !q.exclusive && !crate::names::is_reserved(&q.name))
             .map(|q| QueueDef {
                 name: q.name,
                 vhost: Some(vhost.clone()),

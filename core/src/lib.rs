@@ -105,6 +105,7 @@ mod ids;
 pub mod lint;
 mod message;
 pub mod methods;
+pub mod names;
 mod policy;
 mod queue;
 mod rng;

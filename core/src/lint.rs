@@ -42,6 +42,7 @@ use serde::Serialize;
 
 use crate::definitions::{key_path, validate_policy_definition, Definitions, DestinationType};
 use crate::headers::validate_binding_args;
+use crate::names::{is_builtin, is_reserved, PREDECLARED_EXCHANGES, RESERVED_PREFIX};
 use crate::policy::{self, Policy};
 use crate::queue::{effective_config, validate_args, Overflow, QueueConfig};
 use crate::topic::topic_matches;
@@ -97,17 +98,6 @@ impl fmt::Display for Finding {
         )
     }
 }
-
-/// The exchanges of a fresh virtual host: name, type, internal.
-const PREDECLARED: [(&str, ExchangeKind, bool); 7] = [
-    ("", ExchangeKind::Direct, false),
-    ("amq.direct", ExchangeKind::Direct, false),
-    ("amq.fanout", ExchangeKind::Fanout, false),
-    ("amq.headers", ExchangeKind::Headers, false),
-    ("amq.match", ExchangeKind::Headers, false),
-    ("amq.rabbitmq.trace", ExchangeKind::Topic, true),
-    ("amq.topic", ExchangeKind::Topic, false),
-];
 
 /// An exchange as it will exist after the import.
 struct Exch {
@@ -237,7 +227,7 @@ fn policy_for<'p>(
     is_queue: bool,
 ) -> Option<(&'p str, &'p Policy)> {
     // The broker never applies policies to the default or amq.* objects.
-    if name.is_empty() || name.starts_with("amq.") {
+    if is_builtin(name) {
         return None;
     }
     let chosen = policy::select(policies.values().map(|(_, p)| p), name, is_queue)?;
@@ -255,7 +245,7 @@ fn build<'a>(
         queues: BTreeMap::new(),
         bindings: BTreeMap::new(),
     };
-    for (name, kind, internal) in PREDECLARED {
+    for (name, kind, internal) in PREDECLARED_EXCHANGES {
         model.exchanges.insert(
             name,
             Exch {
@@ -269,7 +259,7 @@ fn build<'a>(
 
     for (path, x) in defs.loaded_exchanges() {
         let name = x.name.as_str();
-        if name.is_empty() || name.starts_with("amq.") {
+        if is_builtin(name) {
             let predeclared = model.exchanges.contains_key(name);
             finding(
                 out,
@@ -287,7 +277,7 @@ fn build<'a>(
                     )
                 } else {
                     format!(
-                        "exchange {name:?} has a reserved 'amq.' name: the import skips it, so \
+                        "exchange {name:?} has a reserved '{RESERVED_PREFIX}' name: the import skips it, so \
                         it will not exist"
                     )
                 },
@@ -362,14 +352,14 @@ fn build<'a>(
 
     for (path, q) in defs.loaded_queues() {
         let name = q.name.as_str();
-        if name.starts_with("amq.") {
+        if is_reserved(name) {
             finding(
                 out,
                 Severity::Warning,
                 "skipped-on-import",
                 path,
                 format!(
-                    "queue {name:?} has a reserved 'amq.' name: the import skips it, so it \
+                    "queue {name:?} has a reserved '{RESERVED_PREFIX}' name: the import skips it, so it \
                     will not exist"
                 ),
             );
@@ -558,10 +548,7 @@ fn check_policy_use(
             );
             continue;
         }
-        let exchanges = model
-            .exchanges
-            .keys()
-            .filter(|n| !n.is_empty() && !n.starts_with("amq."));
+        let exchanges = model.exchanges.keys().filter(|n| !is_builtin(n));
         let matched: Vec<(&str, bool)> = model
             .queues
             .keys()

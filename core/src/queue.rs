@@ -29,13 +29,22 @@ pub enum Overflow {
 }
 
 impl Overflow {
-    pub(crate) fn parse(s: &str) -> Option<Self> {
-        match s {
-            "drop-head" => Some(Self::DropHead),
-            "reject-publish" => Some(Self::RejectPublish),
-            "reject-publish-dlx" => Some(Self::RejectPublishDlx),
-            _ => None,
+    /// Every mode, in the order forms offer them.
+    pub const ALL: [Self; 3] = [Self::DropHead, Self::RejectPublish, Self::RejectPublishDlx];
+
+    /// The mode's name as `x-overflow` and the `overflow` policy key carry
+    /// it (and as it serialises).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::DropHead => "drop-head",
+            Self::RejectPublish => "reject-publish",
+            Self::RejectPublishDlx => "reject-publish-dlx",
         }
+    }
+
+    /// The mode a name stands for; `None` for anything RabbitMQ refuses.
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.name() == s)
     }
 }
 
@@ -111,7 +120,7 @@ pub(crate) fn validate_args(args: &FieldTable) -> Result<(), (String, String)> {
                 }
             }
             "x-overflow" => match value {
-                FieldValue::LongStr(s) if Overflow::parse(s).is_some() => {}
+                FieldValue::LongStr(s) if Overflow::from_name(s).is_some() => {}
                 FieldValue::LongStr(_) => return err("invalid_overflow".into()),
                 _ => return err(unacceptable()),
             },
@@ -263,7 +272,7 @@ pub(crate) fn effective_config(
         max_length_bytes: min(arg_int("x-max-length-bytes"), pol_int("max-length-bytes")),
         overflow: arg_str("x-overflow")
             .or_else(|| pol_str("overflow"))
-            .and_then(|s| Overflow::parse(&s))
+            .and_then(|s| Overflow::from_name(&s))
             .unwrap_or_default(),
         dead_letter_exchange: arg_str("x-dead-letter-exchange")
             .or_else(|| pol_str("dead-letter-exchange")),
@@ -524,6 +533,18 @@ mod tests {
     use super::*;
     use crate::message::Message;
     use crate::{MessageId, Properties};
+
+    #[test]
+    fn overflow_names_are_the_serde_names() {
+        for o in Overflow::ALL {
+            assert_eq!(
+                serde_json::to_string(&o).unwrap(),
+                format!("{:?}", o.name())
+            );
+            assert_eq!(Overflow::from_name(o.name()), Some(o));
+        }
+        assert_eq!(Overflow::from_name("drop-tail"), None);
+    }
 
     fn entry(seq: u64, prio: Option<u8>) -> Entry {
         let props = Properties {

@@ -7,6 +7,7 @@ use crate::headers::validate_binding_args;
 use crate::methods::{
     ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare, QueueDelete, QueuePurge,
 };
+use crate::names::{is_builtin, is_reserved, GENERATED_QUEUE_PREFIX, RESERVED_PREFIX};
 use crate::policy::{self, Policy};
 use crate::queue::{arg_equivalence, effective_config, validate_args, Queue, EQUIVALENCE_ARGS};
 use crate::value::{FieldTable, FieldValue};
@@ -67,7 +68,7 @@ fn reserved(method: Method, kind: &str, name: &str) -> AmqpError {
     AmqpError::new(
         ReplyCode::AccessRefused,
         method,
-        format!("{kind} name '{name}' contains reserved prefix 'amq.*'"),
+        format!("{kind} name '{name}' contains reserved prefix '{RESERVED_PREFIX}*'"),
     )
 }
 
@@ -122,7 +123,7 @@ impl Broker {
         }
         let resource = self.rs("exchange", &name);
         let Some(x) = self.exchange_named(&name) else {
-            if name.starts_with("amq.") {
+            if is_reserved(&name) {
                 return Err(reserved(method, "exchange", &name));
             }
             if let Some(ae) = m.arguments.get("alternate-exchange") {
@@ -185,7 +186,7 @@ impl Broker {
         let name = strip_cr_lf(&m.exchange);
         let r = if name.is_empty() {
             Err(default_exchange_refused(method))
-        } else if name.starts_with("amq.") {
+        } else if is_reserved(&name) {
             Err(AmqpError::new(
                 ReplyCode::AccessRefused,
                 method,
@@ -417,12 +418,12 @@ impl Broker {
         }
         let name = if requested.is_empty() {
             loop {
-                let candidate = format!("amq.gen-{}", self.rng.name_suffix());
+                let candidate = format!("{GENERATED_QUEUE_PREFIX}{}", self.rng.name_suffix());
                 if !self.queue_ids.contains_key(&candidate) {
                     break candidate;
                 }
             }
-        } else if requested.starts_with("amq.") {
+        } else if is_reserved(&requested) {
             return Err(reserved(method, "queue", &requested));
         } else {
             requested
@@ -571,7 +572,7 @@ impl Broker {
 
     /// The policy in force for a queue or exchange of this name.
     pub(crate) fn policy_for(&self, name: &str, is_queue: bool) -> Option<(&String, &FieldTable)> {
-        if name.is_empty() || name.starts_with("amq.") {
+        if is_builtin(name) {
             return None;
         }
         policy::select(self.policies.values(), name, is_queue).map(|p| (&p.name, &p.definition))

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::exchange::Dest;
 use crate::idmap::IdMap;
+use crate::names::is_builtin;
 use crate::queue::QueueConfig;
 use crate::value::FieldTable;
 use crate::{ChannelId, Message, MessageId, SimTime};
@@ -228,7 +229,7 @@ impl Broker {
                 internal: x.internal,
                 arguments: x.arguments.clone(),
                 alternate_exchange: x.alternate.clone(),
-                predeclared: x.name.is_empty() || x.name.starts_with("amq."),
+                predeclared: is_builtin(&x.name),
             })
             .collect()
     }
