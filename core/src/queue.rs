@@ -344,11 +344,7 @@ impl Lane {
     }
 }
 
-/// Identifies a consumer for its whole life (tags can be reused after a cancel).
-pub(crate) type ConsumerUid = u64;
-
-/// Identifies a queue for its whole life (names can be reused after a delete).
-pub(crate) type QueueId = u64;
+pub(crate) use crate::ids::{ConsumerUid, QueueId};
 
 /// A queue's state.
 #[derive(Clone, Debug)]
@@ -564,7 +560,7 @@ mod tests {
             ..QueueConfig::default()
         };
         Queue::new(
-            1,
+            QueueId(1),
             "q".into(),
             false,
             false,
@@ -618,15 +614,16 @@ mod tests {
 
     #[test]
     fn consumers_rotate_within_their_priority_level() {
+        let c = ConsumerUid;
         let mut q = queue(None);
-        q.add_consumer(0, 1);
-        q.add_consumer(0, 2);
-        q.add_consumer(5, 3);
-        assert_eq!(q.consumers, vec![(5, 3), (0, 1), (0, 2)]);
-        q.rotate(1);
-        assert_eq!(q.consumers, vec![(5, 3), (0, 2), (0, 1)]);
-        q.rotate(3);
-        assert_eq!(q.consumers, vec![(5, 3), (0, 2), (0, 1)]);
+        q.add_consumer(0, c(1));
+        q.add_consumer(0, c(2));
+        q.add_consumer(5, c(3));
+        assert_eq!(q.consumers, vec![(5, c(3)), (0, c(1)), (0, c(2))]);
+        q.rotate(c(1));
+        assert_eq!(q.consumers, vec![(5, c(3)), (0, c(2)), (0, c(1))]);
+        q.rotate(c(3));
+        assert_eq!(q.consumers, vec![(5, c(3)), (0, c(2)), (0, c(1))]);
     }
 
     #[test]

@@ -2,14 +2,16 @@
 
 use crate::error::{AmqpError, Error, Method, ReplyCode};
 use crate::event::{EventKind, QueueDeleteReason};
-use crate::exchange::{canonical_args, Binding, Dest, ExchangeKind};
+use crate::exchange::{canonical_args, Binding, Dest, ExchangeId, ExchangeKind};
 use crate::headers::validate_binding_args;
 use crate::methods::{
     ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare, QueueDelete, QueuePurge,
 };
 use crate::names::{is_builtin, is_reserved, GENERATED_QUEUE_PREFIX, RESERVED_PREFIX};
 use crate::policy::{self, Policy};
-use crate::queue::{arg_equivalence, effective_config, validate_args, Queue, EQUIVALENCE_ARGS};
+use crate::queue::{
+    arg_equivalence, effective_config, validate_args, Queue, QueueId, EQUIVALENCE_ARGS,
+};
 use crate::value::{FieldTable, FieldValue};
 use crate::{ChannelId, DeclareOk};
 
@@ -491,7 +493,7 @@ impl Broker {
     }
 
     /// A declare counts as use for `x-expires`.
-    fn touch_and_report(&mut self, id: u64) -> DeclareOk {
+    fn touch_and_report(&mut self, id: QueueId) -> DeclareOk {
         let now = self.now;
         let q = self.queues.get_mut(&id).expect("queue id from lookup");
         q.last_used = now;
@@ -598,7 +600,7 @@ impl Broker {
     }
 
     fn reapply_policies(&mut self) {
-        let qids: Vec<u64> = self.queues.keys().collect();
+        let qids: Vec<QueueId> = self.queues.keys().collect();
         for id in qids {
             let q = &self.queues[&id];
             let policy = self
@@ -613,7 +615,7 @@ impl Broker {
             self.drop_expired(id);
             self.arm(id);
         }
-        let xids: Vec<u64> = self.exchanges.keys().collect();
+        let xids: Vec<ExchangeId> = self.exchanges.keys().collect();
         for id in xids {
             let x = &self.exchanges[&id];
             let policy = self
