@@ -260,13 +260,13 @@ pub struct Broker {
     pub(crate) now: SimTime,
     pub(crate) vhost: String,
     pub(crate) rng: Rng,
-    pub(crate) exchanges: IdMap<Exchange>,
+    pub(crate) exchanges: IdMap<Exchange, ExchangeId>,
     /// Exchange names, ordered (for views)…
     pub(crate) exchange_ids: BTreeMap<String, ExchangeId>,
     /// …and hashed, for the lookup every publish makes.
     pub(crate) exchange_lookup: HashMap<String, ExchangeId, FxBuildHasher>,
     next_exchange_id: ExchangeId,
-    pub(crate) queues: IdMap<Queue>,
+    pub(crate) queues: IdMap<Queue, QueueId>,
     pub(crate) queue_ids: BTreeMap<String, QueueId>,
     next_queue_id: QueueId,
     /// Binding slots; freed slots are reused (lowest first, for determinism).
@@ -284,14 +284,14 @@ pub struct Broker {
     pub(crate) connections: IdMap<Vec<u16>, ConnectionId>,
     next_connection: u32,
     pub(crate) channels: BTreeMap<ChannelId, Channel>,
-    pub(crate) consumers: IdMap<Consumer>,
+    pub(crate) consumers: IdMap<Consumer, ConsumerUid>,
     next_consumer_uid: ConsumerUid,
     pub(crate) next_message_id: u64,
     pub(crate) timers: BTreeSet<(SimTime, Timer)>,
     /// Each queue's armed [head expiry, lease] deadlines. Keyed like
     /// `queues`, so an `IdMap` (same id order as a B-tree, and one B-tree
     /// copy less in the wasm).
-    pub(crate) armed: IdMap<[SimTime; 2]>,
+    pub(crate) armed: IdMap<[SimTime; 2], QueueId>,
     /// Queues whose consumers may be able to take messages.
     /// Queues whose consumers may be able to take messages (a small set:
     /// a sorted, deduplicated vector, with no allocation per insert).
@@ -339,10 +339,10 @@ impl Broker {
             exchanges: IdMap::default(),
             exchange_ids: BTreeMap::new(),
             exchange_lookup: HashMap::default(),
-            next_exchange_id: 0,
+            next_exchange_id: ExchangeId(0),
             queues: IdMap::default(),
             queue_ids: BTreeMap::new(),
-            next_queue_id: 0,
+            next_queue_id: QueueId(0),
             bindings: Vec::new(),
             free_bindings: BinaryHeap::new(),
             binding_ids: BTreeMap::new(),
@@ -351,7 +351,7 @@ impl Broker {
             next_connection: 1,
             channels: BTreeMap::new(),
             consumers: IdMap::default(),
-            next_consumer_uid: 0,
+            next_consumer_uid: ConsumerUid(0),
             next_message_id: 1,
             timers: BTreeSet::new(),
             armed: IdMap::default(),
@@ -360,15 +360,7 @@ impl Broker {
             ledger: Ledger::default(),
             record_events: true,
         };
-        for (name, kind, internal) in [
-            ("", ExchangeKind::Direct, false),
-            ("amq.direct", ExchangeKind::Direct, false),
-            ("amq.fanout", ExchangeKind::Fanout, false),
-            ("amq.headers", ExchangeKind::Headers, false),
-            ("amq.match", ExchangeKind::Headers, false),
-            ("amq.rabbitmq.trace", ExchangeKind::Topic, true),
-            ("amq.topic", ExchangeKind::Topic, false),
-        ] {
+        for (name, kind, internal) in crate::names::PREDECLARED_EXCHANGES {
             broker.insert_exchange(name.into(), kind, true, false, internal, FieldTable::new());
         }
         broker
@@ -496,8 +488,7 @@ impl Broker {
         internal: bool,
         arguments: FieldTable,
     ) -> ExchangeId {
-        let id = self.next_exchange_id;
-        self.next_exchange_id += 1;
+        let id = self.next_exchange_id.take_next();
         let mut x = Exchange::new(
             id,
             name.clone(),
@@ -523,32 +514,28 @@ impl Broker {
     }
 
     pub(crate) fn new_queue_id(&mut self) -> QueueId {
-        let id = self.next_queue_id;
-        self.next_queue_id += 1;
-        id
+        self.next_queue_id.take_next()
     }
 
     pub(crate) fn new_consumer_uid(&mut self) -> ConsumerUid {
-        let id = self.next_consumer_uid;
-        self.next_consumer_uid += 1;
-        id
+        self.next_consumer_uid.take_next()
     }
 
     pub(crate) fn new_binding_slot(&mut self, binding: Binding) -> BindingId {
         match self.free_bindings.pop().map(|Reverse(id)| id) {
             Some(id) => {
-                self.bindings[id as usize] = Some(binding);
+                self.bindings[id.0 as usize] = Some(binding);
                 id
             }
             None => {
                 self.bindings.push(Some(binding));
-                (self.bindings.len() - 1) as BindingId
+                BindingId((self.bindings.len() - 1) as u32)
             }
         }
     }
 
     pub(crate) fn free_binding_slot(&mut self, id: BindingId) -> Option<Binding> {
-        let b = self.bindings.get_mut(id as usize)?.take();
+        let b = self.bindings.get_mut(id.0 as usize)?.take();
         if b.is_some() {
             self.free_bindings.push(Reverse(id));
         }
@@ -556,7 +543,7 @@ impl Broker {
     }
 
     pub(crate) fn binding(&self, id: BindingId) -> Option<&Binding> {
-        self.bindings.get(id as usize).and_then(Option::as_ref)
+        self.bindings.get(id.0 as usize).and_then(Option::as_ref)
     }
 
     pub(crate) fn exchange_named(&self, name: &str) -> Option<&Exchange> {

@@ -6,15 +6,11 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::headers::headers_match;
-use crate::queue::QueueId;
 use crate::topic::{FxBuildHasher, TopicTrie};
 use crate::value::{FieldTable, FieldValue};
 
-/// Identifies an exchange for its whole life.
-pub(crate) type ExchangeId = u64;
-
-/// Identifies a binding (a slot in the broker's binding table).
-pub(crate) type BindingId = u32;
+use crate::ids::QueueId;
+pub(crate) use crate::ids::{BindingId, ExchangeId};
 
 /// The four exchange types of AMQP 0-9-1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -201,7 +197,7 @@ impl Exchange {
                 let empty = FieldTable::new();
                 let headers = headers.unwrap_or(&empty);
                 for &id in ids {
-                    if let Some(b) = bindings.get(id as usize).and_then(Option::as_ref) {
+                    if let Some(b) = bindings.get(id.0 as usize).and_then(Option::as_ref) {
                         if headers_match(&b.arguments, headers) {
                             f(id);
                         }

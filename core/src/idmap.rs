@@ -20,6 +20,7 @@ pub(crate) trait Id: Copy {
     fn from_index(index: u64) -> Self;
 }
 
+#[cfg(test)]
 impl Id for u64 {
     fn to_index(self) -> u64 {
         self
@@ -50,7 +51,7 @@ impl Id for crate::ActorId {
 
 /// Values by id, iterated in id order.
 #[derive(Clone, Debug)]
-pub(crate) struct IdMap<T, K = u64> {
+pub(crate) struct IdMap<T, K> {
     slots: Vec<Option<Box<T>>>,
     key: PhantomData<K>,
 }
@@ -132,7 +133,7 @@ mod tests {
 
     #[test]
     fn behaves_like_an_ordered_map() {
-        let mut m = IdMap::default();
+        let mut m: IdMap<&str, u64> = IdMap::default();
         assert_eq!(m.insert(3, "c"), None);
         assert_eq!(m.insert(0, "a"), None);
         assert_eq!(m.insert(3, "C"), Some("c"));

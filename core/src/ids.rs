@@ -85,3 +85,63 @@ impl fmt::Display for MessageId {
         write!(f, "m{}", self.0)
     }
 }
+
+/// Declares an internal id: a counter the broker hands out and never reuses.
+/// Each is its own type, so a queue's id cannot be passed where an
+/// exchange's or a consumer's is expected.
+macro_rules! internal_id {
+    ($(#[$doc:meta])* $name:ident($int:ty)) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub(crate) struct $name(pub(crate) $int);
+
+        impl $name {
+            /// Returns this id and moves the counter on to the next one.
+            // Binding ids are slots, reused rather than counted.
+            #[allow(dead_code)]
+            pub(crate) fn take_next(&mut self) -> Self {
+                let id = *self;
+                self.0 += 1;
+                id
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+
+        impl crate::idmap::Id for $name {
+            fn to_index(self) -> u64 {
+                u64::from(self.0)
+            }
+            fn from_index(index: u64) -> Self {
+                // Only indices of inserted keys come back, and those came
+                // from this type.
+                Self(index as $int)
+            }
+        }
+    };
+}
+
+internal_id!(
+    /// Identifies an exchange for its whole life.
+    ExchangeId(u64)
+);
+internal_id!(
+    /// Identifies a binding: a slot in the broker's binding table, reused
+    /// once the binding is gone (the routing indexes hold these, so they
+    /// are kept to 32 bits).
+    BindingId(u32)
+);
+internal_id!(
+    /// Identifies a queue for its whole life (names can be reused after a
+    /// delete).
+    QueueId(u64)
+);
+internal_id!(
+    /// Identifies a consumer for its whole life (tags can be reused after a
+    /// cancel).
+    ConsumerUid(u64)
+);

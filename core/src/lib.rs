@@ -107,6 +107,7 @@ mod idmap;
 mod ids;
 mod message;
 pub mod methods;
+pub mod names;
 mod op;
 mod policy;
 mod queue;

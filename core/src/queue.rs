@@ -29,13 +29,22 @@ pub enum Overflow {
 }
 
 impl Overflow {
-    pub(crate) fn parse(s: &str) -> Option<Self> {
-        match s {
-            "drop-head" => Some(Self::DropHead),
-            "reject-publish" => Some(Self::RejectPublish),
-            "reject-publish-dlx" => Some(Self::RejectPublishDlx),
-            _ => None,
+    /// Every mode, in the order forms offer them.
+    pub const ALL: [Self; 3] = [Self::DropHead, Self::RejectPublish, Self::RejectPublishDlx];
+
+    /// The mode's name as `x-overflow` and the `overflow` policy key carry
+    /// it (and as it serialises).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::DropHead => "drop-head",
+            Self::RejectPublish => "reject-publish",
+            Self::RejectPublishDlx => "reject-publish-dlx",
         }
+    }
+
+    /// The mode a name stands for; `None` for anything RabbitMQ refuses.
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.name() == s)
     }
 }
 
@@ -142,7 +151,7 @@ pub(crate) fn validate_args(args: &FieldTable) -> Result<(), (String, String)> {
                 }
             }
             "x-overflow" => match value {
-                FieldValue::LongStr(s) if Overflow::parse(s).is_some() => {}
+                FieldValue::LongStr(s) if Overflow::from_name(s).is_some() => {}
                 FieldValue::LongStr(_) => return err("invalid_overflow".into()),
                 _ => return err(unacceptable()),
             },
@@ -294,7 +303,7 @@ pub(crate) fn effective_config(
         max_length_bytes: min(arg_int("x-max-length-bytes"), pol_int("max-length-bytes")),
         overflow: arg_str("x-overflow")
             .or_else(|| pol_str("overflow"))
-            .and_then(|s| Overflow::parse(&s))
+            .and_then(|s| Overflow::from_name(&s))
             .unwrap_or_default(),
         dead_letter_exchange: arg_str("x-dead-letter-exchange")
             .or_else(|| pol_str("dead-letter-exchange")),
@@ -366,11 +375,7 @@ impl Lane {
     }
 }
 
-/// Identifies a consumer for its whole life (tags can be reused after a cancel).
-pub(crate) type ConsumerUid = u64;
-
-/// Identifies a queue for its whole life (names can be reused after a delete).
-pub(crate) type QueueId = u64;
+pub(crate) use crate::ids::{ConsumerUid, QueueId};
 
 /// A queue's state.
 #[derive(Clone, Debug)]
@@ -556,6 +561,18 @@ mod tests {
     use crate::message::Message;
     use crate::{MessageId, Properties};
 
+    #[test]
+    fn overflow_names_are_the_serde_names() {
+        for o in Overflow::ALL {
+            assert_eq!(
+                serde_json::to_string(&o).unwrap(),
+                format!("{:?}", o.name())
+            );
+            assert_eq!(Overflow::from_name(o.name()), Some(o));
+        }
+        assert_eq!(Overflow::from_name("drop-tail"), None);
+    }
+
     fn entry(seq: u64, prio: Option<u8>) -> Entry {
         let props = Properties {
             priority: prio,
@@ -574,7 +591,7 @@ mod tests {
             ..QueueConfig::default()
         };
         Queue::new(
-            1,
+            QueueId(1),
             "q".into(),
             false,
             false,
@@ -628,15 +645,16 @@ mod tests {
 
     #[test]
     fn consumers_rotate_within_their_priority_level() {
+        let c = ConsumerUid;
         let mut q = queue(None);
-        q.add_consumer(0, 1);
-        q.add_consumer(0, 2);
-        q.add_consumer(5, 3);
-        assert_eq!(q.consumers, vec![(5, 3), (0, 1), (0, 2)]);
-        q.rotate(1);
-        assert_eq!(q.consumers, vec![(5, 3), (0, 2), (0, 1)]);
-        q.rotate(3);
-        assert_eq!(q.consumers, vec![(5, 3), (0, 2), (0, 1)]);
+        q.add_consumer(0, c(1));
+        q.add_consumer(0, c(2));
+        q.add_consumer(5, c(3));
+        assert_eq!(q.consumers, vec![(5, c(3)), (0, c(1)), (0, c(2))]);
+        q.rotate(c(1));
+        assert_eq!(q.consumers, vec![(5, c(3)), (0, c(2)), (0, c(1))]);
+        q.rotate(c(3));
+        assert_eq!(q.consumers, vec![(5, c(3)), (0, c(2)), (0, c(1))]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use warren_core::methods::{ExchangeDeclare, QueueDeclare};
+use warren_core::names::{is_builtin, is_reserved};
 use warren_core::{
     ApplyTo, BindingInfo, Broker, ChannelId, Error, ExchangeKind, FieldTable, FieldValue,
     InvalidArgument, Op, Policy, PolicyError, QueueConfig, MODELLED_KEYS,
@@ -1230,7 +1231,7 @@ impl Definitions {
         load: &mut Loading,
     ) -> Result<(), DefinitionsError> {
         for (path, x) in self.loaded_exchanges() {
-            let skip = if x.name.is_empty() || x.name.starts_with("amq.") {
+            let skip = if is_builtin(&x.name) {
                 Some(if load.exchanges.contains(&x.name) {
                     SkipReason::Predeclared
                 } else {
@@ -1268,7 +1269,7 @@ impl Definitions {
         load: &mut Loading,
     ) -> Result<(), DefinitionsError> {
         for (path, q) in self.loaded_queues() {
-            if q.name.starts_with("amq.") {
+            if is_reserved(&q.name) {
                 load.report
                     .skip(path, ObjectKind::Queue, &q.name, SkipReason::ReservedName);
                 continue;
@@ -1374,7 +1375,7 @@ impl Definitions {
             .into_iter()
             // Server-named (`amq.gen-…`) queues would be skipped on
             // import, so exporting them would make the export unstable.
-            .filter(|q| !q.exclusive && !q.name.starts_with("amq."))
+            .filter(|q| !q.exclusive && !is_reserved(&q.name))
             .map(|q| QueueDef {
                 name: q.name,
                 vhost: Some(vhost.clone()),

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use warren_core::names::{GENERATED_QUEUE_PREFIX, GENERATED_TAG_PREFIX};
 use warren_core::{FieldTable, FieldValue, Message, Properties};
 
 /// One thing a client received.
@@ -368,7 +369,7 @@ fn generated_names(s: &str) -> Vec<(usize, usize)> {
     let mut i = 0;
     while i < s.len() {
         let rest = &s[i..];
-        let prefix = ["amq.gen-", "amq.ctag-"]
+        let prefix = [GENERATED_QUEUE_PREFIX, GENERATED_TAG_PREFIX]
             .into_iter()
             .find(|p| rest.starts_with(p));
         if let Some(p) = prefix {

@@ -2,13 +2,16 @@
 
 use crate::error::{AmqpError, Error, Method, ReplyCode};
 use crate::event::{EventKind, QueueDeleteReason};
-use crate::exchange::{canonical_args, Binding, Dest, ExchangeKind};
+use crate::exchange::{canonical_args, Binding, Dest, ExchangeId, ExchangeKind};
 use crate::headers::validate_binding_args;
 use crate::methods::{
     ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare, QueueDelete, QueuePurge,
 };
+use crate::names::{is_builtin, is_reserved, GENERATED_QUEUE_PREFIX, RESERVED_PREFIX};
 use crate::policy::{self, Policy, PolicyError};
-use crate::queue::{arg_equivalence, effective_config, validate_args, Queue, EQUIVALENCE_ARGS};
+use crate::queue::{
+    arg_equivalence, effective_config, validate_args, Queue, QueueId, EQUIVALENCE_ARGS,
+};
 use crate::value::{FieldTable, FieldValue};
 use crate::{ChannelId, DeclareOk};
 
@@ -67,7 +70,7 @@ fn reserved(method: Method, kind: &str, name: &str) -> AmqpError {
     AmqpError::new(
         ReplyCode::AccessRefused,
         method,
-        format!("{kind} name '{name}' contains reserved prefix 'amq.*'"),
+        format!("{kind} name '{name}' contains reserved prefix '{RESERVED_PREFIX}*'"),
     )
 }
 
@@ -122,7 +125,7 @@ impl Broker {
         }
         let resource = self.rs("exchange", &name);
         let Some(x) = self.exchange_named(&name) else {
-            if name.starts_with("amq.") {
+            if is_reserved(&name) {
                 return Err(reserved(method, "exchange", &name));
             }
             if let Some(ae) = m.arguments.get("alternate-exchange") {
@@ -185,7 +188,7 @@ impl Broker {
         let name = strip_cr_lf(&m.exchange);
         let r = if name.is_empty() {
             Err(default_exchange_refused(method))
-        } else if name.starts_with("amq.") {
+        } else if is_reserved(&name) {
             Err(AmqpError::new(
                 ReplyCode::AccessRefused,
                 method,
@@ -417,12 +420,12 @@ impl Broker {
         }
         let name = if requested.is_empty() {
             loop {
-                let candidate = format!("amq.gen-{}", self.rng.name_suffix());
+                let candidate = format!("{GENERATED_QUEUE_PREFIX}{}", self.rng.name_suffix());
                 if !self.queue_ids.contains_key(&candidate) {
                     break candidate;
                 }
             }
-        } else if requested.starts_with("amq.") {
+        } else if is_reserved(&requested) {
             return Err(reserved(method, "queue", &requested));
         } else {
             requested
@@ -490,7 +493,7 @@ impl Broker {
     }
 
     /// A declare counts as use for `x-expires`.
-    fn touch_and_report(&mut self, id: u64) -> DeclareOk {
+    fn touch_and_report(&mut self, id: QueueId) -> DeclareOk {
         let now = self.now;
         let q = self.queues.get_mut(&id).expect("queue id from lookup");
         q.last_used = now;
@@ -571,7 +574,7 @@ impl Broker {
 
     /// The policy in force for a queue or exchange of this name.
     pub(crate) fn policy_for(&self, name: &str, is_queue: bool) -> Option<(&String, &FieldTable)> {
-        if name.is_empty() || name.starts_with("amq.") {
+        if is_builtin(name) {
             return None;
         }
         policy::select(self.policies.values(), name, is_queue).map(|p| (&p.name, &p.definition))
@@ -610,7 +613,7 @@ impl Broker {
     }
 
     fn reapply_policies(&mut self) {
-        let qids: Vec<u64> = self.queues.keys().collect();
+        let qids: Vec<QueueId> = self.queues.keys().collect();
         for id in qids {
             let q = &self.queues[&id];
             let policy = self
@@ -625,7 +628,7 @@ impl Broker {
             self.drop_expired(id);
             self.arm(id);
         }
-        let xids: Vec<u64> = self.exchanges.keys().collect();
+        let xids: Vec<ExchangeId> = self.exchanges.keys().collect();
         for id in xids {
             let x = &self.exchanges[&id];
             let policy = self

@@ -6,6 +6,7 @@ use crate::message::Entry;
 use crate::methods::{
     BasicAck, BasicCancel, BasicConsume, BasicGet, BasicNack, BasicQos, BasicRecover, BasicReject,
 };
+use crate::names::GENERATED_TAG_PREFIX;
 use crate::queue::{ConsumerUid, QueueId};
 use crate::ChannelId;
 
@@ -110,7 +111,7 @@ impl Broker {
             },
         };
         let tag = if m.consumer_tag.is_empty() {
-            format!("amq.ctag-{}", self.rng.name_suffix())
+            format!("{GENERATED_TAG_PREFIX}{}", self.rng.name_suffix())
         } else {
             m.consumer_tag.clone()
         };

@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use crate::exchange::Dest;
 use crate::idmap::IdMap;
-use crate::queue::QueueConfig;
+use crate::names::is_builtin;
+use crate::queue::{ConsumerUid, QueueConfig, QueueId};
 use crate::value::FieldTable;
 use crate::{ChannelId, Message, MessageId, SimTime};
 
@@ -147,8 +148,8 @@ pub struct ChannelInfo {
 
 impl Broker {
     /// Unacked deliveries per queue id (an `IdMap`, keyed like `queues`:
-    /// a `BTreeMap<u64, u64>` would be one more B-tree copy in the wasm).
-    fn unacked_by_queue(&self) -> IdMap<u64> {
+    /// a `BTreeMap<QueueId, u64>` would be one more B-tree copy in the wasm).
+    fn unacked_by_queue(&self) -> IdMap<u64, QueueId> {
         let mut counts = IdMap::default();
         for chan in self.channels.values() {
             for u in chan.unacked.values() {
@@ -163,9 +164,9 @@ impl Broker {
         counts
     }
 
-    fn queue_info(&self, id: u64, unacked: u64) -> Option<QueueInfo> {
+    fn queue_info(&self, id: QueueId, unacked: u64) -> Option<QueueInfo> {
         let q = self.queues.get(&id)?;
-        let tag = |u: &u64| self.consumers.get(u).map(|c| c.tag.clone());
+        let tag = |u: &ConsumerUid| self.consumers.get(u).map(|c| c.tag.clone());
         Some(QueueInfo {
             name: q.name.clone(),
             durable: q.durable,
@@ -230,7 +231,7 @@ impl Broker {
                 internal: x.internal,
                 arguments: x.arguments.clone(),
                 alternate_exchange: x.alternate.clone(),
-                predeclared: x.name.is_empty() || x.name.starts_with("amq."),
+                predeclared: is_builtin(&x.name),
             })
             .collect()
     }

@@ -155,6 +155,33 @@ pub(crate) enum Settle {
 }
 
 impl ConsumerPolicy {
+    /// Every policy, in the order forms offer them.
+    pub const ALL: [Self; 6] = [
+        Self::Ack,
+        Self::NackRequeue,
+        Self::NackDrop,
+        Self::RejectRequeue,
+        Self::RejectDrop,
+        Self::Crash,
+    ];
+
+    /// The policy's name in scenario files (and as it serialises).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Ack => "ack",
+            Self::NackRequeue => "nack-requeue",
+            Self::NackDrop => "nack-drop",
+            Self::RejectRequeue => "reject-requeue",
+            Self::RejectDrop => "reject-drop",
+            Self::Crash => "crash",
+        }
+    }
+
+    /// The policy a scenario-file name stands for.
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == s)
+    }
+
     /// The settlement after processing; `None` for [`ConsumerPolicy::Crash`],
     /// which never gets that far.
     pub(crate) fn settle(self) -> Option<Settle> {
@@ -385,6 +412,17 @@ mod tests {
         assert_eq!(p, ProducerSpec::default());
         let back: ProducerSpec = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
         assert_eq!(back, p);
+    }
+
+    #[test]
+    fn policy_names_are_the_serde_names() {
+        for p in ConsumerPolicy::ALL {
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(json, format!("{:?}", p.name()));
+            assert_eq!(serde_json::from_str::<ConsumerPolicy>(&json).unwrap(), p);
+            assert_eq!(ConsumerPolicy::from_name(p.name()), Some(p));
+        }
+        assert_eq!(ConsumerPolicy::from_name("nack"), None);
     }
 
     #[test]

@@ -176,17 +176,12 @@ pub fn queue_form(p: &QueueFormProps) -> Html {
             })
         })
     };
-    let overflow = vec![
-        (String::new(), "drop-head (default)".to_owned()),
-        ("drop-head".to_owned(), "drop-head".to_owned()),
-        ("reject-publish".to_owned(), "reject-publish".to_owned()),
-        (
-            "reject-publish-dlx".to_owned(),
-            "reject-publish-dlx".to_owned(),
-        ),
-    ];
+    let overflow: Vec<(String, String)> =
+        std::iter::once((String::new(), "drop-head (default)".to_owned()))
+            .chain(warren_core::Overflow::ALL.map(|o| (o.name().to_owned(), o.name().to_owned())))
+            .collect();
     let mut dlx = exchange_choices(&p.exchanges);
-    dlx.retain(|x| !x.starts_with("amq."));
+    dlx.retain(|x| !warren_core::names::is_reserved(x));
     let lost = p.existing.as_ref().map_or(0, |q| q.ready);
     html! {
         <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit queue" } else { "New queue" }} {onsubmit}>
@@ -397,7 +392,7 @@ pub fn producer_form(p: &ProducerFormProps) -> Html {
     let first = p
         .exchanges
         .iter()
-        .find(|x| !x.is_empty() && !x.starts_with("amq."))
+        .find(|x| !warren_core::names::is_builtin(x))
         .cloned()
         .unwrap_or_default();
     let d = use_draft(p.reset, move || {

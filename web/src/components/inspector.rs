@@ -202,17 +202,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
                 facts.push(("expires", human_ms(t)));
             }
             if let Some(n) = c.max_length {
-                facts.push((
-                    "max length",
-                    format!(
-                        "{n} ({})",
-                        match c.overflow {
-                            warren_core::Overflow::DropHead => "drop-head",
-                            warren_core::Overflow::RejectPublish => "reject-publish",
-                            warren_core::Overflow::RejectPublishDlx => "reject-publish-dlx",
-                        }
-                    ),
-                ));
+                facts.push(("max length", format!("{n} ({})", c.overflow.name())));
             }
             if let Some(n) = c.max_length_bytes {
                 facts.push(("max bytes", n.to_string()));

@@ -6,11 +6,11 @@
 
 use warren_core::methods::{BasicPublish, ExchangeDeclare, QueueDeclare};
 use warren_core::{
-    ConsumerSpec, ExchangeInfo, FieldTable, FieldValue, ProducerSpec, Properties, QueueInfo,
+    ConsumerPolicy, ConsumerSpec, ExchangeInfo, FieldTable, FieldValue, ProducerSpec, Properties,
+    QueueInfo,
 };
 
 use super::fields::{format_table, parse_f64, parse_table};
-use super::scene::{policy_name, policy_of};
 use super::world::BindingSpec;
 
 /// A form's fields, as typed: a few dozen at most, so a list (small code,
@@ -521,12 +521,18 @@ pub fn producer_spec(d: &Draft) -> Result<ProducerSpec, String> {
 
 /// Policies as the form offers them: (value, label).
 pub const POLICIES: &[(&str, &str)] = &[
-    ("ack", "ack"),
-    ("nack-requeue", "nack, requeue"),
-    ("nack-drop", "nack, no requeue (dead-letter or drop)"),
-    ("reject-requeue", "reject, requeue"),
-    ("reject-drop", "reject, no requeue (dead-letter or drop)"),
-    ("crash", "crash on receipt"),
+    (ConsumerPolicy::Ack.name(), "ack"),
+    (ConsumerPolicy::NackRequeue.name(), "nack, requeue"),
+    (
+        ConsumerPolicy::NackDrop.name(),
+        "nack, no requeue (dead-letter or drop)",
+    ),
+    (ConsumerPolicy::RejectRequeue.name(), "reject, requeue"),
+    (
+        ConsumerPolicy::RejectDrop.name(),
+        "reject, no requeue (dead-letter or drop)",
+    ),
+    (ConsumerPolicy::Crash.name(), "crash on receipt"),
 ];
 
 /// A new consumer's draft.
@@ -546,7 +552,7 @@ pub fn consumer_draft(c: &ConsumerSpec) -> Draft {
         ("prefetch", c.prefetch.to_string()),
         ("processing_ms", c.processing_ms.to_string()),
         ("jitter_ms", c.jitter_ms.to_string()),
-        ("policy", policy_name(c.policy).to_owned()),
+        ("policy", c.policy.name().to_owned()),
         (
             "crash_after",
             c.crash_after.map(|v| v.to_string()).unwrap_or_default(),
@@ -596,7 +602,7 @@ pub fn consumer_spec(d: &Draft) -> Result<ConsumerSpec, String> {
         processing_ms: opt_u64(d, "processing_ms", "the processing time")?.unwrap_or(0),
         jitter_ms: opt_u64(d, "jitter_ms", "the jitter")?.unwrap_or(0),
         // The form offers only known names; anything else is the default.
-        policy: policy_of(get(d, "policy")).unwrap_or_default(),
+        policy: ConsumerPolicy::from_name(get(d, "policy")).unwrap_or_default(),
         crash_after: opt_u32(d, "crash_after", "crash after")?,
         fail_every: opt_u32(d, "fail_every", "fail every")?,
         start: get(d, "start") != "false",
@@ -606,7 +612,7 @@ pub fn consumer_spec(d: &Draft) -> Result<ConsumerSpec, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use warren_core::ConsumerPolicy;
+    use warren_core::Overflow;
 
     #[test]
     fn queue_drafts_round_trip() {
@@ -615,7 +621,7 @@ mod tests {
         d.insert("ttl", "5000");
         d.insert("dlx", DEFAULT_EXCHANGE);
         d.insert("dlrk", "jobs.dead");
-        d.insert("overflow", "reject-publish");
+        d.insert("overflow", Overflow::RejectPublish.name());
         d.insert("sac", "true");
         d.insert("args", "x-queue-mode = lazy");
         let decl = queue_decl(&d).unwrap();

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use warren_core::{ActorView, ConsumerPolicy, ConsumerState, Overflow};
+use warren_core::{ActorView, ConsumerPolicy, ConsumerState};
 
 use super::fields::{human_ms, inline_table};
 use super::view::WorldView;
@@ -281,11 +281,7 @@ pub fn queue_badges(q: &warren_core::QueueInfo, dlx_exists: bool) -> Vec<Badge> 
         ));
     }
     if let Some(n) = c.max_length {
-        let ov = match c.overflow {
-            Overflow::DropHead => "drop-head",
-            Overflow::RejectPublish => "reject-publish",
-            Overflow::RejectPublishDlx => "reject-publish-dlx",
-        };
+        let ov = c.overflow.name();
         out.push(badge(
             format!("max {n}"),
             format!("at most {n} ready messages ({ov})"),

@@ -293,36 +293,11 @@ fn producer(v: &Value, path: &str) -> R<ProducerSpec> {
     Ok(p)
 }
 
-/// The policy a scenario-file name stands for.
-pub fn policy_of(s: &str) -> Option<ConsumerPolicy> {
-    Some(match s {
-        "ack" => ConsumerPolicy::Ack,
-        "nack-requeue" => ConsumerPolicy::NackRequeue,
-        "nack-drop" => ConsumerPolicy::NackDrop,
-        "reject-requeue" => ConsumerPolicy::RejectRequeue,
-        "reject-drop" => ConsumerPolicy::RejectDrop,
-        "crash" => ConsumerPolicy::Crash,
-        _ => return None,
-    })
-}
-
-/// A policy's name in scenario files.
-pub fn policy_name(p: ConsumerPolicy) -> &'static str {
-    match p {
-        ConsumerPolicy::Ack => "ack",
-        ConsumerPolicy::NackRequeue => "nack-requeue",
-        ConsumerPolicy::NackDrop => "nack-drop",
-        ConsumerPolicy::RejectRequeue => "reject-requeue",
-        ConsumerPolicy::RejectDrop => "reject-drop",
-        ConsumerPolicy::Crash => "crash",
-    }
-}
-
 fn consumer(v: &Value, path: &str) -> R<ConsumerSpec> {
     let mut o = Obj::new(v, path)?;
     let policy = match o.str("policy")? {
         None => ConsumerPolicy::Ack,
-        Some(s) => policy_of(&s).ok_or_else(|| {
+        Some(s) => ConsumerPolicy::from_name(&s).ok_or_else(|| {
             format!("{path}.policy: unknown policy {s:?}; expected ack, nack-requeue, nack-drop, reject-requeue, reject-drop or crash")
         })?,
     };
@@ -703,7 +678,7 @@ pub fn consumer_json(c: &ConsumerSpec) -> Value {
         m.push(("jitter_ms", Value::from(c.jitter_ms)));
     }
     if c.policy != ConsumerPolicy::Ack {
-        m.push(("policy", s(policy_name(c.policy))));
+        m.push(("policy", s(c.policy.name())));
     }
     if let Some(n) = c.crash_after {
         m.push(("crash_after", Value::from(n)));
@@ -743,7 +718,7 @@ pub fn export(name: &str, description: &str, world: &World, layout: &Layout) -> 
     let queues: Vec<_> = b
         .queues()
         .into_iter()
-        .filter(|q| !q.exclusive && !q.name.starts_with("amq."))
+        .filter(|q| !q.exclusive && !warren_core::names::is_reserved(&q.name))
         .collect();
     let bindings: Vec<Value> = b
         .bindings()
