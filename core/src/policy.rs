@@ -147,7 +147,9 @@ impl Policy {
                 }
                 "expires" => (int.is_some_and(|v| v >= 1), "a positive integer"),
                 "overflow" => (
-                    value.as_str().is_some_and(|s| Overflow::from_name(s).is_some()),
+                    value
+                        .as_str()
+                        .is_some_and(|s| Overflow::from_name(s).is_some()),
                     "\"drop-head\", \"reject-publish\" or \"reject-publish-dlx\"",
                 ),
                 _ => (true, ""),

@@ -46,7 +46,9 @@ use warren_core::{
     Policy, PolicyError, QueueConfig,
 };
 
-use crate::definitions::{key_path, BindingDef, Definitions, DestinationType, ExchangeDef, QueueDef};
+use crate::definitions::{
+    key_path, BindingDef, Definitions, DestinationType, ExchangeDef, QueueDef,
+};
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -454,7 +456,8 @@ fn check_queue_type(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
 
 fn check_queue_args(args_at: &str, q: &QueueDef, out: &mut Vec<Finding>) {
     let name = q.name.as_str();
-    let Err(InvalidArgument { key, detail, .. }) = QueueConfig::check_arguments(&q.arguments) else {
+    let Err(InvalidArgument { key, detail, .. }) = QueueConfig::check_arguments(&q.arguments)
+    else {
         return;
     };
     // Decided from the arguments, not from the detail's wording.
