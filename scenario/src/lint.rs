@@ -156,7 +156,7 @@ fn finding(
 ///
 /// # Example
 /// ```
-/// use warren_core::{lint, Definitions, Severity};
+/// use warren_scenario::{lint, Definitions, Severity};
 /// let defs = Definitions::from_json_str(r#"{"queues": [
 ///   {"name": "q", "durable": true, "auto_delete": false,
 ///    "arguments": {"x-dead-letter-exchange": "dlx"}}
@@ -164,7 +164,7 @@ fn finding(
 /// let findings = lint::check(&defs);
 /// assert!(findings.iter().any(|f| f.code == "missing-dead-letter-exchange"
 ///     && f.severity == Severity::Warning));
-/// # Ok::<(), warren_core::DefinitionsError>(())
+/// # Ok::<(), warren_scenario::DefinitionsError>(())
 /// ```
 pub fn check(defs: &Definitions) -> Vec<Finding> {
     let mut out = Vec::new();

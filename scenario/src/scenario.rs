@@ -655,131 +655,15 @@ impl Runner {
     /// (`declare-ok`, ...) recorded before this call precedes them, as on the wire.
     fn collect(&mut self, index: usize) {
         while let Some(ev) = self.sim.poll_event() {
-            let at = |s: &Self, ch: ChannelId| (s.label_of(ch.connection), ch.number);
-            let (l, n, kind) = match ev.kind {
-                EventKind::Delivered {
-                    channel,
-                    consumer_tag,
-                    delivery_tag,
-                    redelivered,
-                    message,
-                    ..
-                } => {
-                    let (l, n) = at(self, channel);
-                    let message = TraceMessage::new(&message, redelivered);
-                    (
-                        l,
-                        n,
-                        TraceKind::Deliver {
-                            consumer_tag,
-                            delivery_tag,
-                            message,
-                        },
-                    )
-                }
-                EventKind::GetOk {
-                    channel,
-                    delivery_tag,
-                    redelivered,
-                    message_count,
-                    message,
-                    ..
-                } => {
-                    let (l, n) = at(self, channel);
-                    let message = TraceMessage::new(&message, redelivered);
-                    (
-                        l,
-                        n,
-                        TraceKind::GetOk {
-                            delivery_tag,
-                            message_count,
-                            message,
-                        },
-                    )
-                }
-                EventKind::GetEmpty { channel, .. } => {
-                    let (l, n) = at(self, channel);
-                    (l, n, TraceKind::GetEmpty)
-                }
-                EventKind::Returned {
-                    channel,
-                    reply_code,
-                    reply_text,
-                    message,
-                } => {
-                    let (l, n) = at(self, channel);
-                    let m = TraceMessage::new(&message, false);
-                    (
-                        l,
-                        n,
-                        TraceKind::Return {
-                            reply_code,
-                            reply_text,
-                            exchange: m.exchange,
-                            routing_key: m.routing_key,
-                            body: m.body,
-                            properties: m.properties,
-                        },
-                    )
-                }
-                EventKind::Confirmed {
-                    channel,
-                    delivery_tag,
-                    ack,
-                } => {
-                    let (l, n) = at(self, channel);
-                    (
-                        l,
-                        n,
-                        TraceKind::Confirm {
-                            delivery_tag,
-                            multiple: false,
-                            ack,
-                        },
-                    )
-                }
-                EventKind::ConsumerCancelled {
-                    channel,
-                    consumer_tag,
-                    by_broker: true,
-                    ..
-                } => {
-                    let (l, n) = at(self, channel);
-                    (l, n, TraceKind::Cancel { consumer_tag })
-                }
-                EventKind::ChannelClosed {
-                    channel,
-                    error: Some(e),
-                } => {
-                    let (l, n) = at(self, channel);
-                    (
-                        l,
-                        n,
-                        TraceKind::ChannelClosed {
-                            reply_code: e.reply_code,
-                            reply_text: e.reply_text,
-                            class_id: e.class_id,
-                            method_id: e.method_id,
-                        },
-                    )
-                }
-                EventKind::ConnectionClosed {
-                    connection,
-                    error: Some(e),
-                } => (
-                    // connection.close travels on channel 0.
-                    self.label_of(connection),
-                    0,
-                    TraceKind::ConnectionClosed {
-                        reply_code: e.reply_code,
-                        reply_text: e.reply_text,
-                        class_id: e.class_id,
-                        method_id: e.method_id,
-                    },
-                ),
-                _ => continue,
+            let Some((to, kind)) = received(ev.kind) else {
+                continue;
             };
-            self.push(index, l, n, kind);
+            let (label, number) = match to {
+                Receiver::Channel(ch) => (self.label_of(ch.connection), ch.number),
+                // connection.close travels on channel 0.
+                Receiver::Connection(c) => (self.label_of(c), 0),
+            };
+            self.push(index, label, number, kind);
         }
     }
 
@@ -848,6 +732,138 @@ impl Runner {
     pub fn events(&self) -> &[TraceEvent] {
         &self.events
     }
+}
+
+/// Where a client receives a frame: a channel, or a connection's channel 0.
+enum Receiver {
+    Channel(ChannelId),
+    Connection(ConnectionId),
+}
+
+/// What a client receives for a broker event, if anything: a message or a
+/// confirm (see [`message_received`]), or a close or cancel the broker
+/// initiated (see [`close_received`]). Other events have no frame.
+fn received(kind: EventKind) -> Option<(Receiver, TraceKind)> {
+    match kind {
+        k @ (EventKind::Delivered { .. }
+        | EventKind::GetOk { .. }
+        | EventKind::GetEmpty { .. }
+        | EventKind::Returned { .. }
+        | EventKind::Confirmed { .. }) => message_received(k),
+        k => close_received(k),
+    }
+}
+
+/// `basic.deliver`, `basic.get-ok`/`-empty`, `basic.return`, `basic.ack`.
+fn message_received(kind: EventKind) -> Option<(Receiver, TraceKind)> {
+    let (channel, kind) = match kind {
+        EventKind::Delivered {
+            channel,
+            consumer_tag,
+            delivery_tag,
+            redelivered,
+            message,
+            ..
+        } => {
+            let message = TraceMessage::new(&message, redelivered);
+            let deliver = TraceKind::Deliver {
+                consumer_tag,
+                delivery_tag,
+                message,
+            };
+            (channel, deliver)
+        }
+        EventKind::GetOk {
+            channel,
+            delivery_tag,
+            redelivered,
+            message_count,
+            message,
+            ..
+        } => {
+            let message = TraceMessage::new(&message, redelivered);
+            let get_ok = TraceKind::GetOk {
+                delivery_tag,
+                message_count,
+                message,
+            };
+            (channel, get_ok)
+        }
+        EventKind::GetEmpty { channel, .. } => (channel, TraceKind::GetEmpty),
+        EventKind::Returned {
+            channel,
+            reply_code,
+            reply_text,
+            message,
+        } => {
+            let m = TraceMessage::new(&message, false);
+            let returned = TraceKind::Return {
+                reply_code,
+                reply_text,
+                exchange: m.exchange,
+                routing_key: m.routing_key,
+                body: m.body,
+                properties: m.properties,
+            };
+            (channel, returned)
+        }
+        EventKind::Confirmed {
+            channel,
+            delivery_tag,
+            ack,
+        } => {
+            let confirm = TraceKind::Confirm {
+                delivery_tag,
+                multiple: false,
+                ack,
+            };
+            (channel, confirm)
+        }
+        _ => return None,
+    };
+    Some((Receiver::Channel(channel), kind))
+}
+
+/// `basic.cancel` from the broker, and `channel.close` or
+/// `connection.close` carrying an error. A close the client asked for has
+/// no error and is not recorded (its `-ok` is not part of a trace).
+fn close_received(kind: EventKind) -> Option<(Receiver, TraceKind)> {
+    Some(match kind {
+        EventKind::ConsumerCancelled {
+            channel,
+            consumer_tag,
+            by_broker: true,
+            ..
+        } => (
+            Receiver::Channel(channel),
+            TraceKind::Cancel { consumer_tag },
+        ),
+        EventKind::ChannelClosed {
+            channel,
+            error: Some(e),
+        } => (
+            Receiver::Channel(channel),
+            TraceKind::ChannelClosed {
+                reply_code: e.reply_code,
+                reply_text: e.reply_text,
+                class_id: e.class_id,
+                method_id: e.method_id,
+            },
+        ),
+        EventKind::ConnectionClosed {
+            connection,
+            error: Some(e),
+        } => (
+            Receiver::Connection(connection),
+            TraceKind::ConnectionClosed {
+                reply_code: e.reply_code,
+                reply_text: e.reply_text,
+                class_id: e.class_id,
+                method_id: e.method_id,
+            },
+        ),
+        _ => return None,
+    })
 }
 
 /// Scenario JSON Schema (draft 2020-12), kept beside `docs/scenario.md`.

@@ -180,7 +180,9 @@ pub struct Trace {
 impl Trace {
     /// The trace as JSON.
     pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+        // Cannot fail: every map in a trace has string keys, and serde_json
+        // writes non-finite numbers as null rather than failing.
+        serde_json::to_value(self).expect("a trace always serialises to JSON")
     }
 }
 
@@ -218,7 +220,8 @@ pub fn plain_table(t: &FieldTable) -> Value {
 /// [`FieldValue::to_json`] (the recorder writes the same, so a `long` and
 /// a `signedint` stay distinguishable).
 pub fn trace_properties(p: &Properties) -> Value {
-    serde_json::to_value(p).unwrap_or_else(|_| json!({}))
+    // Cannot fail, as for a whole trace (`Trace::to_value`).
+    serde_json::to_value(p).expect("properties always serialise to JSON")
 }
 
 /// Normalises a trace (as JSON) for comparison, exactly as
@@ -243,8 +246,14 @@ pub fn normalise(trace: &Value) -> Value {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    let mut queues = rename_generated(&mut events, &queues);
+    mask_times_and_vhosts(&mut events, &mut queues);
+    json!({ "groups": group(events), "queues": queues })
+}
 
-    // a. Generated names, in walk order.
+/// Rule a: generated names become `$gen1`, `$gen2`… in walk order (events
+/// by step, then the drained queues by name).
+fn rename_generated(events: &mut [Value], queues: &Map<String, Value>) -> BTreeMap<String, Value> {
     let mut names: Vec<String> = Vec::new();
     let mut order: Vec<usize> = (0..events.len()).collect();
     order.sort_by_key(|&i| events[i].get("step").and_then(Value::as_u64).unwrap_or(0));
@@ -261,16 +270,18 @@ pub fn normalise(trace: &Value) -> Value {
         see_names(&Value::String((*name).clone()), &mut names);
         see_names(&queues[name.as_str()], &mut names);
     }
-    for ev in &mut events {
+    for ev in events.iter_mut() {
         *ev = apply_names(ev, &names);
     }
-    let mut queues: BTreeMap<String, Value> = queues
+    queues
         .iter()
         .map(|(k, v)| (rename_str(k, &names), apply_names(v, &names)))
-        .collect();
+        .collect()
+}
 
-    // b. x-death times; c. vhosts in reply texts.
-    for ev in &mut events {
+/// Rules b and c: `x-death` times become 0, and the vhost in reply texts `/`.
+fn mask_times_and_vhosts(events: &mut [Value], queues: &mut BTreeMap<String, Value>) {
+    for ev in events.iter_mut() {
         if let Some(p) = ev.get_mut("properties") {
             zero_death_times(p);
         }
@@ -287,8 +298,12 @@ pub fn normalise(trace: &Value) -> Value {
             }
         }
     }
+}
 
-    // d. Confirms; e. grouping.
+/// Rules d and e: events grouped by connection/channel (deliveries by
+/// consumer tag), a multiple confirm expanded into single ones from the
+/// channel's last confirmed tag.
+fn group(events: Vec<Value>) -> BTreeMap<String, Vec<Value>> {
     let mut last: BTreeMap<(u64, u64), u64> = BTreeMap::new();
     let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for ev in events {
@@ -334,7 +349,7 @@ pub fn normalise(trace: &Value) -> Value {
         }
         last.insert((conn, ch), tag);
     }
-    json!({ "groups": groups, "queues": queues })
+    groups
 }
 
 const FIELD_ORDER: &[&str] = &[

@@ -9,7 +9,5 @@
 
 mod conformance;
 mod fuzz_regressions;
-mod invariants;
 mod layering;
 mod routing;
-mod usage;
