@@ -244,8 +244,15 @@ pub fn normalise(trace: &Value) -> Value {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    let mut queues = rename_generated(&mut events, &queues);
+    zero_times_and_vhosts(&mut events, &mut queues);
+    let groups = group_events(events);
+    json!({ "groups": groups, "queues": queues })
+}
 
-    // a. Generated names, in walk order.
+/// a. Generated names become `$gen1`, `$gen2`… in walk order, in the events
+/// and in the queues, which come back renamed.
+fn rename_generated(events: &mut [Value], queues: &Map<String, Value>) -> BTreeMap<String, Value> {
     let mut names: Vec<String> = Vec::new();
     let mut order: Vec<usize> = (0..events.len()).collect();
     order.sort_by_key(|&i| events[i].get("step").and_then(Value::as_u64).unwrap_or(0));
@@ -262,16 +269,18 @@ pub fn normalise(trace: &Value) -> Value {
         see_names(&Value::String((*name).clone()), &mut names);
         see_names(&queues[name.as_str()], &mut names);
     }
-    for ev in &mut events {
+    for ev in events.iter_mut() {
         *ev = apply_names(ev, &names);
     }
-    let mut queues: BTreeMap<String, Value> = queues
+    queues
         .iter()
         .map(|(k, v)| (rename_str(k, &names), apply_names(v, &names)))
-        .collect();
+        .collect()
+}
 
-    // b. x-death times; c. vhosts in reply texts.
-    for ev in &mut events {
+/// b. `x-death` times become 0; c. vhosts in reply texts become `/`.
+fn zero_times_and_vhosts(events: &mut [Value], queues: &mut BTreeMap<String, Value>) {
+    for ev in events.iter_mut() {
         if let Some(p) = ev.get_mut("properties") {
             zero_death_times(p);
         }
@@ -288,8 +297,11 @@ pub fn normalise(trace: &Value) -> Value {
             }
         }
     }
+}
 
-    // d. Confirms; e. grouping.
+/// d. Multiple confirms expand into single ones; e. events are grouped by
+/// connection/channel, deliveries by consumer tag.
+fn group_events(events: Vec<Value>) -> BTreeMap<String, Vec<Value>> {
     let mut last: BTreeMap<(u64, u64), u64> = BTreeMap::new();
     let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for ev in events {
@@ -335,7 +347,7 @@ pub fn normalise(trace: &Value) -> Value {
         }
         last.insert((conn, ch), tag);
     }
-    json!({ "groups": groups, "queues": queues })
+    groups
 }
 
 const FIELD_ORDER: &[&str] = &[
