@@ -1,10 +1,12 @@
 //! "Why did this message go there": the routing walk, hop by hop, with a
 //! verdict for every binding it looked at.
 
+use std::collections::{BTreeSet, VecDeque};
+
 use serde::Serialize;
 
 use crate::broker::Broker;
-use crate::exchange::{Dest, ExchangeKind};
+use crate::exchange::{Binding, Dest, ExchangeId, ExchangeKind};
 use crate::headers::explain_headers;
 use crate::message::string_array;
 use crate::topic::topic_matches;
@@ -155,11 +157,25 @@ impl Broker {
             ));
             return out;
         }
+        let (hops, queues) = self.explain_walk(start.id, &keys, headers);
+        out.hops = hops;
+        out.queues = queues;
+        out
+    }
+
+    /// The hops from `start` and the queues reached.
+    fn explain_walk(
+        &self,
+        start: ExchangeId,
+        keys: &[String],
+        headers: &FieldTable,
+    ) -> (Vec<Hop>, Vec<String>) {
         // Same walk as `route`, breadth-first for readability; the set of
         // visited exchanges and queues is the same.
-        let mut work = std::collections::VecDeque::from([(start.id, HopVia::Published)]);
-        let mut seen = vec![start.id];
-        let mut queues = std::collections::BTreeSet::new();
+        let mut hops = Vec::new();
+        let mut work = VecDeque::from([(start, HopVia::Published)]);
+        let mut seen = vec![start];
+        let mut queues = BTreeSet::new();
         while let Some((xid, via)) = work.pop_front() {
             let Some(x) = self.exchanges.get(&xid) else {
                 continue;
@@ -173,71 +189,35 @@ impl Broker {
             };
             let mut matched_any = false;
             if x.is_default() {
-                for k in &keys {
-                    let exists = self.queue_ids.contains_key(k);
-                    matched_any |= exists;
-                    if exists {
+                for k in keys {
+                    let v = self.default_verdict(k);
+                    if v.matched {
+                        matched_any = true;
                         queues.insert(k.clone());
                     }
-                    hop.bindings.push(BindingVerdict {
-                        destination: k.clone(),
-                        to_exchange: false,
-                        routing_key: k.clone(),
-                        arguments: FieldTable::new(),
-                        matched: exists,
-                        reason: if exists {
-                            format!("the default exchange routes to the queue named {k:?}")
-                        } else {
-                            format!("no queue is named {k:?}")
-                        },
-                    });
+                    hop.bindings.push(v);
                 }
             }
             for bid in &x.bindings {
                 let Some(b) = self.binding(*bid) else {
                     continue;
                 };
-                let (matched, reason) = match x.kind {
-                    ExchangeKind::Fanout => {
-                        (true, "fanout exchanges ignore the routing key".to_owned())
-                    }
-                    ExchangeKind::Headers => {
-                        let e = explain_headers(&b.arguments, headers);
-                        (e.matched, e.to_string())
-                    }
-                    kind => key_verdict(kind, &b.routing_key, &keys),
-                };
-                let (destination, to_exchange) = match b.dest {
-                    Dest::Queue(q) => (self.queue_name(q).to_owned(), false),
-                    Dest::Exchange(e) => (self.exchange_name(e).to_owned(), true),
-                };
-                if matched {
+                let v = self.binding_verdict(x.kind, b, keys, headers);
+                if v.matched {
                     matched_any = true;
                     match b.dest {
                         Dest::Queue(_) => {
-                            queues.insert(destination.clone());
+                            queues.insert(v.destination.clone());
                         }
-                        Dest::Exchange(e) => {
-                            if !seen.contains(&e) {
-                                seen.push(e);
-                                work.push_back((
-                                    e,
-                                    HopVia::Binding {
-                                        from: x.name.clone(),
-                                    },
-                                ));
-                            }
+                        Dest::Exchange(e) if !seen.contains(&e) => {
+                            seen.push(e);
+                            let from = x.name.clone();
+                            work.push_back((e, HopVia::Binding { from }));
                         }
+                        Dest::Exchange(_) => {}
                     }
                 }
-                hop.bindings.push(BindingVerdict {
-                    destination,
-                    to_exchange,
-                    routing_key: b.routing_key.clone(),
-                    arguments: b.arguments.clone(),
-                    matched,
-                    reason,
-                });
+                hop.bindings.push(v);
             }
             if let Some(ae) = &x.alternate {
                 hop.alternate = Some(match self.exchange_lookup.get(ae) {
@@ -250,19 +230,61 @@ impl Broker {
                     }
                     Some(id) => {
                         seen.push(*id);
-                        work.push_back((
-                            *id,
-                            HopVia::Alternate {
-                                from: x.name.clone(),
-                            },
-                        ));
+                        let from = x.name.clone();
+                        work.push_back((*id, HopVia::Alternate { from }));
                         format!("nothing matched: routed on to alternate exchange {ae:?}")
                     }
                 });
             }
-            out.hops.push(hop);
+            hops.push(hop);
         }
-        out.queues = queues.into_iter().collect();
-        out
+        (hops, queues.into_iter().collect())
+    }
+
+    /// The default exchange's implicit binding to the queue named `key`.
+    fn default_verdict(&self, key: &str) -> BindingVerdict {
+        let exists = self.queue_ids.contains_key(key);
+        BindingVerdict {
+            destination: key.to_owned(),
+            to_exchange: false,
+            routing_key: key.to_owned(),
+            arguments: FieldTable::new(),
+            matched: exists,
+            reason: if exists {
+                format!("the default exchange routes to the queue named {key:?}")
+            } else {
+                format!("no queue is named {key:?}")
+            },
+        }
+    }
+
+    /// Whether a binding of an exchange of type `kind` matches, and why.
+    fn binding_verdict(
+        &self,
+        kind: ExchangeKind,
+        b: &Binding,
+        keys: &[String],
+        headers: &FieldTable,
+    ) -> BindingVerdict {
+        let (matched, reason) = match kind {
+            ExchangeKind::Fanout => (true, "fanout exchanges ignore the routing key".to_owned()),
+            ExchangeKind::Headers => {
+                let e = explain_headers(&b.arguments, headers);
+                (e.matched, e.to_string())
+            }
+            kind => key_verdict(kind, &b.routing_key, keys),
+        };
+        let (destination, to_exchange) = match b.dest {
+            Dest::Queue(q) => (self.queue_name(q).to_owned(), false),
+            Dest::Exchange(e) => (self.exchange_name(e).to_owned(), true),
+        };
+        BindingVerdict {
+            destination,
+            to_exchange,
+            routing_key: b.routing_key.clone(),
+            arguments: b.arguments.clone(),
+            matched,
+            reason,
+        }
     }
 }

@@ -13,7 +13,7 @@ use crate::queue::{
     arg_equivalence, effective_config, validate_args, Queue, QueueId, EQUIVALENCE_ARGS,
 };
 use crate::value::{FieldTable, FieldValue};
-use crate::{ChannelId, DeclareOk};
+use crate::{ChannelId, ConnectionId, DeclareOk};
 
 use super::Broker;
 
@@ -432,27 +432,7 @@ impl Broker {
         };
         let owner = m.exclusive.then_some(ch.connection);
         if let Some(q) = self.queue_named(&name) {
-            let resource = self.rs("queue", &name);
-            if q.exclusive_owner != owner {
-                return Err(self.locked(method, &name));
-            }
-            let mismatch = field_equivalence(&resource, "durable", q.durable, m.durable)
-                .or_else(|| {
-                    field_equivalence(&resource, "auto_delete", q.auto_delete, m.auto_delete)
-                })
-                .or_else(|| {
-                    EQUIVALENCE_ARGS.iter().find_map(|key| {
-                        arg_equivalence(key, q.arguments.get(key), m.arguments.get(key), &resource)
-                            .err()
-                    })
-                });
-            if let Some(detail) = mismatch {
-                return Err(AmqpError::new(
-                    ReplyCode::PreconditionFailed,
-                    method,
-                    detail,
-                ));
-            }
+            self.check_redeclare(q, owner, m)?;
             let id = q.id;
             return Ok(self.touch_and_report(id));
         }
@@ -490,6 +470,37 @@ impl Broker {
             message_count: 0,
             consumer_count: 0,
         })
+    }
+
+    /// Refuses a redeclare by another connection of an exclusive queue, or
+    /// with other properties or arguments than the queue has.
+    fn check_redeclare(
+        &self,
+        q: &Queue,
+        owner: Option<ConnectionId>,
+        m: &QueueDeclare,
+    ) -> Result<(), AmqpError> {
+        let method = Method::QueueDeclare;
+        let resource = self.rs("queue", &q.name);
+        if q.exclusive_owner != owner {
+            return Err(self.locked(method, &q.name));
+        }
+        let mismatch = field_equivalence(&resource, "durable", q.durable, m.durable)
+            .or_else(|| field_equivalence(&resource, "auto_delete", q.auto_delete, m.auto_delete))
+            .or_else(|| {
+                EQUIVALENCE_ARGS.iter().find_map(|key| {
+                    arg_equivalence(key, q.arguments.get(key), m.arguments.get(key), &resource)
+                        .err()
+                })
+            });
+        match mismatch {
+            Some(detail) => Err(AmqpError::new(
+                ReplyCode::PreconditionFailed,
+                method,
+                detail,
+            )),
+            None => Ok(()),
+        }
     }
 
     /// A declare counts as use for `x-expires`.

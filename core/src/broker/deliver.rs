@@ -66,50 +66,8 @@ impl Broker {
     }
 
     fn try_consume(&mut self, ch: ChannelId, m: &BasicConsume) -> Result<String, AmqpError> {
-        let method = Method::BasicConsume;
-        if self.channels[&ch].consumers.contains_key(&m.consumer_tag) {
-            return Err(AmqpError::new(
-                ReplyCode::NotAllowed,
-                method,
-                format!("attempt to reuse consumer tag '{}'", m.consumer_tag),
-            ));
-        }
-        let Some(q) = self.queue_named(&m.queue) else {
-            return Err(self.not_found(method, "queue", &m.queue));
-        };
-        if q.locked_for(ch.connection) {
-            return Err(self.locked(method, &m.queue));
-        }
-        let qid = q.id;
-        let exclusive_held = q
-            .consumers
-            .iter()
-            .any(|(_, u)| self.consumers.get(u).is_some_and(|c| c.exclusive));
-        let sac = q.config.single_active_consumer;
-        if exclusive_held || (m.exclusive && (!q.consumers.is_empty() || sac)) {
-            return Err(AmqpError::new(
-                ReplyCode::AccessRefused,
-                method,
-                format!("{} in exclusive use", self.rs("queue", &m.queue)),
-            ));
-        }
-        let priority = match m.arguments.get("x-priority") {
-            None => 0,
-            Some(v) => match v.as_int() {
-                Some(p) => i32::try_from(p).unwrap_or(if p < 0 { i32::MIN } else { i32::MAX }),
-                None => {
-                    return Err(AmqpError::new(
-                        ReplyCode::PreconditionFailed,
-                        method,
-                        format!(
-                            "invalid arg 'x-priority' for {}: {{unacceptable_type,{}}}",
-                            self.rs("queue", &m.queue),
-                            v.type_name()
-                        ),
-                    ))
-                }
-            },
-        };
+        let (qid, priority) = self.check_consume(ch, m)?;
+        let sac = self.queues[&qid].config.single_active_consumer;
         let tag = if m.consumer_tag.is_empty() {
             format!("{GENERATED_TAG_PREFIX}{}", self.rng.name_suffix())
         } else {
@@ -156,6 +114,56 @@ impl Broker {
         self.arm(qid);
         self.wake(qid);
         Ok(tag)
+    }
+
+    /// The queue a consume attaches to and the consumer's priority, or the
+    /// channel error RabbitMQ raises instead.
+    fn check_consume(&self, ch: ChannelId, m: &BasicConsume) -> Result<(QueueId, i32), AmqpError> {
+        let method = Method::BasicConsume;
+        if self.channels[&ch].consumers.contains_key(&m.consumer_tag) {
+            return Err(AmqpError::new(
+                ReplyCode::NotAllowed,
+                method,
+                format!("attempt to reuse consumer tag '{}'", m.consumer_tag),
+            ));
+        }
+        let Some(q) = self.queue_named(&m.queue) else {
+            return Err(self.not_found(method, "queue", &m.queue));
+        };
+        if q.locked_for(ch.connection) {
+            return Err(self.locked(method, &m.queue));
+        }
+        let qid = q.id;
+        let exclusive_held = q
+            .consumers
+            .iter()
+            .any(|(_, u)| self.consumers.get(u).is_some_and(|c| c.exclusive));
+        let sac = q.config.single_active_consumer;
+        if exclusive_held || (m.exclusive && (!q.consumers.is_empty() || sac)) {
+            return Err(AmqpError::new(
+                ReplyCode::AccessRefused,
+                method,
+                format!("{} in exclusive use", self.rs("queue", &m.queue)),
+            ));
+        }
+        let priority = match m.arguments.get("x-priority") {
+            None => 0,
+            Some(v) => match v.as_int() {
+                Some(p) => i32::try_from(p).unwrap_or(if p < 0 { i32::MIN } else { i32::MAX }),
+                None => {
+                    return Err(AmqpError::new(
+                        ReplyCode::PreconditionFailed,
+                        method,
+                        format!(
+                            "invalid arg 'x-priority' for {}: {{unacceptable_type,{}}}",
+                            self.rs("queue", &m.queue),
+                            v.type_name()
+                        ),
+                    ))
+                }
+            },
+        };
+        Ok((qid, priority))
     }
 
     /// `basic.cancel`. Unacked deliveries of the consumer stay unacked on

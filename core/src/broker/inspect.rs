@@ -360,6 +360,16 @@ impl Broker {
     /// # Errors
     /// A description of the violated invariant.
     pub fn check_invariants(&self) -> Result<(), String> {
+        self.check_ledger()?;
+        self.check_queues()?;
+        self.check_consumers()?;
+        self.check_channels()?;
+        self.check_bindings()?;
+        self.check_timers()
+    }
+
+    /// Conservation of publishes and of queued copies.
+    fn check_ledger(&self) -> Result<(), String> {
         let l = &self.ledger;
         if l.published != l.routed + l.returned + l.unroutable {
             return Err(format!("publishes unaccounted for: {l:?}"));
@@ -372,6 +382,11 @@ impl Broker {
                 l.copies, l.acked, l.dead_lettered, l.dropped
             ));
         }
+        Ok(())
+    }
+
+    /// Each queue's name index, counts, consumers and dispatch state.
+    fn check_queues(&self) -> Result<(), String> {
         for q in self.queues.values() {
             if self.queue_ids.get(&q.name) != Some(&q.id) {
                 return Err(format!("queue {} missing from the name index", q.name));
@@ -407,6 +422,11 @@ impl Broker {
                 return Err(format!("queue {} has an expired head", q.name));
             }
         }
+        Ok(())
+    }
+
+    /// Each consumer is on its channel, with the unacked count it holds.
+    fn check_consumers(&self) -> Result<(), String> {
         for (uid, c) in self.consumers.iter() {
             let Some(chan) = self.channels.get(&c.channel) else {
                 return Err(format!("consumer {} on a closed channel", c.tag));
@@ -427,6 +447,11 @@ impl Broker {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Channel numbers and delivery tags.
+    fn check_channels(&self) -> Result<(), String> {
         for (conn, numbers) in self.connections.iter() {
             if !numbers.windows(2).all(|w| w[0] < w[1]) {
                 return Err(format!(
@@ -450,6 +475,11 @@ impl Broker {
                 return Err(format!("channel {ch} has a tag from the future"));
             }
         }
+        Ok(())
+    }
+
+    /// The binding index and slots agree, and every binding's ends exist.
+    fn check_bindings(&self) -> Result<(), String> {
         for (key, id) in &self.binding_ids {
             let Some(b) = self.binding(*id) else {
                 return Err(format!("binding {id} indexed but free"));
@@ -468,6 +498,11 @@ impl Broker {
         if self.bindings.iter().flatten().count() != self.binding_ids.len() {
             return Err("binding slots and index disagree".into());
         }
+        Ok(())
+    }
+
+    /// Every armed timer is scheduled, and none is overdue.
+    fn check_timers(&self) -> Result<(), String> {
         for (qid, [head, lease]) in self.armed.iter() {
             for (at, t) in [
                 (head, super::Timer::HeadExpiry(qid)),

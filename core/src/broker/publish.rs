@@ -70,6 +70,48 @@ impl Broker {
     }
 
     fn try_publish(&mut self, ch: ChannelId, m: &BasicPublish) -> Result<(), AmqpError> {
+        let xid = self.check_publish(m)?;
+        let msg = self.published_message(ch, m);
+        let seq = self.channels.get_mut(&ch).and_then(|c| {
+            let seq = c.next_publish_seq?;
+            c.next_publish_seq = Some(seq + 1);
+            Some(seq)
+        });
+        let targets = self.route_message(xid, &msg);
+        self.emit_routed(&msg, &targets);
+        let mut accepted = true;
+        if targets.is_empty() {
+            if m.mandatory {
+                self.ledger.returned += 1;
+                self.emit(EventKind::Returned {
+                    channel: ch,
+                    reply_code: 312,
+                    reply_text: "NO_ROUTE".into(),
+                    message: msg.clone(),
+                });
+            } else {
+                self.ledger.unroutable += 1;
+                self.emit(EventKind::Unroutable { message: msg.id() });
+            }
+        } else {
+            self.ledger.routed += 1;
+            for qid in targets {
+                accepted &= self.enqueue(qid, &msg);
+            }
+        }
+        if let Some(seq) = seq {
+            self.emit(EventKind::Confirmed {
+                channel: ch,
+                delivery_tag: seq,
+                ack: accepted,
+            });
+        }
+        Ok(())
+    }
+
+    /// The exchange a publish goes to, or the channel error RabbitMQ
+    /// raises for it.
+    fn check_publish(&self, m: &BasicPublish) -> Result<ExchangeId, AmqpError> {
         let method = Method::BasicPublish;
         if m.immediate {
             return Err(AmqpError::new(
@@ -125,6 +167,11 @@ impl Broker {
                 }
             }
         }
+        Ok(xid)
+    }
+
+    /// The message a publish makes, numbered, counted and recorded.
+    fn published_message(&mut self, ch: ChannelId, m: &BasicPublish) -> Arc<Message> {
         // Most messages carry no properties: clone them only when there are some.
         let (props, bcc) = if m.properties.is_empty() {
             (Properties::default(), Vec::new())
@@ -155,41 +202,7 @@ impl Broker {
                 routing_key: m.routing_key.clone(),
             });
         }
-        let seq = self.channels.get_mut(&ch).and_then(|c| {
-            let seq = c.next_publish_seq?;
-            c.next_publish_seq = Some(seq + 1);
-            Some(seq)
-        });
-        let targets = self.route_message(xid, &msg);
-        self.emit_routed(&msg, &targets);
-        let mut accepted = true;
-        if targets.is_empty() {
-            if m.mandatory {
-                self.ledger.returned += 1;
-                self.emit(EventKind::Returned {
-                    channel: ch,
-                    reply_code: 312,
-                    reply_text: "NO_ROUTE".into(),
-                    message: msg.clone(),
-                });
-            } else {
-                self.ledger.unroutable += 1;
-                self.emit(EventKind::Unroutable { message: id });
-            }
-        } else {
-            self.ledger.routed += 1;
-            for qid in targets {
-                accepted &= self.enqueue(qid, &msg);
-            }
-        }
-        if let Some(seq) = seq {
-            self.emit(EventKind::Confirmed {
-                channel: ch,
-                delivery_tag: seq,
-                ack: accepted,
-            });
-        }
-        Ok(())
+        msg
     }
 
     pub(crate) fn next_message_id(&mut self) -> MessageId {

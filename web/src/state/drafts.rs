@@ -612,7 +612,6 @@ pub fn consumer_spec(d: &Draft) -> Result<ConsumerSpec, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use warren_core::Overflow;
 
     #[test]
     fn queue_drafts_round_trip() {
@@ -621,7 +620,7 @@ mod tests {
         d.insert("ttl", "5000");
         d.insert("dlx", DEFAULT_EXCHANGE);
         d.insert("dlrk", "jobs.dead");
-        d.insert("overflow", Overflow::RejectPublish.name());
+        d.insert("overflow", "reject-publish");
         d.insert("sac", "true");
         d.insert("args", "x-queue-mode = lazy");
         let decl = queue_decl(&d).unwrap();
