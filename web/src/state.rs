@@ -7,14 +7,29 @@
 //! No clock and no storage here: time arrives as `Tick(elapsed_ms)` from
 //! `App`'s effect, and persistence is `App`'s effect reading
 //! [`AppState::scene_text`] whenever [`AppState::scene_rev`] changes.
+//!
+//! The state modules form a one-way chain; each uses only modules before
+//! it, and `tests/module_chain.rs` fails on a cycle:
+//!
+//! 1. `fields` (value formatting), `spec` (what the person names: actors,
+//!    bindings, node keys, the layout), `command` (what the person can do);
+//! 2. `scene` (the scenario format), `drafts` (forms' text to commands);
+//! 3. `graph` (the canvas model), `view` (the snapshot that holds it);
+//! 4. `log` (below `world`, which owns the log and fills it as the
+//!    simulation runs);
+//! 5. `world` (the simulation and its companions);
+//! 6. `timeline`, `anim`, `inspect` (each reads or drives the world);
+//! 7. this module, the reducer.
 
 mod anim;
+mod command;
 pub mod drafts;
 pub mod fields;
 pub mod graph;
 mod inspect;
 mod log;
 pub mod scene;
+mod spec;
 mod timeline;
 mod view;
 mod world;
@@ -25,12 +40,14 @@ use warren_core::{FieldTable, MessageId, RouteExplanation, SimTime};
 use yew::Reducible;
 
 pub use anim::{Anim, Flash, Flight, FlightKind, FLIGHT_MS, MAX_FLIGHTS};
-pub use graph::{Edge, EdgeKind, Layout, Node, NodeDetail, NodeKind, Topology};
+pub use command::{Command, CommandError};
+pub use graph::{Edge, EdgeKind, Node, NodeDetail, NodeKind, Topology};
 pub use inspect::{inspect, Inspection, MessageSummary, Selection, MESSAGE_LIMIT};
-pub use log::{EventLog, LogEntry, LogView, KINDS, LOG_CAPACITY, LOG_ROWS};
+pub use log::{EventLog, LogEntry, LogFilter, LogView, KINDS, LOG_CAPACITY, LOG_ROWS};
+pub use spec::{ActorSpec, BindingSpec, Layout};
 pub use timeline::{Recorded, Timeline};
 pub use view::WorldView;
-pub use world::{ActorSpec, BindingSpec, Command, CommandError, World, SEED};
+pub use world::{World, SEED};
 
 /// Speeds the speed control offers (virtual ms per wall ms).
 pub const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
@@ -144,17 +161,6 @@ impl Default for Viewport {
 
 /// Zoom limits.
 pub const ZOOM: (f64, f64) = (0.25, 3.0);
-
-/// The event log's filter.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LogFilter {
-    /// A node key or `#id` (empty = every entity).
-    pub entity: String,
-    /// An event kind (empty = every kind).
-    pub kind: String,
-    /// Text the entry must contain.
-    pub text: String,
-}
 
 /// What the routing tester explains.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -474,11 +480,14 @@ impl AppState {
     /// The current scene as scenario JSON (what is persisted).
     pub fn scene_text(&self) -> String {
         let start = self.timeline.start();
+        let nodes = &self.world.view().topology.nodes;
         scene::to_text(&scene::export(
             &start.name,
             &start.description,
-            &self.world,
+            self.world.broker(),
+            self.world.specs(),
             &self.layout,
+            |k| nodes.iter().any(|n| n.key == k),
         ))
     }
 

@@ -1,17 +1,19 @@
 //! The canvas model: nodes (producers, exchanges, queues, consumers) and
 //! edges (publishes, bindings, dead-letter and alternate-exchange links,
-//! consumption) read from a [`WorldView`], and where each node sits.
+//! consumption) read from the broker's lists and the actors ([`Sources`],
+//! the parts of a `WorldView`), and where each node sits.
 //!
 //! Drawing is geometry only; which binding routes where is the core's
 //! business.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
-use warren_core::{ActorView, ConsumerPolicy, ConsumerState, Overflow};
+use warren_core::{
+    ActorView, BindingInfo, ConsumerPolicy, ConsumerState, ExchangeInfo, Overflow, QueueInfo,
+};
 
 use super::fields::{human_ms, inline_table};
-use super::view::WorldView;
-use super::world::{ActorSpec, BindingSpec};
+use super::spec::{ActorSpec, BindingSpec, Layout};
 
 /// Node width on the canvas.
 pub const NODE_W: f64 = 176.0;
@@ -253,7 +255,7 @@ pub fn state_word(s: ConsumerState) -> &'static str {
 }
 
 /// Badges for a queue's effective configuration and flags.
-pub fn queue_badges(q: &warren_core::QueueInfo, dlx_exists: bool) -> Vec<Badge> {
+pub fn queue_badges(q: &QueueInfo, dlx_exists: bool) -> Vec<Badge> {
     let c = &q.config;
     let mut out = Vec::new();
     if let Some(ttl) = c.message_ttl {
@@ -344,9 +346,32 @@ pub fn queue_badges(q: &warren_core::QueueInfo, dlx_exists: bool) -> Vec<Badge> 
     out
 }
 
+/// What the canvas is drawn from: the parts of a `WorldView`. The view
+/// holds the topology built from them, so the canvas model reads the
+/// parts, not the view (the view sits above it in the module chain).
+#[derive(Clone, Copy, Debug)]
+pub struct Sources<'a> {
+    /// Every exchange.
+    pub exchanges: &'a [ExchangeInfo],
+    /// Every queue.
+    pub queues: &'a [QueueInfo],
+    /// Every binding.
+    pub bindings: &'a [BindingInfo],
+    /// The actors' live state, in display order.
+    pub actors: &'a [ActorView],
+    /// The actors' settings, in the same order.
+    pub specs: &'a [ActorSpec],
+}
+
+impl Sources<'_> {
+    fn exchange(&self, name: &str) -> Option<&ExchangeInfo> {
+        self.exchanges.iter().find(|x| x.name == name)
+    }
+}
+
 impl Topology {
-    /// Reads the nodes and edges off a view.
-    pub fn build(v: &WorldView) -> Self {
+    /// Reads the nodes and edges off the broker's lists and the actors.
+    pub fn build(v: &Sources) -> Self {
         let mut nodes = Vec::new();
         let mut edges = Vec::new();
         let queue_names: Vec<&str> = v.queues.iter().map(|q| q.name.as_str()).collect();
@@ -366,18 +391,18 @@ impl Topology {
                     shown.push(name.to_owned());
                 }
             };
-            for b in &v.bindings {
+            for b in v.bindings {
                 refer(&b.source);
                 if b.to_exchange {
                     refer(&b.destination);
                 }
             }
-            for s in &v.specs {
+            for s in v.specs {
                 if let ActorSpec::Producer(p) = s {
                     refer(&p.exchange);
                 }
             }
-            for q in &v.queues {
+            for q in v.queues {
                 if let Some(x) = &q.config.dead_letter_exchange {
                     refer(x);
                 }
@@ -403,7 +428,7 @@ impl Topology {
         }
 
         // Producers.
-        for (view, spec) in v.actors.iter().zip(&v.specs) {
+        for (view, spec) in v.actors.iter().zip(v.specs) {
             let (ActorView::Producer(p), ActorSpec::Producer(s)) = (view, spec) else {
                 continue;
             };
@@ -549,7 +574,7 @@ impl Topology {
         }
 
         // Queues.
-        for q in &v.queues {
+        for q in v.queues {
             let dlx_exists = q
                 .config
                 .dead_letter_exchange
@@ -595,7 +620,7 @@ impl Topology {
         }
 
         // Consumers.
-        for (view, spec) in v.actors.iter().zip(&v.specs) {
+        for (view, spec) in v.actors.iter().zip(v.specs) {
             let (ActorView::Consumer(c), ActorSpec::Consumer(s)) = (view, spec) else {
                 continue;
             };
@@ -748,10 +773,6 @@ impl Topology {
             .collect()
     }
 }
-
-/// Where nodes sit: top-left corners by node key. Keys of nodes that no
-/// longer exist stay (a node scrubbed away comes back where it was).
-pub type Layout = BTreeMap<String, (f64, f64)>;
 
 fn column_x(col: usize) -> f64 {
     ORIGIN.0 + col as f64 * COLUMN_W

@@ -8,7 +8,8 @@ use warren_core::{
 };
 
 use super::fields::format_value;
-use super::world::{ActorSpec, BindingSpec, World};
+use super::spec::{ActorSpec, BindingSpec};
+use super::world::World;
 
 /// Most messages listed for one queue (the rest are counted).
 pub const MESSAGE_LIMIT: usize = 60;

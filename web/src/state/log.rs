@@ -8,6 +8,10 @@
 //! An entry keeps what its words are made of (the event, and who owned
 //! each connection at the time), so they come out the same whenever they
 //! are written.
+//!
+//! The log sits below `world` in the state modules' chain (see
+//! `state.rs`): the world owns its log and feeds it every event as the
+//! simulation produces them, so the log knows nothing of the world.
 
 use std::cell::OnceCell;
 use std::collections::VecDeque;
@@ -15,7 +19,16 @@ use std::rc::Rc;
 
 use warren_core::{ChannelId, ConnectionId, Event, EventKind, SimTime};
 
-use super::LogFilter;
+/// The event log's filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LogFilter {
+    /// A node key or `#id` (empty = every entity).
+    pub entity: String,
+    /// An event kind (empty = every kind).
+    pub kind: String,
+    /// Text the entry must contain.
+    pub text: String,
+}
 
 /// Most entries kept; older ones are dropped (and counted).
 pub const LOG_CAPACITY: usize = 2000;
