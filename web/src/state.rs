@@ -41,10 +41,10 @@ use yew::Reducible;
 
 pub use anim::{Anim, Flash, Flight, FlightKind, FLIGHT_MS, MAX_FLIGHTS};
 pub use command::{Command, CommandError};
-pub use graph::{Edge, EdgeKind, Node, NodeDetail, NodeKind, Topology};
+pub use graph::{Edge, EdgeKind, Node, NodeDetail, Topology};
 pub use inspect::{inspect, Inspection, MessageSummary, Selection, MESSAGE_LIMIT};
 pub use log::{EventLog, LogEntry, LogFilter, LogView, KINDS, LOG_CAPACITY, LOG_ROWS};
-pub use spec::{ActorSpec, BindingSpec, Layout};
+pub use spec::{node_key, node_name, parse_node_key, ActorSpec, BindingSpec, Layout, NodeKind};
 pub use timeline::{Recorded, Timeline};
 pub use view::WorldView;
 pub use world::{World, SEED};
@@ -686,14 +686,14 @@ impl AppState {
             }
             Command::RedeclareExchange { name, decl } => {
                 if decl.exchange != *name {
-                    self.rename_node("exchange", name, &decl.exchange);
+                    self.rename_node(NodeKind::Exchange, name, &decl.exchange);
                 }
                 self.ui.selection = Selection::Exchange(decl.exchange.clone());
             }
             Command::RedeclareQueue { name, decl }
                 if decl.queue != *name && !decl.queue.is_empty() =>
             {
-                self.rename_node("queue", name, &decl.queue);
+                self.rename_node(NodeKind::Queue, name, &decl.queue);
                 self.ui.selection = Selection::Queue(decl.queue.clone());
             }
             Command::Bind(b) => *sel = Selection::Binding(b.clone()),
@@ -702,13 +702,13 @@ impl AppState {
             Command::AddConsumer(c) => *sel = Selection::Consumer(c.name.clone()),
             Command::UpdateProducer { name, spec } => {
                 if spec.name != *name {
-                    self.rename_node("producer", name, &spec.name);
+                    self.rename_node(NodeKind::Producer, name, &spec.name);
                 }
                 self.ui.selection = Selection::Producer(spec.name.clone());
             }
             Command::UpdateConsumer { name, spec } => {
                 if spec.name != *name {
-                    self.rename_node("consumer", name, &spec.name);
+                    self.rename_node(NodeKind::Consumer, name, &spec.name);
                 }
                 self.ui.selection = Selection::Consumer(spec.name.clone());
             }
@@ -721,10 +721,10 @@ impl AppState {
     }
 
     /// A renamed node keeps its place.
-    fn rename_node(&mut self, kind: &str, old: &str, new: &str) {
+    fn rename_node(&mut self, kind: NodeKind, old: &str, new: &str) {
         let layout = Rc::make_mut(&mut self.layout);
-        if let Some(p) = layout.get(&format!("{kind}:{old}")).copied() {
-            layout.insert(format!("{kind}:{new}"), p);
+        if let Some(p) = layout.get(&node_key(kind, old)).copied() {
+            layout.insert(node_key(kind, new), p);
         }
     }
 

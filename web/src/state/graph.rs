@@ -13,7 +13,7 @@ use warren_core::{
 };
 
 use super::fields::{human_ms, inline_table};
-use super::spec::{ActorSpec, BindingSpec, Layout};
+use super::spec::{node_key, parse_node_key, ActorSpec, BindingSpec, Layout, NodeKind};
 
 /// Node width on the canvas.
 pub const NODE_W: f64 = 176.0;
@@ -24,30 +24,8 @@ const GAP_Y: f64 = 26.0;
 /// Top-left corner of the first column.
 const ORIGIN: (f64, f64) = (40.0, 40.0);
 
-/// What a node is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum NodeKind {
-    /// A simulated producer.
-    Producer,
-    /// An exchange.
-    Exchange,
-    /// A queue.
-    Queue,
-    /// A simulated consumer.
-    Consumer,
-}
-
+// The canvas's geometry of a kind, next to the rest of the geometry.
 impl NodeKind {
-    /// The prefix of node keys (`queue:orders`), as in scenario layouts.
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Self::Producer => "producer",
-            Self::Exchange => "exchange",
-            Self::Queue => "queue",
-            Self::Consumer => "consumer",
-        }
-    }
-
     /// Height on the canvas.
     pub fn height(self) -> f64 {
         match self {
@@ -57,11 +35,6 @@ impl NodeKind {
             Self::Consumer => 112.0,
         }
     }
-}
-
-/// The layout key of a node: `kind:name`.
-pub fn node_key(kind: NodeKind, name: &str) -> String {
-    format!("{}:{name}", kind.prefix())
 }
 
 /// A short badge on a node (`TTL 5 s`), with its longer meaning.
@@ -551,11 +524,7 @@ impl Topology {
                     }
                 }
             };
-            let to = if b.to_exchange {
-                node_key(NodeKind::Exchange, &b.destination)
-            } else {
-                node_key(NodeKind::Queue, &b.destination)
-            };
+            let to = node_key(NodeKind::destination(b.to_exchange), &b.destination);
             edges.push(Edge {
                 key: format!("bind:{i}:{}:{}:{}", b.source, b.destination, b.routing_key),
                 from: node_key(NodeKind::Exchange, &b.source),
@@ -733,7 +702,7 @@ impl Topology {
             let mut changed = false;
             for e in &self.edges {
                 let into_exchange = matches!(e.kind, EdgeKind::Binding | EdgeKind::Alternate)
-                    && e.to.starts_with("exchange:");
+                    && parse_node_key(&e.to).is_some_and(|(k, _)| k == NodeKind::Exchange);
                 if !into_exchange || e.from == e.to {
                     continue;
                 }

@@ -19,7 +19,7 @@ use warren_core::{
 use super::command::{Command, CommandError};
 use super::log::{EventLog, Owners};
 use super::scene::{self, Scene};
-use super::spec::{ActorSpec, BindingSpec};
+use super::spec::{node_key, ActorSpec, BindingSpec, NodeKind};
 use super::view::WorldView;
 
 /// The seed of every simulation the playground runs: fixed, so that the
@@ -206,10 +206,10 @@ impl World {
                     ActorView::Consumer(c) => c.connection,
                 }?;
                 let kind = match a.spec {
-                    ActorSpec::Producer(_) => "producer",
-                    ActorSpec::Consumer(_) => "consumer",
+                    ActorSpec::Producer(_) => NodeKind::Producer,
+                    ActorSpec::Consumer(_) => NodeKind::Consumer,
                 };
-                Some((conn, format!("{kind}:{}", a.spec.name())))
+                Some((conn, node_key(kind, a.spec.name())))
             })
             .collect();
         if let Some(ch) = self.control {
