@@ -214,7 +214,9 @@ fn describe(kind: &EventKind, names: &[(ConnectionId, String)]) -> (String, Vec<
     let mut ents = Vec::new();
     let text = match kind {
         EventKind::ConnectionOpened { connection } => {
-            let who = owner(names, *connection).map(node_name).unwrap_or("a client");
+            let who = owner(names, *connection)
+                .map(node_name)
+                .unwrap_or("a client");
             if let Some(key) = owner(names, *connection) {
                 ents.push(key.to_owned());
             }
