@@ -342,65 +342,82 @@ impl Sources<'_> {
     }
 }
 
-impl Topology {
-    /// Reads the nodes and edges off the broker's lists and the actors.
-    pub fn build(v: &Sources) -> Self {
-        let mut nodes = Vec::new();
-        let mut edges = Vec::new();
-        let queue_names: Vec<&str> = v.queues.iter().map(|q| q.name.as_str()).collect();
-        let exchange_names: Vec<&str> = v.exchanges.iter().map(|x| x.name.as_str()).collect();
-
-        // Which exchanges to draw: the person's, and the predeclared ones
-        // something refers to.
-        let mut shown: Vec<String> = v
+/// Which exchanges to draw: the person's, the predeclared ones something
+/// refers to, and the alternate exchanges of those, transitively.
+fn shown_exchanges(v: &Sources, exchange_names: &[&str]) -> Vec<String> {
+    let mut shown: Vec<String> = v
+        .exchanges
+        .iter()
+        .filter(|x| !x.predeclared)
+        .map(|x| x.name.clone())
+        .collect();
+    {
+        let mut refer = |name: &str| {
+            if exchange_names.contains(&name) && !shown.iter().any(|s| s == name) {
+                shown.push(name.to_owned());
+            }
+        };
+        for b in v.bindings {
+            refer(&b.source);
+            if b.to_exchange {
+                refer(&b.destination);
+            }
+        }
+        for s in v.specs {
+            if let ActorSpec::Producer(p) = s {
+                refer(&p.exchange);
+            }
+        }
+        for q in v.queues {
+            if let Some(x) = &q.config.dead_letter_exchange {
+                refer(x);
+            }
+        }
+    }
+    // Alternate exchanges of what is shown, transitively.
+    loop {
+        let more: Vec<String> = v
             .exchanges
             .iter()
-            .filter(|x| !x.predeclared)
-            .map(|x| x.name.clone())
+            .filter(|x| shown.contains(&x.name))
+            .filter_map(|x| x.alternate_exchange.clone())
+            .filter(|ae| exchange_names.contains(&ae.as_str()) && !shown.contains(ae))
             .collect();
-        {
-            let mut refer = |name: &str| {
-                if exchange_names.contains(&name) && !shown.iter().any(|s| s == name) {
-                    shown.push(name.to_owned());
-                }
-            };
-            for b in v.bindings {
-                refer(&b.source);
-                if b.to_exchange {
-                    refer(&b.destination);
-                }
-            }
-            for s in v.specs {
-                if let ActorSpec::Producer(p) = s {
-                    refer(&p.exchange);
-                }
-            }
-            for q in v.queues {
-                if let Some(x) = &q.config.dead_letter_exchange {
-                    refer(x);
-                }
+        if more.is_empty() {
+            break;
+        }
+        for m in more {
+            if !shown.contains(&m) {
+                shown.push(m);
             }
         }
-        // Alternate exchanges of what is shown, transitively.
-        loop {
-            let more: Vec<String> = v
-                .exchanges
-                .iter()
-                .filter(|x| shown.contains(&x.name))
-                .filter_map(|x| x.alternate_exchange.clone())
-                .filter(|ae| exchange_names.contains(&ae.as_str()) && !shown.contains(ae))
-                .collect();
-            if more.is_empty() {
-                break;
-            }
-            for m in more {
-                if !shown.contains(&m) {
-                    shown.push(m);
-                }
-            }
-        }
+    }
+    shown
+}
 
-        // Producers.
+/// The topology under construction: what [`Topology::build`]'s steps
+/// share.
+struct Builder<'a> {
+    v: &'a Sources<'a>,
+    shown: Vec<String>,
+    queue_names: Vec<&'a str>,
+    exchange_names: Vec<&'a str>,
+    nodes: Vec<Node>,
+    edges: Vec<Edge>,
+}
+
+impl Builder<'_> {
+    /// Producers, their publish edges, and the default exchange's implicit
+    /// bindings to the queues they name.
+    fn producers(&mut self) {
+        let Self {
+            v,
+            shown,
+            queue_names,
+            nodes,
+            edges,
+            ..
+        } = self;
         for (view, spec) in v.actors.iter().zip(v.specs) {
             let (ActorView::Producer(p), ActorSpec::Producer(s)) = (view, spec) else {
                 continue;
@@ -449,8 +466,18 @@ impl Topology {
                 }
             }
         }
+    }
 
-        // Exchanges.
+    /// Exchanges, their badges and alternate-exchange edges.
+    fn exchanges(&mut self) {
+        let Self {
+            v,
+            shown,
+            exchange_names,
+            nodes,
+            edges,
+            ..
+        } = self;
         for x in v.exchanges.iter().filter(|x| shown.contains(&x.name)) {
             let mut badges = Vec::new();
             if x.internal {
@@ -496,8 +523,13 @@ impl Topology {
                 },
             });
         }
+    }
 
-        // Bindings.
+    /// Binding edges.
+    fn bindings(&mut self) {
+        let Self {
+            v, shown, edges, ..
+        } = self;
         for (i, b) in v.bindings.iter().enumerate() {
             if !shown.contains(&b.source) {
                 continue;
@@ -541,8 +573,17 @@ impl Topology {
                 lane: (0, 1),
             });
         }
+    }
 
-        // Queues.
+    /// Queues, their badges and dead-letter edges.
+    fn queues(&mut self) {
+        let Self {
+            v,
+            exchange_names,
+            nodes,
+            edges,
+            ..
+        } = self;
         for q in v.queues {
             let dlx_exists = q
                 .config
@@ -587,8 +628,17 @@ impl Topology {
                 }
             }
         }
+    }
 
-        // Consumers.
+    /// Consumers and their consume edges.
+    fn consumers(&mut self) {
+        let Self {
+            v,
+            queue_names,
+            nodes,
+            edges,
+            ..
+        } = self;
         for (view, spec) in v.actors.iter().zip(v.specs) {
             let (ActorView::Consumer(c), ActorSpec::Consumer(s)) = (view, spec) else {
                 continue;
@@ -621,27 +671,53 @@ impl Topology {
                 });
             }
         }
+    }
+}
 
-        // Lanes: parallel edges between the same two nodes fan out.
-        let mut groups: Vec<((&str, &str), Vec<usize>)> = Vec::new();
-        for (i, e) in edges.iter().enumerate() {
-            let pair = if e.from <= e.to {
-                (e.from.as_str(), e.to.as_str())
-            } else {
-                (e.to.as_str(), e.from.as_str())
-            };
-            match groups.iter_mut().find(|(p, _)| *p == pair) {
-                Some((_, members)) => members.push(i),
-                None => groups.push((pair, vec![i])),
-            }
+/// Lanes: parallel edges between the same two nodes fan out.
+fn assign_lanes(edges: &mut [Edge]) {
+    let mut groups: Vec<((&str, &str), Vec<usize>)> = Vec::new();
+    for (i, e) in edges.iter().enumerate() {
+        let pair = if e.from <= e.to {
+            (e.from.as_str(), e.to.as_str())
+        } else {
+            (e.to.as_str(), e.from.as_str())
+        };
+        match groups.iter_mut().find(|(p, _)| *p == pair) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((pair, vec![i])),
         }
-        let groups: Vec<Vec<usize>> = groups.into_iter().map(|(_, m)| m).collect();
-        for members in &groups {
-            for (lane, &i) in members.iter().enumerate() {
-                edges[i].lane = (lane, members.len());
-            }
+    }
+    let groups: Vec<Vec<usize>> = groups.into_iter().map(|(_, m)| m).collect();
+    for members in &groups {
+        for (lane, &i) in members.iter().enumerate() {
+            edges[i].lane = (lane, members.len());
         }
-        Self { nodes, edges }
+    }
+}
+
+impl Topology {
+    /// Reads the nodes and edges off the broker's lists and the actors.
+    pub fn build(v: &Sources) -> Self {
+        let exchange_names: Vec<&str> = v.exchanges.iter().map(|x| x.name.as_str()).collect();
+        let mut b = Builder {
+            v,
+            shown: shown_exchanges(v, &exchange_names),
+            queue_names: v.queues.iter().map(|q| q.name.as_str()).collect(),
+            exchange_names,
+            nodes: Vec::new(),
+            edges: Vec::new(),
+        };
+        b.producers();
+        b.exchanges();
+        b.bindings();
+        b.queues();
+        b.consumers();
+        assign_lanes(&mut b.edges);
+        Self {
+            nodes: b.nodes,
+            edges: b.edges,
+        }
     }
 
     /// A node by key.
