@@ -342,82 +342,65 @@ impl Sources<'_> {
     }
 }
 
-/// Which exchanges to draw: the person's, the predeclared ones something
-/// refers to, and the alternate exchanges of those, transitively.
-fn shown_exchanges(v: &Sources, exchange_names: &[&str]) -> Vec<String> {
-    let mut shown: Vec<String> = v
-        .exchanges
-        .iter()
-        .filter(|x| !x.predeclared)
-        .map(|x| x.name.clone())
-        .collect();
-    {
-        let mut refer = |name: &str| {
-            if exchange_names.contains(&name) && !shown.iter().any(|s| s == name) {
-                shown.push(name.to_owned());
-            }
-        };
-        for b in v.bindings {
-            refer(&b.source);
-            if b.to_exchange {
-                refer(&b.destination);
-            }
-        }
-        for s in v.specs {
-            if let ActorSpec::Producer(p) = s {
-                refer(&p.exchange);
-            }
-        }
-        for q in v.queues {
-            if let Some(x) = &q.config.dead_letter_exchange {
-                refer(x);
-            }
-        }
-    }
-    // Alternate exchanges of what is shown, transitively.
-    loop {
-        let more: Vec<String> = v
+impl Topology {
+    /// Reads the nodes and edges off the broker's lists and the actors.
+    pub fn build(v: &Sources) -> Self {
+        let mut nodes = Vec::new();
+        let mut edges = Vec::new();
+        let queue_names: Vec<&str> = v.queues.iter().map(|q| q.name.as_str()).collect();
+        let exchange_names: Vec<&str> = v.exchanges.iter().map(|x| x.name.as_str()).collect();
+
+        // Which exchanges to draw: the person's, and the predeclared ones
+        // something refers to.
+        let mut shown: Vec<String> = v
             .exchanges
             .iter()
-            .filter(|x| shown.contains(&x.name))
-            .filter_map(|x| x.alternate_exchange.clone())
-            .filter(|ae| exchange_names.contains(&ae.as_str()) && !shown.contains(ae))
+            .filter(|x| !x.predeclared)
+            .map(|x| x.name.clone())
             .collect();
-        if more.is_empty() {
-            break;
-        }
-        for m in more {
-            if !shown.contains(&m) {
-                shown.push(m);
+        {
+            let mut refer = |name: &str| {
+                if exchange_names.contains(&name) && !shown.iter().any(|s| s == name) {
+                    shown.push(name.to_owned());
+                }
+            };
+            for b in v.bindings {
+                refer(&b.source);
+                if b.to_exchange {
+                    refer(&b.destination);
+                }
+            }
+            for s in v.specs {
+                if let ActorSpec::Producer(p) = s {
+                    refer(&p.exchange);
+                }
+            }
+            for q in v.queues {
+                if let Some(x) = &q.config.dead_letter_exchange {
+                    refer(x);
+                }
             }
         }
-    }
-    shown
-}
+        // Alternate exchanges of what is shown, transitively.
+        loop {
+            let more: Vec<String> = v
+                .exchanges
+                .iter()
+                .filter(|x| shown.contains(&x.name))
+                .filter_map(|x| x.alternate_exchange.clone())
+                .filter(|ae| exchange_names.contains(&ae.as_str()) && !shown.contains(ae))
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            for m in more {
+                if !shown.contains(&m) {
+                    shown.push(m);
+                }
+            }
+        }
 
-/// The topology under construction: what [`Topology::build`]'s steps
-/// share.
-struct Builder<'a> {
-    v: &'a Sources<'a>,
-    shown: Vec<String>,
-    queue_names: Vec<&'a str>,
-    exchange_names: Vec<&'a str>,
-    nodes: Vec<Node>,
-    edges: Vec<Edge>,
-}
-
-impl Builder<'_> {
-    /// Producers, their publish edges, and the default exchange's implicit
-    /// bindings to the queues they name.
-    fn producers(&mut self) {
-        let Self {
-            v,
-            shown,
-            queue_names,
-            nodes,
-            edges,
-            ..
-        } = self;
+        // Producers.
         for (view, spec) in v.actors.iter().zip(v.specs) {
             let (ActorView::Producer(p), ActorSpec::Producer(s)) = (view, spec) else {
                 continue;
@@ -466,18 +449,8 @@ impl Builder<'_> {
                 }
             }
         }
-    }
 
-    /// Exchanges, their badges and alternate-exchange edges.
-    fn exchanges(&mut self) {
-        let Self {
-            v,
-            shown,
-            exchange_names,
-            nodes,
-            edges,
-            ..
-        } = self;
+        // Exchanges.
         for x in v.exchanges.iter().filter(|x| shown.contains(&x.name)) {
             let mut badges = Vec::new();
             if x.internal {
@@ -523,13 +496,8 @@ impl Builder<'_> {
                 },
             });
         }
-    }
 
-    /// Binding edges.
-    fn bindings(&mut self) {
-        let Self {
-            v, shown, edges, ..
-        } = self;
+        // Bindings.
         for (i, b) in v.bindings.iter().enumerate() {
             if !shown.contains(&b.source) {
                 continue;
@@ -573,17 +541,8 @@ impl Builder<'_> {
                 lane: (0, 1),
             });
         }
-    }
 
-    /// Queues, their badges and dead-letter edges.
-    fn queues(&mut self) {
-        let Self {
-            v,
-            exchange_names,
-            nodes,
-            edges,
-            ..
-        } = self;
+        // Queues.
         for q in v.queues {
             let dlx_exists = q
                 .config
@@ -628,17 +587,8 @@ impl Builder<'_> {
                 }
             }
         }
-    }
 
-    /// Consumers and their consume edges.
-    fn consumers(&mut self) {
-        let Self {
-            v,
-            queue_names,
-            nodes,
-            edges,
-            ..
-        } = self;
+        // Consumers.
         for (view, spec) in v.actors.iter().zip(v.specs) {
             let (ActorView::Consumer(c), ActorSpec::Consumer(s)) = (view, spec) else {
                 continue;
@@ -671,53 +621,27 @@ impl Builder<'_> {
                 });
             }
         }
-    }
-}
 
-/// Lanes: parallel edges between the same two nodes fan out.
-fn assign_lanes(edges: &mut [Edge]) {
-    let mut groups: Vec<((&str, &str), Vec<usize>)> = Vec::new();
-    for (i, e) in edges.iter().enumerate() {
-        let pair = if e.from <= e.to {
-            (e.from.as_str(), e.to.as_str())
-        } else {
-            (e.to.as_str(), e.from.as_str())
-        };
-        match groups.iter_mut().find(|(p, _)| *p == pair) {
-            Some((_, members)) => members.push(i),
-            None => groups.push((pair, vec![i])),
+        // Lanes: parallel edges between the same two nodes fan out.
+        let mut groups: Vec<((&str, &str), Vec<usize>)> = Vec::new();
+        for (i, e) in edges.iter().enumerate() {
+            let pair = if e.from <= e.to {
+                (e.from.as_str(), e.to.as_str())
+            } else {
+                (e.to.as_str(), e.from.as_str())
+            };
+            match groups.iter_mut().find(|(p, _)| *p == pair) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((pair, vec![i])),
+            }
         }
-    }
-    let groups: Vec<Vec<usize>> = groups.into_iter().map(|(_, m)| m).collect();
-    for members in &groups {
-        for (lane, &i) in members.iter().enumerate() {
-            edges[i].lane = (lane, members.len());
+        let groups: Vec<Vec<usize>> = groups.into_iter().map(|(_, m)| m).collect();
+        for members in &groups {
+            for (lane, &i) in members.iter().enumerate() {
+                edges[i].lane = (lane, members.len());
+            }
         }
-    }
-}
-
-impl Topology {
-    /// Reads the nodes and edges off the broker's lists and the actors.
-    pub fn build(v: &Sources) -> Self {
-        let exchange_names: Vec<&str> = v.exchanges.iter().map(|x| x.name.as_str()).collect();
-        let mut b = Builder {
-            v,
-            shown: shown_exchanges(v, &exchange_names),
-            queue_names: v.queues.iter().map(|q| q.name.as_str()).collect(),
-            exchange_names,
-            nodes: Vec::new(),
-            edges: Vec::new(),
-        };
-        b.producers();
-        b.exchanges();
-        b.bindings();
-        b.queues();
-        b.consumers();
-        assign_lanes(&mut b.edges);
-        Self {
-            nodes: b.nodes,
-            edges: b.edges,
-        }
+        Self { nodes, edges }
     }
 
     /// A node by key.

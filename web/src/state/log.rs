@@ -212,25 +212,7 @@ fn xname(name: &str) -> String {
 /// Text and entities of one event.
 fn describe(kind: &EventKind, names: &[(ConnectionId, String)]) -> (String, Vec<String>) {
     let mut ents = Vec::new();
-    let text = connection_text(kind, names, &mut ents)
-        .or_else(|| topology_text(kind, &mut ents))
-        .or_else(|| publish_text(kind, names, &mut ents))
-        .or_else(|| delivery_text(kind, names, &mut ents))
-        .or_else(|| consumer_text(kind, names, &mut ents))
-        .unwrap_or_else(|| "an event this version does not describe".to_owned());
-    // Message ids display as `m12`; people read `#12`.
-    let text = text.replace("#m", "#");
-    let ents = ents.into_iter().map(|e| e.replace("#m", "#")).collect();
-    (text, ents)
-}
-
-/// Connections and channels opening and closing. `None` for other events.
-fn connection_text(
-    kind: &EventKind,
-    names: &[(ConnectionId, String)],
-    ents: &mut Vec<String>,
-) -> Option<String> {
-    Some(match kind {
+    let text = match kind {
         EventKind::ConnectionOpened { connection } => {
             let who = owner(names, *connection)
                 .map(node_name)
@@ -264,13 +246,6 @@ fn connection_text(
             };
             format!("{w}'s channel {channel} closed{what}")
         }
-        _ => return None,
-    })
-}
-
-/// Exchanges, queues and bindings declared, deleted or purged. `None` for other events.
-fn topology_text(kind: &EventKind, ents: &mut Vec<String>) -> Option<String> {
-    Some(match kind {
         EventKind::ExchangeDeclared {
             exchange,
             exchange_type,
@@ -322,25 +297,6 @@ fn topology_text(kind: &EventKind, ents: &mut Vec<String>) -> Option<String> {
             });
             format!("{source} unbound from {destination} (key {routing_key:?})")
         }
-        EventKind::Purged {
-            queue,
-            message_count,
-        } => {
-            ents.push(q(queue));
-            format!("{queue} purged: {message_count} message(s) removed")
-        }
-        _ => return None,
-    })
-}
-
-/// A publish and where it went: routed, unroutable, returned,
-/// confirmed, enqueued. `None` for other events.
-fn publish_text(
-    kind: &EventKind,
-    names: &[(ConnectionId, String)],
-    ents: &mut Vec<String>,
-) -> Option<String> {
-    Some(match kind {
         EventKind::Published {
             channel,
             message,
@@ -406,18 +362,6 @@ fn publish_text(
             ents.push(format!("#{message}"));
             format!("#{message} enqueued in {queue}")
         }
-        _ => return None,
-    })
-}
-
-/// A message leaving a queue: delivered, fetched, acknowledged,
-/// requeued, expired, dead-lettered, dropped. `None` for other events.
-fn delivery_text(
-    kind: &EventKind,
-    names: &[(ConnectionId, String)],
-    ents: &mut Vec<String>,
-) -> Option<String> {
-    Some(match kind {
         EventKind::Delivered {
             channel,
             consumer_tag,
@@ -519,17 +463,6 @@ fn delivery_text(
             ents.push(format!("#{message}"));
             format!("#{message} dropped from {queue} ({reason:?})")
         }
-        _ => return None,
-    })
-}
-
-/// Consumers added, cancelled or made active. `None` for other events.
-fn consumer_text(
-    kind: &EventKind,
-    names: &[(ConnectionId, String)],
-    ents: &mut Vec<String>,
-) -> Option<String> {
-    Some(match kind {
         EventKind::ConsumerAdded {
             channel,
             consumer_tag,
@@ -568,8 +501,19 @@ fn consumer_text(
             ents.push(q(queue));
             format!("{consumer_tag} is now the single active consumer of {queue}")
         }
-        _ => return None,
-    })
+        EventKind::Purged {
+            queue,
+            message_count,
+        } => {
+            ents.push(q(queue));
+            format!("{queue} purged: {message_count} message(s) removed")
+        }
+        _ => "an event this version does not describe".to_owned(),
+    };
+    // Message ids display as `m12`; people read `#12`.
+    let text = text.replace("#m", "#");
+    let ents = ents.into_iter().map(|e| e.replace("#m", "#")).collect();
+    (text, ents)
 }
 
 /// What the event log shows: its newest rows matching the filter, and
