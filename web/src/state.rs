@@ -7,14 +7,29 @@
 //! No clock and no storage here: time arrives as `Tick(elapsed_ms)` from
 //! `App`'s effect, and persistence is `App`'s effect reading
 //! [`AppState::scene_text`] whenever [`AppState::scene_rev`] changes.
+//!
+//! The state modules form a one-way chain; each uses only modules before
+//! it, and `tests/module_chain.rs` fails on a cycle:
+//!
+//! 1. `fields` (value formatting), `spec` (what the person names: actors,
+//!    bindings, node keys, the layout), `command` (what the person can do);
+//! 2. `scene` (the scenario format), `drafts` (forms' text to commands);
+//! 3. `graph` (the canvas model), `view` (the snapshot that holds it);
+//! 4. `log` (below `world`, which owns the log and fills it as the
+//!    simulation runs);
+//! 5. `world` (the simulation and its companions);
+//! 6. `timeline`, `anim`, `inspect` (each reads or drives the world);
+//! 7. this module, the reducer.
 
 mod anim;
+mod command;
 pub mod drafts;
 pub mod fields;
 pub mod graph;
 mod inspect;
 mod log;
 pub mod scene;
+mod spec;
 mod timeline;
 mod view;
 mod world;
@@ -25,12 +40,14 @@ use warren_core::{FieldTable, MessageId, RouteExplanation, SimTime};
 use yew::Reducible;
 
 pub use anim::{Anim, Flash, Flight, FlightKind, FLIGHT_MS, MAX_FLIGHTS};
-pub use graph::{Edge, EdgeKind, Layout, Node, NodeDetail, NodeKind, Topology};
+pub use command::{Command, CommandError};
+pub use graph::{Edge, EdgeKind, Node, NodeDetail, Topology};
 pub use inspect::{inspect, Inspection, MessageSummary, Selection, MESSAGE_LIMIT};
-pub use log::{EventLog, LogEntry, LogView, KINDS, LOG_CAPACITY, LOG_ROWS};
+pub use log::{EventLog, LogEntry, LogFilter, LogView, KINDS, LOG_CAPACITY, LOG_ROWS};
+pub use spec::{node_key, node_name, parse_node_key, ActorSpec, BindingSpec, Layout, NodeKind};
 pub use timeline::{Recorded, Timeline};
 pub use view::WorldView;
-pub use world::{ActorSpec, BindingSpec, Command, CommandError, World, SEED};
+pub use world::{World, SEED};
 
 /// Speeds the speed control offers (virtual ms per wall ms).
 pub const SPEEDS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0];
@@ -144,17 +161,6 @@ impl Default for Viewport {
 
 /// Zoom limits.
 pub const ZOOM: (f64, f64) = (0.25, 3.0);
-
-/// The event log's filter.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LogFilter {
-    /// A node key or `#id` (empty = every entity).
-    pub entity: String,
-    /// An event kind (empty = every kind).
-    pub kind: String,
-    /// Text the entry must contain.
-    pub text: String,
-}
 
 /// What the routing tester explains.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -474,18 +480,25 @@ impl AppState {
     /// The current scene as scenario JSON (what is persisted).
     pub fn scene_text(&self) -> String {
         let start = self.timeline.start();
+        let nodes = &self.world.view().topology.nodes;
         scene::to_text(&scene::export(
             &start.name,
             &start.description,
-            &self.world,
+            self.world.broker(),
+            self.world.specs(),
             &self.layout,
+            |k| nodes.iter().any(|n| n.key == k),
         ))
     }
 
-    /// The current scene: topology, actors, layout.
-    pub fn current_scene(&self) -> scene::Scene {
-        // Written and read back: exactly what a reload would restore.
-        scene::parse(&self.scene_text()).unwrap_or_default()
+    /// The current scene: topology, actors, layout. Written and read
+    /// back: exactly what a reload would restore.
+    ///
+    /// # Errors
+    /// Why the written scene does not read back (a bug in the writer or
+    /// the reader: a reload would refuse it too).
+    pub fn current_scene(&self) -> Result<scene::Scene, String> {
+        scene::parse(&self.scene_text())
     }
 
     /// A name no actor has yet: `base`, else `base 2`, `base 3`, ...
@@ -494,10 +507,14 @@ impl AppState {
         if !taken(base) {
             return base.to_owned();
         }
-        (2..)
-            .map(|i| format!("{base} {i}"))
-            .find(|n| !taken(n))
-            .unwrap_or_default()
+        let mut i = 2;
+        loop {
+            let name = format!("{base} {i}");
+            if !taken(&name) {
+                return name;
+            }
+            i += 1;
+        }
     }
 
     /// What the inspector shows.
@@ -677,14 +694,14 @@ impl AppState {
             }
             Command::RedeclareExchange { name, decl } => {
                 if decl.exchange != *name {
-                    self.rename_node("exchange", name, &decl.exchange);
+                    self.rename_node(NodeKind::Exchange, name, &decl.exchange);
                 }
                 self.ui.selection = Selection::Exchange(decl.exchange.clone());
             }
             Command::RedeclareQueue { name, decl }
                 if decl.queue != *name && !decl.queue.is_empty() =>
             {
-                self.rename_node("queue", name, &decl.queue);
+                self.rename_node(NodeKind::Queue, name, &decl.queue);
                 self.ui.selection = Selection::Queue(decl.queue.clone());
             }
             Command::Bind(b) => *sel = Selection::Binding(b.clone()),
@@ -693,13 +710,13 @@ impl AppState {
             Command::AddConsumer(c) => *sel = Selection::Consumer(c.name.clone()),
             Command::UpdateProducer { name, spec } => {
                 if spec.name != *name {
-                    self.rename_node("producer", name, &spec.name);
+                    self.rename_node(NodeKind::Producer, name, &spec.name);
                 }
                 self.ui.selection = Selection::Producer(spec.name.clone());
             }
             Command::UpdateConsumer { name, spec } => {
                 if spec.name != *name {
-                    self.rename_node("consumer", name, &spec.name);
+                    self.rename_node(NodeKind::Consumer, name, &spec.name);
                 }
                 self.ui.selection = Selection::Consumer(spec.name.clone());
             }
@@ -712,10 +729,10 @@ impl AppState {
     }
 
     /// A renamed node keeps its place.
-    fn rename_node(&mut self, kind: &str, old: &str, new: &str) {
+    fn rename_node(&mut self, kind: NodeKind, old: &str, new: &str) {
         let layout = Rc::make_mut(&mut self.layout);
-        if let Some(p) = layout.get(&format!("{kind}:{old}")).copied() {
-            layout.insert(format!("{kind}:{new}"), p);
+        if let Some(p) = layout.get(&node_key(kind, old)).copied() {
+            layout.insert(node_key(kind, new), p);
         }
     }
 
@@ -819,33 +836,91 @@ impl Reducible for AppState {
             Action::FrameTick(dt) => return self.tick(dt, MAX_STEP_MS),
             _ => {}
         }
+        // One function per family of actions, below.
         let mut this = self;
         let s = Rc::make_mut(&mut this);
         match action {
             Action::Tick(_) | Action::FrameTick(_) => {}
-            Action::Play => s.clock.playing = true,
-            Action::Pause => s.clock.playing = false,
-            Action::TogglePlay => s.clock.playing = !s.clock.playing,
-            Action::Step => s.step(),
-            Action::SetSpeed(v) => {
-                if v.is_finite() && v > 0.0 {
-                    s.clock.speed = v.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]);
-                }
+            Action::Play
+            | Action::Pause
+            | Action::TogglePlay
+            | Action::Step
+            | Action::SetSpeed(_)
+            | Action::Faster
+            | Action::Slower
+            | Action::Scrub(_)
+            | Action::ScrubBy(_) => s.time_action(action),
+            Action::Restart | Action::LoadBuiltIn(_) | Action::LoadSceneText(_) => {
+                s.scene_action(action);
             }
-            Action::Faster => s.clock.speed = next_speed(s.clock.speed, true),
-            Action::Slower => s.clock.speed = next_speed(s.clock.speed, false),
-            Action::Scrub(t) => s.scrub(t),
+            Action::Submit(form, cmd) => s.submit(form, cmd),
+            Action::MoveNode(..)
+            | Action::NudgeNode(..)
+            | Action::AutoLayout
+            | Action::SetViewport(_)
+            | Action::ZoomBy(..)
+            | Action::FitView(..) => s.canvas_action(action),
+            Action::Select(_)
+            | Action::ShowPanel(_)
+            | Action::Explain(_)
+            | Action::ExplainMessage(_)
+            | Action::ClearRoute
+            | Action::SetLogFilter(_)
+            | Action::ClearLog
+            | Action::OpenDialog(_)
+            | Action::CloseDialog
+            | Action::DismissNotice
+            | Action::Escape => s.panel_action(action),
+            Action::PublishSelected
+            | Action::ToggleSelectedConsumer
+            | Action::KillSelected
+            | Action::DeleteSelected => s.shortcut_action(action),
+        }
+        s.refresh_log();
+        this
+    }
+}
+
+// The reducer's action families, one function each.
+impl AppState {
+    /// Play, pause, speed, step and scrub: virtual time against the wall clock.
+    fn time_action(&mut self, action: Action) {
+        match action {
+            Action::Play => self.clock.playing = true,
+            Action::Pause => self.clock.playing = false,
+            Action::TogglePlay => self.clock.playing = !self.clock.playing,
+            Action::Step => self.step(),
+            Action::SetSpeed(v) if v.is_finite() && v > 0.0 => {
+                self.clock.speed = v.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]);
+            }
+            Action::Faster => self.clock.speed = next_speed(self.clock.speed, true),
+            Action::Slower => self.clock.speed = next_speed(self.clock.speed, false),
+            Action::Scrub(t) => self.scrub(t),
             Action::ScrubBy(d) => {
-                let t = s.now().ms().saturating_add_signed(d);
-                s.scrub(t);
+                let t = self.now().ms().saturating_add_signed(d);
+                self.scrub(t);
             }
-            Action::Restart => {
-                let scene = s.current_scene();
-                s.load(
+            // Other families' actions (`reduce` sends them elsewhere), and
+            // non-finite numbers, which change nothing.
+            _ => {}
+        }
+    }
+
+    /// Loading a scene: built in, imported, or the current one afresh.
+    fn scene_action(&mut self, action: Action) {
+        match action {
+            Action::Restart => match self.current_scene() {
+                Ok(scene) => self.load(
                     scene,
                     "Restarted from the current topology: queues empty, clock at 0.",
-                );
-            }
+                ),
+                // Restarting from an empty scene instead would lose the
+                // person's work: say so and change nothing.
+                Err(e) => self.notify(
+                    Level::Error,
+                    format!("Could not restart: the current scene does not read back ({e})."),
+                ),
+            },
             Action::LoadBuiltIn(id) => match scene::built_in(&id) {
                 Some(scene) => {
                     let label = scene::BUILT_IN
@@ -853,18 +928,18 @@ impl Reducible for AppState {
                         .find(|b| b.id == id)
                         .map_or(id.as_str(), |b| b.label);
                     let what = format!("Loaded the scene “{label}”.");
-                    s.load(scene, &what);
+                    self.load(scene, &what);
                 }
-                None => s.notify(Level::Error, format!("no built-in scene {id:?}")),
+                None => self.notify(Level::Error, format!("no built-in scene {id:?}")),
             },
             Action::LoadSceneText(text) => match scene::parse(&text) {
                 Ok(scene) => {
                     let what = format!("Imported the scene “{}”.", scene.name);
-                    s.load(scene, &what);
-                    s.ui.dialog = Dialog::None;
+                    self.load(scene, &what);
+                    self.ui.dialog = Dialog::None;
                 }
                 Err(e) => {
-                    s.ui.errors.insert(
+                    self.ui.errors.insert(
                         FormId::Scene,
                         CommandError {
                             code: None,
@@ -873,98 +948,130 @@ impl Reducible for AppState {
                     );
                 }
             },
-            Action::Submit(form, cmd) => s.submit(form, cmd),
-            Action::Select(sel) => {
-                if let Selection::Message(id) = sel {
-                    s.ui.selection = sel;
-                    explain_message(s, id);
-                } else {
-                    s.ui.selection = sel;
-                }
-                s.ui.errors.remove(&FormId::Edit);
-                s.ui.errors.remove(&FormId::Controls);
-                if s.ui.selection != Selection::None && s.ui.panel != Panel::Route {
-                    s.ui.panel = Panel::Inspect;
-                }
-            }
-            Action::ShowPanel(p) => s.ui.panel = p,
-            Action::MoveNode(key, x, y) => {
-                if x.is_finite() && y.is_finite() {
-                    Rc::make_mut(&mut s.layout).insert(key, (x.round(), y.round()));
-                    s.scene_rev += 1;
-                }
+            // Other families' actions: `reduce` sends them elsewhere.
+            _ => {}
+        }
+    }
+
+    /// Where nodes sit, and pan and zoom.
+    fn canvas_action(&mut self, action: Action) {
+        match action {
+            Action::MoveNode(key, x, y) if x.is_finite() && y.is_finite() => {
+                Rc::make_mut(&mut self.layout).insert(key, (x.round(), y.round()));
+                self.scene_rev += 1;
             }
             Action::NudgeNode(key, dx, dy) => {
-                let layout = Rc::make_mut(&mut s.layout);
+                let layout = Rc::make_mut(&mut self.layout);
                 if let Some((x, y)) = layout.get(&key).copied() {
                     layout.insert(key, (x + dx, y + dy));
-                    s.scene_rev += 1;
+                    self.scene_rev += 1;
                 }
             }
             Action::AutoLayout => {
-                let fresh = graph::auto_layout(&s.world.view().topology);
-                let layout = Rc::make_mut(&mut s.layout);
+                let fresh = graph::auto_layout(&self.world.view().topology);
+                let layout = Rc::make_mut(&mut self.layout);
                 layout.extend(fresh);
-                s.scene_rev += 1;
-                s.ui.fit_request += 1;
+                self.scene_rev += 1;
+                self.ui.fit_request += 1;
             }
-            Action::SetViewport(v) => {
-                if v.x.is_finite() && v.y.is_finite() && v.k.is_finite() {
-                    s.ui.viewport = Viewport {
-                        k: v.k.clamp(ZOOM.0, ZOOM.1),
-                        ..v
-                    };
-                }
+            Action::SetViewport(v) if v.x.is_finite() && v.y.is_finite() && v.k.is_finite() => {
+                self.ui.viewport = Viewport {
+                    k: v.k.clamp(ZOOM.0, ZOOM.1),
+                    ..v
+                };
             }
             Action::ZoomBy(f, (w, h)) => {
-                let v = s.ui.viewport;
+                let v = self.ui.viewport;
                 let k = (v.k * f).clamp(ZOOM.0, ZOOM.1);
                 let (cx, cy) = (w / 2.0, h / 2.0);
-                s.ui.viewport = Viewport {
+                self.ui.viewport = Viewport {
                     x: cx - (cx - v.x) * k / v.k,
                     y: cy - (cy - v.y) * k / v.k,
                     k,
                 };
             }
-            Action::FitView(w, h) => s.fit(w, h),
+            Action::FitView(w, h) => self.fit(w, h),
+            // Other families' actions (`reduce` sends them elsewhere), and
+            // non-finite numbers, which change nothing.
+            _ => {}
+        }
+    }
+
+    /// Selection, the side panel, the routing tester, the event log and
+    /// dialogs: what the interface shows.
+    fn panel_action(&mut self, action: Action) {
+        match action {
+            Action::Select(sel) => {
+                if let Selection::Message(id) = sel {
+                    self.ui.selection = sel;
+                    explain_message(self, id);
+                } else {
+                    self.ui.selection = sel;
+                }
+                self.ui.errors.remove(&FormId::Edit);
+                self.ui.errors.remove(&FormId::Controls);
+                if self.ui.selection != Selection::None && self.ui.panel != Panel::Route {
+                    self.ui.panel = Panel::Inspect;
+                }
+            }
+            Action::ShowPanel(p) => self.ui.panel = p,
             Action::Explain(q) => {
-                s.ui.route_query = Some(q);
-                s.refresh_route();
-                s.ui.panel = Panel::Route;
+                self.ui.route_query = Some(q);
+                self.refresh_route();
+                self.ui.panel = Panel::Route;
             }
             Action::ExplainMessage(id) => {
-                explain_message(s, id);
-                s.ui.panel = Panel::Route;
+                explain_message(self, id);
+                self.ui.panel = Panel::Route;
             }
             Action::ClearRoute => {
-                s.ui.route_query = None;
-                s.ui.route = None;
+                self.ui.route_query = None;
+                self.ui.route = None;
             }
-            Action::SetLogFilter(f) => s.ui.log_filter = f,
-            Action::ClearLog => s.world.clear_log(),
+            Action::SetLogFilter(f) => self.ui.log_filter = f,
+            Action::ClearLog => self.world.clear_log(),
             Action::OpenDialog(d) => {
-                s.ui.dialog = d;
-                s.ui.errors.remove(&FormId::Scene);
+                self.ui.dialog = d;
+                self.ui.errors.remove(&FormId::Scene);
             }
-            Action::CloseDialog => s.ui.dialog = Dialog::None,
-            Action::DismissNotice => s.ui.notice = None,
+            Action::CloseDialog => self.ui.dialog = Dialog::None,
+            Action::DismissNotice => self.ui.notice = None,
+            Action::Escape => {
+                if self.ui.dialog != Dialog::None {
+                    self.ui.dialog = Dialog::None;
+                } else if self.ui.selection != Selection::None {
+                    self.ui.selection = Selection::None;
+                } else {
+                    self.ui.route_query = None;
+                    self.ui.route = None;
+                }
+            }
+            // Other families' actions: `reduce` sends them elsewhere.
+            _ => {}
+        }
+    }
+
+    /// The keyboard's commands on the selection (publish, stop or start,
+    /// kill, delete).
+    fn shortcut_action(&mut self, action: Action) {
+        match action {
             Action::PublishSelected => {
-                let name = match &s.ui.selection {
+                let name = match &self.ui.selection {
                     Selection::Producer(n) => Some(n.clone()),
-                    _ => s.world.specs().find_map(|sp| match sp {
+                    _ => self.world.specs().find_map(|sp| match sp {
                         ActorSpec::Producer(p) => Some(p.name.clone()),
                         ActorSpec::Consumer(_) => None,
                     }),
                 };
                 match name {
-                    Some(n) => s.submit(FormId::Controls, Command::PublishFrom(n)),
-                    None => s.notify(Level::Info, "There is no producer to publish from."),
+                    Some(n) => self.submit(FormId::Controls, Command::PublishFrom(n)),
+                    None => self.notify(Level::Info, "There is no producer to publish from."),
                 }
             }
             Action::ToggleSelectedConsumer => {
-                if let Selection::Consumer(n) = &s.ui.selection {
+                if let Selection::Consumer(n) = &self.ui.selection {
                     let n = n.clone();
-                    let running = s.world.actor_view(&n).and_then(|v| {
+                    let running = self.world.actor_view(&n).and_then(|v| {
                         v.as_consumer()
                             .map(|c| c.state == warren_core::ConsumerState::Running)
                     });
@@ -973,27 +1080,27 @@ impl Reducible for AppState {
                     } else {
                         Command::StartConsumer(n)
                     };
-                    s.submit(FormId::Controls, cmd);
+                    self.submit(FormId::Controls, cmd);
                 } else {
-                    s.notify(
+                    self.notify(
                         Level::Info,
                         "Select a consumer first (click it, or Tab to it).",
                     );
                 }
             }
             Action::KillSelected => {
-                if let Selection::Consumer(n) = &s.ui.selection {
+                if let Selection::Consumer(n) = &self.ui.selection {
                     let cmd = Command::KillConsumer(n.clone());
-                    s.submit(FormId::Controls, cmd);
+                    self.submit(FormId::Controls, cmd);
                 } else {
-                    s.notify(
+                    self.notify(
                         Level::Info,
                         "Select a consumer first (click it, or Tab to it).",
                     );
                 }
             }
             Action::DeleteSelected => {
-                let cmd = match &s.ui.selection {
+                let cmd = match &self.ui.selection {
                     Selection::Exchange(n) => Some(Command::DeleteExchange(n.clone())),
                     Selection::Queue(n) => Some(Command::DeleteQueue(n.clone())),
                     Selection::Binding(b) => Some(Command::Unbind(b.clone())),
@@ -1004,28 +1111,18 @@ impl Reducible for AppState {
                 };
                 if let Some(cmd) = cmd {
                     let what = cmd.describe();
-                    s.submit(FormId::Controls, cmd);
-                    if !s.ui.errors.contains_key(&FormId::Controls) {
-                        s.notify(
+                    self.submit(FormId::Controls, cmd);
+                    if !self.ui.errors.contains_key(&FormId::Controls) {
+                        self.notify(
                             Level::Info,
                             format!("Done: {what}. Scrub the timeline back to undo."),
                         );
                     }
                 }
             }
-            Action::Escape => {
-                if s.ui.dialog != Dialog::None {
-                    s.ui.dialog = Dialog::None;
-                } else if s.ui.selection != Selection::None {
-                    s.ui.selection = Selection::None;
-                } else {
-                    s.ui.route_query = None;
-                    s.ui.route = None;
-                }
-            }
+            // Other families' actions: `reduce` sends them elsewhere.
+            _ => {}
         }
-        s.refresh_log();
-        this
     }
 }
 
@@ -1035,6 +1132,7 @@ fn explain_message(s: &mut AppState, id: u64) {
             s.ui.route_query = Some(RouteQuery {
                 exchange: m.exchange().to_owned(),
                 routing_key: m.routing_key().to_owned(),
+                // No headers route as an empty table does.
                 headers: m.properties().headers.clone().unwrap_or_default(),
                 message: Some(id),
             });

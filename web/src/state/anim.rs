@@ -7,7 +7,8 @@ use std::rc::Rc;
 
 use warren_core::{ActorView, ConnectionId, Event, EventKind};
 
-use super::graph::{node_key, NodeKind, Topology};
+use super::graph::Topology;
+use super::spec::{node_key, parse_node_key, NodeKind};
 use super::view::WorldView;
 
 /// How long one leg (one edge) takes on screen.
@@ -232,7 +233,7 @@ impl Anim {
                     exchange,
                     ..
                 } => match owner_of(&owners, channel.connection) {
-                    Some(p) if p.starts_with("producer:") => {
+                    Some(p) if parse_node_key(p).is_some_and(|(k, _)| k == NodeKind::Producer) => {
                         if !self.has_room(1) {
                             self.skip(wall);
                             continue;

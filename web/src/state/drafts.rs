@@ -11,7 +11,7 @@ use warren_core::{
 };
 
 use super::fields::{format_table, parse_f64, parse_table};
-use super::world::BindingSpec;
+use super::spec::BindingSpec;
 
 /// A form's fields, as typed: a few dozen at most, so a list (small code,
 /// which matters in wasm) rather than a map.

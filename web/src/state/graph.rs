@@ -1,17 +1,17 @@
 //! The canvas model: nodes (producers, exchanges, queues, consumers) and
 //! edges (publishes, bindings, dead-letter and alternate-exchange links,
-//! consumption) read from a [`WorldView`], and where each node sits.
+//! consumption) read from the broker's lists and the actors ([`Sources`],
+//! the parts of a `WorldView`), and where each node sits.
 //!
 //! Drawing is geometry only; which binding routes where is the core's
 //! business.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
-use warren_core::{ActorView, ConsumerPolicy, ConsumerState};
+use warren_core::{ActorView, BindingInfo, ConsumerPolicy, ConsumerState, ExchangeInfo, QueueInfo};
 
 use super::fields::{human_ms, inline_table};
-use super::view::WorldView;
-use super::world::{ActorSpec, BindingSpec};
+use super::spec::{node_key, parse_node_key, ActorSpec, BindingSpec, Layout, NodeKind};
 
 /// Node width on the canvas.
 pub const NODE_W: f64 = 176.0;
@@ -22,30 +22,8 @@ const GAP_Y: f64 = 26.0;
 /// Top-left corner of the first column.
 const ORIGIN: (f64, f64) = (40.0, 40.0);
 
-/// What a node is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum NodeKind {
-    /// A simulated producer.
-    Producer,
-    /// An exchange.
-    Exchange,
-    /// A queue.
-    Queue,
-    /// A simulated consumer.
-    Consumer,
-}
-
+// The canvas's geometry of a kind, next to the rest of the geometry.
 impl NodeKind {
-    /// The prefix of node keys (`queue:orders`), as in scenario layouts.
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Self::Producer => "producer",
-            Self::Exchange => "exchange",
-            Self::Queue => "queue",
-            Self::Consumer => "consumer",
-        }
-    }
-
     /// Height on the canvas.
     pub fn height(self) -> f64 {
         match self {
@@ -55,11 +33,6 @@ impl NodeKind {
             Self::Consumer => 112.0,
         }
     }
-}
-
-/// The layout key of a node: `kind:name`.
-pub fn node_key(kind: NodeKind, name: &str) -> String {
-    format!("{}:{name}", kind.prefix())
 }
 
 /// A short badge on a node (`TTL 5 s`), with its longer meaning.
@@ -253,7 +226,7 @@ pub fn state_word(s: ConsumerState) -> &'static str {
 }
 
 /// Badges for a queue's effective configuration and flags.
-pub fn queue_badges(q: &warren_core::QueueInfo, dlx_exists: bool) -> Vec<Badge> {
+pub fn queue_badges(q: &QueueInfo, dlx_exists: bool) -> Vec<Badge> {
     let c = &q.config;
     let mut out = Vec::new();
     if let Some(ttl) = c.message_ttl {
@@ -340,9 +313,32 @@ pub fn queue_badges(q: &warren_core::QueueInfo, dlx_exists: bool) -> Vec<Badge> 
     out
 }
 
+/// What the canvas is drawn from: the parts of a `WorldView`. The view
+/// holds the topology built from them, so the canvas model reads the
+/// parts, not the view (the view sits above it in the module chain).
+#[derive(Clone, Copy, Debug)]
+pub struct Sources<'a> {
+    /// Every exchange.
+    pub exchanges: &'a [ExchangeInfo],
+    /// Every queue.
+    pub queues: &'a [QueueInfo],
+    /// Every binding.
+    pub bindings: &'a [BindingInfo],
+    /// The actors' live state, in display order.
+    pub actors: &'a [ActorView],
+    /// The actors' settings, in the same order.
+    pub specs: &'a [ActorSpec],
+}
+
+impl Sources<'_> {
+    fn exchange(&self, name: &str) -> Option<&ExchangeInfo> {
+        self.exchanges.iter().find(|x| x.name == name)
+    }
+}
+
 impl Topology {
-    /// Reads the nodes and edges off a view.
-    pub fn build(v: &WorldView) -> Self {
+    /// Reads the nodes and edges off the broker's lists and the actors.
+    pub fn build(v: &Sources) -> Self {
         let mut nodes = Vec::new();
         let mut edges = Vec::new();
         let queue_names: Vec<&str> = v.queues.iter().map(|q| q.name.as_str()).collect();
@@ -362,18 +358,18 @@ impl Topology {
                     shown.push(name.to_owned());
                 }
             };
-            for b in &v.bindings {
+            for b in v.bindings {
                 refer(&b.source);
                 if b.to_exchange {
                     refer(&b.destination);
                 }
             }
-            for s in &v.specs {
+            for s in v.specs {
                 if let ActorSpec::Producer(p) = s {
                     refer(&p.exchange);
                 }
             }
-            for q in &v.queues {
+            for q in v.queues {
                 if let Some(x) = &q.config.dead_letter_exchange {
                     refer(x);
                 }
@@ -399,7 +395,7 @@ impl Topology {
         }
 
         // Producers.
-        for (view, spec) in v.actors.iter().zip(&v.specs) {
+        for (view, spec) in v.actors.iter().zip(v.specs) {
             let (ActorView::Producer(p), ActorSpec::Producer(s)) = (view, spec) else {
                 continue;
             };
@@ -522,11 +518,7 @@ impl Topology {
                     }
                 }
             };
-            let to = if b.to_exchange {
-                node_key(NodeKind::Exchange, &b.destination)
-            } else {
-                node_key(NodeKind::Queue, &b.destination)
-            };
+            let to = node_key(NodeKind::destination(b.to_exchange), &b.destination);
             edges.push(Edge {
                 key: format!("bind:{i}:{}:{}:{}", b.source, b.destination, b.routing_key),
                 from: node_key(NodeKind::Exchange, &b.source),
@@ -545,7 +537,7 @@ impl Topology {
         }
 
         // Queues.
-        for q in &v.queues {
+        for q in v.queues {
             let dlx_exists = q
                 .config
                 .dead_letter_exchange
@@ -591,7 +583,7 @@ impl Topology {
         }
 
         // Consumers.
-        for (view, spec) in v.actors.iter().zip(&v.specs) {
+        for (view, spec) in v.actors.iter().zip(v.specs) {
             let (ActorView::Consumer(c), ActorSpec::Consumer(s)) = (view, spec) else {
                 continue;
             };
@@ -704,7 +696,7 @@ impl Topology {
             let mut changed = false;
             for e in &self.edges {
                 let into_exchange = matches!(e.kind, EdgeKind::Binding | EdgeKind::Alternate)
-                    && e.to.starts_with("exchange:");
+                    && parse_node_key(&e.to).is_some_and(|(k, _)| k == NodeKind::Exchange);
                 if !into_exchange || e.from == e.to {
                     continue;
                 }
@@ -744,10 +736,6 @@ impl Topology {
             .collect()
     }
 }
-
-/// Where nodes sit: top-left corners by node key. Keys of nodes that no
-/// longer exist stay (a node scrubbed away comes back where it was).
-pub type Layout = BTreeMap<String, (f64, f64)>;
 
 fn column_x(col: usize) -> f64 {
     ORIGIN.0 + col as f64 * COLUMN_W

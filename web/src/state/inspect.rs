@@ -8,7 +8,8 @@ use warren_core::{
 };
 
 use super::fields::format_value;
-use super::world::{ActorSpec, BindingSpec, World};
+use super::spec::{node_key, parse_node_key, ActorSpec, BindingSpec, NodeKind};
+use super::world::World;
 
 /// Most messages listed for one queue (the rest are counted).
 pub const MESSAGE_LIMIT: usize = 60;
@@ -38,13 +39,31 @@ pub enum Selection {
 impl Selection {
     /// The node key of a selected node (for highlighting).
     pub fn node_key(&self) -> Option<String> {
-        Some(match self {
-            Self::Exchange(n) => format!("exchange:{n}"),
-            Self::Queue(n) => format!("queue:{n}"),
-            Self::Producer(n) => format!("producer:{n}"),
-            Self::Consumer(n) => format!("consumer:{n}"),
+        let (kind, name) = match self {
+            Self::Exchange(n) => (NodeKind::Exchange, n),
+            Self::Queue(n) => (NodeKind::Queue, n),
+            Self::Producer(n) => (NodeKind::Producer, n),
+            Self::Consumer(n) => (NodeKind::Consumer, n),
             _ => return None,
-        })
+        };
+        Some(node_key(kind, name))
+    }
+
+    /// The selection of a node, by kind and name.
+    pub fn node(kind: NodeKind, name: &str) -> Self {
+        let name = name.to_owned();
+        match kind {
+            NodeKind::Exchange => Self::Exchange(name),
+            NodeKind::Queue => Self::Queue(name),
+            NodeKind::Producer => Self::Producer(name),
+            NodeKind::Consumer => Self::Consumer(name),
+        }
+    }
+
+    /// The selection of a node, by node key (`queue:orders`); nothing for
+    /// a key of no known kind.
+    pub fn of_node_key(key: &str) -> Self {
+        parse_node_key(key).map_or(Self::None, |(kind, name)| Self::node(kind, name))
     }
 }
 

@@ -8,6 +8,10 @@
 //! An entry keeps what its words are made of (the event, and who owned
 //! each connection at the time), so they come out the same whenever they
 //! are written.
+//!
+//! The log sits below `world` in the state modules' chain (see
+//! `state.rs`): the world owns its log and feeds it every event as the
+//! simulation produces them, so the log knows nothing of the world.
 
 use std::cell::OnceCell;
 use std::collections::VecDeque;
@@ -15,7 +19,18 @@ use std::rc::Rc;
 
 use warren_core::{ChannelId, ConnectionId, Event, EventKind, SimTime};
 
-use super::LogFilter;
+use super::spec::{node_key, node_name, NodeKind};
+
+/// The event log's filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LogFilter {
+    /// A node key or `#id` (empty = every entity).
+    pub entity: String,
+    /// An event kind (empty = every kind).
+    pub kind: String,
+    /// Text the entry must contain.
+    pub text: String,
+}
 
 /// Most entries kept; older ones are dropped (and counted).
 pub const LOG_CAPACITY: usize = 2000;
@@ -171,24 +186,19 @@ fn owner(names: &[(ConnectionId, String)], conn: ConnectionId) -> Option<&str> {
         .map(|(_, n)| n.as_str())
 }
 
-/// `consumer:mailer` → `mailer`; `you` stays.
-fn display(key: &str) -> &str {
-    key.split_once(':').map_or(key, |(_, n)| n)
-}
-
 fn who(names: &[(ConnectionId, String)], ch: ChannelId) -> (String, Option<String>) {
     match owner(names, ch.connection) {
-        Some(key) => (display(key).to_owned(), Some(key.to_owned())),
+        Some(key) => (node_name(key).to_owned(), Some(key.to_owned())),
         None => (format!("channel {ch}"), None),
     }
 }
 
 fn q(name: &str) -> String {
-    format!("queue:{name}")
+    node_key(NodeKind::Queue, name)
 }
 
 fn x(name: &str) -> String {
-    format!("exchange:{name}")
+    node_key(NodeKind::Exchange, name)
 }
 
 fn xname(name: &str) -> String {
@@ -204,7 +214,9 @@ fn describe(kind: &EventKind, names: &[(ConnectionId, String)]) -> (String, Vec<
     let mut ents = Vec::new();
     let text = match kind {
         EventKind::ConnectionOpened { connection } => {
-            let who = owner(names, *connection).map(display).unwrap_or("a client");
+            let who = owner(names, *connection)
+                .map(node_name)
+                .unwrap_or("a client");
             if let Some(key) = owner(names, *connection) {
                 ents.push(key.to_owned());
             }

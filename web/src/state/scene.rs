@@ -22,8 +22,8 @@ use warren_core::{
     Broker, ChannelId, ConsumerPolicy, ConsumerSpec, FieldTable, ProducerSpec, Properties,
 };
 
-use super::graph::Layout;
-use super::world::{ActorSpec, World};
+use super::command::CommandError;
+use super::spec::{ActorSpec, Layout};
 
 /// A scene shipped with the playground.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -567,7 +567,7 @@ pub fn apply(scene: &Scene, broker: &mut Broker) -> R<()> {
             Op::Publish(m) => broker.basic_publish(ch, m),
         };
         if let Err(e) = r {
-            result = err(path, super::world::CommandError::from(e));
+            result = err(path, CommandError::from(e));
             break;
         }
     }
@@ -695,9 +695,16 @@ pub fn consumer_json(c: &ConsumerSpec) -> Value {
 /// The current scene: the broker's topology as definitions (the shape of
 /// RabbitMQ's export, as the core's export writes it: no predeclared
 /// exchanges, no exclusive or server-named queues), the actors, and where
-/// the nodes sit. No steps: it starts from what exists now.
-pub fn export(name: &str, description: &str, world: &World, layout: &Layout) -> Value {
-    let b = world.broker();
+/// the nodes sit (`layout` filtered by `is_node`: keys of nodes no longer
+/// drawn are not written). No steps: it starts from what exists now.
+pub fn export<'a>(
+    name: &str,
+    description: &str,
+    b: &Broker,
+    specs: impl Iterator<Item = &'a ActorSpec>,
+    layout: &Layout,
+    is_node: impl Fn(&str) -> bool,
+) -> Value {
     let vhost = || s(b.vhost());
     let exchanges: Vec<Value> = b
         .exchanges()
@@ -753,16 +760,15 @@ pub fn export(name: &str, description: &str, world: &World, layout: &Layout) -> 
         .collect();
     let mut producers = Vec::new();
     let mut consumers = Vec::new();
-    for spec in world.specs() {
+    for spec in specs {
         match spec {
             ActorSpec::Producer(p) => producers.push(producer_json(p)),
             ActorSpec::Consumer(c) => consumers.push(consumer_json(c)),
         }
     }
-    let nodes = &world.view().topology.nodes;
     let mut positions = Map::new();
     for (k, (x, y)) in layout {
-        if nodes.iter().any(|n| n.key == *k) {
+        if is_node(k) {
             positions.insert(k.clone(), Value::from(vec![x.round(), y.round()]));
         }
     }

@@ -9,8 +9,9 @@ use std::rc::Rc;
 
 use warren_core::{Event, SimTime};
 
+use super::command::Command;
 use super::scene::Scene;
-use super::world::{Command, World};
+use super::world::World;
 
 /// A command and when it was given.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,8 +5,8 @@ use warren_core::{
     ActorView, BindingInfo, Broker, ConsumerInfo, ExchangeInfo, Ledger, QueueInfo, SimTime,
 };
 
-use super::graph::Topology;
-use super::world::ActorSpec;
+use super::graph::{Sources, Topology};
+use super::spec::ActorSpec;
 
 /// The world as the components see it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -53,19 +53,27 @@ impl WorldView {
 
     /// Reads the broker and the actors.
     pub fn build(broker: &Broker, actors: Vec<ActorView>, specs: Vec<ActorSpec>) -> Self {
-        let mut view = Self {
+        let exchanges = broker.exchanges();
+        let queues = broker.queues();
+        let bindings = broker.bindings();
+        let topology = Topology::build(&Sources {
+            exchanges: &exchanges,
+            queues: &queues,
+            bindings: &bindings,
+            actors: &actors,
+            specs: &specs,
+        });
+        Self {
             now: broker.now(),
-            exchanges: broker.exchanges(),
-            queues: broker.queues(),
-            bindings: broker.bindings(),
+            exchanges,
+            queues,
+            bindings,
             consumers: broker.consumers(),
             actors,
             specs,
             ledger: broker.ledger().clone(),
-            topology: Topology::default(),
-        };
-        view.topology = Topology::build(&view);
-        view
+            topology,
+        }
     }
 
     /// An exchange by name.
