@@ -239,48 +239,86 @@ struct Parts {
     aria: String,
 }
 
-/// Routes a node to its kind's own function, each of which reads its
-/// variant of [`NodeDetail`] (the match here guarantees which).
+/// Hands a node's details to its kind's own function.
 fn node_body(n: &Node, on: &Callback<Action>) -> Parts {
     match &n.detail {
-        NodeDetail::Producer { .. } => producer_parts(n, on),
-        NodeDetail::Exchange { .. } => exchange_parts(n),
-        NodeDetail::Queue { .. } => queue_parts(n),
-        NodeDetail::Consumer { .. } => consumer_parts(n, on),
+        NodeDetail::Producer {
+            button,
+            exchange,
+            keys,
+            rate,
+            sent,
+            trouble,
+            error,
+        } => producer_parts(
+            n,
+            on,
+            button,
+            exchange,
+            keys,
+            *rate,
+            *sent,
+            *trouble,
+            error.as_deref(),
+        ),
+        NodeDetail::Exchange { kind, badges } => exchange_parts(n, kind, badges),
+        NodeDetail::Queue {
+            ready,
+            unacked,
+            consumers,
+            fill,
+            badges,
+        } => queue_parts(n, *ready, *unacked, *consumers, *fill, badges),
+        NodeDetail::Consumer {
+            queue,
+            state,
+            prefetch,
+            in_flight,
+            acked,
+            nacked,
+            policy,
+            error,
+        } => consumer_parts(
+            n,
+            on,
+            queue,
+            state,
+            *prefetch,
+            *in_flight,
+            *acked,
+            *nacked,
+            policy,
+            error.as_deref(),
+        ),
     }
 }
 
 /// A producer: where it publishes, its rate and counts, and its publish
 /// button, labelled with the scene's verb.
-fn producer_parts(n: &Node, on: &Callback<Action>) -> Parts {
-    let NodeDetail::Producer {
-        button,
-        exchange,
-        keys,
-        rate,
-        sent,
-        trouble,
-        error,
-    } = &n.detail
-    else {
-        unreachable!()
-    };
+#[allow(clippy::too_many_arguments)] // one per field of `NodeDetail::Producer`
+fn producer_parts(
+    n: &Node,
+    on: &Callback<Action>,
+    button: &str,
+    exchange: &str,
+    keys: &[String],
+    rate: Option<f64>,
+    sent: u64,
+    trouble: u64,
+    error: Option<&str>,
+) -> Parts {
     let h = n.kind.height();
     let target = if exchange.is_empty() {
         "(default)".to_owned()
     } else {
-        exchange.clone()
+        exchange.to_owned()
     };
     let rate_text = match rate {
         Some(r) => format!("{r}/s"),
         None => "on demand".to_owned(),
     };
     // The scene's verb ("Place order") when it names one.
-    let verb = if button.is_empty() {
-        "Publish"
-    } else {
-        button.as_str()
-    };
+    let verb = if button.is_empty() { "Publish" } else { button };
     let button_text = format!("▶ {}", trunc(verb, 24));
     let button_aria = if button.is_empty() {
         format!("Publish from {} now", n.name)
@@ -294,7 +332,6 @@ fn producer_parts(n: &Node, on: &Callback<Action>) -> Parts {
         n.name,
         keys.join(", "),
         error
-            .as_ref()
             .map(|e| format!("; last error {e}"))
             .unwrap_or_default()
     );
@@ -303,10 +340,10 @@ fn producer_parts(n: &Node, on: &Callback<Action>) -> Parts {
             <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "producer" }</text>
             <text class="n-line" x="10" y="39">{ trunc(&format!("→ {target} · {}", keys.join(", ")), 30) }</text>
             <text class="n-line" x="10" y="56">
-                { format!("{rate_text} · sent {}", short_count(*sent)) }
-                if *trouble > 0 { <tspan class="n-bad">{ format!(" · {} failed", short_count(*trouble)) }</tspan> }
+                { format!("{rate_text} · sent {}", short_count(sent)) }
+                if trouble > 0 { <tspan class="n-bad">{ format!(" · {} failed", short_count(trouble)) }</tspan> }
             </text>
-            { error_mark(error.as_deref(), h - 13.0, "⚠ error") }
+            { error_mark(error, h - 13.0, "⚠ error") }
         </>
     };
     let buttons = node_button(
@@ -327,10 +364,7 @@ fn producer_parts(n: &Node, on: &Callback<Action>) -> Parts {
 }
 
 /// An exchange: its type and its badges.
-fn exchange_parts(n: &Node) -> Parts {
-    let NodeDetail::Exchange { kind, badges } = &n.detail else {
-        unreachable!()
-    };
+fn exchange_parts(n: &Node, kind: &str, badges: &[Badge]) -> Parts {
     let h = n.kind.height();
     let aria = format!(
         "{}, {kind} exchange{}",
@@ -344,7 +378,7 @@ fn exchange_parts(n: &Node) -> Parts {
         <>
             <g class={classes!("xtype", format!("xt-{kind}"))} transform={format!("translate({},{})", NODE_W - 64.0, 8.0)}>
                 <rect width="56" height="18" rx="9" />
-                <text x="28" y="13" text-anchor="middle">{ kind.clone() }</text>
+                <text x="28" y="13" text-anchor="middle">{ kind.to_owned() }</text>
             </g>
             <text class="n-kind" x="10" y="40">{ "exchange" }</text>
             { badges_view(badges, h - 22.0) }
@@ -359,17 +393,14 @@ fn exchange_parts(n: &Node) -> Parts {
 }
 
 /// A queue: its counts and depth bar, and its badges.
-fn queue_parts(n: &Node) -> Parts {
-    let NodeDetail::Queue {
-        ready,
-        unacked,
-        consumers,
-        fill,
-        badges,
-    } = &n.detail
-    else {
-        unreachable!()
-    };
+fn queue_parts(
+    n: &Node,
+    ready: u64,
+    unacked: u64,
+    consumers: usize,
+    fill: f64,
+    badges: &[Badge],
+) -> Parts {
     let h = n.kind.height();
     let aria = format!(
         "{}, queue: {ready} ready, {unacked} unacked, {consumers} consumer(s){}",
@@ -384,13 +415,13 @@ fn queue_parts(n: &Node) -> Parts {
         <>
             <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "queue" }</text>
             <text class="n-line" x="10" y="39">
-                <tspan class="n-num" data-testid={format!("ready:{}", n.name)}>{ short_count(*ready) }</tspan>{ " ready · " }
-                <tspan class="n-num" data-testid={format!("unacked:{}", n.name)}>{ short_count(*unacked) }</tspan>{ " unacked" }
+                <tspan class="n-num" data-testid={format!("ready:{}", n.name)}>{ short_count(ready) }</tspan>{ " ready · " }
+                <tspan class="n-num" data-testid={format!("unacked:{}", n.name)}>{ short_count(unacked) }</tspan>{ " unacked" }
                 <tspan class="n-dim">{ format!(" · {consumers}c") }</tspan>
             </text>
             <rect class="depth-bg" x="10" y="47" width={bar_w.to_string()} height="8" rx="4" />
-            <rect class={classes!("depth", (*fill >= 0.999).then_some("depth-full"))} x="10" y="47"
-                  width={(bar_w * fill).max(if *ready > 0 { 4.0 } else { 0.0 }).to_string()} height="8" rx="4" />
+            <rect class={classes!("depth", (fill >= 0.999).then_some("depth-full"))} x="10" y="47"
+                  width={(bar_w * fill).max(if ready > 0 { 4.0 } else { 0.0 }).to_string()} height="8" rx="4" />
             { badges_view(badges, h - 30.0) }
         </>
     };
@@ -404,27 +435,26 @@ fn queue_parts(n: &Node) -> Parts {
 
 /// A consumer: its state, prefetch and counts, and its start/stop and
 /// kill buttons.
-fn consumer_parts(n: &Node, on: &Callback<Action>) -> Parts {
-    let NodeDetail::Consumer {
-        queue,
-        state,
-        prefetch,
-        in_flight,
-        acked,
-        nacked,
-        policy,
-        error,
-    } = &n.detail
-    else {
-        unreachable!()
-    };
+#[allow(clippy::too_many_arguments)] // one per field of `NodeDetail::Consumer`
+fn consumer_parts(
+    n: &Node,
+    on: &Callback<Action>,
+    queue: &str,
+    state: &'static str,
+    prefetch: u16,
+    in_flight: usize,
+    acked: u64,
+    nacked: u64,
+    policy: &str,
+    error: Option<&str>,
+) -> Parts {
     let h = n.kind.height();
     let aria = format!(
         "{}, consumer of {queue}: {state}, prefetch {prefetch}, {in_flight} in flight, {acked} acked{}",
         n.name,
-        error.as_ref().map(|e| format!("; last error {e}")).unwrap_or_default()
+        error.map(|e| format!("; last error {e}")).unwrap_or_default()
     );
-    let running = *state == "running";
+    let running = state == "running";
     let (label, verb, id, class, command) = if running {
         let c = Command::StopConsumer(n.name.clone());
         ("■ Stop", "Stop", "stop", "btn-stop", c)
@@ -445,18 +475,18 @@ fn consumer_parts(n: &Node, on: &Callback<Action>) -> Parts {
         <>
             <g class={classes!("state", format!("st-{state}"))} transform={format!("translate({},{})", NODE_W - 74.0, 7.0)}>
                 <rect width="66" height="18" rx="9" />
-                <text x="33" y="13" text-anchor="middle" data-testid={format!("state:{}", n.name)}>{ *state }</text>
+                <text x="33" y="13" text-anchor="middle" data-testid={format!("state:{}", n.name)}>{ state }</text>
             </g>
             <text class="n-line" x="10" y="38">
-                { format!("prefetch {} · ", if *prefetch == 0 { "∞".to_owned() } else { prefetch.to_string() }) }
+                { format!("prefetch {} · ", if prefetch == 0 { "∞".to_owned() } else { prefetch.to_string() }) }
                 <tspan class="n-num" data-testid={format!("inflight:{}", n.name)}>{ in_flight.to_string() }</tspan>{ " in flight" }
             </text>
             <text class="n-line" x="10" y="54">
-                <tspan class="n-num" data-testid={format!("acked:{}", n.name)}>{ short_count(*acked) }</tspan>{ " acked" }
-                if *nacked > 0 { <tspan>{ format!(" · {} rejected", short_count(*nacked)) }</tspan> }
+                <tspan class="n-num" data-testid={format!("acked:{}", n.name)}>{ short_count(acked) }</tspan>{ " acked" }
+                if nacked > 0 { <tspan>{ format!(" · {} rejected", short_count(nacked)) }</tspan> }
             </text>
-            <text class="n-line n-dim tip" x="10" y="70"><title>{ policy.clone() }</title>{ trunc(policy, 27) }</text>
-            { error_mark(error.as_deref(), h - 12.0, "⚠") }
+            <text class="n-line n-dim tip" x="10" y="70"><title>{ policy.to_owned() }</title>{ trunc(policy, 27) }</text>
+            { error_mark(error, h - 12.0, "⚠") }
         </>
     };
     let buttons = html! {
