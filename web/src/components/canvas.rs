@@ -115,9 +115,9 @@ pub fn canvas(props: &CanvasProps) -> Html {
         Selection::Binding(b) => Some(b.clone()),
         _ => None,
     };
-    let items = Rc::new(edge_items(topo, &pos));
-    let nodes_html = nodes(props, &pos, &svg_ref, gesture.setter());
-    let flights_html = flights(&props.anim, topo, &pos);
+    let items = Rc::new(edge_items(topo, pos));
+    let nodes_html = nodes(props, pos, &svg_ref, gesture.setter());
+    let flights_html = flights(&props.anim, topo, pos);
     let skipped = props.anim.skipped;
 
     let Placement {
@@ -172,10 +172,6 @@ pub fn canvas(props: &CanvasProps) -> Html {
         </main>
     }
 }
-
-/// Where a node sits: x, y (top left) and its height; `None` for a node
-/// not laid out.
-type Pos<'a> = dyn Fn(&str) -> Option<(f64, f64, f64)> + 'a;
 
 /// The layout with the dragged node where the pointer holds it: a copy
 /// only while a node is dragged (this runs every tick).
@@ -388,7 +384,7 @@ fn fit_view(on: &Callback<Action>, svg_ref: &NodeRef) {
 
 /// The edges with where their ends sit (edges to a node not laid out are
 /// left out).
-fn edge_items(topo: &Topology, pos: &Pos<'_>) -> Vec<EdgeItem> {
+fn edge_items(topo: &Topology, pos: impl Fn(&str) -> Option<(f64, f64, f64)>) -> Vec<EdgeItem> {
     topo.edges
         .iter()
         .filter_map(|e| {
@@ -409,7 +405,7 @@ fn edge_items(topo: &Topology, pos: &Pos<'_>) -> Vec<EdgeItem> {
 /// flashing.
 fn nodes(
     props: &CanvasProps,
-    pos: &Pos<'_>,
+    pos: impl Fn(&str) -> Option<(f64, f64, f64)>,
     svg_ref: &NodeRef,
     set_gesture: UseStateSetter<Option<Gesture>>,
 ) -> Vec<Html> {
@@ -440,7 +436,11 @@ fn nodes(
 }
 
 /// The messages in the air, each a dot running along its edge.
-fn flights(anim: &Anim, topo: &Topology, pos: &Pos<'_>) -> Vec<Html> {
+fn flights(
+    anim: &Anim,
+    topo: &Topology,
+    pos: impl Fn(&str) -> Option<(f64, f64, f64)>,
+) -> Vec<Html> {
     let mut flights_html = Vec::new();
     for f in &anim.flights {
         let (Some(a), Some(b)) = (pos(&f.from), pos(&f.to)) else {
