@@ -27,7 +27,7 @@ use components::inspector::Inspector;
 use components::publish::PublishPanel;
 use components::route::RoutePanel;
 use components::timebar::TimeBar;
-use state::{Action, AppState, Dialog, FormId, Level, Panel};
+use state::{Action, AppState, Dialog, FormId, Level, Notice, Panel};
 
 /// `App`'s props: none in the browser.
 #[derive(Properties, PartialEq, Default)]
@@ -57,113 +57,22 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
 
-    // ---- Callbacks
-
     let on: Callback<Action> = state.dispatcher();
-    let emit = |a: Action| {
-        let on = on.clone();
-        Callback::from(move |_: MouseEvent| on.emit(a.clone()))
-    };
-
-    // ---- Data for the components
-
     let view = state.world.view().clone();
-    let now = state.now();
     let ui = &state.ui;
-    let marks: Vec<(u64, String)> = state
-        .timeline
-        .entries()
-        .iter()
-        .map(|r| (r.at.ms(), r.cmd.describe()))
-        .collect();
     let entities: Vec<String> = view.topology.nodes.iter().map(|n| n.key.clone()).collect();
-    let start = state.timeline.start();
-    let tab = |p: Panel, id: &str, label: &str, key: &str| {
-        let selected = ui.panel == p;
-        html! {
-            <button type="button" role="tab" id={format!("tab-{id}")} aria-selected={selected.to_string()}
-                    aria-controls="panel"
-                    title={format!("{label} ({key})")} onclick={emit(Action::ShowPanel(p))}>{ label.to_owned() }</button>
-        }
-    };
-    let panel = match ui.panel {
-        Panel::Inspect => html! {
-            <Inspector inspection={state.inspection()} view={view.clone()} now={now}
-                edit_error={ui.errors.get(&FormId::Edit).cloned()}
-                controls_error={ui.errors.get(&FormId::Controls).cloned()}
-                edits={ui.ok.get(&FormId::Edit).copied().unwrap_or(0)} on={on.clone()} />
-        },
-        Panel::Add => html! {
-            <AddPanel view={view.clone()} selection={ui.selection.clone()} errors={ui.errors.clone()}
-                ok={ui.ok.clone()} on={on.clone()} />
-        },
-        Panel::Publish => html! {
-            <PublishPanel view={view.clone()} publisher_name={state.free_actor_name("publisher")}
-                error={ui.errors.get(&FormId::Publish).cloned()} on={on.clone()} />
-        },
-        Panel::Route => html! {
-            <RoutePanel view={view.clone()} query={ui.route_query.clone()} route={ui.route.clone()} on={on.clone()} />
-        },
-    };
-    let notice = ui.notice.clone().map(|n| {
-        let class = match n.level {
-            Level::Info => "info",
-            Level::Warn => "warn",
-            Level::Error => "error",
-        };
-        html! {
-            <div class={classes!("notice", class)}>
-                <span id="notice-text">{ n.text }</span>
-                <button type="button" aria-label="OK: dismiss this notice" onclick={emit(Action::DismissNotice)}>{ "OK" }</button>
-            </div>
-        }
-    });
-
     html! {
         <div class="app" id="app">
             <a class="skip" href="#canvas">{ "Skip to the canvas" }</a>
-            <header class="topbar">
-                <div class="brand">
-                    <h1 id="title">{ "Warren" }</h1>
-                    <span class="tagline">{ "RabbitMQ playground" }</span>
-                </div>
-                <TimeBar playing={state.clock.playing} speed={state.clock.speed} now={now.ms()}
-                    origin={state.timeline.origin().ms()} horizon={state.timeline.horizon().ms()}
-                    marks={marks} on={on.clone()} />
-                <nav class="top-actions" aria-label="Playground">
-                    <button type="button" id="open-scenes" onclick={emit(Action::OpenDialog(Dialog::Scene))}>{ "Scenes" }</button>
-                    <button type="button" id="open-help" aria-label="Help and keyboard shortcuts" title="Help (?)"
-                            onclick={emit(Action::OpenDialog(Dialog::Help))}>{ "?" }</button>
-                </nav>
-            </header>
-            <section class="scene-info" id="scene-info" aria-label="Scene">
-                <strong id="scene-name">{ if start.name.is_empty() { "untitled scene".to_owned() } else { start.name.clone() } }</strong>
-                if !start.description.is_empty() {
-                    <details><summary>{ start.description.clone() }</summary></details>
-                }
-                <p id="core-status" class="sr-only">
-                    { format!("Broker model ready: {} exchanges, {} queues, {} consumers.",
-                        view.exchanges.len(), view.queues.len(), view.consumers.len()) }
-                </p>
-            </section>
+            { topbar(&state, &on) }
+            { scene_info(&state) }
             <Canvas view={view.clone()} layout={state.layout.clone()} selection={ui.selection.clone()}
                 route={ui.route.clone()} anim={state.anim.clone()} viewport={ui.viewport}
                 fit_request={ui.fit_request} snapshot={props.snapshot} on={on.clone()} />
-            <aside class="side" aria-label="Details">
-                <div class="tabs" role="tablist" aria-label="Side panel">
-                    { tab(Panel::Inspect, "inspect", "Inspect", "I") }
-                    { tab(Panel::Add, "add", "Add", "A") }
-                    { tab(Panel::Publish, "publish", "Publish", "M") }
-                    { tab(Panel::Route, "route", "Why?", "W") }
-                </div>
-                <div class="panel" id="panel" role="tabpanel" aria-labelledby={format!("tab-{}", match ui.panel {
-                    Panel::Inspect => "inspect", Panel::Add => "add", Panel::Publish => "publish", Panel::Route => "route" })}>
-                    { panel }
-                </div>
-            </aside>
+            { side(&state, &on) }
             <EventLog log={ui.log.clone()} filter={ui.log_filter.clone()}
                 entities={entities} on={on.clone()} />
-            <div id="notice" role="status" aria-live="polite">{ for notice }</div>
+            <div id="notice" role="status" aria-live="polite">{ for notice(ui.notice.clone(), &on) }</div>
             if ui.dialog == Dialog::Help {
                 <HelpDialog on={on.clone()} />
             }
@@ -172,4 +81,124 @@ pub fn app(props: &AppProps) -> Html {
             }
         </div>
     }
+}
+
+/// A click that dispatches `a`.
+fn emit(on: &Callback<Action>, a: Action) -> Callback<MouseEvent> {
+    let on = on.clone();
+    Callback::from(move |_: MouseEvent| on.emit(a.clone()))
+}
+
+/// The title, the time bar, and the scenes and help buttons.
+fn topbar(state: &AppState, on: &Callback<Action>) -> Html {
+    let marks: Vec<(u64, String)> = state
+        .timeline
+        .entries()
+        .iter()
+        .map(|r| (r.at.ms(), r.cmd.describe()))
+        .collect();
+    html! {
+        <header class="topbar">
+            <div class="brand">
+                <h1 id="title">{ "Warren" }</h1>
+                <span class="tagline">{ "RabbitMQ playground" }</span>
+            </div>
+            <TimeBar playing={state.clock.playing} speed={state.clock.speed} now={state.now().ms()}
+                origin={state.timeline.origin().ms()} horizon={state.timeline.horizon().ms()}
+                marks={marks} on={on.clone()} />
+            <nav class="top-actions" aria-label="Playground">
+                <button type="button" id="open-scenes" onclick={emit(on, Action::OpenDialog(Dialog::Scene))}>{ "Scenes" }</button>
+                <button type="button" id="open-help" aria-label="Help and keyboard shortcuts" title="Help (?)"
+                        onclick={emit(on, Action::OpenDialog(Dialog::Help))}>{ "?" }</button>
+            </nav>
+        </header>
+    }
+}
+
+/// The scene's name and description, and (for screen readers) what the
+/// broker holds.
+fn scene_info(state: &AppState) -> Html {
+    let start = state.timeline.start();
+    let view = state.world.view();
+    html! {
+        <section class="scene-info" id="scene-info" aria-label="Scene">
+            <strong id="scene-name">{ if start.name.is_empty() { "untitled scene".to_owned() } else { start.name.clone() } }</strong>
+            if !start.description.is_empty() {
+                <details><summary>{ start.description.clone() }</summary></details>
+            }
+            <p id="core-status" class="sr-only">
+                { format!("Broker model ready: {} exchanges, {} queues, {} consumers.",
+                    view.exchanges.len(), view.queues.len(), view.consumers.len()) }
+            </p>
+        </section>
+    }
+}
+
+/// The side panel: its tabs, and the open tab's panel.
+fn side(state: &AppState, on: &Callback<Action>) -> Html {
+    let ui = &state.ui;
+    let tab = |p: Panel, id: &str, label: &str, key: &str| {
+        let selected = ui.panel == p;
+        html! {
+            <button type="button" role="tab" id={format!("tab-{id}")} aria-selected={selected.to_string()}
+                    aria-controls="panel"
+                    title={format!("{label} ({key})")} onclick={emit(on, Action::ShowPanel(p))}>{ label.to_owned() }</button>
+        }
+    };
+    html! {
+        <aside class="side" aria-label="Details">
+            <div class="tabs" role="tablist" aria-label="Side panel">
+                { tab(Panel::Inspect, "inspect", "Inspect", "I") }
+                { tab(Panel::Add, "add", "Add", "A") }
+                { tab(Panel::Publish, "publish", "Publish", "M") }
+                { tab(Panel::Route, "route", "Why?", "W") }
+            </div>
+            <div class="panel" id="panel" role="tabpanel" aria-labelledby={format!("tab-{}", match ui.panel {
+                Panel::Inspect => "inspect", Panel::Add => "add", Panel::Publish => "publish", Panel::Route => "route" })}>
+                { panel(state, on) }
+            </div>
+        </aside>
+    }
+}
+
+/// The open tab's panel.
+fn panel(state: &AppState, on: &Callback<Action>) -> Html {
+    let ui = &state.ui;
+    let view = state.world.view().clone();
+    match ui.panel {
+        Panel::Inspect => html! {
+            <Inspector inspection={state.inspection()} view={view} now={state.now()}
+                edit_error={ui.errors.get(&FormId::Edit).cloned()}
+                controls_error={ui.errors.get(&FormId::Controls).cloned()}
+                edits={ui.ok.get(&FormId::Edit).copied().unwrap_or(0)} on={on.clone()} />
+        },
+        Panel::Add => html! {
+            <AddPanel view={view} selection={ui.selection.clone()} errors={ui.errors.clone()}
+                ok={ui.ok.clone()} on={on.clone()} />
+        },
+        Panel::Publish => html! {
+            <PublishPanel view={view} publisher_name={state.free_actor_name("publisher")}
+                error={ui.errors.get(&FormId::Publish).cloned()} on={on.clone()} />
+        },
+        Panel::Route => html! {
+            <RoutePanel view={view} query={ui.route_query.clone()} route={ui.route.clone()} on={on.clone()} />
+        },
+    }
+}
+
+/// The notice, if there is one, with its dismiss button.
+fn notice(notice: Option<Notice>, on: &Callback<Action>) -> Option<Html> {
+    notice.map(|n| {
+        let class = match n.level {
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        };
+        html! {
+            <div class={classes!("notice", class)}>
+                <span id="notice-text">{ n.text }</span>
+                <button type="button" aria-label="OK: dismiss this notice" onclick={emit(on, Action::DismissNotice)}>{ "OK" }</button>
+            </div>
+        }
+    })
 }

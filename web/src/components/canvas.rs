@@ -14,7 +14,8 @@ use yew::prelude::*;
 
 use crate::state::graph::{edge_path, fit_box};
 use crate::state::{
-    Action, Anim, EdgeKind, FlightKind, Layout, NodeDetail, Selection, Viewport, WorldView, ZOOM,
+    Action, Anim, EdgeKind, FlightKind, Layout, NodeDetail, Selection, Topology, Viewport,
+    WorldView, ZOOM,
 };
 use edges::{EdgeItem, EdgeLayer};
 use node::NodeView;
@@ -95,28 +96,14 @@ pub fn canvas(props: &CanvasProps) -> Html {
     {
         let svg_ref = svg_ref.clone();
         let on = props.on.clone();
-        use_effect_with(props.fit_request, move |_| {
-            if let Some(el) = svg_ref.cast::<Element>() {
-                let (w, h) = size_of(&el);
-                on.emit(Action::FitView(w, h));
-            }
-        });
+        use_effect_with(props.fit_request, move |_| fit_view(&on, &svg_ref));
     }
 
     let vp = match &*gesture {
         Some(Gesture::Pan { now, .. }) => *now,
         _ => props.viewport,
     };
-    // A copy of the layout only while a node is dragged (this runs every
-    // tick).
-    let dragged: Option<Layout> = match &*gesture {
-        Some(Gesture::Node { key, now, .. }) => {
-            let mut l = (*props.layout).clone();
-            l.insert(key.clone(), *now);
-            Some(l)
-        }
-        _ => None,
-    };
+    let dragged = dragged_layout(&props.layout, &gesture);
     let layout: &Layout = dragged.as_ref().unwrap_or(&props.layout);
     let topo = &props.view.topology;
     let pos = |key: &str| -> Option<(f64, f64, f64)> {
@@ -124,158 +111,281 @@ pub fn canvas(props: &CanvasProps) -> Html {
         let h = topo.node(key)?.kind.height();
         Some((*x, *y, h))
     };
-    let marks = edges::route_marks(props.route.as_deref());
-    let selected_key = props.selection.node_key();
     let selected_binding = match &props.selection {
         Selection::Binding(b) => Some(b.clone()),
         _ => None,
     };
+    let items = Rc::new(edge_items(topo, pos));
+    let nodes_html = nodes(props, pos, &svg_ref, gesture.setter());
+    let flights_html = flights(&props.anim, topo, pos);
+    let skipped = props.anim.skipped;
 
-    // ---- Gestures
+    let Placement {
+        transform,
+        fitted,
+        zoom_text,
+    } = placement(props.snapshot, topo, layout, vp);
+    let fitted_class = fitted.is_some().then_some("fitted");
+    let empty = topo.nodes.is_empty();
+    let dragging = matches!(&*gesture, Some(Gesture::Node { moved: true, .. }));
+    let panning = matches!(&*gesture, Some(Gesture::Pan { .. }));
+    let onpointerup = drag_end(&gesture, &props.on);
 
-    let onpointerdown_bg = {
-        let gesture = gesture.clone();
-        let svg_ref = svg_ref.clone();
-        let vp = props.viewport;
-        Callback::from(move |e: PointerEvent| {
-            if e.button() != 0 {
-                return;
+    // The canvas is the page's main content (its landmark).
+    html! {
+        <main class="canvas-wrap">
+            <svg id="canvas" ref={svg_ref.clone()} class={classes!("canvas", dragging.then_some("dragging"), panning.then_some("panning"))}
+                 tabindex="0" role="group"
+                 aria-label="Topology: producers, exchanges, queues and consumers. Drag or use arrow keys to pan; Tab to reach nodes."
+                 onpointerdown={pan_start(&gesture, &svg_ref, props.viewport)} onpointermove={drag_move(&gesture, vp)}
+                 onpointerup={onpointerup.clone()} onpointercancel={onpointerup}
+                 onwheel={wheel_zoom(&props.on, &svg_ref, props.viewport)} onkeydown={pan_keys(&props.on, &svg_ref, props.viewport)}>
+                { defs() }
+                <rect class={classes!("grid", fitted_class)} style={fitted.clone()}
+                      x="-5000" y="-5000" width="10000" height="10000"
+                      transform={transform.clone()} fill="url(#grid)" />
+                <g class={classes!(fitted_class)} style={fitted} transform={transform.clone()}>
+                    <g class="edges">
+                        <EdgeLayer items={items.clone()} route={props.route.clone()}
+                            selected={selected_binding.clone()} labels={false} on={props.on.clone()} />
+                    </g>
+                    <g class="nodes">{ for nodes_html }</g>
+                    <g class="labels">
+                        <EdgeLayer items={items} route={props.route.clone()}
+                            selected={selected_binding} labels={true} on={props.on.clone()} />
+                    </g>
+                </g>
+            </svg>
+            // A layer of their own: dots moving on every frame repaint it
+            // alone, not the graph under them.
+            <svg class="flight-layer" aria-hidden="true" focusable="false">
+                <g class="flights" transform={transform}>{ for flights_html }</g>
+            </svg>
+            if empty {
+                <p class="canvas-empty">{ "Nothing here yet: add an exchange, a queue and a binding from the Add tab (A), or load a scene." }</p>
             }
-            if let Some(el) = svg_ref.cast::<Element>() {
-                let _ = el.set_pointer_capture(e.pointer_id());
+            { tools(zoom_text, &props.on, &svg_ref) }
+            if skipped > 0 {
+                <p class="canvas-skipped" aria-live="off">{ format!("+{skipped} message moves not animated") }</p>
             }
-            let start = client(&e);
-            gesture.set(Some(Gesture::Pan {
+            { legend() }
+        </main>
+    }
+}
+
+/// The layout with the dragged node where the pointer holds it: a copy
+/// only while a node is dragged (this runs every tick).
+fn dragged_layout(layout: &Layout, gesture: &Option<Gesture>) -> Option<Layout> {
+    match gesture {
+        Some(Gesture::Node { key, now, .. }) => {
+            let mut l = layout.clone();
+            l.insert(key.clone(), *now);
+            Some(l)
+        }
+        _ => None,
+    }
+}
+
+/// Where the graph is drawn.
+struct Placement {
+    /// The pan and zoom, as an SVG transform (empty in the snapshot).
+    transform: String,
+    /// In the snapshot, the scene's box for CSS to fit.
+    fitted: Option<String>,
+    /// The zoom level shown (empty in the snapshot).
+    zoom_text: String,
+}
+
+/// Places the graph by the viewport `vp`, or (the snapshot) by CSS.
+fn placement(snapshot: bool, topo: &Topology, layout: &Layout, vp: Viewport) -> Placement {
+    // The snapshot cannot measure the canvas: it hands the scene's box to
+    // CSS (`.fitted` in style.css), which fits it as `AppState`'s fit
+    // would, so the live app takes over the picture where it stands.
+    // (Never in the browser: the wasm leaves this code out.)
+    let snapshot_box = (cfg!(not(target_arch = "wasm32")) && snapshot)
+        .then(|| fit_box(topo, layout))
+        .flatten();
+    match snapshot_box {
+        Some((x, y, w, h)) => Placement {
+            transform: String::new(),
+            fitted: Some(format!("--bx:{x:.1};--by:{y:.1};--bw:{w:.1};--bh:{h:.1}")),
+            zoom_text: String::new(),
+        },
+        None => Placement {
+            transform: format!("translate({:.1},{:.1}) scale({:.3})", vp.x, vp.y, vp.k),
+            fitted: None,
+            zoom_text: format!("{:.0}%", vp.k * 100.0),
+        },
+    }
+}
+
+// ---- Gestures
+
+/// A press on the background starts a pan.
+fn pan_start(
+    gesture: &UseStateHandle<Option<Gesture>>,
+    svg_ref: &NodeRef,
+    vp: Viewport,
+) -> Callback<PointerEvent> {
+    let gesture = gesture.clone();
+    let svg_ref = svg_ref.clone();
+    Callback::from(move |e: PointerEvent| {
+        if e.button() != 0 {
+            return;
+        }
+        if let Some(el) = svg_ref.cast::<Element>() {
+            let _ = el.set_pointer_capture(e.pointer_id());
+        }
+        let start = client(&e);
+        gesture.set(Some(Gesture::Pan {
+            start,
+            origin: vp,
+            now: vp,
+        }));
+    })
+}
+
+/// The pointer moves the pan or the dragged node (`vp`: the zoom the
+/// move is scaled by).
+fn drag_move(gesture: &UseStateHandle<Option<Gesture>>, vp: Viewport) -> Callback<PointerEvent> {
+    let gesture = gesture.clone();
+    Callback::from(move |e: PointerEvent| {
+        let (cx, cy) = client(&e);
+        match &*gesture {
+            Some(Gesture::Pan { start, origin, .. }) => {
+                let now = Viewport {
+                    x: origin.x + cx - start.0,
+                    y: origin.y + cy - start.1,
+                    k: origin.k,
+                };
+                gesture.set(Some(Gesture::Pan {
+                    start: *start,
+                    origin: *origin,
+                    now,
+                }));
+            }
+            Some(Gesture::Node {
+                key,
                 start,
-                origin: vp,
-                now: vp,
-            }));
-        })
-    };
-    let onpointermove = {
-        let gesture = gesture.clone();
-        Callback::from(move |e: PointerEvent| {
-            let (cx, cy) = client(&e);
-            match &*gesture {
-                Some(Gesture::Pan { start, origin, .. }) => {
-                    let now = Viewport {
-                        x: origin.x + cx - start.0,
-                        y: origin.y + cy - start.1,
-                        k: origin.k,
-                    };
-                    gesture.set(Some(Gesture::Pan {
-                        start: *start,
-                        origin: *origin,
-                        now,
-                    }));
-                }
-                Some(Gesture::Node {
-                    key,
-                    start,
-                    origin,
+                origin,
+                moved,
+                ..
+            }) => {
+                let (dx, dy) = ((cx - start.0) / vp.k, (cy - start.1) / vp.k);
+                let moved = *moved || dx.abs() + dy.abs() > 3.0;
+                gesture.set(Some(Gesture::Node {
+                    key: key.clone(),
+                    start: *start,
+                    origin: *origin,
+                    now: (origin.0 + dx, origin.1 + dy),
                     moved,
-                    ..
-                }) => {
-                    let (dx, dy) = ((cx - start.0) / vp.k, (cy - start.1) / vp.k);
-                    let moved = *moved || dx.abs() + dy.abs() > 3.0;
-                    gesture.set(Some(Gesture::Node {
-                        key: key.clone(),
-                        start: *start,
-                        origin: *origin,
-                        now: (origin.0 + dx, origin.1 + dy),
-                        moved,
-                    }));
-                }
-                None => {}
+                }));
             }
-        })
-    };
-    let onpointerup = {
-        let gesture = gesture.clone();
-        let on = props.on.clone();
-        Callback::from(move |_e: PointerEvent| {
-            match &*gesture {
-                Some(Gesture::Pan { now, origin, .. }) if now != origin => {
-                    on.emit(Action::SetViewport(*now));
-                }
-                Some(Gesture::Node {
-                    key, now, moved, ..
-                }) => {
-                    if *moved {
-                        on.emit(Action::MoveNode(key.clone(), now.0, now.1));
-                    } else if let Some((kind, name)) = key.split_once(':') {
-                        on.emit(Action::Select(selection_of(kind, name)));
-                    }
-                }
-                _ => {}
-            }
-            gesture.set(None);
-        })
-    };
-    let onwheel = {
-        let on = props.on.clone();
-        let svg_ref = svg_ref.clone();
-        let vp = props.viewport;
-        Callback::from(move |e: WheelEvent| {
-            e.prevent_default();
-            let Some(el) = svg_ref.cast::<Element>() else {
-                return;
-            };
-            let r = el.get_bounding_client_rect();
-            let (cx, cy) = (
-                f64::from(e.client_x()) - r.left(),
-                f64::from(e.client_y()) - r.top(),
-            );
-            let f = if e.delta_y() < 0.0 { 1.12 } else { 1.0 / 1.12 };
-            let k = (vp.k * f).clamp(ZOOM.0, ZOOM.1);
-            on.emit(Action::SetViewport(Viewport {
-                x: cx - (cx - vp.x) * k / vp.k,
-                y: cy - (cy - vp.y) * k / vp.k,
-                k,
-            }));
-        })
-    };
-    let onkeydown_bg = {
-        let on = props.on.clone();
-        let vp = props.viewport;
-        let svg_ref = svg_ref.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            // Only when the canvas itself has focus (nodes handle their own).
-            let is_self = e
-                .target()
-                .and_then(|t| t.dyn_into::<Element>().ok())
-                .is_some_and(|t| t.id() == "canvas");
-            if !is_self {
-                return;
-            }
-            let step = if e.shift_key() { 120.0 } else { 40.0 };
-            let (dx, dy) = match e.key().as_str() {
-                "ArrowLeft" => (step, 0.0),
-                "ArrowRight" => (-step, 0.0),
-                "ArrowUp" => (0.0, step),
-                "ArrowDown" => (0.0, -step),
-                "Enter" => {
-                    if let Some(el) = svg_ref.cast::<Element>() {
-                        let (w, h) = size_of(&el);
-                        on.emit(Action::FitView(w, h));
-                    }
-                    return;
-                }
-                _ => return,
-            };
-            e.prevent_default();
-            on.emit(Action::SetViewport(Viewport {
-                x: vp.x + dx,
-                y: vp.y + dy,
-                k: vp.k,
-            }));
-        })
-    };
+            None => {}
+        }
+    })
+}
 
-    // ---- Edges
+/// The pointer lets go: the pan or the move is kept, and a node pressed
+/// without moving is selected.
+fn drag_end(
+    gesture: &UseStateHandle<Option<Gesture>>,
+    on: &Callback<Action>,
+) -> Callback<PointerEvent> {
+    let gesture = gesture.clone();
+    let on = on.clone();
+    Callback::from(move |_e: PointerEvent| {
+        match &*gesture {
+            Some(Gesture::Pan { now, origin, .. }) if now != origin => {
+                on.emit(Action::SetViewport(*now));
+            }
+            Some(Gesture::Node {
+                key, now, moved, ..
+            }) => {
+                if *moved {
+                    on.emit(Action::MoveNode(key.clone(), now.0, now.1));
+                } else if let Some((kind, name)) = key.split_once(':') {
+                    on.emit(Action::Select(selection_of(kind, name)));
+                }
+            }
+            _ => {}
+        }
+        gesture.set(None);
+    })
+}
 
-    let items: Vec<EdgeItem> = topo
-        .edges
+/// The wheel zooms about the pointer.
+fn wheel_zoom(on: &Callback<Action>, svg_ref: &NodeRef, vp: Viewport) -> Callback<WheelEvent> {
+    let on = on.clone();
+    let svg_ref = svg_ref.clone();
+    Callback::from(move |e: WheelEvent| {
+        e.prevent_default();
+        let Some(el) = svg_ref.cast::<Element>() else {
+            return;
+        };
+        let r = el.get_bounding_client_rect();
+        let (cx, cy) = (
+            f64::from(e.client_x()) - r.left(),
+            f64::from(e.client_y()) - r.top(),
+        );
+        let f = if e.delta_y() < 0.0 { 1.12 } else { 1.0 / 1.12 };
+        let k = (vp.k * f).clamp(ZOOM.0, ZOOM.1);
+        on.emit(Action::SetViewport(Viewport {
+            x: cx - (cx - vp.x) * k / vp.k,
+            y: cy - (cy - vp.y) * k / vp.k,
+            k,
+        }));
+    })
+}
+
+/// Arrow keys pan the canvas, Enter fits the scene.
+fn pan_keys(on: &Callback<Action>, svg_ref: &NodeRef, vp: Viewport) -> Callback<KeyboardEvent> {
+    let on = on.clone();
+    let svg_ref = svg_ref.clone();
+    Callback::from(move |e: KeyboardEvent| {
+        // Only when the canvas itself has focus (nodes handle their own).
+        let is_self = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .is_some_and(|t| t.id() == "canvas");
+        if !is_self {
+            return;
+        }
+        let step = if e.shift_key() { 120.0 } else { 40.0 };
+        let (dx, dy) = match e.key().as_str() {
+            "ArrowLeft" => (step, 0.0),
+            "ArrowRight" => (-step, 0.0),
+            "ArrowUp" => (0.0, step),
+            "ArrowDown" => (0.0, -step),
+            "Enter" => {
+                fit_view(&on, &svg_ref);
+                return;
+            }
+            _ => return,
+        };
+        e.prevent_default();
+        on.emit(Action::SetViewport(Viewport {
+            x: vp.x + dx,
+            y: vp.y + dy,
+            k: vp.k,
+        }));
+    })
+}
+
+/// Fits the scene into the canvas as it measures now.
+fn fit_view(on: &Callback<Action>, svg_ref: &NodeRef) {
+    if let Some(el) = svg_ref.cast::<Element>() {
+        let (w, h) = size_of(&el);
+        on.emit(Action::FitView(w, h));
+    }
+}
+
+// ---- What is drawn
+
+/// The edges with where their ends sit (edges to a node not laid out are
+/// left out).
+fn edge_items(topo: &Topology, pos: impl Fn(&str) -> Option<(f64, f64, f64)>) -> Vec<EdgeItem> {
+    topo.edges
         .iter()
         .filter_map(|e| {
             Some(EdgeItem {
@@ -288,33 +398,51 @@ pub fn canvas(props: &CanvasProps) -> Html {
                 edge: e.clone(),
             })
         })
-        .collect();
-    let items = Rc::new(items);
+        .collect()
+}
 
-    // ---- Nodes
-
-    let set_gesture = gesture.setter();
-    let nodes_html = topo.nodes.iter().filter_map(|n| {
-        let (x, y, _) = pos(&n.key)?;
-        let flash = props
-            .anim
-            .flashes
-            .iter()
-            .find(|f| f.key == n.key)
-            .map(|f| f.class);
-        Some(html! {
-            <NodeView key={n.key.clone()} node={n.clone()} x={x} y={y}
-                selected={selected_key.as_deref() == Some(n.key.as_str())}
-                hop={marks.hops.contains(&n.key)} dest={marks.dests.contains(&n.key)}
-                flash={flash} svg_ref={svg_ref.clone()} set_gesture={set_gesture.clone()}
-                on={props.on.clone()} />
+/// A [`NodeView`] per laid-out node, marked as selected, on the route or
+/// flashing.
+fn nodes(
+    props: &CanvasProps,
+    pos: impl Fn(&str) -> Option<(f64, f64, f64)>,
+    svg_ref: &NodeRef,
+    set_gesture: UseStateSetter<Option<Gesture>>,
+) -> Vec<Html> {
+    let marks = edges::route_marks(props.route.as_deref());
+    let selected_key = props.selection.node_key();
+    props
+        .view
+        .topology
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            let (x, y, _) = pos(&n.key)?;
+            let flash = props
+                .anim
+                .flashes
+                .iter()
+                .find(|f| f.key == n.key)
+                .map(|f| f.class);
+            Some(html! {
+                <NodeView key={n.key.clone()} node={n.clone()} x={x} y={y}
+                    selected={selected_key.as_deref() == Some(n.key.as_str())}
+                    hop={marks.hops.contains(&n.key)} dest={marks.dests.contains(&n.key)}
+                    flash={flash} svg_ref={svg_ref.clone()} set_gesture={set_gesture.clone()}
+                    on={props.on.clone()} />
+            })
         })
-    });
+        .collect()
+}
 
-    // ---- Flights
-
+/// The messages in the air, each a dot running along its edge.
+fn flights(
+    anim: &Anim,
+    topo: &Topology,
+    pos: impl Fn(&str) -> Option<(f64, f64, f64)>,
+) -> Vec<Html> {
     let mut flights_html = Vec::new();
-    for f in &props.anim.flights {
+    for f in &anim.flights {
         let (Some(a), Some(b)) = (pos(&f.from), pos(&f.to)) else {
             continue;
         };
@@ -344,104 +472,58 @@ pub fn canvas(props: &CanvasProps) -> Html {
                 d={d} pathLength="100" style={style} />
         });
     }
-    let skipped = props.anim.skipped;
+    flights_html
+}
 
-    // The snapshot cannot measure the canvas: it hands the scene's box to
-    // CSS (`.fitted` in style.css), which fits it as `AppState`'s fit
-    // would, so the live app takes over the picture where it stands.
-    // (Never in the browser: the wasm leaves this code out.)
-    let snapshot_box = (cfg!(not(target_arch = "wasm32")) && props.snapshot)
-        .then(|| fit_box(topo, layout))
-        .flatten();
-    let (transform, fitted) = match snapshot_box {
-        Some((x, y, w, h)) => (
-            String::new(),
-            Some(format!("--bx:{x:.1};--by:{y:.1};--bw:{w:.1};--bh:{h:.1}")),
-        ),
-        None => (
-            format!("translate({:.1},{:.1}) scale({:.3})", vp.x, vp.y, vp.k),
-            None,
-        ),
-    };
-    let fitted_class = fitted.is_some().then_some("fitted");
-    let zoom_in = zoom_by(1.25, &props.on, &svg_ref);
-    let zoom_out = zoom_by(1.0 / 1.25, &props.on, &svg_ref);
+/// The arrowheads, one per edge kind, and the background grid.
+fn defs() -> Html {
+    html! {
+        <defs>
+            { for ["edge-publish", "edge-binding", "edge-implicit", "edge-dlx", "edge-ae", "edge-consume"].iter().map(|k| html! {
+                <marker id={format!("arrow-{k}")} class={classes!("arrow", *k)} viewBox="0 0 10 10" refX="9" refY="5"
+                        markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
+                    <path d="M0,0 L10,5 L0,10 z" />
+                </marker>
+            }) }
+            <pattern id="grid" width="40" height="40" patternUnits="userSpaceOnUse">
+                <path d="M40 0 L0 0 0 40" class="grid-line" />
+            </pattern>
+        </defs>
+    }
+}
+
+/// The zoom, fit and tidy buttons (`zoom_text`: the zoom level shown).
+fn tools(zoom_text: String, on: &Callback<Action>, svg_ref: &NodeRef) -> Html {
+    let zoom_in = zoom_by(1.25, on, svg_ref);
+    let zoom_out = zoom_by(1.0 / 1.25, on, svg_ref);
     let fit = {
-        let on = props.on.clone();
+        let on = on.clone();
         let svg_ref = svg_ref.clone();
-        Callback::from(move |_: MouseEvent| {
-            if let Some(el) = svg_ref.cast::<Element>() {
-                let (w, h) = size_of(&el);
-                on.emit(Action::FitView(w, h));
-            }
-        })
+        Callback::from(move |_: MouseEvent| fit_view(&on, &svg_ref))
     };
     let tidy = {
-        let on = props.on.clone();
+        let on = on.clone();
         Callback::from(move |_: MouseEvent| on.emit(Action::AutoLayout))
     };
-    let empty = topo.nodes.is_empty();
-    let dragging = matches!(&*gesture, Some(Gesture::Node { moved: true, .. }));
-    let panning = matches!(&*gesture, Some(Gesture::Pan { .. }));
-
-    // The canvas is the page's main content (its landmark).
     html! {
-        <main class="canvas-wrap">
-            <svg id="canvas" ref={svg_ref.clone()} class={classes!("canvas", dragging.then_some("dragging"), panning.then_some("panning"))}
-                 tabindex="0" role="group"
-                 aria-label="Topology: producers, exchanges, queues and consumers. Drag or use arrow keys to pan; Tab to reach nodes."
-                 onpointerdown={onpointerdown_bg} onpointermove={onpointermove} onpointerup={onpointerup.clone()}
-                 onpointercancel={onpointerup} onwheel={onwheel} onkeydown={onkeydown_bg}>
-                <defs>
-                    { for ["edge-publish", "edge-binding", "edge-implicit", "edge-dlx", "edge-ae", "edge-consume"].iter().map(|k| html! {
-                        <marker id={format!("arrow-{k}")} class={classes!("arrow", *k)} viewBox="0 0 10 10" refX="9" refY="5"
-                                markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
-                            <path d="M0,0 L10,5 L0,10 z" />
-                        </marker>
-                    }) }
-                    <pattern id="grid" width="40" height="40" patternUnits="userSpaceOnUse">
-                        <path d="M40 0 L0 0 0 40" class="grid-line" />
-                    </pattern>
-                </defs>
-                <rect class={classes!("grid", fitted_class)} style={fitted.clone()}
-                      x="-5000" y="-5000" width="10000" height="10000"
-                      transform={transform.clone()} fill="url(#grid)" />
-                <g class={classes!(fitted_class)} style={fitted} transform={transform.clone()}>
-                    <g class="edges">
-                        <EdgeLayer items={items.clone()} route={props.route.clone()}
-                            selected={selected_binding.clone()} labels={false} on={props.on.clone()} />
-                    </g>
-                    <g class="nodes">{ for nodes_html }</g>
-                    <g class="labels">
-                        <EdgeLayer items={items} route={props.route.clone()}
-                            selected={selected_binding} labels={true} on={props.on.clone()} />
-                    </g>
-                </g>
-            </svg>
-            // A layer of their own: dots moving on every frame repaint it
-            // alone, not the graph under them.
-            <svg class="flight-layer" aria-hidden="true" focusable="false">
-                <g class="flights" transform={transform}>{ for flights_html }</g>
-            </svg>
-            if empty {
-                <p class="canvas-empty">{ "Nothing here yet: add an exchange, a queue and a binding from the Add tab (A), or load a scene." }</p>
-            }
-            <div class="canvas-tools" role="toolbar" aria-label="Canvas">
-                <button type="button" id="zoom-out" aria-label="Zoom out" title="Zoom out (−)" onclick={zoom_out}>{ "−" }</button>
-                <span class="zoom-level" aria-live="off">{ if snapshot_box.is_some() { String::new() } else { format!("{:.0}%", vp.k * 100.0) } }</span>
-                <button type="button" id="zoom-in" aria-label="Zoom in" title="Zoom in (+)" onclick={zoom_in}>{ "+" }</button>
-                <button type="button" id="zoom-fit" aria-label="Fit the scene into view" title="Fit (0)" onclick={fit}>{ "Fit" }</button>
-                <button type="button" id="tidy" aria-label="Tidy: lay the nodes out in columns" title="Tidy layout (T)" onclick={tidy}>{ "Tidy" }</button>
-            </div>
-            if skipped > 0 {
-                <p class="canvas-skipped" aria-live="off">{ format!("+{skipped} message moves not animated") }</p>
-            }
-            <ul class="legend" aria-label="Legend">
-                <li><span class="sw sw-binding"></span>{ "binding" }</li>
-                <li><span class="sw sw-dlx"></span>{ "dead letters" }</li>
-                <li><span class="sw sw-ae"></span>{ "alternate exchange" }</li>
-            </ul>
-        </main>
+        <div class="canvas-tools" role="toolbar" aria-label="Canvas">
+            <button type="button" id="zoom-out" aria-label="Zoom out" title="Zoom out (−)" onclick={zoom_out}>{ "−" }</button>
+            <span class="zoom-level" aria-live="off">{ zoom_text }</span>
+            <button type="button" id="zoom-in" aria-label="Zoom in" title="Zoom in (+)" onclick={zoom_in}>{ "+" }</button>
+            <button type="button" id="zoom-fit" aria-label="Fit the scene into view" title="Fit (0)" onclick={fit}>{ "Fit" }</button>
+            <button type="button" id="tidy" aria-label="Tidy: lay the nodes out in columns" title="Tidy layout (T)" onclick={tidy}>{ "Tidy" }</button>
+        </div>
+    }
+}
+
+/// What the edges' colours mean.
+fn legend() -> Html {
+    html! {
+        <ul class="legend" aria-label="Legend">
+            <li><span class="sw sw-binding"></span>{ "binding" }</li>
+            <li><span class="sw sw-dlx"></span>{ "dead letters" }</li>
+            <li><span class="sw sw-ae"></span>{ "alternate exchange" }</li>
+        </ul>
     }
 }
 

@@ -275,18 +275,6 @@ pub fn binding_form(p: &BindingFormProps) -> Html {
             })
         })
     };
-    let sources: Vec<(String, String)> = p
-        .exchanges
-        .iter()
-        .map(|(n, t)| {
-            let shown = if n.is_empty() {
-                DEFAULT_EXCHANGE.to_owned()
-            } else {
-                n.clone()
-            };
-            (n.clone(), format!("{shown} ({t})"))
-        })
-        .collect();
     let source_type = p
         .exchanges
         .iter()
@@ -302,32 +290,16 @@ pub fn binding_form(p: &BindingFormProps) -> Html {
     } else {
         p.queues.clone()
     };
-    let key_hint = match source_type {
-        "topic" => {
-            "a pattern: * matches exactly one word, # zero or more (words are separated by dots)"
-        }
-        "direct" => "messages whose routing key equals it",
-        "fanout" => "ignored by fanout exchanges",
-        "headers" => "ignored by headers exchanges: they match the arguments below",
-        _ => "",
-    };
-    let x_match = vec![
-        (String::new(), "all (default)".to_owned()),
-        ("all".to_owned(), "all".to_owned()),
-        ("any".to_owned(), "any".to_owned()),
-        ("all-with-x".to_owned(), "all-with-x".to_owned()),
-        ("any-with-x".to_owned(), "any-with-x".to_owned()),
-    ];
     let list = format!("{f}-dests");
     html! {
         <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit binding" } else { "New binding" }} {onsubmit}>
-            { select(&d, &f, "source", "From exchange", "", &sources) }
+            { select(&d, &f, "source", "From exchange", "", &binding_sources(&p.exchanges)) }
             { check(&d, &f, "to_exchange", "to an exchange (exchange-to-exchange binding)", "") }
             { text(&d, &f, "destination", if to_exchange { "To exchange" } else { "To queue" }, "", Some(&list)) }
             { datalist(&list, &dests) }
-            { text(&d, &f, "routing_key", "Binding key", key_hint, None) }
+            { text(&d, &f, "routing_key", "Binding key", binding_key_hint(source_type), None) }
             if source_type == "headers" {
-                { select(&d, &f, "x_match", "x-match", "all: every header must match; any: one is enough", &x_match) }
+                { select(&d, &f, "x_match", "x-match", "all: every header must match; any: one is enough", &x_match_options()) }
             }
             { area(&d, &f, "args", if source_type == "headers" { "Headers to match" } else { "Arguments" }, "one key = value per line", 2) }
             if p.existing.is_some() {
@@ -341,6 +313,45 @@ pub fn binding_form(p: &BindingFormProps) -> Html {
             </div>
         </form>
     }
+}
+
+/// The exchanges a binding can come from, each shown with its type.
+fn binding_sources(exchanges: &[(String, String)]) -> Vec<(String, String)> {
+    exchanges
+        .iter()
+        .map(|(n, t)| {
+            let shown = if n.is_empty() {
+                DEFAULT_EXCHANGE.to_owned()
+            } else {
+                n.clone()
+            };
+            (n.clone(), format!("{shown} ({t})"))
+        })
+        .collect()
+}
+
+/// What a binding key means for a source of type `source_type`.
+fn binding_key_hint(source_type: &str) -> &'static str {
+    match source_type {
+        "topic" => {
+            "a pattern: * matches exactly one word, # zero or more (words are separated by dots)"
+        }
+        "direct" => "messages whose routing key equals it",
+        "fanout" => "ignored by fanout exchanges",
+        "headers" => "ignored by headers exchanges: they match the arguments below",
+        _ => "",
+    }
+}
+
+/// A headers binding's `x-match` choices.
+fn x_match_options() -> Vec<(String, String)> {
+    vec![
+        (String::new(), "all (default)".to_owned()),
+        ("all".to_owned(), "all".to_owned()),
+        ("any".to_owned(), "any".to_owned()),
+        ("all-with-x".to_owned(), "all-with-x".to_owned()),
+        ("any-with-x".to_owned(), "any-with-x".to_owned()),
+    ]
 }
 
 // ---- message properties (producers, publish panel)

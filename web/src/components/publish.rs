@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::fields::{area, check, datalist, error_line, number, text, use_draft};
+use super::fields::{area, check, datalist, error_line, number, text, use_draft, DraftHandle};
 use super::forms::property_fields;
 use crate::state::drafts::{self, DEFAULT_EXCHANGE};
 use crate::state::{Action, Command, CommandError, FormId, WorldView};
@@ -38,51 +38,9 @@ pub fn publish_panel(p: &PublishPanelProps) -> Html {
     let d = use_draft(0, move || drafts::new_publish(&first, &key));
     let local = use_state(|| None::<String>);
     let f = "publish";
-    let once = {
-        let d = d.clone();
-        let on = p.on.clone();
-        let local = local.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            match drafts::publish(&d.0) {
-                Ok(m) => {
-                    local.set(None);
-                    on.emit(Action::Submit(FormId::Publish, Command::Publish(m)));
-                }
-                Err(msg) => local.set(Some(msg)),
-            }
-        })
-    };
-    let at_rate = {
-        let d = d.clone();
-        let on = p.on.clone();
-        let local = local.clone();
-        let name = p.publisher_name.clone();
-        Callback::from(move |_: MouseEvent| match drafts::publisher(&d.0, &name) {
-            Ok(spec) => {
-                local.set(None);
-                on.emit(Action::Submit(FormId::Publish, Command::AddProducer(spec)));
-            }
-            Err(msg) => local.set(Some(msg)),
-        })
-    };
-    let explain = {
-        let d = d.clone();
-        let on = p.on.clone();
-        let local = local.clone();
-        Callback::from(move |_: MouseEvent| match drafts::publish(&d.0) {
-            Ok(m) => {
-                local.set(None);
-                on.emit(Action::Explain(crate::state::RouteQuery {
-                    exchange: m.exchange,
-                    routing_key: m.routing_key,
-                    headers: m.properties.headers.unwrap_or_default(),
-                    message: None,
-                }));
-            }
-            Err(msg) => local.set(Some(msg)),
-        })
-    };
+    let once = publish_once(&d, &p.on, &local);
+    let at_rate = publish_at_rate(&d, &p.on, &local, &p.publisher_name);
+    let explain = explain_draft(&d, &p.on, &local);
     let exchanges: Vec<String> = p
         .view
         .exchanges
@@ -116,4 +74,68 @@ pub fn publish_panel(p: &PublishPanelProps) -> Html {
             </div>
         </form>
     }
+}
+
+/// Publishes the draft once (or says why it cannot).
+fn publish_once(
+    d: &DraftHandle,
+    on: &Callback<Action>,
+    local: &UseStateHandle<Option<String>>,
+) -> Callback<SubmitEvent> {
+    let d = d.clone();
+    let on = on.clone();
+    let local = local.clone();
+    Callback::from(move |e: SubmitEvent| {
+        e.prevent_default();
+        match drafts::publish(&d.0) {
+            Ok(m) => {
+                local.set(None);
+                on.emit(Action::Submit(FormId::Publish, Command::Publish(m)));
+            }
+            Err(msg) => local.set(Some(msg)),
+        }
+    })
+}
+
+/// Adds a producer `name` that publishes the draft at its rate.
+fn publish_at_rate(
+    d: &DraftHandle,
+    on: &Callback<Action>,
+    local: &UseStateHandle<Option<String>>,
+    name: &str,
+) -> Callback<MouseEvent> {
+    let d = d.clone();
+    let on = on.clone();
+    let local = local.clone();
+    let name = name.to_owned();
+    Callback::from(move |_: MouseEvent| match drafts::publisher(&d.0, &name) {
+        Ok(spec) => {
+            local.set(None);
+            on.emit(Action::Submit(FormId::Publish, Command::AddProducer(spec)));
+        }
+        Err(msg) => local.set(Some(msg)),
+    })
+}
+
+/// Asks where the draft would go, without publishing it.
+fn explain_draft(
+    d: &DraftHandle,
+    on: &Callback<Action>,
+    local: &UseStateHandle<Option<String>>,
+) -> Callback<MouseEvent> {
+    let d = d.clone();
+    let on = on.clone();
+    let local = local.clone();
+    Callback::from(move |_: MouseEvent| match drafts::publish(&d.0) {
+        Ok(m) => {
+            local.set(None);
+            on.emit(Action::Explain(crate::state::RouteQuery {
+                exchange: m.exchange,
+                routing_key: m.routing_key,
+                headers: m.properties.headers.unwrap_or_default(),
+                message: None,
+            }));
+        }
+        Err(msg) => local.set(Some(msg)),
+    })
 }

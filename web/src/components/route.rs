@@ -8,8 +8,8 @@ use std::rc::Rc;
 use warren_core::{HopVia, RouteExplanation};
 use yew::prelude::*;
 
-use super::fields::{area, datalist, text, use_draft};
-use crate::state::drafts::{get, DEFAULT_EXCHANGE};
+use super::fields::{area, datalist, text, use_draft, DraftHandle};
+use crate::state::drafts::{get, Draft, DEFAULT_EXCHANGE};
 use crate::state::fields::{format_table, inline_table, parse_table};
 use crate::state::{Action, RouteQuery, WorldView};
 
@@ -95,47 +95,9 @@ pub fn route_panel(p: &RoutePanelProps) -> Html {
     // The draft follows a message picked elsewhere.
     let seed = p.query.clone();
     let reset = p.query.as_ref().and_then(|q| q.message).unwrap_or(0);
-    let d = use_draft(reset, move || {
-        let mut d = crate::state::drafts::Draft::new();
-        let (x, k, h) = match &seed {
-            Some(q) => (
-                q.exchange.clone(),
-                q.routing_key.clone(),
-                format_table(&q.headers),
-            ),
-            None => (first.clone(), String::new(), String::new()),
-        };
-        d.insert("exchange", show(&x));
-        d.insert("routing_key", k);
-        d.insert("headers", h);
-        d
-    });
+    let d = use_draft(reset, move || query_draft(seed.as_ref(), &first));
     let local = use_state(|| None::<String>);
-    let onsubmit = {
-        let d = d.clone();
-        let on = p.on.clone();
-        let local = local.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            match parse_table(get(&d.0, "headers")) {
-                Ok(headers) => {
-                    local.set(None);
-                    let x = get(&d.0, "exchange").trim();
-                    on.emit(Action::Explain(RouteQuery {
-                        exchange: if x == DEFAULT_EXCHANGE {
-                            String::new()
-                        } else {
-                            x.to_owned()
-                        },
-                        routing_key: get(&d.0, "routing_key").to_owned(),
-                        headers,
-                        message: None,
-                    }));
-                }
-                Err(msg) => local.set(Some(format!("headers: {msg}"))),
-            }
-        })
-    };
+    let onsubmit = explain_query(&d, &p.on, &local);
     let clear = {
         let on = p.on.clone();
         Callback::from(move |_: MouseEvent| on.emit(Action::ClearRoute))
@@ -171,4 +133,54 @@ pub fn route_panel(p: &RoutePanelProps) -> Html {
             }
         </section>
     }
+}
+
+/// The draft of a question: the query picked elsewhere, else the first
+/// exchange of the scene's own.
+fn query_draft(seed: Option<&RouteQuery>, first: &str) -> Draft {
+    let mut d = Draft::new();
+    let (x, k, h) = match seed {
+        Some(q) => (
+            q.exchange.clone(),
+            q.routing_key.clone(),
+            format_table(&q.headers),
+        ),
+        None => (first.to_owned(), String::new(), String::new()),
+    };
+    d.insert("exchange", show(&x));
+    d.insert("routing_key", k);
+    d.insert("headers", h);
+    d
+}
+
+/// Asks the core to explain the draft (or says why its headers do not
+/// parse).
+fn explain_query(
+    d: &DraftHandle,
+    on: &Callback<Action>,
+    local: &UseStateHandle<Option<String>>,
+) -> Callback<SubmitEvent> {
+    let d = d.clone();
+    let on = on.clone();
+    let local = local.clone();
+    Callback::from(move |e: SubmitEvent| {
+        e.prevent_default();
+        match parse_table(get(&d.0, "headers")) {
+            Ok(headers) => {
+                local.set(None);
+                let x = get(&d.0, "exchange").trim();
+                on.emit(Action::Explain(RouteQuery {
+                    exchange: if x == DEFAULT_EXCHANGE {
+                        String::new()
+                    } else {
+                        x.to_owned()
+                    },
+                    routing_key: get(&d.0, "routing_key").to_owned(),
+                    headers,
+                    message: None,
+                }));
+            }
+            Err(msg) => local.set(Some(format!("headers: {msg}"))),
+        }
+    })
 }

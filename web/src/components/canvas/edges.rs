@@ -87,94 +87,104 @@ fn binding_route_key(b: &BindingSpec) -> (String, String, String) {
 #[function_component(EdgeLayer)]
 pub fn edge_layer(props: &EdgeLayerProps) -> Html {
     let marks = route_marks(props.route.as_deref());
-    let selected_binding = props.selected.as_ref();
     let mut out = Vec::new();
     for item in props.items.iter() {
         let e = &item.edge;
         let (d, mid) = edge_path(e.kind, item.from, item.to, e.lane);
-        let mut class = classes!("edge", e.kind.class());
-        if let Some(bs) = &e.binding {
-            let rk = binding_route_key(bs);
-            if marks.hit.contains(&rk) {
-                class.push("route-hit");
-            } else if marks.miss.contains(&rk) {
-                class.push("route-miss");
-            }
-            if selected_binding == Some(bs) {
-                class.push("selected");
-            }
-        }
-        if item.idle {
-            class.push("idle");
-        }
-        if e.kind == EdgeKind::Implicit {
-            let key = (String::new(), e.to.clone(), name_of(&e.to).to_owned());
-            if marks.hit.contains(&key) {
-                class.push("route-hit");
-            }
-        }
+        let class = edge_class(item, &marks, props.selected.as_ref());
         if !props.labels {
             let marker = format!("url(#arrow-{})", e.kind.class());
             out.push(html! {
                 <path key={e.key.clone()} class={class} d={d} marker-end={marker} />
             });
-            continue;
+        } else if !e.label.is_empty() {
+            out.push(edge_label(e, &class, mid, &props.on));
         }
-        if e.label.is_empty() {
-            continue;
+    }
+    html! { <>{ for out }</> }
+}
+
+/// An edge's classes: its kind, then whether routing took it or passed
+/// it by, whether it is the selected binding, whether it is idle.
+fn edge_class(item: &EdgeItem, marks: &RouteMarks, selected: Option<&BindingSpec>) -> Classes {
+    let e = &item.edge;
+    let mut class = classes!("edge", e.kind.class());
+    if let Some(bs) = &e.binding {
+        let rk = binding_route_key(bs);
+        if marks.hit.contains(&rk) {
+            class.push("route-hit");
+        } else if marks.miss.contains(&rk) {
+            class.push("route-miss");
         }
-        let aria = label_aria(e);
-        let text = trunc(&e.label, 28);
-        let w = 12.0 + 7.0 * text.chars().count() as f64;
-        let select = e.binding.clone().map(Selection::Binding);
-        let onclick = {
-            let on = props.on.clone();
-            let select = select.clone();
-            Callback::from(move |ev: MouseEvent| {
+        if selected == Some(bs) {
+            class.push("selected");
+        }
+    }
+    if item.idle {
+        class.push("idle");
+    }
+    if e.kind == EdgeKind::Implicit {
+        let key = (String::new(), e.to.clone(), name_of(&e.to).to_owned());
+        if marks.hit.contains(&key) {
+            class.push("route-hit");
+        }
+    }
+    class
+}
+
+/// An edge's label at `mid`, marked as its path is (`class`); a binding's
+/// label is a button that selects it.
+fn edge_label(e: &Edge, class: &Classes, mid: (f64, f64), on: &Callback<Action>) -> Html {
+    let aria = label_aria(e);
+    let text = trunc(&e.label, 28);
+    let w = 12.0 + 7.0 * text.chars().count() as f64;
+    let select = e.binding.clone().map(Selection::Binding);
+    let onclick = {
+        let on = on.clone();
+        let select = select.clone();
+        Callback::from(move |ev: MouseEvent| {
+            ev.stop_propagation();
+            if let Some(s) = select.clone() {
+                on.emit(Action::Select(s));
+            }
+        })
+    };
+    let onkey = {
+        let on = on.clone();
+        let select = select.clone();
+        Callback::from(move |ev: KeyboardEvent| {
+            if ev.key() == "Enter" || ev.key() == " " {
+                ev.prevent_default();
                 ev.stop_propagation();
                 if let Some(s) = select.clone() {
                     on.emit(Action::Select(s));
                 }
-            })
-        };
-        let onkey = {
-            let on = props.on.clone();
-            let select = select.clone();
-            Callback::from(move |ev: KeyboardEvent| {
-                if ev.key() == "Enter" || ev.key() == " " {
-                    ev.prevent_default();
-                    ev.stop_propagation();
-                    if let Some(s) = select.clone() {
-                        on.emit(Action::Select(s));
-                    }
-                }
-            })
-        };
-        let stop = Callback::from(|ev: PointerEvent| ev.stop_propagation());
-        let testid = e
-            .binding
-            .as_ref()
-            .map(|b| format!("binding:{}>{}:{}", b.source, b.destination, b.routing_key));
-        let focusable = e.binding.is_some();
-        let mut label_class = classes!("edge-label", e.kind.class());
-        for c in ["route-hit", "route-miss", "selected"] {
-            if class.contains(c) {
-                label_class.push(c);
             }
+        })
+    };
+    let stop = Callback::from(|ev: PointerEvent| ev.stop_propagation());
+    let testid = e
+        .binding
+        .as_ref()
+        .map(|b| format!("binding:{}>{}:{}", b.source, b.destination, b.routing_key));
+    let focusable = e.binding.is_some();
+    let mut label_class = classes!("edge-label", e.kind.class());
+    for c in ["route-hit", "route-miss", "selected"] {
+        if class.contains(c) {
+            label_class.push(c);
         }
-        out.push(html! {
-            <g key={format!("l-{}", e.key)} class={label_class}
-               transform={format!("translate({:.1},{:.1})", mid.0 - w / 2.0, mid.1 - 9.0)}
-               role={focusable.then_some("button")} tabindex={focusable.then_some("0")}
-               aria-label={aria} data-testid={testid}
-               onclick={onclick} onkeydown={onkey} onpointerdown={stop}>
-                <title>{ e.label.clone() }</title>
-                <rect width={w.to_string()} height="18" rx="5" />
-                <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
-            </g>
-        });
     }
-    html! { <>{ for out }</> }
+    html! {
+        <g key={format!("l-{}", e.key)} class={label_class}
+           transform={format!("translate({:.1},{:.1})", mid.0 - w / 2.0, mid.1 - 9.0)}
+           role={focusable.then_some("button")} tabindex={focusable.then_some("0")}
+           aria-label={aria} data-testid={testid}
+           onclick={onclick} onkeydown={onkey} onpointerdown={stop}>
+            <title>{ e.label.clone() }</title>
+            <rect width={w.to_string()} height="18" rx="5" />
+            <text x={(w / 2.0).to_string()} y="13" text-anchor="middle">{ text }</text>
+        </g>
+    }
 }
 
 /// What a screen reader says for an edge's label.

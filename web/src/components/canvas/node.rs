@@ -47,71 +47,9 @@ pub fn node_view(props: &NodeViewProps) -> Html {
         buttons,
         aria,
     } = node_body(n, &props.on);
-    let mut class = classes!("node", format!("node-{}", n.kind.prefix()));
-    if props.selected {
-        class.push("selected");
-    }
-    if props.hop {
-        class.push("route-hop");
-    }
-    if props.dest {
-        class.push("route-dest");
-    }
-    if let Some(f) = props.flash {
-        class.push(f);
-    }
-    if let NodeDetail::Consumer { state, .. } = &n.detail {
-        class.push(format!("c-{state}"));
-    }
-    let ondown = {
-        let set_gesture = props.set_gesture.clone();
-        let svg_ref = props.svg_ref.clone();
-        let key = n.key.clone();
-        let origin = (x, y);
-        Callback::from(move |e: PointerEvent| {
-            if e.button() != 0 {
-                return;
-            }
-            e.stop_propagation();
-            if let Some(el) = svg_ref.cast::<Element>() {
-                let _ = el.set_pointer_capture(e.pointer_id());
-            }
-            set_gesture.set(Some(Gesture::Node {
-                key: key.clone(),
-                start: client(&e),
-                origin,
-                now: origin,
-                moved: false,
-            }));
-        })
-    };
-    let onkey = {
-        let on = props.on.clone();
-        let key = n.key.clone();
-        let kind = n.kind;
-        let name = n.name.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            let step = if e.shift_key() { 50.0 } else { 10.0 };
-            let delta = match e.key().as_str() {
-                "ArrowLeft" => Some((-step, 0.0)),
-                "ArrowRight" => Some((step, 0.0)),
-                "ArrowUp" => Some((0.0, -step)),
-                "ArrowDown" => Some((0.0, step)),
-                "Enter" | " " => {
-                    e.prevent_default();
-                    e.stop_propagation();
-                    on.emit(Action::Select(selection_of(kind.prefix(), &name)));
-                    None
-                }
-                _ => None,
-            };
-            if let Some((dx, dy)) = delta {
-                e.prevent_default();
-                e.stop_propagation();
-                on.emit(Action::NudgeNode(key.clone(), dx, dy));
-            }
-        })
-    };
+    let class = node_class(props);
+    let ondown = drag_start(props);
+    let onkey = node_keys(n, &props.on);
     let pressed = if props.selected { "true" } else { "false" };
     // The node is a toggle button labelled by its title, whose name starts
     // with that title and goes on to say what the rest of the node shows.
@@ -132,6 +70,82 @@ pub fn node_view(props: &NodeViewProps) -> Html {
             { buttons }
         </g>
     }
+}
+
+/// The node's classes: its kind, then how it is marked (selected, on the
+/// route, flashing, a consumer's state).
+fn node_class(props: &NodeViewProps) -> Classes {
+    let n = &props.node;
+    let mut class = classes!("node", format!("node-{}", n.kind.prefix()));
+    if props.selected {
+        class.push("selected");
+    }
+    if props.hop {
+        class.push("route-hop");
+    }
+    if props.dest {
+        class.push("route-dest");
+    }
+    if let Some(f) = props.flash {
+        class.push(f);
+    }
+    if let NodeDetail::Consumer { state, .. } = &n.detail {
+        class.push(format!("c-{state}"));
+    }
+    class
+}
+
+/// Starts dragging the node (the canvas moves it and drops it).
+fn drag_start(props: &NodeViewProps) -> Callback<PointerEvent> {
+    let set_gesture = props.set_gesture.clone();
+    let svg_ref = props.svg_ref.clone();
+    let key = props.node.key.clone();
+    let origin = (props.x, props.y);
+    Callback::from(move |e: PointerEvent| {
+        if e.button() != 0 {
+            return;
+        }
+        e.stop_propagation();
+        if let Some(el) = svg_ref.cast::<Element>() {
+            let _ = el.set_pointer_capture(e.pointer_id());
+        }
+        set_gesture.set(Some(Gesture::Node {
+            key: key.clone(),
+            start: client(&e),
+            origin,
+            now: origin,
+            moved: false,
+        }));
+    })
+}
+
+/// Arrow keys nudge the node, Enter or Space selects it.
+fn node_keys(n: &Node, on: &Callback<Action>) -> Callback<KeyboardEvent> {
+    let on = on.clone();
+    let key = n.key.clone();
+    let kind = n.kind;
+    let name = n.name.clone();
+    Callback::from(move |e: KeyboardEvent| {
+        let step = if e.shift_key() { 50.0 } else { 10.0 };
+        let delta = match e.key().as_str() {
+            "ArrowLeft" => Some((-step, 0.0)),
+            "ArrowRight" => Some((step, 0.0)),
+            "ArrowUp" => Some((0.0, -step)),
+            "ArrowDown" => Some((0.0, step)),
+            "Enter" | " " => {
+                e.prevent_default();
+                e.stop_propagation();
+                on.emit(Action::Select(selection_of(kind.prefix(), &name)));
+                None
+            }
+            _ => None,
+        };
+        if let Some((dx, dy)) = delta {
+            e.prevent_default();
+            e.stop_propagation();
+            on.emit(Action::NudgeNode(key.clone(), dx, dy));
+        }
+    })
 }
 
 fn badges_view(badges: &[Badge], y: f64) -> Html {
@@ -225,8 +239,8 @@ struct Parts {
     aria: String,
 }
 
+/// Hands a node's details to its kind's own function.
 fn node_body(n: &Node, on: &Callback<Action>) -> Parts {
-    let h = n.kind.height();
     match &n.detail {
         NodeDetail::Producer {
             button,
@@ -236,130 +250,25 @@ fn node_body(n: &Node, on: &Callback<Action>) -> Parts {
             sent,
             trouble,
             error,
-        } => {
-            let target = if exchange.is_empty() {
-                "(default)".to_owned()
-            } else {
-                exchange.clone()
-            };
-            let rate_text = match rate {
-                Some(r) => format!("{r}/s"),
-                None => "on demand".to_owned(),
-            };
-            // The scene's verb ("Place order") when it names one.
-            let verb = if button.is_empty() {
-                "Publish"
-            } else {
-                button.as_str()
-            };
-            let button_text = format!("▶ {}", trunc(verb, 24));
-            let button_aria = if button.is_empty() {
-                format!("Publish from {} now", n.name)
-            } else {
-                format!("{verb}: publish from {} now", n.name)
-            };
-            // About 7 px a character at the button's font size, within the node.
-            let button_w =
-                (20.0 + 7.0 * button_text.chars().count() as f64).clamp(84.0, NODE_W - 20.0);
-            let aria = format!(
-                "{}, producer: publishes to {target} with {}; {rate_text}; {sent} sent{}",
-                n.name,
-                keys.join(", "),
-                error
-                    .as_ref()
-                    .map(|e| format!("; last error {e}"))
-                    .unwrap_or_default()
-            );
-            let body = html! {
-                <>
-                    <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "producer" }</text>
-                    <text class="n-line" x="10" y="39">{ trunc(&format!("→ {target} · {}", keys.join(", ")), 30) }</text>
-                    <text class="n-line" x="10" y="56">
-                        { format!("{rate_text} · sent {}", short_count(*sent)) }
-                        if *trouble > 0 { <tspan class="n-bad">{ format!(" · {} failed", short_count(*trouble)) }</tspan> }
-                    </text>
-                    { error_mark(error.as_deref(), h - 13.0, "⚠ error") }
-                </>
-            };
-            let buttons = node_button(
-                &button_text,
-                button_aria,
-                format!("publish:{}", n.name),
-                (10.0, h - 28.0, button_w),
-                "btn-go",
-                Action::Submit(FormId::Controls, Command::PublishFrom(n.name.clone())),
-                on,
-            );
-            Parts {
-                title: (trunc(&n.name, 22), 20.0),
-                details: body,
-                buttons,
-                aria,
-            }
-        }
-        NodeDetail::Exchange { kind, badges } => {
-            let aria = format!(
-                "{}, {kind} exchange{}",
-                n.label(),
-                badges
-                    .iter()
-                    .map(|b| format!("; {}", b.title))
-                    .collect::<String>()
-            );
-            let body = html! {
-                <>
-                    <g class={classes!("xtype", format!("xt-{kind}"))} transform={format!("translate({},{})", NODE_W - 64.0, 8.0)}>
-                        <rect width="56" height="18" rx="9" />
-                        <text x="28" y="13" text-anchor="middle">{ kind.clone() }</text>
-                    </g>
-                    <text class="n-kind" x="10" y="40">{ "exchange" }</text>
-                    { badges_view(badges, h - 22.0) }
-                </>
-            };
-            Parts {
-                title: (trunc(&n.label(), 20), 22.0),
-                details: body,
-                buttons: Html::default(),
-                aria,
-            }
-        }
+        } => producer_parts(
+            n,
+            on,
+            button,
+            exchange,
+            keys,
+            *rate,
+            *sent,
+            *trouble,
+            error.as_deref(),
+        ),
+        NodeDetail::Exchange { kind, badges } => exchange_parts(n, kind, badges),
         NodeDetail::Queue {
             ready,
             unacked,
             consumers,
             fill,
             badges,
-        } => {
-            let aria = format!(
-                "{}, queue: {ready} ready, {unacked} unacked, {consumers} consumer(s){}",
-                n.name,
-                badges
-                    .iter()
-                    .map(|b| format!("; {}", b.title))
-                    .collect::<String>()
-            );
-            let bar_w = NODE_W - 20.0;
-            let body = html! {
-                <>
-                    <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "queue" }</text>
-                    <text class="n-line" x="10" y="39">
-                        <tspan class="n-num" data-testid={format!("ready:{}", n.name)}>{ short_count(*ready) }</tspan>{ " ready · " }
-                        <tspan class="n-num" data-testid={format!("unacked:{}", n.name)}>{ short_count(*unacked) }</tspan>{ " unacked" }
-                        <tspan class="n-dim">{ format!(" · {consumers}c") }</tspan>
-                    </text>
-                    <rect class="depth-bg" x="10" y="47" width={bar_w.to_string()} height="8" rx="4" />
-                    <rect class={classes!("depth", (*fill >= 0.999).then_some("depth-full"))} x="10" y="47"
-                          width={(bar_w * fill).max(if *ready > 0 { 4.0 } else { 0.0 }).to_string()} height="8" rx="4" />
-                    { badges_view(badges, h - 30.0) }
-                </>
-            };
-            Parts {
-                title: (trunc(&n.name, 22), 20.0),
-                details: body,
-                buttons: Html::default(),
-                aria,
-            }
-        }
+        } => queue_parts(n, *ready, *unacked, *consumers, *fill, badges),
         NodeDetail::Consumer {
             queue,
             state,
@@ -369,61 +278,229 @@ fn node_body(n: &Node, on: &Callback<Action>) -> Parts {
             nacked,
             policy,
             error,
-        } => {
-            let aria = format!(
-                "{}, consumer of {queue}: {state}, prefetch {prefetch}, {in_flight} in flight, {acked} acked{}",
-                n.name,
-                error.as_ref().map(|e| format!("; last error {e}")).unwrap_or_default()
-            );
-            let running = *state == "running";
-            let (label, verb, id, class, command) = if running {
-                let c = Command::StopConsumer(n.name.clone());
-                ("■ Stop", "Stop", "stop", "btn-stop", c)
-            } else {
-                let c = Command::StartConsumer(n.name.clone());
-                ("▶ Start", "Start", "start", "btn-go", c)
-            };
-            let toggle = node_button(
-                label,
-                format!("{verb} consumer {}", n.name),
-                format!("{id}:{}", n.name),
-                (10.0, h - 26.0, 62.0),
-                class,
-                Action::Submit(FormId::Controls, command),
-                on,
-            );
-            let body = html! {
-                <>
-                    <g class={classes!("state", format!("st-{state}"))} transform={format!("translate({},{})", NODE_W - 74.0, 7.0)}>
-                        <rect width="66" height="18" rx="9" />
-                        <text x="33" y="13" text-anchor="middle" data-testid={format!("state:{}", n.name)}>{ *state }</text>
-                    </g>
-                    <text class="n-line" x="10" y="38">
-                        { format!("prefetch {} · ", if *prefetch == 0 { "∞".to_owned() } else { prefetch.to_string() }) }
-                        <tspan class="n-num" data-testid={format!("inflight:{}", n.name)}>{ in_flight.to_string() }</tspan>{ " in flight" }
-                    </text>
-                    <text class="n-line" x="10" y="54">
-                        <tspan class="n-num" data-testid={format!("acked:{}", n.name)}>{ short_count(*acked) }</tspan>{ " acked" }
-                        if *nacked > 0 { <tspan>{ format!(" · {} rejected", short_count(*nacked)) }</tspan> }
-                    </text>
-                    <text class="n-line n-dim tip" x="10" y="70"><title>{ policy.clone() }</title>{ trunc(policy, 27) }</text>
-                    { error_mark(error.as_deref(), h - 12.0, "⚠") }
-                </>
-            };
-            let buttons = html! {
-                <>
-                    { toggle }
-                    { node_button("✕ Kill", format!("Kill consumer {} (its unacked messages are requeued)", n.name),
-                        format!("kill:{}", n.name), (78.0, h - 26.0, 58.0), "btn-kill",
-                        Action::Submit(FormId::Controls, Command::KillConsumer(n.name.clone())), on) }
-                </>
-            };
-            Parts {
-                title: (trunc(&n.name, 15), 20.0),
-                details: body,
-                buttons,
-                aria,
-            }
-        }
+        } => consumer_parts(
+            n,
+            on,
+            queue,
+            state,
+            *prefetch,
+            *in_flight,
+            *acked,
+            *nacked,
+            policy,
+            error.as_deref(),
+        ),
+    }
+}
+
+/// A producer: where it publishes, its rate and counts, and its publish
+/// button, labelled with the scene's verb.
+#[allow(clippy::too_many_arguments)] // one per field of `NodeDetail::Producer`
+fn producer_parts(
+    n: &Node,
+    on: &Callback<Action>,
+    button: &str,
+    exchange: &str,
+    keys: &[String],
+    rate: Option<f64>,
+    sent: u64,
+    trouble: u64,
+    error: Option<&str>,
+) -> Parts {
+    let h = n.kind.height();
+    let target = if exchange.is_empty() {
+        "(default)".to_owned()
+    } else {
+        exchange.to_owned()
+    };
+    let rate_text = match rate {
+        Some(r) => format!("{r}/s"),
+        None => "on demand".to_owned(),
+    };
+    // The scene's verb ("Place order") when it names one.
+    let verb = if button.is_empty() { "Publish" } else { button };
+    let button_text = format!("▶ {}", trunc(verb, 24));
+    let button_aria = if button.is_empty() {
+        format!("Publish from {} now", n.name)
+    } else {
+        format!("{verb}: publish from {} now", n.name)
+    };
+    // About 7 px a character at the button's font size, within the node.
+    let button_w = (20.0 + 7.0 * button_text.chars().count() as f64).clamp(84.0, NODE_W - 20.0);
+    let aria = format!(
+        "{}, producer: publishes to {target} with {}; {rate_text}; {sent} sent{}",
+        n.name,
+        keys.join(", "),
+        error
+            .map(|e| format!("; last error {e}"))
+            .unwrap_or_default()
+    );
+    let body = html! {
+        <>
+            <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "producer" }</text>
+            <text class="n-line" x="10" y="39">{ trunc(&format!("→ {target} · {}", keys.join(", ")), 30) }</text>
+            <text class="n-line" x="10" y="56">
+                { format!("{rate_text} · sent {}", short_count(sent)) }
+                if trouble > 0 { <tspan class="n-bad">{ format!(" · {} failed", short_count(trouble)) }</tspan> }
+            </text>
+            { error_mark(error, h - 13.0, "⚠ error") }
+        </>
+    };
+    let buttons = node_button(
+        &button_text,
+        button_aria,
+        format!("publish:{}", n.name),
+        (10.0, h - 28.0, button_w),
+        "btn-go",
+        Action::Submit(FormId::Controls, Command::PublishFrom(n.name.clone())),
+        on,
+    );
+    Parts {
+        title: (trunc(&n.name, 22), 20.0),
+        details: body,
+        buttons,
+        aria,
+    }
+}
+
+/// An exchange: its type and its badges.
+fn exchange_parts(n: &Node, kind: &str, badges: &[Badge]) -> Parts {
+    let h = n.kind.height();
+    let aria = format!(
+        "{}, {kind} exchange{}",
+        n.label(),
+        badges
+            .iter()
+            .map(|b| format!("; {}", b.title))
+            .collect::<String>()
+    );
+    let body = html! {
+        <>
+            <g class={classes!("xtype", format!("xt-{kind}"))} transform={format!("translate({},{})", NODE_W - 64.0, 8.0)}>
+                <rect width="56" height="18" rx="9" />
+                <text x="28" y="13" text-anchor="middle">{ kind.to_owned() }</text>
+            </g>
+            <text class="n-kind" x="10" y="40">{ "exchange" }</text>
+            { badges_view(badges, h - 22.0) }
+        </>
+    };
+    Parts {
+        title: (trunc(&n.label(), 20), 22.0),
+        details: body,
+        buttons: Html::default(),
+        aria,
+    }
+}
+
+/// A queue: its counts and depth bar, and its badges.
+fn queue_parts(
+    n: &Node,
+    ready: u64,
+    unacked: u64,
+    consumers: usize,
+    fill: f64,
+    badges: &[Badge],
+) -> Parts {
+    let h = n.kind.height();
+    let aria = format!(
+        "{}, queue: {ready} ready, {unacked} unacked, {consumers} consumer(s){}",
+        n.name,
+        badges
+            .iter()
+            .map(|b| format!("; {}", b.title))
+            .collect::<String>()
+    );
+    let bar_w = NODE_W - 20.0;
+    let body = html! {
+        <>
+            <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "queue" }</text>
+            <text class="n-line" x="10" y="39">
+                <tspan class="n-num" data-testid={format!("ready:{}", n.name)}>{ short_count(ready) }</tspan>{ " ready · " }
+                <tspan class="n-num" data-testid={format!("unacked:{}", n.name)}>{ short_count(unacked) }</tspan>{ " unacked" }
+                <tspan class="n-dim">{ format!(" · {consumers}c") }</tspan>
+            </text>
+            <rect class="depth-bg" x="10" y="47" width={bar_w.to_string()} height="8" rx="4" />
+            <rect class={classes!("depth", (fill >= 0.999).then_some("depth-full"))} x="10" y="47"
+                  width={(bar_w * fill).max(if ready > 0 { 4.0 } else { 0.0 }).to_string()} height="8" rx="4" />
+            { badges_view(badges, h - 30.0) }
+        </>
+    };
+    Parts {
+        title: (trunc(&n.name, 22), 20.0),
+        details: body,
+        buttons: Html::default(),
+        aria,
+    }
+}
+
+/// A consumer: its state, prefetch and counts, and its start/stop and
+/// kill buttons.
+#[allow(clippy::too_many_arguments)] // one per field of `NodeDetail::Consumer`
+fn consumer_parts(
+    n: &Node,
+    on: &Callback<Action>,
+    queue: &str,
+    state: &'static str,
+    prefetch: u16,
+    in_flight: usize,
+    acked: u64,
+    nacked: u64,
+    policy: &str,
+    error: Option<&str>,
+) -> Parts {
+    let h = n.kind.height();
+    let aria = format!(
+        "{}, consumer of {queue}: {state}, prefetch {prefetch}, {in_flight} in flight, {acked} acked{}",
+        n.name,
+        error.map(|e| format!("; last error {e}")).unwrap_or_default()
+    );
+    let running = state == "running";
+    let (label, verb, id, class, command) = if running {
+        let c = Command::StopConsumer(n.name.clone());
+        ("■ Stop", "Stop", "stop", "btn-stop", c)
+    } else {
+        let c = Command::StartConsumer(n.name.clone());
+        ("▶ Start", "Start", "start", "btn-go", c)
+    };
+    let toggle = node_button(
+        label,
+        format!("{verb} consumer {}", n.name),
+        format!("{id}:{}", n.name),
+        (10.0, h - 26.0, 62.0),
+        class,
+        Action::Submit(FormId::Controls, command),
+        on,
+    );
+    let body = html! {
+        <>
+            <g class={classes!("state", format!("st-{state}"))} transform={format!("translate({},{})", NODE_W - 74.0, 7.0)}>
+                <rect width="66" height="18" rx="9" />
+                <text x="33" y="13" text-anchor="middle" data-testid={format!("state:{}", n.name)}>{ state }</text>
+            </g>
+            <text class="n-line" x="10" y="38">
+                { format!("prefetch {} · ", if prefetch == 0 { "∞".to_owned() } else { prefetch.to_string() }) }
+                <tspan class="n-num" data-testid={format!("inflight:{}", n.name)}>{ in_flight.to_string() }</tspan>{ " in flight" }
+            </text>
+            <text class="n-line" x="10" y="54">
+                <tspan class="n-num" data-testid={format!("acked:{}", n.name)}>{ short_count(acked) }</tspan>{ " acked" }
+                if nacked > 0 { <tspan>{ format!(" · {} rejected", short_count(nacked)) }</tspan> }
+            </text>
+            <text class="n-line n-dim tip" x="10" y="70"><title>{ policy.to_owned() }</title>{ trunc(policy, 27) }</text>
+            { error_mark(error, h - 12.0, "⚠") }
+        </>
+    };
+    let buttons = html! {
+        <>
+            { toggle }
+            { node_button("✕ Kill", format!("Kill consumer {} (its unacked messages are requeued)", n.name),
+                format!("kill:{}", n.name), (78.0, h - 26.0, 58.0), "btn-kill",
+                Action::Submit(FormId::Controls, Command::KillConsumer(n.name.clone())), on) }
+        </>
+    };
+    Parts {
+        title: (trunc(&n.name, 15), 20.0),
+        details: body,
+        buttons,
+        aria,
     }
 }
