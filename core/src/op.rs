@@ -232,6 +232,31 @@ impl Op {
         })
     }
 
+    /// The binding a `queue.bind`, `queue.unbind`, `exchange.bind` or
+    /// `exchange.unbind` names; `None` for any other method.
+    pub fn binding(&self) -> Option<BindingInfo> {
+        let (source, destination, to_exchange, routing_key, arguments) = match self {
+            Self::QueueBind(b) | Self::QueueUnbind(b) => {
+                (&b.exchange, &b.queue, false, &b.routing_key, &b.arguments)
+            }
+            Self::ExchangeBind(b) | Self::ExchangeUnbind(b) => (
+                &b.source,
+                &b.destination,
+                true,
+                &b.routing_key,
+                &b.arguments,
+            ),
+            _ => return None,
+        };
+        Some(BindingInfo {
+            source: source.clone(),
+            destination: destination.clone(),
+            to_exchange,
+            routing_key: routing_key.clone(),
+            arguments: arguments.clone(),
+        })
+    }
+
     /// The op as a JSON object: `op` and the method's arguments.
     pub fn to_value(&self) -> Value {
         // Cannot fail: every map these types write has string keys, and
@@ -445,6 +470,8 @@ mod tests {
                 routing_key: "a.#".into(),
                 arguments: crate::FieldTable::new(),
             };
+            assert_eq!(binding.bind_op().binding().as_ref(), Some(&binding));
+            assert_eq!(binding.unbind_op().binding().as_ref(), Some(&binding));
             b.apply(ch, &binding.bind_op()).unwrap();
             assert!(b.bindings().contains(&binding));
             b.apply(ch, &binding.unbind_op()).unwrap();

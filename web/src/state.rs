@@ -36,7 +36,7 @@ mod world;
 
 use std::rc::Rc;
 
-use warren_core::{FieldTable, MessageId, RouteExplanation, SimTime};
+use warren_core::{FieldTable, MessageId, Op, RouteExplanation, SimTime};
 use yew::Reducible;
 
 pub use anim::{Anim, Flash, Flight, FlightKind, FLIGHT_MS, MAX_FLIGHTS};
@@ -688,10 +688,7 @@ impl AppState {
     fn follow(&mut self, cmd: &Command) {
         let sel = &mut self.ui.selection;
         match cmd {
-            Command::DeclareExchange(d) => *sel = Selection::Exchange(d.exchange.clone()),
-            Command::DeclareQueue(d) if !d.queue.is_empty() => {
-                *sel = Selection::Queue(d.queue.clone());
-            }
+            Command::Amqp(op) => self.follow_method(op),
             Command::RedeclareExchange { name, decl } => {
                 if decl.exchange != *name {
                     self.rename_node(NodeKind::Exchange, name, &decl.exchange);
@@ -704,7 +701,6 @@ impl AppState {
                 self.rename_node(NodeKind::Queue, name, &decl.queue);
                 self.ui.selection = Selection::Queue(decl.queue.clone());
             }
-            Command::Bind(b) => *sel = Selection::Binding(b.clone()),
             Command::Rebind { new, .. } => *sel = Selection::Binding(new.clone()),
             Command::AddProducer(p) => *sel = Selection::Producer(p.name.clone()),
             Command::AddConsumer(c) => *sel = Selection::Consumer(c.name.clone()),
@@ -720,10 +716,28 @@ impl AppState {
                 }
                 self.ui.selection = Selection::Consumer(spec.name.clone());
             }
-            Command::DeleteExchange(_)
-            | Command::DeleteQueue(_)
-            | Command::Unbind(_)
-            | Command::RemoveActor(_) => *sel = Selection::None,
+            Command::RemoveActor(_) => *sel = Selection::None,
+            _ => {}
+        }
+    }
+
+    /// Moves the selection to what a method made, or off what it removed.
+    fn follow_method(&mut self, op: &Op) {
+        let sel = &mut self.ui.selection;
+        match op {
+            Op::ExchangeDeclare(d) => *sel = Selection::Exchange(d.exchange.clone()),
+            Op::QueueDeclare(d) if !d.queue.is_empty() => {
+                *sel = Selection::Queue(d.queue.clone());
+            }
+            Op::QueueBind(_) | Op::ExchangeBind(_) => {
+                if let Some(b) = op.binding() {
+                    *sel = Selection::Binding(b);
+                }
+            }
+            Op::ExchangeDelete(_)
+            | Op::QueueDelete(_)
+            | Op::QueueUnbind(_)
+            | Op::ExchangeUnbind(_) => *sel = Selection::None,
             _ => {}
         }
     }
@@ -1101,9 +1115,9 @@ impl AppState {
             }
             Action::DeleteSelected => {
                 let cmd = match &self.ui.selection {
-                    Selection::Exchange(n) => Some(Command::DeleteExchange(n.clone())),
-                    Selection::Queue(n) => Some(Command::DeleteQueue(n.clone())),
-                    Selection::Binding(b) => Some(Command::Unbind(b.clone())),
+                    Selection::Exchange(n) => Some(Command::delete_exchange(n.clone())),
+                    Selection::Queue(n) => Some(Command::delete_queue(n.clone())),
+                    Selection::Binding(b) => Some(Command::unbind(b)),
                     Selection::Producer(n) | Selection::Consumer(n) => {
                         Some(Command::RemoveActor(n.clone()))
                     }

@@ -180,7 +180,7 @@ fn a_refusal_shows_its_reply_and_changes_nothing_else() {
     };
     let s = reduce(
         s,
-        Action::Submit(FormId::NewQueue, Command::DeclareQueue(bad)),
+        Action::Submit(FormId::NewQueue, Command::declare_queue(bad)),
     );
     let err = s.ui.errors.get(&FormId::NewQueue).expect("refused");
     assert_eq!(err.code, Some(406));
@@ -198,7 +198,7 @@ fn a_refusal_shows_its_reply_and_changes_nothing_else() {
         s,
         Action::Submit(
             FormId::NewExchange,
-            Command::DeclareExchange(ExchangeDeclare {
+            Command::declare_exchange(ExchangeDeclare {
                 exchange: "x".into(),
                 exchange_type: Some("nonsense".into()),
                 ..ExchangeDeclare::default()
@@ -215,7 +215,7 @@ fn a_refusal_shows_its_reply_and_changes_nothing_else() {
         s,
         Action::Submit(
             FormId::NewQueue,
-            Command::DeclareQueue(QueueDeclare {
+            Command::declare_queue(QueueDeclare {
                 queue: "audit".into(),
                 ..QueueDeclare::default()
             }),
@@ -381,7 +381,7 @@ fn the_routing_tester_explains_a_miss_hop_by_hop() {
     // The explanation follows the topology: bind the key, and it matches.
     let s = submit(
         s,
-        Command::Bind(BindingSpec {
+        Command::bind(&BindingSpec {
             source: "order".into(),
             destination: "order_report".into(),
             routing_key: "order.refund".into(),
@@ -510,7 +510,7 @@ fn the_scene_survives_a_reload() {
     let s = paused();
     let s = submit(
         s,
-        Command::DeclareQueue(QueueDeclare {
+        Command::declare_queue(QueueDeclare {
             queue: "audit".into(),
             arguments: [("x-max-length".to_owned(), FieldValue::I32(3))]
                 .into_iter()

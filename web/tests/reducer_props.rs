@@ -414,7 +414,7 @@ fn action(s: &AppState, a: &Act) -> Action {
             alternate,
             internal,
             auto_delete,
-        } => submit(Command::DeclareExchange(ExchangeDeclare {
+        } => submit(Command::declare_exchange(ExchangeDeclare {
             exchange: EXCHANGES[x].to_owned(),
             exchange_type: Some(TYPES[kind].to_owned()),
             internal,
@@ -433,7 +433,7 @@ fn action(s: &AppState, a: &Act) -> Action {
                 ..ExchangeDeclare::default()
             },
         }),
-        Act::DeleteExchange(x) => submit(Command::DeleteExchange(EXCHANGES[x].to_owned())),
+        Act::DeleteExchange(x) => submit(Command::delete_exchange(EXCHANGES[x].to_owned())),
         Act::DeclareQueue {
             q,
             ttl,
@@ -471,7 +471,7 @@ fn action(s: &AppState, a: &Act) -> Action {
             if sac {
                 args.push(("x-single-active-consumer", FieldValue::Bool(true)));
             }
-            submit(Command::DeclareQueue(QueueDeclare {
+            submit(Command::declare_queue(QueueDeclare {
                 queue: QUEUES[q].to_owned(),
                 exclusive,
                 auto_delete,
@@ -490,21 +490,21 @@ fn action(s: &AppState, a: &Act) -> Action {
                 ..QueueDeclare::default()
             },
         }),
-        Act::DeleteQueue(q) => submit(Command::DeleteQueue(QUEUES[q].to_owned())),
-        Act::PurgeQueue(q) => submit(Command::PurgeQueue(QUEUES[q].to_owned())),
+        Act::DeleteQueue(q) => submit(Command::delete_queue(QUEUES[q].to_owned())),
+        Act::PurgeQueue(q) => submit(Command::purge_queue(QUEUES[q].to_owned())),
         Act::Bind {
             x,
             dest,
             to_exchange,
             key,
             header,
-        } => submit(Command::Bind(binding(x, dest, to_exchange, key, header))),
+        } => submit(Command::bind(&binding(x, dest, to_exchange, key, header))),
         Act::Unbind {
             x,
             dest,
             to_exchange,
             key,
-        } => submit(Command::Unbind(binding(x, dest, to_exchange, key, false))),
+        } => submit(Command::unbind(&binding(x, dest, to_exchange, key, false))),
         Act::Rebind { x, q, key, new_key } => submit(Command::Rebind {
             old: binding(x, q, false, key, false),
             new: binding(x, q, false, new_key, false),
@@ -523,7 +523,7 @@ fn action(s: &AppState, a: &Act) -> Action {
                 ..BasicPublish::default()
             };
             publish.properties.expiration = ttl.map(|ms| ms.to_string());
-            submit(Command::Publish(publish))
+            submit(Command::publish(publish))
         }
         Act::AddProducer {
             p,

@@ -90,7 +90,7 @@ pub fn exchange_form(p: &ExchangeFormProps) -> Html {
                     name: n.clone(),
                     decl,
                 },
-                None => Command::DeclareExchange(decl),
+                None => Command::declare_exchange(decl),
             })
         })
     };
@@ -172,7 +172,7 @@ pub fn queue_form(p: &QueueFormProps) -> Html {
                     name: n.clone(),
                     decl,
                 },
-                None => Command::DeclareQueue(decl),
+                None => Command::declare_queue(decl),
             })
         })
     };
@@ -271,7 +271,7 @@ pub fn binding_form(p: &BindingFormProps) -> Html {
                     old: old.clone(),
                     new,
                 },
-                None => Command::Bind(new),
+                None => Command::bind(&new),
             })
         })
     };

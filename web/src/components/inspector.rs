@@ -169,7 +169,7 @@ fn exchange_section(
                 <h2 id="inspector-title">{ name }</h2>
                 if !info.predeclared {
                     <button type="button" class="danger" id="delete-selected"
-                            onclick={cmd(on, Command::DeleteExchange(info.name.clone()))}>{ "Delete" }</button>
+                            onclick={cmd(on, Command::delete_exchange(info.name.clone()))}>{ "Delete" }</button>
                 }
             </header>
             { dl(vec![
@@ -225,8 +225,8 @@ fn queue_section(
             <header class="insp-head">
                 <span class="kind">{ "queue" }</span>
                 <h2 id="inspector-title">{ info.name.clone() }</h2>
-                <button type="button" id="purge-selected" onclick={cmd(on, Command::PurgeQueue(info.name.clone()))}>{ "Purge" }</button>
-                <button type="button" class="danger" id="delete-selected" onclick={cmd(on, Command::DeleteQueue(info.name.clone()))}>{ "Delete" }</button>
+                <button type="button" id="purge-selected" onclick={cmd(on, Command::purge_queue(info.name.clone()))}>{ "Purge" }</button>
+                <button type="button" class="danger" id="delete-selected" onclick={cmd(on, Command::delete_queue(info.name.clone()))}>{ "Delete" }</button>
             </header>
             { dl(queue_facts(info)) }
             { controls_error(p.controls_error.as_ref()) }
@@ -349,7 +349,7 @@ fn binding_section(p: &InspectorProps, binding: &BindingSpec, source_type: &str)
             <header class="insp-head">
                 <span class="kind">{ "binding" }</span>
                 <h2 id="inspector-title">{ format!("{} → {}", binding.source, binding.destination) }</h2>
-                <button type="button" class="danger" id="delete-selected" onclick={cmd(on, Command::Unbind(binding.clone()))}>{ "Unbind" }</button>
+                <button type="button" class="danger" id="delete-selected" onclick={cmd(on, Command::unbind(&binding))}>{ "Unbind" }</button>
             </header>
             { dl(vec![
                 ("source", format!("{} ({source_type})", binding.source)),

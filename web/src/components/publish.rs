@@ -90,7 +90,7 @@ fn publish_once(
         match drafts::publish(&d.0) {
             Ok(m) => {
                 local.set(None);
-                on.emit(Action::Submit(FormId::Publish, Command::Publish(m)));
+                on.emit(Action::Submit(FormId::Publish, Command::publish(m)));
             }
             Err(msg) => local.set(Some(msg)),
         }

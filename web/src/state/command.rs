@@ -3,18 +3,29 @@
 
 use std::fmt;
 
-use warren_core::methods::{BasicPublish, ExchangeDeclare, QueueDeclare};
-use warren_core::{ConsumerSpec, Error, ProducerSpec, SimError};
+use warren_core::methods::{
+    BasicPublish, ExchangeDeclare, ExchangeDelete, QueueDeclare, QueueDelete, QueuePurge,
+};
+use warren_core::{ConsumerSpec, Error, Op, ProducerSpec, SimError};
 
 use super::spec::BindingSpec;
 
 /// What a person can do to the world. Commands are recorded on the
 /// timeline with the virtual time they were given at, and replayed to
 /// scrub: applying the same commands at the same times gives the same run.
+///
+/// Every AMQP method is one variant, [`Command::Amqp`], performed on the
+/// playground's own channel through the core's one dispatcher
+/// (`Broker::apply`): a method the core learns is a command here at once.
+/// The other variants are what a person does that is not one method: edits
+/// that re-declare and carry bindings over, and the simulated actors.
+// A scene's commands are few: boxing the big variants would only add
+// indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    /// `exchange.declare`.
-    DeclareExchange(ExchangeDeclare),
+    /// One AMQP method on the playground's own channel.
+    Amqp(Op),
     /// Deletes exchange `name` and declares `decl` (maybe under a new name),
     /// carrying its bindings (both ways) and its producers over.
     RedeclareExchange {
@@ -23,10 +34,6 @@ pub enum Command {
         /// What it becomes.
         decl: ExchangeDeclare,
     },
-    /// `exchange.delete`.
-    DeleteExchange(String),
-    /// `queue.declare`.
-    DeclareQueue(QueueDeclare),
     /// Deletes queue `name` (its messages go with it) and declares `decl`,
     /// carrying its bindings and consumers over.
     RedeclareQueue {
@@ -35,14 +42,6 @@ pub enum Command {
         /// What it becomes.
         decl: QueueDeclare,
     },
-    /// `queue.delete`.
-    DeleteQueue(String),
-    /// `queue.purge`.
-    PurgeQueue(String),
-    /// `queue.bind` or `exchange.bind`.
-    Bind(BindingSpec),
-    /// `queue.unbind` or `exchange.unbind`.
-    Unbind(BindingSpec),
     /// Replaces a binding: bind the new one, then unbind the old one.
     Rebind {
         /// The binding edited.
@@ -50,8 +49,6 @@ pub enum Command {
         /// What it becomes.
         new: BindingSpec,
     },
-    /// One `basic.publish` on the playground's own channel.
-    Publish(BasicPublish),
     /// Adds a simulated producer.
     AddProducer(ProducerSpec),
     /// Adds a simulated consumer.
@@ -87,44 +84,85 @@ pub enum Command {
     KillConsumer(String),
 }
 
+/// The methods the playground's forms and buttons send, with the
+/// arguments a person leaves at their defaults.
 impl Command {
+    /// `exchange.declare` (never passive: a form declares).
+    pub fn declare_exchange(decl: ExchangeDeclare) -> Self {
+        Self::Amqp(Op::ExchangeDeclare(ExchangeDeclare {
+            passive: false,
+            ..decl
+        }))
+    }
+
+    /// `exchange.delete` of `name`.
+    pub fn delete_exchange(name: impl Into<String>) -> Self {
+        Self::Amqp(Op::ExchangeDelete(ExchangeDelete {
+            exchange: name.into(),
+            if_unused: false,
+        }))
+    }
+
+    /// `queue.declare` (never passive: a form declares).
+    pub fn declare_queue(decl: QueueDeclare) -> Self {
+        Self::Amqp(Op::QueueDeclare(QueueDeclare {
+            passive: false,
+            ..decl
+        }))
+    }
+
+    /// `queue.delete` of `name`.
+    pub fn delete_queue(name: impl Into<String>) -> Self {
+        Self::Amqp(Op::QueueDelete(QueueDelete {
+            queue: name.into(),
+            ..QueueDelete::default()
+        }))
+    }
+
+    /// `queue.purge` of `name`.
+    pub fn purge_queue(name: impl Into<String>) -> Self {
+        Self::Amqp(Op::QueuePurge(QueuePurge { queue: name.into() }))
+    }
+
+    /// `queue.bind` or `exchange.bind`.
+    pub fn bind(b: &BindingSpec) -> Self {
+        Self::Amqp(b.bind_op())
+    }
+
+    /// `queue.unbind` or `exchange.unbind`.
+    pub fn unbind(b: &BindingSpec) -> Self {
+        Self::Amqp(b.unbind_op())
+    }
+
+    /// `basic.publish`.
+    pub fn publish(m: BasicPublish) -> Self {
+        Self::Amqp(Op::BasicPublish(m))
+    }
+
     /// Whether it changes what is persisted (topology, actors' specs).
     pub fn changes_scene(&self) -> bool {
-        !matches!(
-            self,
-            Self::Publish(_) | Self::PublishFrom(_) | Self::PurgeQueue(_) | Self::KillConsumer(_)
-        )
+        match self {
+            Self::Amqp(op) => changes_topology(op),
+            Self::PublishFrom(_) | Self::KillConsumer(_) => false,
+            _ => true,
+        }
     }
 
     /// A short description for the timeline.
     pub fn describe(&self) -> String {
         match self {
-            Self::DeclareExchange(d) => format!("declare exchange {}", d.exchange),
+            Self::Amqp(op) => describe_op(op),
             Self::RedeclareExchange { name, decl } if *name == decl.exchange => {
                 format!("re-declare exchange {name}")
             }
             Self::RedeclareExchange { name, decl } => {
                 format!("rename exchange {name} to {}", decl.exchange)
             }
-            Self::DeleteExchange(n) => format!("delete exchange {n}"),
-            Self::DeclareQueue(d) => format!("declare queue {}", d.queue),
             Self::RedeclareQueue { name, decl } if *name == decl.queue => {
                 format!("re-declare queue {name}")
             }
             Self::RedeclareQueue { name, decl } => {
                 format!("rename queue {name} to {}", decl.queue)
-            }
-            Self::DeleteQueue(n) => format!("delete queue {n}"),
-            Self::PurgeQueue(n) => format!("purge queue {n}"),
-            Self::Bind(b) => format!(
-                "bind {} → {} ({:?})",
-                b.source, b.destination, b.routing_key
-            ),
-            Self::Unbind(b) => {
-                format!(
-                    "unbind {} → {} ({:?})",
-                    b.source, b.destination, b.routing_key
-                )
             }
             Self::Rebind { new, .. } => {
                 format!(
@@ -132,7 +170,6 @@ impl Command {
                     new.source, new.destination, new.routing_key
                 )
             }
-            Self::Publish(p) => format!("publish to {:?} with key {:?}", p.exchange, p.routing_key),
             Self::AddProducer(p) => format!("add producer {}", p.name),
             Self::AddConsumer(c) => format!("add consumer {}", c.name),
             Self::UpdateProducer { name, .. } => format!("edit producer {name}"),
@@ -145,6 +182,46 @@ impl Command {
             Self::StartConsumer(n) => format!("start {n}"),
             Self::KillConsumer(n) => format!("kill {n}"),
         }
+    }
+}
+
+/// Whether a method changes the topology a scene saves (declares, deletes,
+/// bindings); messages, acks and purges do not.
+fn changes_topology(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::ExchangeDeclare(_)
+            | Op::ExchangeDelete(_)
+            | Op::ExchangeBind(_)
+            | Op::ExchangeUnbind(_)
+            | Op::QueueDeclare(_)
+            | Op::QueueDelete(_)
+            | Op::QueueBind(_)
+            | Op::QueueUnbind(_)
+    )
+}
+
+/// A method for the timeline: the forms' methods in words, any other by
+/// its AMQP name.
+fn describe_op(op: &Op) -> String {
+    match op {
+        Op::ExchangeDeclare(d) => format!("declare exchange {}", d.exchange),
+        Op::ExchangeDelete(d) => format!("delete exchange {}", d.exchange),
+        Op::QueueDeclare(d) => format!("declare queue {}", d.queue),
+        Op::QueueDelete(d) => format!("delete queue {}", d.queue),
+        Op::QueuePurge(p) => format!("purge queue {}", p.queue),
+        Op::QueueBind(b) => format!("bind {} → {} ({:?})", b.exchange, b.queue, b.routing_key),
+        Op::ExchangeBind(b) => format!(
+            "bind {} → {} ({:?})",
+            b.source, b.destination, b.routing_key
+        ),
+        Op::QueueUnbind(b) => format!("unbind {} → {} ({:?})", b.exchange, b.queue, b.routing_key),
+        Op::ExchangeUnbind(b) => format!(
+            "unbind {} → {} ({:?})",
+            b.source, b.destination, b.routing_key
+        ),
+        Op::BasicPublish(p) => format!("publish to {:?} with key {:?}", p.exchange, p.routing_key),
+        other => other.name().to_owned(),
     }
 }
 

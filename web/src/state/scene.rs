@@ -19,7 +19,7 @@ use warren_core::methods::{
     QueueDelete,
 };
 use warren_core::{
-    Broker, ChannelId, ConsumerPolicy, ConsumerSpec, FieldTable, ProducerSpec, Properties,
+    Broker, ChannelId, ConsumerPolicy, ConsumerSpec, FieldTable, Op, ProducerSpec, Properties,
 };
 
 use super::command::CommandError;
@@ -55,31 +55,6 @@ pub const BUILT_IN: &[BuiltIn] = &[
     },
 ];
 
-/// One topology operation: from `definitions`, or a scripted step.
-// A scene holds a few dozen: the publish variant's size does not matter.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq)]
-pub enum Op {
-    /// `exchange.declare`.
-    DeclareExchange(ExchangeDeclare),
-    /// `exchange.delete`.
-    DeleteExchange(ExchangeDelete),
-    /// `queue.declare`.
-    DeclareQueue(QueueDeclare),
-    /// `queue.delete`.
-    DeleteQueue(QueueDelete),
-    /// `queue.bind`.
-    BindQueue(QueueBind),
-    /// `queue.unbind`.
-    UnbindQueue(QueueBind),
-    /// `exchange.bind`.
-    BindExchange(ExchangeBind),
-    /// `exchange.unbind`.
-    UnbindExchange(ExchangeBind),
-    /// `basic.publish`.
-    Publish(BasicPublish),
-}
-
 /// A parsed scene.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Scene {
@@ -87,8 +62,9 @@ pub struct Scene {
     pub name: String,
     /// What it shows.
     pub description: String,
-    /// The topology (definitions first, then the steps), each with the
-    /// JSON path it came from.
+    /// The topology (definitions first, then the steps) as the core's
+    /// operations, each with the JSON path it came from: loading performs
+    /// them through `Broker::apply`, like `warren run` and an import.
     pub ops: Vec<(String, Op)>,
     /// Simulated producers.
     pub producers: Vec<ProducerSpec>,
@@ -340,7 +316,7 @@ fn definitions(v: &Value, scene: &mut Scene) -> R<()> {
             arguments: e.table("arguments")?,
         };
         e.done()?;
-        scene.ops.push((path, Op::DeclareExchange(d)));
+        scene.ops.push((path, Op::ExchangeDeclare(d)));
     }
     for (i, q) in o.list("queues")?.iter().enumerate() {
         let path = format!("$.definitions.queues[{i}]");
@@ -362,7 +338,7 @@ fn definitions(v: &Value, scene: &mut Scene) -> R<()> {
             arguments: e.table("arguments")?,
         };
         e.done()?;
-        scene.ops.push((path, Op::DeclareQueue(d)));
+        scene.ops.push((path, Op::QueueDeclare(d)));
     }
     for (i, b) in o.list("bindings")?.iter().enumerate() {
         let path = format!("$.definitions.bindings[{i}]");
@@ -373,13 +349,13 @@ fn definitions(v: &Value, scene: &mut Scene) -> R<()> {
         let routing_key = e.string("routing_key")?;
         let arguments = e.table("arguments")?;
         let op = match e.str("destination_type")?.as_deref() {
-            Some("exchange") => Op::BindExchange(ExchangeBind {
+            Some("exchange") => Op::ExchangeBind(ExchangeBind {
                 destination,
                 source,
                 routing_key,
                 arguments,
             }),
-            Some("queue") | None => Op::BindQueue(QueueBind {
+            Some("queue") | None => Op::QueueBind(QueueBind {
                 queue: destination,
                 exchange: source,
                 routing_key,
@@ -413,7 +389,7 @@ fn step(v: &Value, path: &str) -> R<Op> {
         }
     }
     let r = match op.as_str() {
-        "exchange.declare" => Op::DeclareExchange(ExchangeDeclare {
+        "exchange.declare" => Op::ExchangeDeclare(ExchangeDeclare {
             exchange: o.string("exchange")?,
             exchange_type: o.str("exchange_type")?,
             passive: o.bool("passive", false)?,
@@ -422,11 +398,11 @@ fn step(v: &Value, path: &str) -> R<Op> {
             internal: o.bool("internal", false)?,
             arguments: o.table("arguments")?,
         }),
-        "exchange.delete" => Op::DeleteExchange(ExchangeDelete {
+        "exchange.delete" => Op::ExchangeDelete(ExchangeDelete {
             exchange: o.string("exchange")?,
             if_unused: o.bool("if_unused", false)?,
         }),
-        "queue.declare" => Op::DeclareQueue(QueueDeclare {
+        "queue.declare" => Op::QueueDeclare(QueueDeclare {
             queue: o.string("queue")?,
             passive: o.bool("passive", false)?,
             durable: o.bool("durable", false)?,
@@ -434,7 +410,7 @@ fn step(v: &Value, path: &str) -> R<Op> {
             auto_delete: o.bool("auto_delete", false)?,
             arguments: o.table("arguments")?,
         }),
-        "queue.delete" => Op::DeleteQueue(QueueDelete {
+        "queue.delete" => Op::QueueDelete(QueueDelete {
             queue: o.string("queue")?,
             if_unused: o.bool("if_unused", false)?,
             if_empty: o.bool("if_empty", false)?,
@@ -447,9 +423,9 @@ fn step(v: &Value, path: &str) -> R<Op> {
                 arguments: o.table("arguments")?,
             };
             if op == "queue.bind" {
-                Op::BindQueue(m)
+                Op::QueueBind(m)
             } else {
-                Op::UnbindQueue(m)
+                Op::QueueUnbind(m)
             }
         }
         "exchange.bind" | "exchange.unbind" => {
@@ -460,9 +436,9 @@ fn step(v: &Value, path: &str) -> R<Op> {
                 arguments: o.table("arguments")?,
             };
             if op == "exchange.bind" {
-                Op::BindExchange(m)
+                Op::ExchangeBind(m)
             } else {
-                Op::UnbindExchange(m)
+                Op::ExchangeUnbind(m)
             }
         }
         "basic.publish" => {
@@ -470,7 +446,7 @@ fn step(v: &Value, path: &str) -> R<Op> {
                 None => Properties::default(),
                 Some(p) => properties(p, &o.at("properties"))?,
             };
-            Op::Publish(BasicPublish {
+            Op::BasicPublish(BasicPublish {
                 exchange: o.string("exchange")?,
                 routing_key: o.string("routing_key")?,
                 body: o.string("body")?,
@@ -555,17 +531,7 @@ pub fn apply(scene: &Scene, broker: &mut Broker) -> R<()> {
     let ch: ChannelId = broker.connect();
     let mut result = Ok(());
     for (path, op) in &scene.ops {
-        let r = match op {
-            Op::DeclareExchange(m) => broker.exchange_declare(ch, m),
-            Op::DeleteExchange(m) => broker.exchange_delete(ch, m),
-            Op::DeclareQueue(m) => broker.queue_declare(ch, m).map(|_| ()),
-            Op::DeleteQueue(m) => broker.queue_delete(ch, m).map(|_| ()),
-            Op::BindQueue(m) => broker.queue_bind(ch, m),
-            Op::UnbindQueue(m) => broker.queue_unbind(ch, m),
-            Op::BindExchange(m) => broker.exchange_bind(ch, m),
-            Op::UnbindExchange(m) => broker.exchange_unbind(ch, m),
-            Op::Publish(m) => broker.basic_publish(ch, m),
-        };
+        let r = broker.apply(ch, op);
         if let Err(e) = r {
             result = err(path, CommandError::from(e));
             break;

@@ -4,23 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use warren_core::{ConsumerSpec, FieldTable, ProducerSpec};
+use warren_core::{BindingInfo, ConsumerSpec, ProducerSpec};
 
 /// A binding as the person names it: the identity RabbitMQ uses (source,
-/// destination, key, arguments).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct BindingSpec {
-    /// Source exchange.
-    pub source: String,
-    /// Destination queue or exchange.
-    pub destination: String,
-    /// Whether the destination is an exchange (`exchange.bind`).
-    pub to_exchange: bool,
-    /// Binding key.
-    pub routing_key: String,
-    /// Binding arguments (`x-match` and the headers to match).
-    pub arguments: FieldTable,
-}
+/// destination, key, arguments), which is the core's own [`BindingInfo`]
+/// (it makes the `bind` and `unbind` operations for itself).
+pub type BindingSpec = BindingInfo;
 
 /// A simulated actor's settings, as the person wrote them.
 // A scene has a handful of actors: boxing producers would only add

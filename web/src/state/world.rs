@@ -8,12 +8,10 @@
 
 use std::rc::Rc;
 
-use warren_core::methods::{
-    ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare, QueueDelete, QueuePurge,
-};
+use warren_core::methods::{ExchangeDeclare, QueueDeclare};
 use warren_core::{
-    ActorId, ActorView, Broker, ChannelId, ConnectionId, ConsumerSpec, Error, Event, ProducerSpec,
-    SimTime, Simulation,
+    ActorId, ActorView, Broker, ChannelId, ConnectionId, ConsumerSpec, Event, Op, ProducerSpec,
+    Reply, SimTime, Simulation,
 };
 
 use super::command::{Command, CommandError};
@@ -273,13 +271,12 @@ impl World {
         ch
     }
 
-    fn broker_do<R>(
-        &mut self,
-        f: impl FnOnce(&mut Broker, ChannelId) -> Result<R, Error>,
-    ) -> Result<R, CommandError> {
+    /// Performs one AMQP method on the control channel, through the core's
+    /// one dispatcher: every command that reaches the broker comes here.
+    fn perform(&mut self, op: &Op) -> Result<Reply, CommandError> {
         let ch = self.control();
         self.sim
-            .with_broker(|b| f(b, ch))
+            .with_broker(|b| b.apply(ch, op))
             .map_err(CommandError::from)
     }
 
@@ -333,46 +330,6 @@ impl World {
         Ok(())
     }
 
-    fn bind(&mut self, b: &BindingSpec) -> Result<(), CommandError> {
-        if b.to_exchange {
-            let m = ExchangeBind {
-                destination: b.destination.clone(),
-                source: b.source.clone(),
-                routing_key: b.routing_key.clone(),
-                arguments: b.arguments.clone(),
-            };
-            self.broker_do(|br, ch| br.exchange_bind(ch, &m))
-        } else {
-            let m = QueueBind {
-                queue: b.destination.clone(),
-                exchange: b.source.clone(),
-                routing_key: b.routing_key.clone(),
-                arguments: b.arguments.clone(),
-            };
-            self.broker_do(|br, ch| br.queue_bind(ch, &m))
-        }
-    }
-
-    fn unbind(&mut self, b: &BindingSpec) -> Result<(), CommandError> {
-        if b.to_exchange {
-            let m = ExchangeBind {
-                destination: b.destination.clone(),
-                source: b.source.clone(),
-                routing_key: b.routing_key.clone(),
-                arguments: b.arguments.clone(),
-            };
-            self.broker_do(|br, ch| br.exchange_unbind(ch, &m))
-        } else {
-            let m = QueueBind {
-                queue: b.destination.clone(),
-                exchange: b.source.clone(),
-                routing_key: b.routing_key.clone(),
-                arguments: b.arguments.clone(),
-            };
-            self.broker_do(|br, ch| br.queue_unbind(ch, &m))
-        }
-    }
-
     /// Every binding touching an exchange or queue, as specs.
     fn bindings_of(&self, name: &str, exchange: bool) -> Vec<BindingSpec> {
         self.sim
@@ -386,64 +343,28 @@ impl World {
                     !b.to_exchange && b.destination == name
                 }
             })
-            .map(|b| BindingSpec {
-                source: b.source,
-                destination: b.destination,
-                to_exchange: b.to_exchange,
-                routing_key: b.routing_key,
-                arguments: b.arguments,
-            })
             .collect()
     }
 
     fn apply_inner(&mut self, cmd: &Command) -> Result<(), CommandError> {
         match cmd {
-            Command::DeclareExchange(d) => {
-                let d = ExchangeDeclare {
-                    passive: false,
-                    ..d.clone()
-                };
-                self.broker_do(|b, ch| b.exchange_declare(ch, &d))
-            }
+            Command::Amqp(op) => self.perform(op).map(drop),
             Command::RedeclareExchange { name, decl } => self.redeclare_exchange(name, decl),
-            Command::DeleteExchange(name) => {
-                let m = ExchangeDelete {
-                    exchange: name.clone(),
-                    if_unused: false,
-                };
-                self.broker_do(|b, ch| b.exchange_delete(ch, &m))
-            }
-            Command::DeclareQueue(d) => {
-                let d = QueueDeclare {
-                    passive: false,
-                    ..d.clone()
-                };
-                self.broker_do(|b, ch| b.queue_declare(ch, &d)).map(|_| ())
-            }
             Command::RedeclareQueue { name, decl } => self.redeclare_queue(name, decl),
-            Command::DeleteQueue(name) => {
-                let m = QueueDelete {
-                    queue: name.clone(),
-                    ..QueueDelete::default()
-                };
-                self.broker_do(|b, ch| b.queue_delete(ch, &m)).map(|_| ())
-            }
-            Command::PurgeQueue(name) => {
-                let m = QueuePurge {
-                    queue: name.clone(),
-                };
-                self.broker_do(|b, ch| b.queue_purge(ch, &m)).map(|_| ())
-            }
-            Command::Bind(b) => self.bind(b),
-            Command::Unbind(b) => self.unbind(b),
             Command::Rebind { old, new } => {
                 if old == new {
                     return Ok(());
                 }
-                self.bind(new)?;
-                self.unbind(old)
+                self.perform(&new.bind_op())?;
+                self.perform(&old.unbind_op()).map(drop)
             }
-            Command::Publish(m) => self.broker_do(|b, ch| b.basic_publish(ch, m)),
+            actor => self.apply_to_actor(actor),
+        }
+    }
+
+    /// The commands that act on a simulated producer or consumer.
+    fn apply_to_actor(&mut self, cmd: &Command) -> Result<(), CommandError> {
+        match cmd {
             Command::AddProducer(spec) => {
                 self.check_free_name(&spec.name, None)?;
                 self.add_producer(spec.clone()).map(|_| ())
@@ -521,6 +442,10 @@ impl World {
                 let i = self.index(name)?;
                 Ok(self.sim.kill_consumer(self.actors[i].id)?)
             }
+            _ => Err(CommandError::other(format!(
+                "{} is not an actor's command",
+                cmd.describe()
+            ))),
         }
     }
 
@@ -536,16 +461,8 @@ impl World {
         }
         let new = decl.exchange.clone();
         let bindings = self.bindings_of(name, true);
-        let m = ExchangeDelete {
-            exchange: name.to_owned(),
-            if_unused: false,
-        };
-        self.broker_do(|b, ch| b.exchange_delete(ch, &m))?;
-        let d = ExchangeDeclare {
-            passive: false,
-            ..decl.clone()
-        };
-        self.broker_do(|b, ch| b.exchange_declare(ch, &d))?;
+        self.apply_inner(&Command::delete_exchange(name))?;
+        self.apply_inner(&Command::declare_exchange(decl.clone()))?;
         let rename = |s: &str| if s == name { new.clone() } else { s.to_owned() };
         for b in bindings {
             let b = BindingSpec {
@@ -557,7 +474,7 @@ impl World {
                 },
                 ..b
             };
-            self.bind(&b)?;
+            self.perform(&b.bind_op())?;
         }
         if new != name {
             for i in 0..self.actors.len() {
@@ -581,22 +498,22 @@ impl World {
         }
         let new = decl.queue.clone();
         let bindings = self.bindings_of(name, false);
-        let m = QueueDelete {
-            queue: name.to_owned(),
-            ..QueueDelete::default()
-        };
-        self.broker_do(|b, ch| b.queue_delete(ch, &m))?;
-        let d = QueueDeclare {
+        self.apply_inner(&Command::delete_queue(name))?;
+        let declare = Op::QueueDeclare(QueueDeclare {
             passive: false,
             ..decl.clone()
+        });
+        let Reply::QueueDeclareOk(declared) = self.perform(&declare)? else {
+            return Err(CommandError::other(
+                "queue.declare was not answered by declare-ok",
+            ));
         };
-        let declared = self.broker_do(|b, ch| b.queue_declare(ch, &d))?;
         for b in bindings {
             let b = BindingSpec {
                 destination: declared.queue.clone(),
                 ..b
             };
-            self.bind(&b)?;
+            self.perform(&b.bind_op())?;
         }
         // Its consumers were cancelled with the old queue: restart them
         // on the new one, as a client reconnecting would.
