@@ -349,7 +349,7 @@ fn binding_section(p: &InspectorProps, binding: &BindingSpec, source_type: &str)
             <header class="insp-head">
                 <span class="kind">{ "binding" }</span>
                 <h2 id="inspector-title">{ format!("{} → {}", binding.source, binding.destination) }</h2>
-                <button type="button" class="danger" id="delete-selected" onclick={cmd(on, Command::unbind(&binding))}>{ "Unbind" }</button>
+                <button type="button" class="danger" id="delete-selected" onclick={cmd(on, Command::unbind(binding))}>{ "Unbind" }</button>
             </header>
             { dl(vec![
                 ("source", format!("{} ({source_type})", binding.source)),
