@@ -6,8 +6,10 @@
 use warren_core::{ConsumerSpec, ExchangeInfo, ProducerSpec, QueueInfo};
 use yew::prelude::*;
 
-use super::fields::{area, check, datalist, error_line, number, options, select, text, use_draft};
-use crate::state::drafts::{self, get, DEFAULT_EXCHANGE};
+use super::fields::{
+    area, check, datalist, error_line, number, options, select, shown_exchange, text, use_draft,
+};
+use crate::state::drafts::{self, get};
 use crate::state::{Action, BindingSpec, Command, CommandError, FormId};
 
 fn prefix(form: FormId, what: &str) -> String {
@@ -36,16 +38,7 @@ fn on_submit(
 }
 
 fn exchange_choices(names: &[String]) -> Vec<String> {
-    names
-        .iter()
-        .map(|n| {
-            if n.is_empty() {
-                DEFAULT_EXCHANGE.to_owned()
-            } else {
-                n.clone()
-            }
-        })
-        .collect()
+    names.iter().map(|n| shown_exchange(n)).collect()
 }
 
 // ---- exchange
@@ -324,14 +317,7 @@ pub fn binding_form(p: &BindingFormProps) -> Html {
 fn binding_sources(exchanges: &[(String, String)]) -> Vec<(String, String)> {
     exchanges
         .iter()
-        .map(|(n, t)| {
-            let shown = if n.is_empty() {
-                DEFAULT_EXCHANGE.to_owned()
-            } else {
-                n.clone()
-            };
-            (n.clone(), format!("{shown} ({t})"))
-        })
+        .map(|(n, t)| (n.clone(), format!("{} ({t})", shown_exchange(n))))
         .collect()
 }
 
