@@ -93,11 +93,8 @@ pub fn canvas(props: &CanvasProps) -> Html {
     let gesture = use_state(|| None::<Gesture>);
 
     // Fit the scene when asked (a scene loaded, a tidy-up).
-    {
-        let svg_ref = svg_ref.clone();
-        let on = props.on.clone();
-        use_effect_with(props.fit_request, move |_| fit_view(&on, &svg_ref));
-    }
+    let (fit_on, fit_ref) = (props.on.clone(), svg_ref.clone());
+    use_effect_with(props.fit_request, move |_| fit_view(&fit_on, &fit_ref));
 
     let vp = match &*gesture {
         Some(Gesture::Pan { now, .. }) => *now,
