@@ -93,11 +93,8 @@ pub fn canvas(props: &CanvasProps) -> Html {
     let gesture = use_state(|| None::<Gesture>);
 
     // Fit the scene when asked (a scene loaded, a tidy-up).
-    {
-        let svg_ref = svg_ref.clone();
-        let on = props.on.clone();
-        use_effect_with(props.fit_request, move |_| fit_view(&on, &svg_ref));
-    }
+    let (fit_on, fit_ref) = (props.on.clone(), svg_ref.clone());
+    use_effect_with(props.fit_request, move |_| fit_view(&fit_on, &fit_ref));
 
     let vp = match &*gesture {
         Some(Gesture::Pan { now, .. }) => *now,
@@ -403,36 +400,30 @@ fn edge_items(topo: &Topology, pos: impl Fn(&str) -> Option<(f64, f64, f64)>) ->
 
 /// A [`NodeView`] per laid-out node, marked as selected, on the route or
 /// flashing.
-fn nodes(
-    props: &CanvasProps,
-    pos: impl Fn(&str) -> Option<(f64, f64, f64)>,
-    svg_ref: &NodeRef,
+fn nodes<'a>(
+    props: &'a CanvasProps,
+    pos: impl Fn(&str) -> Option<(f64, f64, f64)> + 'a,
+    svg_ref: &'a NodeRef,
     set_gesture: UseStateSetter<Option<Gesture>>,
-) -> Vec<Html> {
+) -> impl Iterator<Item = Html> + 'a {
     let marks = edges::route_marks(props.route.as_deref());
     let selected_key = props.selection.node_key();
-    props
-        .view
-        .topology
-        .nodes
-        .iter()
-        .filter_map(|n| {
-            let (x, y, _) = pos(&n.key)?;
-            let flash = props
-                .anim
-                .flashes
-                .iter()
-                .find(|f| f.key == n.key)
-                .map(|f| f.class);
-            Some(html! {
-                <NodeView key={n.key.clone()} node={n.clone()} x={x} y={y}
-                    selected={selected_key.as_deref() == Some(n.key.as_str())}
-                    hop={marks.hops.contains(&n.key)} dest={marks.dests.contains(&n.key)}
-                    flash={flash} svg_ref={svg_ref.clone()} set_gesture={set_gesture.clone()}
-                    on={props.on.clone()} />
-            })
+    props.view.topology.nodes.iter().filter_map(move |n| {
+        let (x, y, _) = pos(&n.key)?;
+        let flash = props
+            .anim
+            .flashes
+            .iter()
+            .find(|f| f.key == n.key)
+            .map(|f| f.class);
+        Some(html! {
+            <NodeView key={n.key.clone()} node={n.clone()} x={x} y={y}
+                selected={selected_key.as_deref() == Some(n.key.as_str())}
+                hop={marks.hops.contains(&n.key)} dest={marks.dests.contains(&n.key)}
+                flash={flash} svg_ref={svg_ref.clone()} set_gesture={set_gesture.clone()}
+                on={props.on.clone()} />
         })
-        .collect()
+    })
 }
 
 /// The messages in the air, each a dot running along its edge.

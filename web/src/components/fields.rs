@@ -7,7 +7,7 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::state::drafts::{get, Draft};
+use crate::state::drafts::{get, Draft, DEFAULT_EXCHANGE};
 use crate::state::CommandError;
 
 /// A form's draft.
@@ -42,6 +42,16 @@ impl Reducible for DraftState {
 
 /// A draft handle.
 pub type DraftHandle = UseReducerHandle<DraftState>;
+
+/// An exchange's name as the forms and the panels show it: the default
+/// exchange (no name) as [`DEFAULT_EXCHANGE`], which the forms read back.
+pub fn shown_exchange(name: &str) -> String {
+    if name.is_empty() {
+        DEFAULT_EXCHANGE.to_owned()
+    } else {
+        name.to_owned()
+    }
+}
 
 /// A form's draft, reset to `init()` whenever `reset` changes (a
 /// successful submit, another entity).

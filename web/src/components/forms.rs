@@ -6,8 +6,10 @@
 use warren_core::{ConsumerSpec, ExchangeInfo, ProducerSpec, QueueInfo};
 use yew::prelude::*;
 
-use super::fields::{area, check, datalist, error_line, number, options, select, text, use_draft};
-use crate::state::drafts::{self, get, DEFAULT_EXCHANGE};
+use super::fields::{
+    area, check, datalist, error_line, number, options, select, shown_exchange, text, use_draft,
+};
+use crate::state::drafts::{self, get};
 use crate::state::{Action, BindingSpec, Command, CommandError, FormId};
 
 fn prefix(form: FormId, what: &str) -> String {
@@ -36,16 +38,29 @@ fn on_submit(
 }
 
 fn exchange_choices(names: &[String]) -> Vec<String> {
-    names
-        .iter()
-        .map(|n| {
-            if n.is_empty() {
-                DEFAULT_EXCHANGE.to_owned()
-            } else {
-                n.clone()
+    names.iter().map(|n| shown_exchange(n)).collect()
+}
+
+/// How every form ends: what applying an edit does (`note`, only when
+/// editing), the refusal if any, and the submit button labelled `submit`.
+fn form_end(
+    f: &str,
+    note: Option<String>,
+    local: Option<&str>,
+    error: Option<&CommandError>,
+    submit: &'static str,
+) -> Html {
+    html! {
+        <>
+            if let Some(note) = note {
+                <p class="note">{ note }</p>
             }
-        })
-        .collect()
+            { error_line(f, local, error) }
+            <div class="actions">
+                <button type="submit" class="primary" id={format!("{f}-submit")}>{ submit }</button>
+            </div>
+        </>
+    }
 }
 
 // ---- exchange
@@ -105,6 +120,13 @@ pub fn exchange_form(p: &ExchangeFormProps) -> Html {
         "headers" => "routes on message headers (x-match all or any)",
         _ => "the broker knows direct, fanout, topic and headers",
     };
+    let end = form_end(
+        &f,
+        p.existing.as_ref().map(|_| "An exchange cannot change in place: applying deletes and re-declares it, then re-creates its bindings both ways. Producers follow a rename; queues naming it as their dead-letter exchange do not.".to_owned()),
+        local.as_deref(),
+        p.error.as_ref(),
+        if p.existing.is_some() { "Apply (re-declare)" } else { "Declare exchange" },
+    );
     html! {
         <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit exchange" } else { "New exchange" }} {onsubmit}>
             { text(&d, &f, "name", "Name", "", None) }
@@ -117,15 +139,7 @@ pub fn exchange_form(p: &ExchangeFormProps) -> Html {
             { text(&d, &f, "alternate", "Alternate exchange", "where messages no binding matches go (alternate-exchange)", Some(&list)) }
             { datalist(&list, &p.exchanges) }
             { area(&d, &f, "args", "Other arguments", "one key = value per line", 2) }
-            if p.existing.is_some() {
-                <p class="note">{ "An exchange cannot change in place: applying deletes and re-declares it, then re-creates its bindings both ways. Producers follow a rename; queues naming it as their dead-letter exchange do not." }</p>
-            }
-            { error_line(&f, local.as_deref(), p.error.as_ref()) }
-            <div class="actions">
-                <button type="submit" class="primary" id={format!("{f}-submit")}>
-                    { if p.existing.is_some() { "Apply (re-declare)" } else { "Declare exchange" } }
-                </button>
-            </div>
+            { end }
         </form>
     }
 }
@@ -183,6 +197,13 @@ pub fn queue_form(p: &QueueFormProps) -> Html {
     let mut dlx = exchange_choices(&p.exchanges);
     dlx.retain(|x| !warren_core::names::is_reserved(x));
     let lost = p.existing.as_ref().map_or(0, |q| q.ready);
+    let end = form_end(
+        &f,
+        p.existing.as_ref().map(|_| format!("A queue's settings are fixed when it is declared: applying deletes it ({lost} ready message(s) are dropped) and re-declares it, re-creating its bindings and restarting its consumers on it.")),
+        local.as_deref(),
+        p.error.as_ref(),
+        if p.existing.is_some() { "Apply (re-declare)" } else { "Declare queue" },
+    );
     html! {
         <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit queue" } else { "New queue" }} {onsubmit}>
             { text(&d, &f, "name", "Name", if p.existing.is_none() { "empty: the broker names it (amq.gen-…)" } else { "" }, None) }
@@ -208,15 +229,7 @@ pub fn queue_form(p: &QueueFormProps) -> Html {
                 { check(&d, &f, "sac", "single active consumer", "x-single-active-consumer") }
             </div>
             { area(&d, &f, "args", "Other arguments", "one key = value per line", 2) }
-            if p.existing.is_some() {
-                <p class="note">{ format!("A queue's settings are fixed when it is declared: applying deletes it ({lost} ready message(s) are dropped) and re-declares it, re-creating its bindings and restarting its consumers on it.") }</p>
-            }
-            { error_line(&f, local.as_deref(), p.error.as_ref()) }
-            <div class="actions">
-                <button type="submit" class="primary" id={format!("{f}-submit")}>
-                    { if p.existing.is_some() { "Apply (re-declare)" } else { "Declare queue" } }
-                </button>
-            </div>
+            { end }
         </form>
     }
 }
@@ -291,6 +304,13 @@ pub fn binding_form(p: &BindingFormProps) -> Html {
         p.queues.clone()
     };
     let list = format!("{f}-dests");
+    let end = form_end(
+        &f,
+        p.existing.as_ref().map(|_| "A binding is identified by its source, destination, key and arguments: applying adds the new binding, then removes this one.".to_owned()),
+        local.as_deref(),
+        p.error.as_ref(),
+        if p.existing.is_some() { "Apply" } else { "Bind" },
+    );
     html! {
         <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit binding" } else { "New binding" }} {onsubmit}>
             { select(&d, &f, "source", "From exchange", "", &binding_sources(&p.exchanges)) }
@@ -302,15 +322,7 @@ pub fn binding_form(p: &BindingFormProps) -> Html {
                 { select(&d, &f, "x_match", "x-match", "all: every header must match; any: one is enough", &x_match_options()) }
             }
             { area(&d, &f, "args", if source_type == "headers" { "Headers to match" } else { "Arguments" }, "one key = value per line", 2) }
-            if p.existing.is_some() {
-                <p class="note">{ "A binding is identified by its source, destination, key and arguments: applying adds the new binding, then removes this one." }</p>
-            }
-            { error_line(&f, local.as_deref(), p.error.as_ref()) }
-            <div class="actions">
-                <button type="submit" class="primary" id={format!("{f}-submit")}>
-                    { if p.existing.is_some() { "Apply" } else { "Bind" } }
-                </button>
-            </div>
+            { end }
         </form>
     }
 }
@@ -319,14 +331,7 @@ pub fn binding_form(p: &BindingFormProps) -> Html {
 fn binding_sources(exchanges: &[(String, String)]) -> Vec<(String, String)> {
     exchanges
         .iter()
-        .map(|(n, t)| {
-            let shown = if n.is_empty() {
-                DEFAULT_EXCHANGE.to_owned()
-            } else {
-                n.clone()
-            };
-            (n.clone(), format!("{shown} ({t})"))
-        })
+        .map(|(n, t)| (n.clone(), format!("{} ({t})", shown_exchange(n))))
         .collect()
 }
 
@@ -428,6 +433,13 @@ pub fn producer_form(p: &ProducerFormProps) -> Html {
             })
         })
     };
+    let end = form_end(
+        &f,
+        p.existing.as_ref().map(|_| "Applying restarts the producer on a new connection, unless only the rate or the button label changed.".to_owned()),
+        local.as_deref(),
+        p.error.as_ref(),
+        if p.existing.is_some() { "Apply" } else { "Add producer" },
+    );
     html! {
         <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit producer" } else { "New producer" }} {onsubmit}>
             <div class="grid2">
@@ -451,15 +463,7 @@ pub fn producer_form(p: &ProducerFormProps) -> Html {
                 { check(&d, &f, "mandatory", "mandatory", "return unroutable messages") }
                 { check(&d, &f, "confirm", "publisher confirms", "") }
             </div>
-            if p.existing.is_some() {
-                <p class="note">{ "Applying restarts the producer on a new connection, unless only the rate or the button label changed." }</p>
-            }
-            { error_line(&f, local.as_deref(), p.error.as_ref()) }
-            <div class="actions">
-                <button type="submit" class="primary" id={format!("{f}-submit")}>
-                    { if p.existing.is_some() { "Apply" } else { "Add producer" } }
-                </button>
-            </div>
+            { end }
         </form>
     }
 }
@@ -522,6 +526,13 @@ pub fn consumer_form(p: &ConsumerFormProps) -> Html {
         .iter()
         .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
         .collect();
+    let end = form_end(
+        &f,
+        p.existing.as_ref().map(|_| "Applying restarts the consumer: its connection closes, so the broker requeues what it holds (redelivered), and a new process starts with these settings.".to_owned()),
+        local.as_deref(),
+        p.error.as_ref(),
+        if p.existing.is_some() { "Apply (restart)" } else { "Add consumer" },
+    );
     html! {
         <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit consumer" } else { "New consumer" }} {onsubmit}>
             { text(&d, &f, "name", "Name", "also its consumer tag", None) }
@@ -543,15 +554,7 @@ pub fn consumer_form(p: &ConsumerFormProps) -> Html {
                 { check(&d, &f, "exclusive", "exclusive", "") }
                 if p.existing.is_none() { { check(&d, &f, "start", "start now", "") } }
             </div>
-            if p.existing.is_some() {
-                <p class="note">{ "Applying restarts the consumer: its connection closes, so the broker requeues what it holds (redelivered), and a new process starts with these settings." }</p>
-            }
-            { error_line(&f, local.as_deref(), p.error.as_ref()) }
-            <div class="actions">
-                <button type="submit" class="primary" id={format!("{f}-submit")}>
-                    { if p.existing.is_some() { "Apply (restart)" } else { "Add consumer" } }
-                </button>
-            </div>
+            { end }
         </form>
     }
 }

@@ -10,6 +10,7 @@ use warren_core::{
 };
 use yew::prelude::*;
 
+use super::fields::shown_exchange;
 use super::forms::{BindingForm, ConsumerForm, ExchangeForm, ProducerForm, QueueForm};
 use super::message::MessageCard;
 use crate::state::fields::{human_ms, inline_table};
@@ -310,14 +311,7 @@ fn queue_facts(info: &QueueInfo) -> Vec<(&'static str, String)> {
         facts.push(("max bytes", n.to_string()));
     }
     if let Some(x) = &c.dead_letter_exchange {
-        facts.push((
-            "dead-letter exchange",
-            if x.is_empty() {
-                "(default)".into()
-            } else {
-                x.clone()
-            },
-        ));
+        facts.push(("dead-letter exchange", shown_exchange(x)));
     }
     if let Some(k) = &c.dead_letter_routing_key {
         facts.push(("dead-letter key", k.clone()));
@@ -380,7 +374,7 @@ fn producer_section(p: &InspectorProps, view: &ProducerView, spec: &ProducerSpec
                 <button type="button" class="danger" id="delete-selected" onclick={cmd(on, Command::RemoveActor(view.name.clone()))}>{ "Remove" }</button>
             </header>
             { dl(vec![
-                ("publishes to", format!("{} with key(s) {}", if view.exchange.is_empty() { "(default)" } else { &view.exchange }, view.routing_keys.join(", "))),
+                ("publishes to", format!("{} with key(s) {}", shown_exchange(&view.exchange), view.routing_keys.join(", "))),
                 ("rate", view.rate_per_sec.map_or("on demand".into(), |r| format!("{r} messages/s"))),
                 ("sent / accepted", format!("{} / {}", view.sent, view.published)),
                 ("refused / returned", format!("{} / {}", view.failed, view.returned)),

@@ -4,6 +4,7 @@
 use warren_core::SimTime;
 use yew::prelude::*;
 
+use super::fields::shown_exchange;
 use crate::state::{Action, MessageSummary, Selection};
 
 /// Message card props.
@@ -34,11 +35,7 @@ pub fn message_card(p: &MessageCardProps) -> Html {
         let id = m.id;
         Callback::from(move |_: MouseEvent| on.emit(Action::ExplainMessage(id)))
     };
-    let exchange = if m.exchange.is_empty() {
-        "(default)".to_owned()
-    } else {
-        m.exchange.clone()
-    };
+    let exchange = shown_exchange(&m.exchange);
     let expires = m.expires_at.map(|t| {
         let left = t.ms().saturating_sub(p.now.ms());
         format!("expires in {:.1} s", left as f64 / 1000.0)

@@ -6,9 +6,11 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::fields::{area, check, datalist, error_line, number, text, use_draft, DraftHandle};
+use super::fields::{
+    area, check, datalist, error_line, number, shown_exchange, text, use_draft, DraftHandle,
+};
 use super::forms::property_fields;
-use crate::state::drafts::{self, DEFAULT_EXCHANGE};
+use crate::state::drafts;
 use crate::state::{Action, Command, CommandError, FormId, WorldView};
 
 /// Publish panel props.
@@ -45,13 +47,7 @@ pub fn publish_panel(p: &PublishPanelProps) -> Html {
         .view
         .exchanges
         .iter()
-        .map(|x| {
-            if x.name.is_empty() {
-                DEFAULT_EXCHANGE.to_owned()
-            } else {
-                x.name.clone()
-            }
-        })
+        .map(|x| shown_exchange(&x.name))
         .collect();
     html! {
         <form class="entity-form publish-form" id="publish" aria-label="Publish a message" onsubmit={once}>

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use warren_core::{HopVia, RouteExplanation};
 use yew::prelude::*;
 
-use super::fields::{area, datalist, text, use_draft, DraftHandle};
+use super::fields::{area, datalist, shown_exchange, text, use_draft, DraftHandle};
 use crate::state::drafts::{get, Draft, DEFAULT_EXCHANGE};
 use crate::state::fields::{format_table, inline_table, parse_table};
 use crate::state::{Action, RouteQuery, WorldView};
@@ -24,14 +24,6 @@ pub struct RoutePanelProps {
     pub route: Option<Rc<RouteExplanation>>,
     /// Intents.
     pub on: Callback<Action>,
-}
-
-fn show(x: &str) -> String {
-    if x.is_empty() {
-        DEFAULT_EXCHANGE.to_owned()
-    } else {
-        x.to_owned()
-    }
 }
 
 fn explanation(r: &RouteExplanation) -> Html {
@@ -54,12 +46,12 @@ fn explanation(r: &RouteExplanation) -> Html {
                 { for r.hops.iter().map(|hop| {
                     let via = match &hop.via {
                         HopVia::Published => "published here".to_owned(),
-                        HopVia::Binding { from } => format!("via a binding from {}", show(from)),
-                        HopVia::Alternate { from } => format!("as the alternate exchange of {}", show(from)),
+                        HopVia::Binding { from } => format!("via a binding from {}", shown_exchange(from)),
+                        HopVia::Alternate { from } => format!("as the alternate exchange of {}", shown_exchange(from)),
                     };
                     html! {
                         <li class="hop">
-                            <h3>{ format!("{} ({})", show(&hop.exchange), hop.exchange_type) }<span class="dim">{ format!(" — {via}") }</span></h3>
+                            <h3>{ format!("{} ({})", shown_exchange(&hop.exchange), hop.exchange_type) }<span class="dim">{ format!(" — {via}") }</span></h3>
                             if hop.bindings.is_empty() {
                                 <p class="dim">{ "No bindings." }</p>
                             }
@@ -102,7 +94,12 @@ pub fn route_panel(p: &RoutePanelProps) -> Html {
         let on = p.on.clone();
         Callback::from(move |_: MouseEvent| on.emit(Action::ClearRoute))
     };
-    let exchanges: Vec<String> = p.view.exchanges.iter().map(|x| show(&x.name)).collect();
+    let exchanges: Vec<String> = p
+        .view
+        .exchanges
+        .iter()
+        .map(|x| shown_exchange(&x.name))
+        .collect();
     let f = "route";
     html! {
         <section class="route-panel" aria-labelledby="route-title">
@@ -125,7 +122,7 @@ pub fn route_panel(p: &RoutePanelProps) -> Html {
             </form>
             if let Some(q) = &p.query {
                 if let Some(id) = q.message {
-                    <p class="dim">{ format!("Message #{id}, as published to {} with key {:?}:", show(&q.exchange), q.routing_key) }</p>
+                    <p class="dim">{ format!("Message #{id}, as published to {} with key {:?}:", shown_exchange(&q.exchange), q.routing_key) }</p>
                 }
             }
             if let Some(r) = &p.route {
@@ -147,7 +144,7 @@ fn query_draft(seed: Option<&RouteQuery>, first: &str) -> Draft {
         ),
         None => (first.to_owned(), String::new(), String::new()),
     };
-    d.insert("exchange", show(&x));
+    d.insert("exchange", shown_exchange(&x));
     d.insert("routing_key", k);
     d.insert("headers", h);
     d

@@ -5,6 +5,7 @@ use web_sys::{Element, KeyboardEvent, PointerEvent};
 use yew::prelude::*;
 
 use super::{client, selection_of, trunc, Gesture};
+use crate::components::fields::shown_exchange;
 use crate::state::fields::short_count;
 use crate::state::graph::{Badge, NODE_W};
 use crate::state::{Action, Command, FormId, Node, NodeDetail};
@@ -308,11 +309,7 @@ fn producer_parts(
     error: Option<&str>,
 ) -> Parts {
     let h = n.kind.height();
-    let target = if exchange.is_empty() {
-        "(default)".to_owned()
-    } else {
-        exchange.to_owned()
-    };
+    let target = shown_exchange(exchange);
     let rate_text = match rate {
         Some(r) => format!("{r}/s"),
         None => "on demand".to_owned(),
