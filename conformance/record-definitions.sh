@@ -6,7 +6,7 @@
 # alternate exchange, headers bindings, queue arguments, policies (TTL,
 # dead-lettering, length limits, alternate exchange) and a quorum queue.
 # Writes tests/data/definitions/recorded-3.10.8-{rabbitmqctl,management}.json,
-# which core/tests/definitions.rs loads and round-trips.
+# which scenario/tests/definitions.rs loads and round-trips.
 #
 # Usage: conformance/record-definitions.sh  (starts and stops the broker).
 set -euo pipefail
