@@ -171,7 +171,7 @@ impl Broker {
     /// Cancelling an unknown tag does nothing.
     pub fn basic_cancel(&mut self, ch: ChannelId, m: &BasicCancel) -> Result<(), Error> {
         let chan = self.channel_mut(ch)?;
-        let Some(&uid) = chan.consumers.get(&m.consumer_tag) else {
+        let Some(uid) = chan.consumers.get(&m.consumer_tag) else {
             return Ok(());
         };
         let qid = self.consumers[&uid].queue;
@@ -372,7 +372,7 @@ impl Broker {
         let queues: Vec<QueueId> = chan
             .consumers
             .values()
-            .filter_map(|u| self.consumers.get(u).map(|c| c.queue))
+            .filter_map(|u| self.consumers.get(&u).map(|c| c.queue))
             .collect();
         for q in queues {
             self.wake(q);

@@ -263,7 +263,7 @@ impl Broker {
                 for key in keys {
                     if let Some(q) = self.queue_ids.get(*key) {
                         matched = true;
-                        out.push(*q);
+                        out.push(q);
                     }
                 }
             } else {
