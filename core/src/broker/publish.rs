@@ -261,7 +261,7 @@ impl Broker {
             let mut matched = false;
             if x.is_default() {
                 for key in keys {
-                    if let Some(q) = self.queue_ids.get(*key) {
+                    if let Some(q) = self.queue_ids.get(key) {
                         matched = true;
                         out.push(q);
                     }
