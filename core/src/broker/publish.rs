@@ -294,9 +294,7 @@ impl Broker {
                 }
             }
         }
-        out.sort_unstable();
-        out.dedup();
-        out
+        super::deliver::sorted_ids(out)
     }
 
     /// Puts a copy of `msg` into a queue (or straight to a consumer that can
