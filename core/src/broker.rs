@@ -28,7 +28,7 @@ use serde::Serialize;
 use crate::error::{AmqpError, Error, Method, ReplyCode, UsageError};
 use crate::event::{Event, EventKind};
 use crate::exchange::{Binding, BindingId, Exchange, ExchangeId, ExchangeKind};
-use crate::idmap::IdMap;
+use crate::idmap::{IdMap, NameMap};
 use crate::message::Entry;
 use crate::policy::Policy;
 use crate::queue::{ConsumerUid, Queue, QueueId};
@@ -159,7 +159,7 @@ impl IntoIterator for UnackedMap {
 pub(crate) struct Channel {
     pub(crate) next_delivery_tag: u64,
     pub(crate) unacked: UnackedMap,
-    pub(crate) consumers: BTreeMap<String, ConsumerUid>,
+    pub(crate) consumers: NameMap<ConsumerUid>,
     /// `basic.qos(global=false)`: the prefetch given to consumers created later.
     pub(crate) consumer_prefetch: u16,
     /// `basic.qos(global=true)`: a limit on the channel's unacked deliveries (0 = none).
@@ -173,7 +173,7 @@ impl Channel {
         Self {
             next_delivery_tag: 1,
             unacked: UnackedMap::default(),
-            consumers: BTreeMap::new(),
+            consumers: NameMap::default(),
             consumer_prefetch: 0,
             global_prefetch: 0,
             next_publish_seq: None,
@@ -262,12 +262,12 @@ pub struct Broker {
     pub(crate) rng: Rng,
     pub(crate) exchanges: IdMap<Exchange, ExchangeId>,
     /// Exchange names, ordered (for views)…
-    pub(crate) exchange_ids: BTreeMap<String, ExchangeId>,
+    pub(crate) exchange_ids: NameMap<ExchangeId>,
     /// …and hashed, for the lookup every publish makes.
     pub(crate) exchange_lookup: HashMap<String, ExchangeId, FxBuildHasher>,
     next_exchange_id: ExchangeId,
     pub(crate) queues: IdMap<Queue, QueueId>,
-    pub(crate) queue_ids: BTreeMap<String, QueueId>,
+    pub(crate) queue_ids: NameMap<QueueId>,
     next_queue_id: QueueId,
     /// Binding slots; freed slots are reused (lowest first, for determinism).
     pub(crate) bindings: Vec<Option<Binding>>,
@@ -337,11 +337,11 @@ impl Broker {
             vhost: config.vhost,
             rng: Rng::new(config.seed),
             exchanges: IdMap::default(),
-            exchange_ids: BTreeMap::new(),
+            exchange_ids: NameMap::default(),
             exchange_lookup: HashMap::default(),
             next_exchange_id: ExchangeId(0),
             queues: IdMap::default(),
-            queue_ids: BTreeMap::new(),
+            queue_ids: NameMap::default(),
             next_queue_id: QueueId(0),
             bindings: Vec::new(),
             free_bindings: BinaryHeap::new(),
@@ -559,7 +559,7 @@ impl Broker {
     }
 
     pub(crate) fn queue_named(&self, name: &str) -> Option<&Queue> {
-        self.queue_ids.get(name).and_then(|id| self.queues.get(id))
+        self.queue_ids.get(name).and_then(|id| self.queues.get(&id))
     }
 
     pub(crate) fn exchange_name(&self, id: ExchangeId) -> &str {

@@ -10,6 +10,7 @@
 //! actors): in the wasm, every B-tree key/value type is its own copy of the
 //! B-tree code, 4–13 KB each, where an `IdMap` costs a few hundred bytes.
 
+use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 /// A key an [`IdMap`] can use: a counter that is never reused.
@@ -124,6 +125,53 @@ impl<T, K: Id> std::ops::Index<&K> for IdMap<T, K> {
     /// looked up, as with a B-tree map).
     fn index(&self, id: &K) -> &T {
         self.get(id).expect("no entry for id")
+    }
+}
+
+/// Ids by name, in name order: a B-tree keyed by name that stores ids as
+/// plain `u64`s, so the queue, exchange and consumer-tag indexes share one
+/// copy of the B-tree code in the wasm (4–13 KB per key/value type) while
+/// each still hands out its own id type.
+#[derive(Clone, Debug)]
+pub(crate) struct NameMap<K> {
+    map: BTreeMap<String, u64>,
+    key: PhantomData<K>,
+}
+
+impl<K> Default for NameMap<K> {
+    fn default() -> Self {
+        Self {
+            map: BTreeMap::new(),
+            key: PhantomData,
+        }
+    }
+}
+
+impl<K: Id> NameMap<K> {
+    pub(crate) fn get(&self, name: &str) -> Option<K> {
+        self.map.get(name).map(|&i| K::from_index(i))
+    }
+
+    pub(crate) fn contains_key(&self, name: &str) -> bool {
+        self.map.contains_key(name)
+    }
+
+    pub(crate) fn insert(&mut self, name: String, id: K) {
+        self.map.insert(name, id.to_index());
+    }
+
+    pub(crate) fn remove(&mut self, name: &str) -> Option<K> {
+        self.map.remove(name).map(K::from_index)
+    }
+
+    /// Ids in name order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = K> + '_ {
+        self.map.values().map(|&i| K::from_index(i))
+    }
+
+    /// Names in order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &String> {
+        self.map.keys()
     }
 }
 

@@ -171,7 +171,7 @@ impl Broker {
     /// Cancelling an unknown tag does nothing.
     pub fn basic_cancel(&mut self, ch: ChannelId, m: &BasicCancel) -> Result<(), Error> {
         let chan = self.channel_mut(ch)?;
-        let Some(&uid) = chan.consumers.get(&m.consumer_tag) else {
+        let Some(uid) = chan.consumers.get(&m.consumer_tag) else {
             return Ok(());
         };
         let qid = self.consumers[&uid].queue;
@@ -372,7 +372,7 @@ impl Broker {
         let queues: Vec<QueueId> = chan
             .consumers
             .values()
-            .filter_map(|u| self.consumers.get(u).map(|c| c.queue))
+            .filter_map(|u| self.consumers.get(&u).map(|c| c.queue))
             .collect();
         for q in queues {
             self.wake(q);
@@ -613,9 +613,11 @@ impl Broker {
 
 /// Queue ids sorted and deduplicated: what collecting them into a
 /// `BTreeSet` gives, without one more copy of the B-tree code in the wasm
-/// (the sets are small and only iterated).
-pub(crate) fn sorted_ids(mut ids: Vec<QueueId>) -> Vec<QueueId> {
-    ids.sort_unstable();
-    ids.dedup();
-    ids
+/// (the sets are small and only iterated). Sorted as plain `u64`s, which
+/// the rest of the program sorts too, so the sort code is shared.
+pub(crate) fn sorted_ids(ids: Vec<QueueId>) -> Vec<QueueId> {
+    let mut raw: Vec<u64> = ids.into_iter().map(|id| id.0).collect();
+    raw.sort_unstable();
+    raw.dedup();
+    raw.into_iter().map(QueueId).collect()
 }

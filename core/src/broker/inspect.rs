@@ -184,7 +184,7 @@ impl Broker {
 
     /// A queue by name.
     pub fn queue(&self, name: &str) -> Option<QueueInfo> {
-        let id = *self.queue_ids.get(name)?;
+        let id = self.queue_ids.get(name)?;
         let unacked = self.unacked_by_queue().get(&id).copied().unwrap_or(0);
         self.queue_info(id, unacked)
     }
@@ -194,7 +194,7 @@ impl Broker {
         let unacked = self.unacked_by_queue();
         self.queue_ids
             .values()
-            .filter_map(|id| self.queue_info(*id, unacked.get(id).copied().unwrap_or(0)))
+            .filter_map(|id| self.queue_info(id, unacked.get(&id).copied().unwrap_or(0)))
             .collect()
     }
 
@@ -222,7 +222,7 @@ impl Broker {
     pub fn exchanges(&self) -> Vec<ExchangeInfo> {
         self.exchange_ids
             .values()
-            .filter_map(|id| self.exchanges.get(id))
+            .filter_map(|id| self.exchanges.get(&id))
             .map(|x| ExchangeInfo {
                 name: x.name.clone(),
                 exchange_type: x.kind.as_str().into(),
@@ -388,7 +388,7 @@ impl Broker {
     /// Each queue's name index, counts, consumers and dispatch state.
     fn check_queues(&self) -> Result<(), String> {
         for q in self.queues.values() {
-            if self.queue_ids.get(&q.name) != Some(&q.id) {
+            if self.queue_ids.get(&q.name) != Some(q.id) {
                 return Err(format!("queue {} missing from the name index", q.name));
             }
             let (n, bytes) = q.iter().fold((0u64, 0u64), |(n, b), e| {
@@ -431,7 +431,7 @@ impl Broker {
             let Some(chan) = self.channels.get(&c.channel) else {
                 return Err(format!("consumer {} on a closed channel", c.tag));
             };
-            if chan.consumers.get(&c.tag) != Some(&uid) {
+            if chan.consumers.get(&c.tag) != Some(uid) {
                 return Err(format!("consumer {} missing from its channel", c.tag));
             }
             let held = self

@@ -101,10 +101,10 @@ impl Broker {
         }
         let mut touched: Vec<QueueId> = Vec::new();
         for uid in chan.consumers.values() {
-            if let Some(c) = self.consumers.get(uid) {
+            if let Some(c) = self.consumers.get(&uid) {
                 touched.push(c.queue);
             }
-            self.remove_consumer(*uid, false);
+            self.remove_consumer(uid, false);
         }
         // Auto-delete queues whose last consumer was on this channel go
         // first, as in 3.10's queue-side handling: their unacked messages

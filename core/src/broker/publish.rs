@@ -261,9 +261,9 @@ impl Broker {
             let mut matched = false;
             if x.is_default() {
                 for key in keys {
-                    if let Some(q) = self.queue_ids.get(*key) {
+                    if let Some(q) = self.queue_ids.get(key) {
                         matched = true;
-                        out.push(*q);
+                        out.push(q);
                     }
                 }
             } else {
@@ -294,9 +294,7 @@ impl Broker {
                 }
             }
         }
-        out.sort_unstable();
-        out.dedup();
-        out
+        super::deliver::sorted_ids(out)
     }
 
     /// Puts a copy of `msg` into a queue (or straight to a consumer that can

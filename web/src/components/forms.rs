@@ -190,10 +190,10 @@ pub fn queue_form(p: &QueueFormProps) -> Html {
             })
         })
     };
-    let overflow: Vec<(String, String)> =
-        std::iter::once((String::new(), "drop-head (default)".to_owned()))
-            .chain(warren_core::Overflow::ALL.map(|o| (o.name().to_owned(), o.name().to_owned())))
-            .collect();
+    let mut overflow = vec![(String::new(), "drop-head (default)".to_owned())];
+    for o in warren_core::Overflow::ALL {
+        overflow.push((o.name().to_owned(), o.name().to_owned()));
+    }
     let mut dlx = exchange_choices(&p.exchanges);
     dlx.retain(|x| !warren_core::names::is_reserved(x));
     let lost = p.existing.as_ref().map_or(0, |q| q.ready);
