@@ -658,19 +658,11 @@ pub fn consumer_json(c: &ConsumerSpec) -> Value {
     obj(m)
 }
 
-/// The current scene: the broker's topology as definitions (the shape of
-/// RabbitMQ's export, as the core's export writes it: no predeclared
-/// exchanges, no exclusive or server-named queues), the actors, and where
-/// the nodes sit (`layout` filtered by `is_node`: keys of nodes no longer
-/// drawn are not written). No steps: it starts from what exists now.
-pub fn export<'a>(
-    name: &str,
-    description: &str,
-    b: &Broker,
-    specs: impl Iterator<Item = &'a ActorSpec>,
-    layout: &Layout,
-    is_node: impl Fn(&str) -> bool,
-) -> Value {
+/// The broker's topology as definitions, in the shape of RabbitMQ's export:
+/// no predeclared exchanges, no exclusive or server-named queues, and only
+/// bindings between what is written.
+#[inline(always)]
+fn definitions_json(b: &Broker) -> Value {
     let vhost = || s(b.vhost());
     let exchanges: Vec<Value> = b
         .exchanges()
@@ -724,6 +716,28 @@ pub fn export<'a>(
             ])
         })
         .collect();
+    obj(vec![
+        ("rabbit_version", s("3.10.8")),
+        ("vhosts", Value::Array(vec![obj(vec![("name", vhost())])])),
+        ("exchanges", Value::Array(exchanges)),
+        ("queues", Value::Array(queues)),
+        ("bindings", Value::Array(bindings)),
+    ])
+}
+
+/// The current scene: the broker's topology as definitions (the shape of
+/// RabbitMQ's export, as the core's export writes it: no predeclared
+/// exchanges, no exclusive or server-named queues), the actors, and where
+/// the nodes sit (`layout` filtered by `is_node`: keys of nodes no longer
+/// drawn are not written). No steps: it starts from what exists now.
+pub fn export<'a>(
+    name: &str,
+    description: &str,
+    b: &Broker,
+    specs: impl Iterator<Item = &'a ActorSpec>,
+    layout: &Layout,
+    is_node: impl Fn(&str) -> bool,
+) -> Value {
     let mut producers = Vec::new();
     let mut consumers = Vec::new();
     for spec in specs {
@@ -742,16 +756,7 @@ pub fn export<'a>(
     if !description.is_empty() {
         top.push(("description", s(description)));
     }
-    top.push((
-        "definitions",
-        obj(vec![
-            ("rabbit_version", s("3.10.8")),
-            ("vhosts", Value::Array(vec![obj(vec![("name", vhost())])])),
-            ("exchanges", Value::Array(exchanges)),
-            ("queues", Value::Array(queues)),
-            ("bindings", Value::Array(bindings)),
-        ]),
-    ));
+    top.push(("definitions", definitions_json(b)));
     top.push(("steps", Value::Array(Vec::new())));
     top.push((
         "actors",
