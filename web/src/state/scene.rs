@@ -441,20 +441,7 @@ fn step(v: &Value, path: &str) -> R<Op> {
                 Op::ExchangeUnbind(m)
             }
         }
-        "basic.publish" => {
-            let properties = match o.take("properties") {
-                None => Properties::default(),
-                Some(p) => properties(p, &o.at("properties"))?,
-            };
-            Op::BasicPublish(BasicPublish {
-                exchange: o.string("exchange")?,
-                routing_key: o.string("routing_key")?,
-                body: o.string("body")?,
-                properties,
-                mandatory: o.bool("mandatory", false)?,
-                immediate: o.bool("immediate", false)?,
-            })
-        }
+        "basic.publish" => publish_step(&mut o)?,
         other => {
             return err(
                 &o.at("op"),
@@ -464,6 +451,22 @@ fn step(v: &Value, path: &str) -> R<Op> {
     };
     o.done()?;
     Ok(r)
+}
+
+/// A `basic.publish` step's fields, its properties included.
+fn publish_step(o: &mut Obj) -> R<Op> {
+    let properties = match o.take("properties") {
+        None => Properties::default(),
+        Some(p) => properties(p, &o.at("properties"))?,
+    };
+    Ok(Op::BasicPublish(BasicPublish {
+        exchange: o.string("exchange")?,
+        routing_key: o.string("routing_key")?,
+        body: o.string("body")?,
+        properties,
+        mandatory: o.bool("mandatory", false)?,
+        immediate: o.bool("immediate", false)?,
+    }))
 }
 
 /// Reads a scene.
