@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use warren_core::methods::BasicPublish;
-use warren_core::{FieldTable, Op};
+use warren_core::Op;
 use warren_scenario::scenario::Action;
 use warren_scenario::{Runner, Scenario, TraceKind};
 
@@ -66,7 +66,7 @@ fn transcript(scenario: &Scenario, runner: &mut Runner) -> String {
 
 /// Why a publish goes where it goes, asked of the broker before it happens.
 fn explain_publish(out: &mut String, runner: &Runner, p: &BasicPublish) {
-    let headers = p.properties.headers.clone().unwrap_or_else(FieldTable::new);
+    let headers = p.properties.headers.clone().unwrap_or_default();
     let why = runner
         .broker()
         .explain_route(&p.exchange, &p.routing_key, &headers);
