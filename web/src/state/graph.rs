@@ -282,6 +282,13 @@ pub fn queue_badges(q: &QueueInfo, dlx_exists: bool) -> Vec<Badge> {
             "b-ttl",
         ));
     }
+    flag_badges(q, &mut out);
+    out
+}
+
+/// The queue's flags and policy, after its limits in `queue_badges`.
+fn flag_badges(q: &QueueInfo, out: &mut Vec<Badge>) {
+    let c = &q.config;
     if c.single_active_consumer {
         out.push(badge(
             "SAC",
@@ -310,7 +317,6 @@ pub fn queue_badges(q: &QueueInfo, dlx_exists: bool) -> Vec<Badge> {
             "b-flag",
         ));
     }
-    out
 }
 
 /// What the canvas is drawn from: the parts of a `WorldView`. The view
