@@ -343,6 +343,10 @@ impl Sources<'_> {
 }
 
 impl Topology {
+    // Kept whole: moving only its first section (which exchanges to draw) into a
+    // function cost 93 bytes of gzipped wasm, 94 with #[inline(always)], and an
+    // earlier split of it with log.rs's describe cost 507 (measured 2026-12-06).
+    // The sections run in drawing order, each under a comment naming its kind.
     /// Reads the nodes and edges off the broker's lists and the actors.
     pub fn build(v: &Sources) -> Self {
         let mut nodes = Vec::new();
