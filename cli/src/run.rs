@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 
-use warren_core::{FieldTable, Op};
+use warren_core::methods::BasicPublish;
+use warren_core::Op;
 use warren_scenario::scenario::Action;
-use warren_scenario::TraceKind;
+use warren_scenario::{Runner, Scenario, TraceKind};
 
 use crate::args::RunArgs;
 use crate::input;
@@ -22,6 +23,13 @@ pub(crate) fn run(a: &RunArgs) -> Result<(), Failure> {
         );
         return Ok(());
     }
+    print!("{}", transcript(&scenario, &mut runner));
+    Ok(())
+}
+
+/// The readable transcript: each step, what routed it, what came back, and
+/// the queues at the end.
+fn transcript(scenario: &Scenario, runner: &mut Runner) -> String {
     let mut out = String::new();
     if !scenario.name.is_empty() {
         let _ = writeln!(out, "# {}", scenario.name);
@@ -38,35 +46,7 @@ pub(crate) fn run(a: &RunArgs) -> Result<(), Failure> {
             describe(&step.action)
         );
         if let Action::Amqp(Op::BasicPublish(p)) = &step.action {
-            let headers = p.properties.headers.clone().unwrap_or_else(FieldTable::new);
-            let why = runner
-                .broker()
-                .explain_route(&p.exchange, &p.routing_key, &headers);
-            for hop in &why.hops {
-                for b in hop.bindings.iter().filter(|b| b.matched) {
-                    let _ = writeln!(
-                        out,
-                        "      {} → {}: {}",
-                        show(&hop.exchange),
-                        b.destination,
-                        b.reason
-                    );
-                }
-                if let Some(ae) = &hop.alternate {
-                    let _ = writeln!(out, "      {}: {ae}", show(&hop.exchange));
-                }
-            }
-            if why.error.is_none() && why.queues.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "      no binding matched: {}",
-                    if p.mandatory {
-                        "returned to the publisher"
-                    } else {
-                        "dropped"
-                    }
-                );
-            }
+            explain_publish(&mut out, runner, p);
         }
         let before = runner.events().len();
         runner.step(i, step);
@@ -80,6 +60,44 @@ pub(crate) fn run(a: &RunArgs) -> Result<(), Failure> {
             );
         }
     }
+    queues_at_end(&mut out, runner);
+    out
+}
+
+/// Why a publish goes where it goes, asked of the broker before it happens.
+fn explain_publish(out: &mut String, runner: &Runner, p: &BasicPublish) {
+    let headers = p.properties.headers.clone().unwrap_or_default();
+    let why = runner
+        .broker()
+        .explain_route(&p.exchange, &p.routing_key, &headers);
+    for hop in &why.hops {
+        for b in hop.bindings.iter().filter(|b| b.matched) {
+            let _ = writeln!(
+                out,
+                "      {} → {}: {}",
+                show(&hop.exchange),
+                b.destination,
+                b.reason
+            );
+        }
+        if let Some(ae) = &hop.alternate {
+            let _ = writeln!(out, "      {}: {ae}", show(&hop.exchange));
+        }
+    }
+    if why.error.is_none() && why.queues.is_empty() {
+        let _ = writeln!(
+            out,
+            "      no binding matched: {}",
+            if p.mandatory {
+                "returned to the publisher"
+            } else {
+                "dropped"
+            }
+        );
+    }
+}
+
+fn queues_at_end(out: &mut String, runner: &mut Runner) {
     let queues = runner.drain_queues();
     let _ = writeln!(out, "\nAt the end:");
     for (name, msgs) in &queues {
@@ -95,8 +113,6 @@ pub(crate) fn run(a: &RunArgs) -> Result<(), Failure> {
             }
         );
     }
-    print!("{out}");
-    Ok(())
 }
 
 fn conn(c: u32) -> String {
@@ -158,6 +174,14 @@ fn describe(action: &Action) -> String {
         ),
         Op::QueuePurge(m) => format!("purge queue {}", m.queue),
         Op::QueueDelete(m) => format!("delete queue {}", m.queue),
+        other => describe_basic(other),
+    }
+}
+
+/// The basic.* methods and the channel-level ones, apart from the
+/// exchange and queue ones above.
+fn describe_basic(op: &Op) -> String {
+    match op {
         Op::BasicQos(m) => format!(
             "prefetch {}{}",
             m.prefetch_count,

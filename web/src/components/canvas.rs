@@ -14,8 +14,8 @@ use yew::prelude::*;
 
 use crate::state::graph::{edge_path, fit_box};
 use crate::state::{
-    Action, Anim, EdgeKind, FlightKind, Layout, NodeDetail, Selection, Topology, Viewport,
-    WorldView, ZOOM,
+    Action, Anim, BindingSpec, EdgeKind, FlightKind, Layout, NodeDetail, Selection, Topology,
+    Viewport, WorldView, ZOOM,
 };
 use edges::{EdgeItem, EdgeLayer};
 use node::NodeView;
@@ -108,10 +108,7 @@ pub fn canvas(props: &CanvasProps) -> Html {
         let h = topo.node(key)?.kind.height();
         Some((*x, *y, h))
     };
-    let selected_binding = match &props.selection {
-        Selection::Binding(b) => Some(b.clone()),
-        _ => None,
-    };
+    let selected_binding = selected_binding(&props.selection);
     let items = Rc::new(edge_items(topo, pos));
     let nodes_html = nodes(props, pos, &svg_ref, gesture.setter());
     let flights_html = flights(&props.anim, topo, pos);
@@ -167,6 +164,14 @@ pub fn canvas(props: &CanvasProps) -> Html {
             }
             { legend() }
         </main>
+    }
+}
+
+/// The binding the edges draw as selected, if a binding is.
+fn selected_binding(selection: &Selection) -> Option<BindingSpec> {
+    match selection {
+        Selection::Binding(b) => Some(b.clone()),
+        _ => None,
     }
 }
 

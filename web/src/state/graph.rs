@@ -282,6 +282,13 @@ pub fn queue_badges(q: &QueueInfo, dlx_exists: bool) -> Vec<Badge> {
             "b-ttl",
         ));
     }
+    flag_badges(q, &mut out);
+    out
+}
+
+/// The queue's flags and policy, after its limits in `queue_badges`.
+fn flag_badges(q: &QueueInfo, out: &mut Vec<Badge>) {
+    let c = &q.config;
     if c.single_active_consumer {
         out.push(badge(
             "SAC",
@@ -310,7 +317,6 @@ pub fn queue_badges(q: &QueueInfo, dlx_exists: bool) -> Vec<Badge> {
             "b-flag",
         ));
     }
-    out
 }
 
 /// What the canvas is drawn from: the parts of a `WorldView`. The view
@@ -337,6 +343,10 @@ impl Sources<'_> {
 }
 
 impl Topology {
+    // Kept whole: moving only its first section (which exchanges to draw) into a
+    // function cost 93 bytes of gzipped wasm, 94 with #[inline(always)], and an
+    // earlier split of it with log.rs's describe cost 507 (measured 2026-12-06).
+    // The sections run in drawing order, each under a comment naming its kind.
     /// Reads the nodes and edges off the broker's lists and the actors.
     pub fn build(v: &Sources) -> Self {
         let mut nodes = Vec::new();

@@ -279,6 +279,9 @@ pub enum Inspection {
     Message(MessageSummary),
 }
 
+// Kept whole: split into one function per selection kind it cost 90 to 135 bytes
+// of gzipped wasm, with or without #[inline(always)] (measured 2026-12-06); the
+// arms are one per Selection variant, in the enum's order.
 /// Builds the inspection of a selection.
 pub fn inspect(world: &World, sel: &Selection) -> Inspection {
     let broker = world.broker();

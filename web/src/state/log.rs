@@ -209,6 +209,9 @@ fn xname(name: &str) -> String {
     }
 }
 
+// Kept whole: split into one function per event family (connection, topology,
+// publish, delivery, consumer) it cost 235 to 323 bytes of gzipped wasm however
+// dispatched (measured 2026-12-06); the arms are one per EventKind, each short.
 /// Text and entities of one event.
 fn describe(kind: &EventKind, names: &[(ConnectionId, String)]) -> (String, Vec<String>) {
     let mut ents = Vec::new();

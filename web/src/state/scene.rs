@@ -441,20 +441,7 @@ fn step(v: &Value, path: &str) -> R<Op> {
                 Op::ExchangeUnbind(m)
             }
         }
-        "basic.publish" => {
-            let properties = match o.take("properties") {
-                None => Properties::default(),
-                Some(p) => properties(p, &o.at("properties"))?,
-            };
-            Op::BasicPublish(BasicPublish {
-                exchange: o.string("exchange")?,
-                routing_key: o.string("routing_key")?,
-                body: o.string("body")?,
-                properties,
-                mandatory: o.bool("mandatory", false)?,
-                immediate: o.bool("immediate", false)?,
-            })
-        }
+        "basic.publish" => publish_step(&mut o)?,
         other => {
             return err(
                 &o.at("op"),
@@ -464,6 +451,22 @@ fn step(v: &Value, path: &str) -> R<Op> {
     };
     o.done()?;
     Ok(r)
+}
+
+/// A `basic.publish` step's fields, its properties included.
+fn publish_step(o: &mut Obj) -> R<Op> {
+    let properties = match o.take("properties") {
+        None => Properties::default(),
+        Some(p) => properties(p, &o.at("properties"))?,
+    };
+    Ok(Op::BasicPublish(BasicPublish {
+        exchange: o.string("exchange")?,
+        routing_key: o.string("routing_key")?,
+        body: o.string("body")?,
+        properties,
+        mandatory: o.bool("mandatory", false)?,
+        immediate: o.bool("immediate", false)?,
+    }))
 }
 
 /// Reads a scene.
@@ -658,19 +661,11 @@ pub fn consumer_json(c: &ConsumerSpec) -> Value {
     obj(m)
 }
 
-/// The current scene: the broker's topology as definitions (the shape of
-/// RabbitMQ's export, as the core's export writes it: no predeclared
-/// exchanges, no exclusive or server-named queues), the actors, and where
-/// the nodes sit (`layout` filtered by `is_node`: keys of nodes no longer
-/// drawn are not written). No steps: it starts from what exists now.
-pub fn export<'a>(
-    name: &str,
-    description: &str,
-    b: &Broker,
-    specs: impl Iterator<Item = &'a ActorSpec>,
-    layout: &Layout,
-    is_node: impl Fn(&str) -> bool,
-) -> Value {
+/// The broker's topology as definitions, in the shape of RabbitMQ's export:
+/// no predeclared exchanges, no exclusive or server-named queues, and only
+/// bindings between what is written.
+#[inline(always)]
+fn definitions_json(b: &Broker) -> Value {
     let vhost = || s(b.vhost());
     let exchanges: Vec<Value> = b
         .exchanges()
@@ -724,6 +719,28 @@ pub fn export<'a>(
             ])
         })
         .collect();
+    obj(vec![
+        ("rabbit_version", s("3.10.8")),
+        ("vhosts", Value::Array(vec![obj(vec![("name", vhost())])])),
+        ("exchanges", Value::Array(exchanges)),
+        ("queues", Value::Array(queues)),
+        ("bindings", Value::Array(bindings)),
+    ])
+}
+
+/// The current scene: the broker's topology as definitions (the shape of
+/// RabbitMQ's export, as the core's export writes it: no predeclared
+/// exchanges, no exclusive or server-named queues), the actors, and where
+/// the nodes sit (`layout` filtered by `is_node`: keys of nodes no longer
+/// drawn are not written). No steps: it starts from what exists now.
+pub fn export<'a>(
+    name: &str,
+    description: &str,
+    b: &Broker,
+    specs: impl Iterator<Item = &'a ActorSpec>,
+    layout: &Layout,
+    is_node: impl Fn(&str) -> bool,
+) -> Value {
     let mut producers = Vec::new();
     let mut consumers = Vec::new();
     for spec in specs {
@@ -742,16 +759,7 @@ pub fn export<'a>(
     if !description.is_empty() {
         top.push(("description", s(description)));
     }
-    top.push((
-        "definitions",
-        obj(vec![
-            ("rabbit_version", s("3.10.8")),
-            ("vhosts", Value::Array(vec![obj(vec![("name", vhost())])])),
-            ("exchanges", Value::Array(exchanges)),
-            ("queues", Value::Array(queues)),
-            ("bindings", Value::Array(bindings)),
-        ]),
-    ));
+    top.push(("definitions", definitions_json(b)));
     top.push(("steps", Value::Array(Vec::new())));
     top.push((
         "actors",

@@ -373,28 +373,7 @@ impl World {
                 self.check_free_name(&spec.name, None)?;
                 self.add_consumer(spec.clone()).map(|_| ())
             }
-            Command::UpdateProducer { name, spec } => {
-                let i = self.index(name)?;
-                self.check_free_name(&spec.name, Some(name))?;
-                let ActorSpec::Producer(old) = &self.actors[i].spec else {
-                    return Err(CommandError::other(format!("{name} is not a producer")));
-                };
-                // Neither the rate nor the button's label needs a new
-                // connection.
-                let same_but_rate = ProducerSpec {
-                    rate_per_sec: spec.rate_per_sec,
-                    button: spec.button.clone(),
-                    ..old.clone()
-                } == *spec;
-                if same_but_rate {
-                    let id = self.actors[i].id;
-                    self.sim.set_rate(id, spec.rate_per_sec)?;
-                    self.actors[i].spec = ActorSpec::Producer(spec.clone());
-                    Ok(())
-                } else {
-                    self.replace(i, ActorSpec::Producer(spec.clone()))
-                }
-            }
+            Command::UpdateProducer { name, spec } => self.update_producer(name, spec),
             Command::UpdateConsumer { name, spec } => {
                 let i = self.index(name)?;
                 self.check_free_name(&spec.name, Some(name))?;
@@ -446,6 +425,31 @@ impl World {
                 "{} is not an actor's command",
                 cmd.describe()
             ))),
+        }
+    }
+
+    /// Applies a producer's new settings: in place when only the rate or the
+    /// button's label changed, else by replacing the actor.
+    fn update_producer(&mut self, name: &str, spec: &ProducerSpec) -> Result<(), CommandError> {
+        let i = self.index(name)?;
+        self.check_free_name(&spec.name, Some(name))?;
+        let ActorSpec::Producer(old) = &self.actors[i].spec else {
+            return Err(CommandError::other(format!("{name} is not a producer")));
+        };
+        // Neither the rate nor the button's label needs a new
+        // connection.
+        let same_but_rate = ProducerSpec {
+            rate_per_sec: spec.rate_per_sec,
+            button: spec.button.clone(),
+            ..old.clone()
+        } == *spec;
+        if same_but_rate {
+            let id = self.actors[i].id;
+            self.sim.set_rate(id, spec.rate_per_sec)?;
+            self.actors[i].spec = ActorSpec::Producer(spec.clone());
+            Ok(())
+        } else {
+            self.replace(i, ActorSpec::Producer(spec.clone()))
         }
     }
 
