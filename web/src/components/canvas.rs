@@ -306,8 +306,8 @@ fn drag_end(
             }) => {
                 if *moved {
                     on.emit(Action::MoveNode(key.clone(), now.0, now.1));
-                } else if let Some((kind, name)) = key.split_once(':') {
-                    on.emit(Action::Select(selection_of(kind, name)));
+                } else {
+                    on.emit(Action::Select(Selection::of_node_key(key)));
                 }
             }
             _ => {}
@@ -523,16 +523,6 @@ fn legend() -> Html {
     }
 }
 
-fn selection_of(kind: &str, name: &str) -> Selection {
-    match kind {
-        "exchange" => Selection::Exchange(name.to_owned()),
-        "queue" => Selection::Queue(name.to_owned()),
-        "producer" => Selection::Producer(name.to_owned()),
-        "consumer" => Selection::Consumer(name.to_owned()),
-        _ => Selection::None,
-    }
-}
-
 fn zoom_by(f: f64, on: &Callback<Action>, svg_ref: &NodeRef) -> Callback<MouseEvent> {
     let on = on.clone();
     let svg_ref = svg_ref.clone();
@@ -541,9 +531,4 @@ fn zoom_by(f: f64, on: &Callback<Action>, svg_ref: &NodeRef) -> Callback<MouseEv
             on.emit(Action::ZoomBy(f, size_of(&el)));
         }
     })
-}
-
-/// `queue:orders` → `orders`.
-fn name_of(key: &str) -> &str {
-    key.split_once(':').map_or(key, |(_, n)| n)
 }

@@ -8,9 +8,9 @@ use warren_core::RouteExplanation;
 use web_sys::{KeyboardEvent, MouseEvent, PointerEvent};
 use yew::prelude::*;
 
-use super::{name_of, trunc};
+use super::trunc;
 use crate::state::graph::edge_path;
-use crate::state::{Action, BindingSpec, Edge, EdgeKind, Selection};
+use crate::state::{node_key, node_name, Action, BindingSpec, Edge, EdgeKind, NodeKind, Selection};
 
 /// An edge and where its ends are.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,13 +53,9 @@ pub(super) fn route_marks(route: Option<&RouteExplanation>) -> RouteMarks {
     let mut m = RouteMarks::default();
     let Some(r) = route else { return m };
     for hop in &r.hops {
-        m.hops.push(format!("exchange:{}", hop.exchange));
+        m.hops.push(node_key(NodeKind::Exchange, &hop.exchange));
         for b in &hop.bindings {
-            let dest = if b.to_exchange {
-                format!("exchange:{}", b.destination)
-            } else {
-                format!("queue:{}", b.destination)
-            };
+            let dest = node_key(NodeKind::destination(b.to_exchange), &b.destination);
             let k = (hop.exchange.clone(), dest, b.routing_key.clone());
             if b.matched {
                 m.hit.push(k);
@@ -69,17 +65,13 @@ pub(super) fn route_marks(route: Option<&RouteExplanation>) -> RouteMarks {
         }
     }
     for q in &r.queues {
-        m.dests.push(format!("queue:{q}"));
+        m.dests.push(node_key(NodeKind::Queue, q));
     }
     m
 }
 
 fn binding_route_key(b: &BindingSpec) -> (String, String, String) {
-    let dest = if b.to_exchange {
-        format!("exchange:{}", b.destination)
-    } else {
-        format!("queue:{}", b.destination)
-    };
+    let dest = node_key(NodeKind::destination(b.to_exchange), &b.destination);
     (b.source.clone(), dest, b.routing_key.clone())
 }
 
@@ -124,7 +116,7 @@ fn edge_class(item: &EdgeItem, marks: &RouteMarks, selected: Option<&BindingSpec
         class.push("idle");
     }
     if e.kind == EdgeKind::Implicit {
-        let key = (String::new(), e.to.clone(), name_of(&e.to).to_owned());
+        let key = (String::new(), e.to.clone(), node_name(&e.to).to_owned());
         if marks.hit.contains(&key) {
             class.push("route-hit");
         }
@@ -199,19 +191,23 @@ fn label_aria(e: &Edge) -> String {
         );
     }
     match e.kind {
-        EdgeKind::Publish => format!("{} publishes to {}", name_of(&e.from), name_of(&e.to)),
-        EdgeKind::Consume => format!("{} consumes from {}", name_of(&e.to), name_of(&e.from)),
+        EdgeKind::Publish => format!("{} publishes to {}", node_name(&e.from), node_name(&e.to)),
+        EdgeKind::Consume => format!("{} consumes from {}", node_name(&e.to), node_name(&e.from)),
         EdgeKind::DeadLetter => {
-            format!("{} dead-letters to {}", name_of(&e.from), name_of(&e.to))
+            format!(
+                "{} dead-letters to {}",
+                node_name(&e.from),
+                node_name(&e.to)
+            )
         }
         EdgeKind::Alternate => format!(
             "{} falls back to alternate exchange {}",
-            name_of(&e.from),
-            name_of(&e.to)
+            node_name(&e.from),
+            node_name(&e.to)
         ),
         EdgeKind::Implicit => format!(
             "the default exchange routes key {} to the queue of that name",
-            name_of(&e.to)
+            node_name(&e.to)
         ),
         EdgeKind::Binding => String::new(),
     }

@@ -4,11 +4,11 @@
 use web_sys::{Element, KeyboardEvent, PointerEvent};
 use yew::prelude::*;
 
-use super::{client, selection_of, trunc, Gesture};
+use super::{client, trunc, Gesture};
 use crate::components::fields::shown_exchange;
 use crate::state::fields::short_count;
 use crate::state::graph::{Badge, NODE_W};
-use crate::state::{Action, Command, FormId, Node, NodeDetail};
+use crate::state::{Action, Command, FormId, Node, NodeDetail, Selection};
 
 /// Node props: the node's data and how it is drawn, nothing else, so that
 /// an unchanged node is skipped.
@@ -136,7 +136,7 @@ fn node_keys(n: &Node, on: &Callback<Action>) -> Callback<KeyboardEvent> {
             "Enter" | " " => {
                 e.prevent_default();
                 e.stop_propagation();
-                on.emit(Action::Select(selection_of(kind.prefix(), &name)));
+                on.emit(Action::Select(Selection::node(kind, &name)));
                 None
             }
             _ => None,
