@@ -166,13 +166,20 @@ impl Policy {
 
     /// The policy in force for a queue (`is_queue`) or exchange named
     /// `name`, among `policies`: the highest priority among those that
-    /// apply; ties go to the first by name.
+    /// apply; ties go to the first by name (RabbitMQ leaves ties
+    /// unspecified, Warren makes them deterministic).
     pub fn in_force<'a>(
         policies: impl Iterator<Item = &'a Self>,
         name: &str,
         is_queue: bool,
     ) -> Option<&'a Self> {
-        select(policies, name, is_queue)
+        let mut best: Option<&Self> = None;
+        for p in policies.filter(|p| p.applies(name, is_queue)) {
+            if best.is_none_or(|b| p.priority > b.priority) {
+                best = Some(p);
+            }
+        }
+        best
     }
 
     /// Whether the policy applies to a queue (`is_queue`) or exchange of this name.
@@ -186,23 +193,6 @@ impl Policy {
     }
 }
 
-/// The policy in force for an object: the highest priority among those
-/// that apply; ties go to the first by name (RabbitMQ leaves ties
-/// unspecified, Warren makes them deterministic).
-pub(crate) fn select<'a>(
-    policies: impl Iterator<Item = &'a Policy>,
-    name: &str,
-    is_queue: bool,
-) -> Option<&'a Policy> {
-    let mut best: Option<&Policy> = None;
-    for p in policies.filter(|p| p.applies(name, is_queue)) {
-        if best.is_none_or(|b| p.priority > b.priority) {
-            best = Some(p);
-        }
-    }
-    best
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,10 +203,10 @@ mod tests {
         let b = Policy::new("b", "^q\\.", ApplyTo::All, 5, FieldTable::new()).unwrap();
         let c = Policy::new("c", ".*", ApplyTo::Exchanges, 9, FieldTable::new()).unwrap();
         let all = [a, b, c];
-        assert_eq!(select(all.iter(), "q.1", true).unwrap().name, "b");
-        assert_eq!(select(all.iter(), "qx", true).unwrap().name, "a");
-        assert_eq!(select(all.iter(), "x", false).unwrap().name, "c");
-        assert!(select(all.iter(), "z", true).is_none());
+        assert_eq!(Policy::in_force(all.iter(), "q.1", true).unwrap().name, "b");
+        assert_eq!(Policy::in_force(all.iter(), "qx", true).unwrap().name, "a");
+        assert_eq!(Policy::in_force(all.iter(), "x", false).unwrap().name, "c");
+        assert!(Policy::in_force(all.iter(), "z", true).is_none());
         assert!(matches!(
             Policy::new("bad", "(", ApplyTo::All, 0, FieldTable::new()),
             Err(PolicyError::Pattern { .. })

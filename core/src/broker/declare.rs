@@ -8,7 +8,7 @@ use crate::methods::{
     ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare, QueueDelete, QueuePurge,
 };
 use crate::names::{is_builtin, is_reserved, GENERATED_QUEUE_PREFIX, RESERVED_PREFIX};
-use crate::policy::{self, Policy, PolicyError};
+use crate::policy::{Policy, PolicyError};
 use crate::queue::{
     arg_equivalence, effective_config, validate_args, Queue, QueueId, EQUIVALENCE_ARGS,
 };
@@ -84,6 +84,19 @@ fn field_equivalence(
     (c != r).then(|| {
         format!("inequivalent arg '{key}' for {resource}: received '{r}' but current is '{c}'")
     })
+}
+
+/// A redeclaration's first inequivalent field or argument, if any, as the
+/// 406 RabbitMQ answers it with.
+fn inequivalent(method: Method, mismatch: Option<String>) -> Result<(), AmqpError> {
+    match mismatch {
+        Some(detail) => Err(AmqpError::new(
+            ReplyCode::PreconditionFailed,
+            method,
+            detail,
+        )),
+        None => Ok(()),
+    }
 }
 
 impl Broker {
@@ -167,14 +180,7 @@ impl Broker {
                 )
                 .err()
             });
-        match mismatch {
-            Some(detail) => Err(AmqpError::new(
-                ReplyCode::PreconditionFailed,
-                method,
-                detail,
-            )),
-            None => Ok(()),
-        }
+        inequivalent(method, mismatch)
     }
 
     /// `exchange.delete`. Deleting a missing exchange succeeds.
@@ -493,14 +499,7 @@ impl Broker {
                         .err()
                 })
             });
-        match mismatch {
-            Some(detail) => Err(AmqpError::new(
-                ReplyCode::PreconditionFailed,
-                method,
-                detail,
-            )),
-            None => Ok(()),
-        }
+        inequivalent(method, mismatch)
     }
 
     /// A declare counts as use for `x-expires`.
@@ -588,7 +587,7 @@ impl Broker {
         if is_builtin(name) {
             return None;
         }
-        policy::select(self.policies.values(), name, is_queue).map(|p| (&p.name, &p.definition))
+        Policy::in_force(self.policies.values(), name, is_queue).map(|p| (&p.name, &p.definition))
     }
 
     /// Adds or replaces a policy and applies it to existing queues and
