@@ -1,4 +1,5 @@
-//! Dialogs: keyboard help, and scenes (built-in ones, export, import).
+//! Dialogs: keyboard help, the lessons' gallery, and scenes (built-in
+//! ones, export, import).
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlTextAreaElement};
@@ -132,6 +133,38 @@ pub fn help_dialog(p: &HelpProps) -> Html {
     }
 }
 
+/// Gallery dialog props.
+#[derive(Properties, PartialEq)]
+pub struct GalleryProps {
+    /// Intents.
+    pub on: Callback<Action>,
+}
+
+/// The lessons: one click opens one, at its start.
+#[function_component(GalleryDialog)]
+pub fn gallery_dialog(p: &GalleryProps) -> Html {
+    html! {
+        <Frame id="gallery-dialog" title="Lessons" on={p.on.clone()}>
+            <p class="dim">{ "Each lesson is a scene you walk through step by step, with Next and Back. Every caption is checked against the broker by Warren's tests. Opening one replaces what is on the canvas." }</p>
+            <ul class="scenes gallery">
+                { for BUILT_IN.iter().filter(|b| b.is_lesson()).map(|b| {
+                    let on = p.on.clone();
+                    let id = b.id.to_owned();
+                    let load = Callback::from(move |_: MouseEvent| on.emit(Action::LoadBuiltIn(id.clone())));
+                    html! {
+                        <li>
+                            <button type="button" id={format!("load-{}", b.id)} onclick={load}>
+                                <strong>{ b.label }</strong>
+                                <span class="dim">{ b.blurb }</span>
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ul>
+        </Frame>
+    }
+}
+
 /// Scene dialog props.
 #[derive(Properties, PartialEq)]
 pub struct SceneProps {
@@ -168,7 +201,7 @@ pub fn scene_dialog(p: &SceneProps) -> Html {
                 <h3>{ "Start from a scene" }</h3>
                 <p class="dim">{ "Loading a scene replaces what is on the canvas (export it first to keep it)." }</p>
                 <ul class="scenes">
-                    { for BUILT_IN.iter().enumerate().map(|(i, b)| {
+                    { for BUILT_IN.iter().filter(|b| !b.is_lesson()).enumerate().map(|(i, b)| {
                         let on = p.on.clone();
                         let id = b.id.to_owned();
                         let load = Callback::from(move |_: MouseEvent| on.emit(Action::LoadBuiltIn(id.clone())));

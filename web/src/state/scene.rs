@@ -13,6 +13,8 @@
 //! with its JSON path, never half-loaded. The native tests check that the
 //! core reads every file written here.
 
+use std::rc::Rc;
+
 use serde_json::{Map, Value};
 use warren_core::methods::{
     BasicPublish, ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare,
@@ -25,6 +27,10 @@ use warren_core::{
 use super::command::CommandError;
 use super::spec::{ActorSpec, Layout};
 
+pub mod lesson;
+
+pub use lesson::Lesson;
+
 /// A scene shipped with the playground.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BuiltIn {
@@ -34,24 +40,42 @@ pub struct BuiltIn {
     pub label: &'static str,
     /// The scenario file.
     pub json: &'static str,
+    /// For a lesson: the gallery's one line about it; empty for a scene.
+    pub blurb: &'static str,
 }
 
-/// Scenes in the menu; the first is the default.
+impl BuiltIn {
+    /// Whether it is one of the gallery's lessons.
+    pub fn is_lesson(&self) -> bool {
+        !self.blurb.is_empty()
+    }
+}
+
+/// Scenes in the menu, then the gallery's lessons; the first is the default.
 pub const BUILT_IN: &[BuiltIn] = &[
     BuiltIn {
         id: "order-flow",
         label: "Order flow (the tutorial)",
         json: include_str!("../../scenes/order-flow.json"),
+        blurb: "",
     },
     BuiltIn {
         id: "topic-logs",
         label: "Topic routing: logs by severity",
         json: include_str!("../../scenes/topic-logs.json"),
+        blurb: "",
     },
     BuiltIn {
         id: "dead-letters",
         label: "Dead letters, TTL and an alternate exchange",
         json: include_str!("../../scenes/dead-letters.json"),
+        blurb: "",
+    },
+    BuiltIn {
+        id: "lesson-order-flow",
+        label: "The tutorial's order flow",
+        json: include_str!("../../scenes/lesson-order-flow.json"),
+        blurb: "Publish before any queue exists, then bind, stop, restart and kill the workers.",
     },
 ];
 
@@ -74,6 +98,8 @@ pub struct Scene {
     pub layout: Layout,
     /// What was read but not applied (policies, other virtual hosts).
     pub ignored: Vec<String>,
+    /// The walk-through, if the scene has one.
+    pub lesson: Option<Rc<Lesson>>,
 }
 
 /// The default scene.
@@ -506,6 +532,9 @@ pub fn parse(text: &str) -> R<Scene> {
         }
         actors.done()?;
     }
+    if let Some(l) = o.take("lesson") {
+        scene.lesson = Some(Rc::new(lesson::parse(&l)?));
+    }
     if let Some(l) = o.take("layout") {
         let Value::Object(m) = l else {
             return err("$.layout", "expected an object of [x, y] positions");
@@ -740,6 +769,7 @@ pub fn export<'a>(
     specs: impl Iterator<Item = &'a ActorSpec>,
     layout: &Layout,
     is_node: impl Fn(&str) -> bool,
+    lesson: Option<&Lesson>,
 ) -> Value {
     let mut producers = Vec::new();
     let mut consumers = Vec::new();
@@ -769,6 +799,9 @@ pub fn export<'a>(
         ]),
     ));
     top.push(("layout", Value::Object(positions)));
+    if let Some(l) = lesson {
+        top.push(("lesson", (*l.raw).clone()));
+    }
     obj(top)
 }
 
@@ -786,6 +819,7 @@ pub fn to_text(v: &Value) -> String {
         "steps",
         "actors",
         "layout",
+        "lesson",
     ];
     // The listed keys in that order, then any others in map order: what a
     // stable sort by position in `order` gives, without a sort in the wasm.
