@@ -559,6 +559,8 @@ impl AppState {
             Ok(mut fresh) => {
                 fresh.clock = Clock {
                     carry: 0.0,
+                    // A lesson waits for its first Next.
+                    playing: self.clock.playing && fresh.player.is_none(),
                     ..self.clock
                 };
                 fresh.ui.viewport = self.ui.viewport;
