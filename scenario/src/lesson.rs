@@ -594,7 +594,15 @@ fn check(expect: &Expect, events: &[Event], runner: &Runner) -> Vec<String> {
     let mut problems = Vec::new();
     check_queues(expect, runner, &mut problems);
     if let Some(want) = &expect.delivered {
-        check_deliveries(want, events, &mut problems);
+        // A server-named queue is expected by its alias.
+        let want: Vec<DeliveryExpect> = want
+            .iter()
+            .map(|d| DeliveryExpect {
+                queue: d.queue.as_deref().map(|q| runner.resolve_alias(q)),
+                ..d.clone()
+            })
+            .collect();
+        check_deliveries(&want, events, &mut problems);
     }
     let count =
         |pred: fn(&EventKind) -> bool| events.iter().filter(|e| pred(&e.kind)).count() as u64;

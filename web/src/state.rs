@@ -367,6 +367,13 @@ pub enum Action {
     ClearRoute,
     /// Filter the event log.
     SetLogFilter(LogFilter),
+    /// A lesson's file, fetched (or why it could not be): load it.
+    LoadLesson {
+        /// The gallery's id.
+        id: String,
+        /// The file's text.
+        text: Result<String, String>,
+    },
     /// Perform the lesson's next step.
     LessonNext,
     /// Back to the moment before the lesson's current step.
@@ -910,7 +917,10 @@ impl Reducible for AppState {
             | Action::Slower
             | Action::Scrub(_)
             | Action::ScrubBy(_) => s.time_action(action),
-            Action::Restart | Action::LoadBuiltIn(_) | Action::LoadSceneText(_) => {
+            Action::Restart
+            | Action::LoadBuiltIn(_)
+            | Action::LoadSceneText(_)
+            | Action::LoadLesson { .. } => {
                 s.scene_action(action);
             }
             Action::Submit(form, cmd) => s.submit(form, cmd),
@@ -999,6 +1009,22 @@ impl AppState {
                 }
                 None => self.notify(Level::Error, format!("no built-in scene {id:?}")),
             },
+            Action::LoadLesson { id, text } => {
+                let label = scene::LESSONS
+                    .iter()
+                    .find(|l| l.id == id)
+                    .map_or(id.as_str(), |l| l.label);
+                match text.and_then(|t| scene::parse(&t)) {
+                    Ok(scene) => {
+                        self.load(scene, &format!("Opened the lesson “{label}”: press Next."));
+                        self.ui.dialog = Dialog::None;
+                    }
+                    Err(e) => self.notify(
+                        Level::Error,
+                        format!("The lesson “{label}” could not be opened: {e}"),
+                    ),
+                }
+            }
             Action::LoadSceneText(text) => match scene::parse(&text) {
                 Ok(scene) => {
                     let what = format!("Imported the scene “{}”.", scene.name);

@@ -2,17 +2,15 @@
 //! playground's own state matches the queue counts its expectations state
 //! (the same expectations `warren run` checks natively), and Back, Restart,
 //! leaving the script and returning rebuild exactly the moments they name.
-//! Natively and in headless browsers, like `reducer.rs`.
+//! Natively: the lessons are files the page fetches (`web/scenes/`), read
+//! here from disk; the e2e tests open them in the browser.
+#![cfg(not(target_arch = "wasm32"))]
 
-#[cfg(target_arch = "wasm32")]
-use wasm_bindgen_test::wasm_bindgen_test as test;
-#[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
-
+use std::path::Path;
 use std::rc::Rc;
 
 use warren_scenario::Scenario;
-use warren_web::state::scene::BUILT_IN;
+use warren_web::state::scene::LESSONS;
 use warren_web::state::{Action, AppState, Command, FormId, Panel};
 use yew::Reducible;
 
@@ -23,10 +21,56 @@ fn reduce(s: Rc<AppState>, a: Action) -> Rc<AppState> {
     s.reduce(a)
 }
 
+fn file(id: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenes/{id}.json"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 fn open(id: &str) -> Rc<AppState> {
-    let s = reduce(Rc::new(AppState::default()), Action::LoadBuiltIn(id.into()));
+    let s = reduce(
+        Rc::new(AppState::default()),
+        Action::LoadLesson {
+            id: id.into(),
+            text: Ok(file(id)),
+        },
+    );
     assert!(s.player.is_some(), "{id} opens with its lesson");
     s
+}
+
+#[test]
+fn the_gallery_lists_every_lesson_file_and_only_those() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| std::fs::read_to_string(p).unwrap().contains("\"lesson\""))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut listed: Vec<String> = LESSONS.iter().map(|l| l.id.to_owned()).collect();
+    listed.sort();
+    assert_eq!(listed, files);
+}
+
+#[test]
+fn a_lesson_that_cannot_be_fetched_says_so_and_changes_nothing() {
+    let s = Rc::new(AppState::default());
+    let before = fingerprint(&s);
+    let s = reduce(
+        s,
+        Action::LoadLesson {
+            id: "lesson-topics".into(),
+            text: Err("scenes/lesson-topics.json: HTTP 404".into()),
+        },
+    );
+    assert_eq!(fingerprint(&s), before);
+    let notice = s.ui.notice.as_ref().expect("a notice");
+    assert!(
+        notice.text.contains("Topics") && notice.text.contains("404"),
+        "{}",
+        notice.text
+    );
 }
 
 /// Next, then the clock runs (50 ms ticks at 1×) until the step's last
@@ -49,10 +93,9 @@ fn done(s: &AppState) -> usize {
 
 #[test]
 fn every_lesson_walked_in_the_playground_shows_what_its_expectations_state() {
-    let lessons: Vec<_> = BUILT_IN.iter().filter(|b| b.is_lesson()).collect();
-    assert!(!lessons.is_empty());
-    for b in lessons {
-        let scenario = Scenario::from_json_str(b.json).expect("the lesson reads natively");
+    assert!(LESSONS.len() >= 11);
+    for b in LESSONS {
+        let scenario = Scenario::from_json_str(&file(b.id)).expect("the lesson reads natively");
         let lesson = scenario.lesson.expect("a lesson scene has a lesson");
         let mut s = open(b.id);
         assert_eq!(s.player.as_ref().unwrap().total(), lesson.steps.len());

@@ -5,7 +5,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::state::scene::BUILT_IN;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::state::scene::{LessonEntry, BUILT_IN, LESSONS};
 use crate::state::{Action, CommandError, SHORTCUTS};
 
 /// What Tab can reach inside a dialog.
@@ -140,22 +142,23 @@ pub struct GalleryProps {
     pub on: Callback<Action>,
 }
 
-/// The lessons: one click opens one, at its start.
+/// The lessons: one click fetches one (`scenes/<id>.json`, beside the
+/// page) and opens it at its start.
 #[function_component(GalleryDialog)]
 pub fn gallery_dialog(p: &GalleryProps) -> Html {
     html! {
         <Frame id="gallery-dialog" title="Lessons" on={p.on.clone()}>
             <p class="dim">{ "Each lesson is a scene you walk through step by step, with Next and Back. Every caption is checked against the broker by Warren's tests. Opening one replaces what is on the canvas." }</p>
             <ul class="scenes gallery">
-                { for BUILT_IN.iter().filter(|b| b.is_lesson()).map(|b| {
+                { for LESSONS.iter().map(|l| {
                     let on = p.on.clone();
-                    let id = b.id.to_owned();
-                    let load = Callback::from(move |_: MouseEvent| on.emit(Action::LoadBuiltIn(id.clone())));
+                    let entry = *l;
+                    let open = Callback::from(move |_: MouseEvent| fetch_lesson(entry, on.clone()));
                     html! {
                         <li>
-                            <button type="button" id={format!("load-{}", b.id)} onclick={load}>
-                                <strong>{ b.label }</strong>
-                                <span class="dim">{ b.blurb }</span>
+                            <button type="button" id={format!("load-{}", l.id)} onclick={open}>
+                                <strong>{ l.label }</strong>
+                                <span class="dim">{ l.blurb }</span>
                             </button>
                         </li>
                     }
@@ -163,6 +166,36 @@ pub fn gallery_dialog(p: &GalleryProps) -> Html {
             </ul>
         </Frame>
     }
+}
+
+/// Fetches a lesson's file and hands the text (or why there is none) to
+/// the reducer.
+fn fetch_lesson(entry: LessonEntry, on: Callback<Action>) {
+    yew::platform::spawn_local(async move {
+        let text = fetch_text(&entry.url()).await;
+        on.emit(Action::LoadLesson {
+            id: entry.id.to_owned(),
+            text,
+        });
+    });
+}
+
+/// The text at `url`, or why it could not be read.
+async fn fetch_text(url: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|_| format!("{url} could not be fetched (offline, or not served)"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    let text = response.text().map_err(|_| "no body")?;
+    JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| format!("{url}: the body is not text"))
 }
 
 /// Scene dialog props.
@@ -201,7 +234,7 @@ pub fn scene_dialog(p: &SceneProps) -> Html {
                 <h3>{ "Start from a scene" }</h3>
                 <p class="dim">{ "Loading a scene replaces what is on the canvas (export it first to keep it)." }</p>
                 <ul class="scenes">
-                    { for BUILT_IN.iter().filter(|b| !b.is_lesson()).enumerate().map(|(i, b)| {
+                    { for BUILT_IN.iter().enumerate().map(|(i, b)| {
                         let on = p.on.clone();
                         let id = b.id.to_owned();
                         let load = Callback::from(move |_: MouseEvent| on.emit(Action::LoadBuiltIn(id.clone())));

@@ -40,42 +40,106 @@ pub struct BuiltIn {
     pub label: &'static str,
     /// The scenario file.
     pub json: &'static str,
-    /// For a lesson: the gallery's one line about it; empty for a scene.
+}
+
+/// A lesson of the gallery. Its file, `web/scenes/<id>.json`, is not in
+/// the wasm: the page fetches `scenes/<id>.json` (trunk copies the folder
+/// into `dist/`) when the learner opens it, so eleven lessons cost the page
+/// nothing until one is wanted, and `warren run` reads the very same file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LessonEntry {
+    /// The file's name without `.json`.
+    pub id: &'static str,
+    /// The gallery's title.
+    pub label: &'static str,
+    /// The gallery's one line about it.
     pub blurb: &'static str,
 }
 
-impl BuiltIn {
-    /// Whether it is one of the gallery's lessons.
-    pub fn is_lesson(&self) -> bool {
-        !self.blurb.is_empty()
+impl LessonEntry {
+    /// The file's address, relative to the page (so any path prefix works).
+    pub fn url(&self) -> String {
+        format!("scenes/{}.json", self.id)
     }
 }
 
-/// Scenes in the menu, then the gallery's lessons; the first is the default.
+/// The gallery, in its order: the tutorial Warren grew from, RabbitMQ's
+/// six tutorials, then patterns.
+pub const LESSONS: &[LessonEntry] = &[
+    LessonEntry {
+        id: "lesson-order-flow",
+        label: "The tutorial's order flow",
+        blurb: "Publish before any queue exists, then bind, stop, restart and kill the workers.",
+    },
+    LessonEntry {
+        id: "lesson-hello-world",
+        label: "1. Hello World",
+        blurb: "A sender and a receiver meet at the queue hello, through the default exchange.",
+    },
+    LessonEntry {
+        id: "lesson-work-queues",
+        label: "2. Work queues",
+        blurb:
+            "Round-robin, then fair dispatch with prefetch 1, acks after work, a worker that dies.",
+    },
+    LessonEntry {
+        id: "lesson-publish-subscribe",
+        label: "3. Publish/Subscribe",
+        blurb: "A fanout exchange copies every log to each subscriber's server-named queue.",
+    },
+    LessonEntry {
+        id: "lesson-routing",
+        label: "4. Routing",
+        blurb: "A direct exchange routes logs by severity: info, warning, error.",
+    },
+    LessonEntry {
+        id: "lesson-topics",
+        label: "5. Topics",
+        blurb: "Patterns with * for one word and # for zero or more, on kern.critical and friends.",
+    },
+    LessonEntry {
+        id: "lesson-rpc",
+        label: "6. RPC",
+        blurb: "A request with reply_to and correlation_id, and the answer in a reply queue.",
+    },
+    LessonEntry {
+        id: "lesson-retry-ttl",
+        label: "Retry later with a TTL",
+        blurb: "Rejected jobs wait in a dead-letter queue whose TTL sends them back.",
+    },
+    LessonEntry {
+        id: "lesson-priority",
+        label: "A priority queue",
+        blurb: "With x-max-priority, an urgent message overtakes the ones waiting.",
+    },
+    LessonEntry {
+        id: "lesson-alternate-exchange",
+        label: "An alternate exchange",
+        blurb: "Messages the exchange cannot route are caught instead of dropped.",
+    },
+    LessonEntry {
+        id: "lesson-headers",
+        label: "Headers routing",
+        blurb: "Route by headers, not keys: x-match all needs every header, any just one.",
+    },
+];
+
+/// Scenes in the menu; the first is the default.
 pub const BUILT_IN: &[BuiltIn] = &[
     BuiltIn {
         id: "order-flow",
         label: "Order flow (the tutorial)",
         json: include_str!("../../scenes/order-flow.json"),
-        blurb: "",
     },
     BuiltIn {
         id: "topic-logs",
         label: "Topic routing: logs by severity",
         json: include_str!("../../scenes/topic-logs.json"),
-        blurb: "",
     },
     BuiltIn {
         id: "dead-letters",
         label: "Dead letters, TTL and an alternate exchange",
         json: include_str!("../../scenes/dead-letters.json"),
-        blurb: "",
-    },
-    BuiltIn {
-        id: "lesson-order-flow",
-        label: "The tutorial's order flow",
-        json: include_str!("../../scenes/lesson-order-flow.json"),
-        blurb: "Publish before any queue exists, then bind, stop, restart and kill the workers.",
     },
 ];
 
