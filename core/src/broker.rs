@@ -166,6 +166,11 @@ pub(crate) struct Channel {
     pub(crate) global_prefetch: u16,
     /// Confirm mode: the next publish sequence number.
     pub(crate) next_publish_seq: Option<u64>,
+    /// The queue most recently declared on this channel (passive declares
+    /// included): what an empty queue name means in `queue.bind`,
+    /// `queue.unbind`, `queue.purge`, `queue.delete`, `basic.consume` and
+    /// `basic.get`, as in RabbitMQ's `rabbit_channel`.
+    pub(crate) recent_queue: Option<String>,
 }
 
 impl Channel {
@@ -177,6 +182,7 @@ impl Channel {
             consumer_prefetch: 0,
             global_prefetch: 0,
             next_publish_seq: None,
+            recent_queue: None,
         }
     }
 }
@@ -441,6 +447,24 @@ impl Broker {
             method,
             format!("no {}", self.rs(kind, name)),
         )
+    }
+
+    /// The queue an empty name stands for on `ch` (the one most recently
+    /// declared there), or the 404 RabbitMQ answers when the channel has
+    /// declared none, which closes the channel.
+    pub(crate) fn recent_queue(&mut self, ch: ChannelId, method: Method) -> Result<String, Error> {
+        self.check_channel(ch)?;
+        match self.channels.get(&ch).and_then(|c| c.recent_queue.clone()) {
+            Some(q) => Ok(q),
+            None => {
+                let e = AmqpError::new(
+                    ReplyCode::NotFound,
+                    method,
+                    "no previously declared queue".to_owned(),
+                );
+                Err(self.fail(ch, e))
+            }
+        }
     }
 
     pub(crate) fn channel_mut(&mut self, ch: ChannelId) -> Result<&mut Channel, Error> {

@@ -58,6 +58,10 @@ impl Broker {
     /// `x-priority`, 530 (connection) for a tag already used on the channel.
     pub fn basic_consume(&mut self, ch: ChannelId, m: &BasicConsume) -> Result<String, Error> {
         self.check_channel(ch)?;
+        if m.queue.is_empty() {
+            let queue = self.recent_queue(ch, Method::BasicConsume)?;
+            return self.basic_consume(ch, &BasicConsume { queue, ..m.clone() });
+        }
         Self::check_shortstr(&[&m.queue, &m.consumer_tag])?;
         let r = self.try_consume(ch, m);
         let r = r.map_err(|e| self.fail(ch, e));
@@ -242,6 +246,10 @@ impl Broker {
     /// 404 for a missing queue, 405 for another connection's exclusive queue.
     pub fn basic_get(&mut self, ch: ChannelId, m: &BasicGet) -> Result<GetResult, Error> {
         self.check_channel(ch)?;
+        if m.queue.is_empty() {
+            let queue = self.recent_queue(ch, Method::BasicGet)?;
+            return self.basic_get(ch, &BasicGet { queue, ..m.clone() });
+        }
         Self::check_shortstr(&[&m.queue])?;
         let method = Method::BasicGet;
         let Some(q) = self.queue_named(&m.queue) else {
