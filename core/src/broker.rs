@@ -19,6 +19,7 @@ mod deliver;
 mod inspect;
 mod lifecycle;
 mod publish;
+mod tx;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
@@ -171,6 +172,8 @@ pub(crate) struct Channel {
     /// `queue.unbind`, `queue.purge`, `queue.delete`, `basic.consume` and
     /// `basic.get`, as in RabbitMQ's `rabbit_channel`.
     pub(crate) recent_queue: Option<String>,
+    /// `tx.select`: what the open transaction holds until `tx.commit`.
+    pub(crate) tx: Option<tx::Tx>,
 }
 
 impl Channel {
@@ -183,6 +186,7 @@ impl Channel {
             global_prefetch: 0,
             next_publish_seq: None,
             recent_queue: None,
+            tx: None,
         }
     }
 }
@@ -207,6 +211,10 @@ pub struct Ledger {
     pub dead_lettered: u64,
     /// Copies dropped, each with a [`DropReason`](crate::DropReason) event.
     pub dropped: u64,
+    /// Messages published in a transaction that was rolled back, or whose
+    /// channel closed before `tx.commit`: they never reached an exchange's
+    /// queues. (Messages a transaction still holds are in none of these.)
+    pub discarded: u64,
 }
 
 /// Timers the broker arms. Ordered so that ties at one instant fire in a

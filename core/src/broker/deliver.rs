@@ -42,8 +42,19 @@ impl Broker {
 
     /// `confirm.select`: from now on every publish on the channel is
     /// numbered and confirmed (or nacked).
+    ///
+    /// # Errors
+    /// 406 on a transactional channel.
     pub fn confirm_select(&mut self, ch: ChannelId) -> Result<(), Error> {
         let chan = self.channel_mut(ch)?;
+        if chan.tx.is_some() {
+            let e = AmqpError::new(
+                ReplyCode::PreconditionFailed,
+                Method::ConfirmSelect,
+                "cannot switch from tx to confirm mode",
+            );
+            return Err(self.fail(ch, e));
+        }
         if chan.next_publish_seq.is_none() {
             chan.next_publish_seq = Some(1);
         }
@@ -398,6 +409,16 @@ impl Broker {
             Ok(s) => s,
             Err(e) => return Err(self.fail(ch, e)),
         };
+        if let Some(settled) = self.hold_settle(ch, None, settled) {
+            self.settle_acks(ch, settled);
+        }
+        self.run_dispatch();
+        Ok(())
+    }
+
+    /// Acknowledged deliveries leave for good (at `basic.ack`, or at
+    /// `tx.commit`).
+    pub(crate) fn settle_acks(&mut self, ch: ChannelId, settled: Vec<(u64, Unacked)>) {
         for (tag, u) in settled {
             self.release(ch, &u);
             self.ledger.acked += 1;
@@ -411,8 +432,6 @@ impl Broker {
                 });
             }
         }
-        self.run_dispatch();
-        Ok(())
     }
 
     /// `basic.nack`: requeue (to the original position, marked
@@ -446,6 +465,21 @@ impl Broker {
             Ok(s) => s,
             Err(e) => return Err(self.fail(ch, e)),
         };
+        if let Some(settled) = self.hold_settle(ch, Some(requeue), settled) {
+            self.settle_rejects(ch, settled, requeue);
+        }
+        self.run_dispatch();
+        Ok(())
+    }
+
+    /// Rejected deliveries go back to their queues (`requeue`) or are
+    /// dead-lettered or dropped (at `basic.nack`/`reject`, or at `tx.commit`).
+    pub(crate) fn settle_rejects(
+        &mut self,
+        ch: ChannelId,
+        settled: Vec<(u64, Unacked)>,
+        requeue: bool,
+    ) {
         let mut touched = Vec::new();
         for (tag, u) in settled {
             self.release(ch, &u);
@@ -469,8 +503,6 @@ impl Broker {
             }
         }
         self.after_requeue(touched);
-        self.run_dispatch();
-        Ok(())
     }
 
     /// `basic.recover(requeue=true)`: every unacked delivery of the channel
