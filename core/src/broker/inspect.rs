@@ -445,10 +445,15 @@ impl Broker {
             if chan.consumers.get(&c.tag) != Some(uid) {
                 return Err(format!("consumer {} missing from its channel", c.tag));
             }
+            // A transaction's held acknowledgements free the consumer's
+            // slot only at commit.
             let held = self
                 .channels
                 .values()
-                .flat_map(|c| c.unacked.values())
+                .flat_map(|c| {
+                    let in_tx = c.tx.iter().flat_map(|t| t.deliveries());
+                    c.unacked.values().chain(in_tx)
+                })
                 .filter(|u| u.consumer == Some(uid))
                 .count() as u32;
             if held != c.unacked {

@@ -36,6 +36,13 @@ impl Tx {
         self.publishes.len() as u64
     }
 
+    /// The deliveries the held acknowledgements settle.
+    pub(crate) fn deliveries(&self) -> impl Iterator<Item = &Unacked> {
+        self.settles
+            .iter()
+            .flat_map(|s| s.deliveries.iter().map(|(_, u)| u))
+    }
+
     /// The held acknowledgements' deliveries, to give back to the channel.
     pub(crate) fn into_deliveries(self) -> impl Iterator<Item = (u64, Unacked)> {
         self.settles.into_iter().flat_map(|s| s.deliveries)
