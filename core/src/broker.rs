@@ -114,6 +114,15 @@ impl UnackedMap {
         self.0.push_back((tag, u));
     }
 
+    /// Puts back a delivery taken off earlier (a transaction's
+    /// acknowledgement undone), at its place among the tags held.
+    pub(crate) fn restore(&mut self, tag: u64, u: Unacked) {
+        match self.position(tag) {
+            Ok(_) => debug_assert!(false, "delivery tag {tag} restored twice"),
+            Err(i) => self.0.insert(i, (tag, u)),
+        }
+    }
+
     pub(crate) fn contains_key(&self, tag: &u64) -> bool {
         self.position(*tag).is_ok()
     }

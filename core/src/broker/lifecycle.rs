@@ -101,7 +101,7 @@ impl Broker {
         if let Some(tx) = chan.tx.take() {
             self.ledger.discarded += tx.held_publishes();
             for (tag, u) in tx.into_deliveries() {
-                chan.unacked.insert(tag, u);
+                chan.unacked.restore(tag, u);
             }
         }
         if let Some(numbers) = self.connections.get_mut(&ch.connection) {

@@ -137,7 +137,7 @@ impl Broker {
         self.ledger.discarded += tx.held_publishes();
         if let Some(chan) = self.channels.get_mut(&ch) {
             for (tag, u) in tx.into_deliveries() {
-                chan.unacked.insert(tag, u);
+                chan.unacked.restore(tag, u);
             }
         }
     }
