@@ -156,7 +156,7 @@ fn oversized_bodies_are_refused_like_rabbitmq() {
 #[test]
 fn a_rolled_back_ack_puts_its_delivery_back_in_tag_order() {
     use warren_core::methods::{BasicAck, BasicGet, BasicPublish, QueueDeclare};
-    let mut b = warren_core::Broker::new();
+    let mut b = Broker::new();
     let ch = b.connect();
     b.queue_declare(
         ch,
