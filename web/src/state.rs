@@ -519,6 +519,7 @@ impl AppState {
             &self.layout,
             |k| nodes.iter().any(|n| n.key == k),
             start.lesson.as_deref(),
+            start.broker.as_ref().map(|(_, raw)| raw),
         ))
     }
 

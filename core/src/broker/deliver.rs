@@ -305,8 +305,10 @@ impl Broker {
                             queue: qid,
                             entry,
                             consumer: None,
+                            delivered_at: now,
                         },
                     );
+                    self.arm_tick(ch);
                 }
                 self.emit(EventKind::GetOk {
                     channel: ch,
@@ -613,8 +615,10 @@ impl Broker {
                     queue: qid,
                     entry,
                     consumer: Some(uid),
+                    delivered_at: self.now,
                 },
             );
+            self.arm_tick(channel);
         }
         if let Some(q) = self.queues.get_mut(&qid) {
             q.rotate(uid);

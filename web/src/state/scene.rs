@@ -21,7 +21,8 @@ use warren_core::methods::{
     QueueDelete,
 };
 use warren_core::{
-    Broker, ChannelId, ConsumerPolicy, ConsumerSpec, FieldTable, Op, ProducerSpec, Properties,
+    Broker, BrokerConfig, ChannelId, ConsumerPolicy, ConsumerSpec, FieldTable, Op, ProducerSpec,
+    Properties,
 };
 
 use super::command::CommandError;
@@ -164,6 +165,9 @@ pub struct Scene {
     pub ignored: Vec<String>,
     /// The walk-through, if the scene has one.
     pub lesson: Option<Rc<Lesson>>,
+    /// `"broker"`: the broker's settings (consumer timeout), with the
+    /// object as read for writing back.
+    pub broker: Option<(BrokerConfig, Value)>,
 }
 
 /// The default scene.
@@ -599,6 +603,9 @@ pub fn parse(text: &str) -> R<Scene> {
     if let Some(l) = o.take("lesson") {
         scene.lesson = Some(Rc::new(lesson::parse(&l)?));
     }
+    if let Some(b) = o.take("broker") {
+        scene.broker = Some((broker_config(&b)?, b));
+    }
     if let Some(l) = o.take("layout") {
         let Value::Object(m) = l else {
             return err("$.layout", "expected an object of [x, y] positions");
@@ -616,6 +623,35 @@ pub fn parse(text: &str) -> R<Scene> {
     }
     o.done()?;
     Ok(scene)
+}
+
+/// `"broker"`: `consumer_timeout` (ms, or `null` for none) and
+/// `channel_tick_interval` (ms), as `warren run` reads them.
+fn broker_config(v: &Value) -> R<BrokerConfig> {
+    let mut o = Obj::new(v, "$.broker")?;
+    let mut config = BrokerConfig::new();
+    let ms = |o: &mut Obj, key: &str| -> R<Option<u64>> {
+        match o.uint(key)? {
+            Some(0) => err(&o.at(key), "expected milliseconds, at least 1"),
+            ms => Ok(ms),
+        }
+    };
+    match o.map.get("consumer_timeout") {
+        Some(Value::Null) => {
+            o.skip("consumer_timeout");
+            config = config.consumer_timeout(None);
+        }
+        _ => {
+            if let Some(t) = ms(&mut o, "consumer_timeout")? {
+                config = config.consumer_timeout(Some(t));
+            }
+        }
+    }
+    if let Some(t) = ms(&mut o, "channel_tick_interval")? {
+        config = config.channel_tick_interval(t);
+    }
+    o.done()?;
+    Ok(config)
 }
 
 /// Declares a scene's topology on `broker`, on a private connection closed
@@ -834,6 +870,7 @@ pub fn export<'a>(
     layout: &Layout,
     is_node: impl Fn(&str) -> bool,
     lesson: Option<&Lesson>,
+    broker: Option<&Value>,
 ) -> Value {
     let mut producers = Vec::new();
     let mut consumers = Vec::new();
@@ -866,6 +903,9 @@ pub fn export<'a>(
     if let Some(l) = lesson {
         top.push(("lesson", (*l.raw).clone()));
     }
+    if let Some(b) = broker {
+        top.push(("broker", b.clone()));
+    }
     obj(top)
 }
 
@@ -884,6 +924,7 @@ pub fn to_text(v: &Value) -> String {
         "actors",
         "layout",
         "lesson",
+        "broker",
     ];
     // The listed keys in that order, then any others in map order: what a
     // stable sort by position in `order` gives, without a sort in the wasm.
