@@ -512,14 +512,11 @@ impl AppState {
         let start = self.timeline.start();
         let nodes = &self.world.view().topology.nodes;
         scene::to_text(&scene::export(
-            &start.name,
-            &start.description,
+            start,
             self.world.broker(),
             self.world.specs(),
             &self.layout,
             |k| nodes.iter().any(|n| n.key == k),
-            start.lesson.as_deref(),
-            start.broker.as_ref().map(|(_, raw)| raw),
         ))
     }
 

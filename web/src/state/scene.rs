@@ -862,16 +862,16 @@ fn definitions_json(b: &Broker) -> Value {
 /// exchanges, no exclusive or server-named queues), the actors, and where
 /// the nodes sit (`layout` filtered by `is_node`: keys of nodes no longer
 /// drawn are not written). No steps: it starts from what exists now.
+/// `start` (the scene time started from) gives the name, description,
+/// lesson and broker settings, which edits do not change.
 pub fn export<'a>(
-    name: &str,
-    description: &str,
+    start: &Scene,
     b: &Broker,
     specs: impl Iterator<Item = &'a ActorSpec>,
     layout: &Layout,
     is_node: impl Fn(&str) -> bool,
-    lesson: Option<&Lesson>,
-    broker: Option<&Value>,
 ) -> Value {
+    let (name, description) = (&start.name, &start.description);
     let mut producers = Vec::new();
     let mut consumers = Vec::new();
     for spec in specs {
@@ -900,11 +900,11 @@ pub fn export<'a>(
         ]),
     ));
     top.push(("layout", Value::Object(positions)));
-    if let Some(l) = lesson {
+    if let Some(l) = &start.lesson {
         top.push(("lesson", (*l.raw).clone()));
     }
-    if let Some(b) = broker {
-        top.push(("broker", b.clone()));
+    if let Some((_, raw)) = &start.broker {
+        top.push(("broker", raw.clone()));
     }
     obj(top)
 }
