@@ -17,17 +17,31 @@ use crate::error::{AmqpError, Method, ReplyCode};
 use crate::ChannelId;
 
 impl Broker {
-    /// Starts `ch`'s tick if it has none (a delivery that needs an ack
-    /// was just made).
+    /// Starts `ch`'s tick if it has none and holds unacked deliveries (one
+    /// was just made, or a rollback gave some back).
     pub(crate) fn arm_tick(&mut self, ch: ChannelId) {
         if self.consumer_timeout.is_none() {
             return;
         }
         let at = self.now.plus(self.tick_interval);
         if let Some(chan) = self.channels.get_mut(&ch) {
-            if chan.tick_at.is_none() {
+            if chan.tick_at.is_none() && chan.unacked.len() > 0 {
                 chan.tick_at = Some(at);
                 self.timers.insert((at, Timer::ChannelTick(ch)));
+            }
+        }
+    }
+
+    /// Stops `ch`'s tick once it holds nothing unacked (RabbitMQ's channel
+    /// cancels it when it hibernates idle), so that an idle broker has no
+    /// timer due.
+    pub(crate) fn disarm_tick_if_idle(&mut self, ch: ChannelId) {
+        let Some(chan) = self.channels.get_mut(&ch) else {
+            return;
+        };
+        if chan.unacked.len() == 0 {
+            if let Some(at) = chan.tick_at.take() {
+                self.timers.remove(&(at, Timer::ChannelTick(ch)));
             }
         }
     }
