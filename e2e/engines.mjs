@@ -1,0 +1,119 @@
+// The browser engines the e2e tests run in, all from Debian's packages and
+// crates.io (scripts/setup.sh), nothing downloaded:
+//
+//   chromium  /usr/bin/chromium through playwright-core (e2e/chromium.mjs)
+//   firefox   /usr/bin/firefox-esr, headless, through geckodriver (cargo install)
+//   webkit    the WebKitGTK MiniBrowser through WebKitWebDriver, under Xvfb (xvfb-run)
+//
+// Every test runs in Chromium. A test wrapped in `inEveryEngine` runs in
+// all three: its body may use only the portable page API (e2e/wdpage.mjs,
+// a subset of Playwright's Page with plain CSS selectors), and gets the
+// same { page, baseURL, screenshot, engine, holdWasm } in each.
+import { launchChromium } from './chromium.mjs';
+import { Session, startDriver } from './webdriver.mjs';
+import { WebDriverPage } from './wdpage.mjs';
+
+/** Every engine, in the order the runner takes them. */
+export const ENGINES = ['chromium', 'firefox', 'webkit'];
+
+/** Marks an e2e test to run in every engine (see above); returns it. */
+export function inEveryEngine(test) {
+  return Object.assign(test, { engines: ENGINES });
+}
+
+/** The engines a test runs in: every one if marked, else Chromium. */
+export function enginesOf(test) {
+  return test.engines ?? ['chromium'];
+}
+
+const FIREFOX = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
+const GECKODRIVER = process.env.GECKODRIVER ?? 'geckodriver';
+const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER ?? '/usr/bin/WebKitWebDriver';
+
+/**
+ * Starts an engine. Resolves to { name, newPage(viewport), close() };
+ * newPage resolves to { page, holdWasm(), pageErrors(), close() }.
+ * `server` is the runner's own server (for holdWasm in WebDriver engines;
+ * null when testing a server already running).
+ */
+export async function startEngine(name, server) {
+  if (name === 'chromium') return startChromium();
+  if (name === 'firefox') {
+    const driver = await startDriver('geckodriver', (port) => [GECKODRIVER, '--port', String(port)]);
+    return webDriverEngine(name, driver, server, {
+      browserName: 'firefox',
+      'moz:firefoxOptions': { binary: FIREFOX, args: ['-headless'] },
+    });
+  }
+  if (name === 'webkit') {
+    // MiniBrowser has no headless mode: it gets a virtual X display of its
+    // own (xvfb-run -a picks a free display number).
+    const driver = await startDriver('WebKitWebDriver', (port) => [
+      'xvfb-run', '-a', '-s', '-screen 0 1920x1080x24', WEBKIT_DRIVER, `--port=${port}`,
+    ]);
+    return webDriverEngine(name, driver, server, { browserName: 'MiniBrowser' });
+  }
+  throw new Error(`unknown engine ${JSON.stringify(name)}: the engines are ${ENGINES.join(', ')}`);
+}
+
+async function startChromium() {
+  const browser = await launchChromium();
+  return {
+    name: 'chromium',
+    version: browser.version(),
+    async newPage(viewport) {
+      const context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (err) => errors.push(String(err.stack ?? err)));
+      return {
+        page,
+        pageErrors: async () => errors,
+        // Through Playwright's routing: works against any server.
+        holdWasm: async () => {
+          let release;
+          const held = new Promise((r) => { release = r; });
+          await page.route('**/*.wasm', async (route) => { await held; await route.continue(); });
+          // The route stays: once released it lets every request through.
+          return async () => release();
+        },
+        close: () => context.close(),
+      };
+    },
+    close: () => browser.close(),
+  };
+}
+
+async function webDriverEngine(name, driver, server, capabilities) {
+  let version = '?';
+  return {
+    name,
+    get version() { return version; },
+    // A session per test: a fresh profile, so no test sees another's
+    // saved scene (as Playwright's fresh context per test).
+    async newPage(viewport) {
+      const session = await Session.create(driver.url, {
+        ...capabilities,
+        // No command waits for a page to load; WebDriverPage.goto does.
+        // (With "eager", WebKitWebDriver holds every script until the
+        // load ends, which a held-back wasm (holdWasm) delays for good.)
+        pageLoadStrategy: 'none',
+      }).catch((err) => {
+        throw new Error(`${name}: no session: ${err.message}\n${driver.stderr()}`);
+      });
+      version = session.capabilities.browserVersion ?? version;
+      const page = new WebDriverPage(session, name);
+      await page.setViewportSize(viewport);
+      return {
+        page,
+        pageErrors: () => page.pageErrors(),
+        holdWasm: async () => {
+          if (!server) throw new Error('holdWasm in WebDriver engines needs the runner\'s own server (unset E2E_BASE_URL)');
+          return server.holdWasm();
+        },
+        close: () => session.close(),
+      };
+    },
+    close: () => driver.stop(),
+  };
+}
