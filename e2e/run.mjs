@@ -5,8 +5,13 @@
 // how each is driven; nothing is downloaded).
 //
 // A test file exports async functions; each one is a test and gets
-// { page, baseURL, screenshot(name), engine, holdWasm() }. A test also
-// fails if the page throws an uncaught error while it runs.
+//   page              a fresh page at 1280×800 (Playwright's, or e2e/wdpage.mjs's)
+//   baseURL           the playground's address
+//   screenshot(name)  saves out/e2e/<engine>/<file>-<test>-<name>.png (of the latest page)
+//   engine            chromium, firefox or webkit
+//   holdWasm()        .wasm requests wait until the function it resolves to is called
+//   newPage({ siteData })  another fresh page; siteData: false turns localStorage off
+// A test also fails if a page throws an uncaught error while it runs.
 //
 //   node e2e/run.mjs [substring]   only tests whose "[engine] file: name" contains it
 //   E2E_ENGINES (default chromium,firefox,webkit)  the engines to run
@@ -76,6 +81,13 @@ for (const engine of engines) {
   if (mine.length) await runEngine(engine, mine);
 }
 
+/** Closes the server and its connections, so that the next engine can have its port. */
+async function stopServer(server) {
+  if (!server) return;
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+}
+
 /** Runs `mine` in `engine`: its own server (WebDriver engines get the error catcher) and browser. */
 async function runEngine(engine, mine) {
   const outDir = path.join(outRoot, engine);
@@ -87,7 +99,7 @@ async function runEngine(engine, mine) {
   try {
     browser = await startEngine(engine, server);
   } catch (err) {
-    server?.close();
+    await stopServer(server);
     for (const test of mine) {
       failed += 1;
       console.log(`FAIL ${test.id}\n     ${engine} did not start: ${String(err.message).replaceAll('\n', '\n     ')}`);
@@ -100,30 +112,36 @@ async function runEngine(engine, mine) {
     console.log(`(${engine} ${browser.version})`);
   } finally {
     await browser.close();
-    server?.close();
+    await stopServer(server);
   }
 }
 
 async function runTest(test, browser, baseURL, outDir, timeoutMs) {
   const slug = `${test.file.replace(/\.test\.mjs$/, '')}: ${test.name}`.replace(/[^A-Za-z0-9]+/g, '-');
   const started = Date.now();
-  let tab;
-  const screenshot = (name) => tab.page.screenshot({ path: path.join(outDir, `${slug}-${name}.png`) });
-  try {
-    tab = await browser.newPage({ width: 1280, height: 800 });
+  // The test's tab, and any it opens with newPage; screenshots are of the latest.
+  const tabs = [];
+  const screenshot = (name) => tabs.at(-1).page.screenshot({ path: path.join(outDir, `${slug}-${name}.png`) });
+  const newPage = async (options) => {
+    const tab = await browser.newPage({ width: 1280, height: 800 }, options);
     tab.page.setDefaultTimeout(10_000);
-    const context = { page: tab.page, baseURL, screenshot, engine: test.engine, holdWasm: tab.holdWasm };
+    tabs.push(tab);
+    return tab.page;
+  };
+  try {
+    const page = await newPage();
+    const context = { page, baseURL, screenshot, engine: test.engine, holdWasm: tabs[0].holdWasm, newPage };
     await withTimeout(test.fn(context), timeoutMs, test.id);
-    const pageErrors = await tab.pageErrors();
+    const pageErrors = (await Promise.all(tabs.map((t) => t.pageErrors()))).flat();
     if (pageErrors.length) throw new Error(`uncaught error in the page: ${pageErrors[0]}`);
     passed += 1;
     console.log(`ok   ${test.id} (${Date.now() - started} ms)`);
   } catch (err) {
     failed += 1;
     console.log(`FAIL ${test.id} (${Date.now() - started} ms)\n     ${String(err.stack ?? err).replaceAll('\n', '\n     ')}`);
-    if (tab) await screenshot('failure').catch(() => {});
+    if (tabs.length) await screenshot('failure').catch(() => {});
   } finally {
-    await tab?.close().catch(() => {});
+    for (const tab of tabs) await tab.close().catch(() => {});
   }
 }
 
