@@ -89,6 +89,8 @@ export class WebDriverPage {
   async #gotoFramed(url) {
     const { width, height } = this.framed;
     await this.cmd('POST', '/url', { url: 'about:blank' });
+    await this.waitForFunction(() => !window.__e2eLeaving && location.href === 'about:blank'
+      && document.readyState === 'complete');
     await this.#evaluateHere(([src, w, h]) => {
       document.body.style.margin = '0';
       const frame = document.createElement('iframe');
