@@ -4,7 +4,9 @@
 // edited, the routing tester explaining a miss, a refusal shown with its
 // reply code, scrubbing, dragging a node, the keyboard, a visible focus
 // ring on every focus stop, the phone layout and prefers-reduced-motion.
-// Element ids and data-testid values are listed in web/README.md.
+// Element ids and data-testid values are listed in web/README.md. Those
+// wrapped in inEveryEngine run in Firefox and WebKit too, so they use only
+// the portable page API (e2e/wdpage.mjs; docs/development.md, "Engines").
 
 import { inEveryEngine } from './engines.mjs';
 import { openPlayground as open, tid } from './page.mjs';
