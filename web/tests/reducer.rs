@@ -776,7 +776,9 @@ fn a_scene_sets_the_consumer_timeout_and_a_slow_consumer_meets_it() {
     assert_eq!(s.world.broker().queue("q").unwrap().unacked, 0);
     // The setting is saved with the scene.
     assert!(s.scene_text().contains("\"consumer_timeout\": 1000"));
+}
 
+#[test]
 fn a_browser_that_keeps_no_site_data_is_told_the_scene_will_not_survive_a_reload() {
     use warren_web::state::{Level, NO_STORAGE};
     let s = AppState::restore(None).without_storage();
