@@ -775,9 +775,14 @@ pub fn export<'a>(
 /// A scene as JSON text, two-space indented, its top-level keys in the
 /// order `docs/scenario.md` lists them (name first); nested objects keep
 /// serde_json's sorted keys.
+///
+/// Pretty JSON comes from `Value`'s alternate `Display` (`{:#}`), which
+/// writes exactly what `serde_json::to_string_pretty` writes: the page links
+/// that writer anyway (`Display` holds both), and a second serializer into a
+/// byte buffer cost 729 bytes of compressed wasm.
 pub fn to_text(v: &Value) -> String {
     let Value::Object(m) = v else {
-        return serde_json::to_string_pretty(v).unwrap_or_default();
+        return format!("{v:#}");
     };
     let order = [
         "name",
@@ -797,7 +802,7 @@ pub fn to_text(v: &Value) -> String {
     keys.extend(m.keys().filter(|k| !order.contains(&k.as_str())));
     let mut out = String::from("{\n");
     for (i, k) in keys.iter().enumerate() {
-        let inner = serde_json::to_string_pretty(&m[*k]).unwrap_or_default();
+        let inner = format!("{:#}", m[*k]);
         out.push_str("  ");
         out.push_str(&Value::String((*k).clone()).to_string());
         out.push_str(": ");
@@ -833,5 +838,25 @@ mod tests {
             .collect();
         assert_eq!(keys, ["name", "description", "steps", "layout", "aa", "zz"]);
         assert!(text.contains("\"layout\": {\n    \"a\": 1,\n    \"b\": 2\n  }"));
+    }
+
+    #[test]
+    fn text_is_serde_jsons_pretty_form() {
+        let nested = obj(vec![
+            ("b", Value::Array(vec![Value::from(1.5), s("a\"b\n")])),
+            ("a", obj(vec![("x", Value::Null), ("e", obj(Vec::new()))])),
+            ("c", Value::Array(Vec::new())),
+        ]);
+        let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap();
+        assert_eq!(
+            to_text(&Value::from(vec![1, 2])),
+            pretty(&Value::from(vec![1, 2]))
+        );
+        let text = to_text(&obj(vec![("name", nested.clone())]));
+        let expected = format!(
+            "{{\n  \"name\": {}\n}}",
+            pretty(&nested).replace('\n', "\n  ")
+        );
+        assert_eq!(text, expected);
     }
 }
