@@ -104,11 +104,13 @@ struct Obj {
 }
 
 impl Obj {
-    fn new(v: &Value, path: &str) -> R<Self> {
+    /// Takes the object by value: its fields are moved out, never copied
+    /// (a copy of the map costs B-tree clone code in the wasm).
+    fn new(v: Value, path: &str) -> R<Self> {
         match v {
-            Value::Object(m) => Ok(Self {
+            Value::Object(map) => Ok(Self {
                 path: path.to_owned(),
-                map: m.clone(),
+                map,
             }),
             _ => err(path, "expected an object"),
         }
@@ -200,7 +202,7 @@ impl Obj {
 }
 
 fn properties(v: Value, path: &str) -> R<Properties> {
-    let mut o = Obj::new(&v, path)?;
+    let mut o = Obj::new(v, path)?;
     let headers = match o.take("headers") {
         None => None,
         Some(h) => Some(FieldTable::from_json(&h).map_err(|e| format!("{path}.headers: {e}"))?),
@@ -225,7 +227,7 @@ fn properties(v: Value, path: &str) -> R<Properties> {
     Ok(p)
 }
 
-fn producer(v: &Value, path: &str) -> R<ProducerSpec> {
+fn producer(v: Value, path: &str) -> R<ProducerSpec> {
     let mut o = Obj::new(v, path)?;
     let more = o
         .list("more_routing_keys")?
@@ -269,7 +271,7 @@ fn producer(v: &Value, path: &str) -> R<ProducerSpec> {
     Ok(p)
 }
 
-fn consumer(v: &Value, path: &str) -> R<ConsumerSpec> {
+fn consumer(v: Value, path: &str) -> R<ConsumerSpec> {
     let mut o = Obj::new(v, path)?;
     let policy = match o.str("policy")? {
         None => ConsumerPolicy::Ack,
@@ -300,9 +302,9 @@ fn consumer(v: &Value, path: &str) -> R<ConsumerSpec> {
     Ok(c)
 }
 
-fn definitions(v: &Value, scene: &mut Scene) -> R<()> {
+fn definitions(v: Value, scene: &mut Scene) -> R<()> {
     let mut o = Obj::new(v, "$.definitions")?;
-    for (i, x) in o.list("exchanges")?.iter().enumerate() {
+    for (i, x) in o.list("exchanges")?.into_iter().enumerate() {
         let path = format!("$.definitions.exchanges[{i}]");
         let mut e = Obj::new(x, &path)?;
         e.skip("vhost");
@@ -318,7 +320,7 @@ fn definitions(v: &Value, scene: &mut Scene) -> R<()> {
         e.done()?;
         scene.ops.push((path, Op::ExchangeDeclare(d)));
     }
-    for (i, q) in o.list("queues")?.iter().enumerate() {
+    for (i, q) in o.list("queues")?.into_iter().enumerate() {
         let path = format!("$.definitions.queues[{i}]");
         let mut e = Obj::new(q, &path)?;
         e.skip("vhost");
@@ -340,7 +342,7 @@ fn definitions(v: &Value, scene: &mut Scene) -> R<()> {
         e.done()?;
         scene.ops.push((path, Op::QueueDeclare(d)));
     }
-    for (i, b) in o.list("bindings")?.iter().enumerate() {
+    for (i, b) in o.list("bindings")?.into_iter().enumerate() {
         let path = format!("$.definitions.bindings[{i}]");
         let mut e = Obj::new(b, &path)?;
         e.skip("vhost");
@@ -380,7 +382,7 @@ fn definitions(v: &Value, scene: &mut Scene) -> R<()> {
     Ok(())
 }
 
-fn step(v: &Value, path: &str) -> R<Op> {
+fn step(v: Value, path: &str) -> R<Op> {
     let mut o = Obj::new(v, path)?;
     let op = o.string("op")?;
     for k in ["channel", "connection"] {
@@ -477,7 +479,7 @@ fn publish_step(o: &mut Obj) -> R<Op> {
 pub fn parse(text: &str) -> R<Scene> {
     let v: Value = serde_json::from_str(text)
         .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
-    let mut o = Obj::new(&v, "$")?;
+    let mut o = Obj::new(v, "$")?;
     o.skip("$schema");
     let mut scene = Scene {
         name: o.string("name")?,
@@ -485,21 +487,21 @@ pub fn parse(text: &str) -> R<Scene> {
         ..Scene::default()
     };
     if let Some(d) = o.take("definitions") {
-        definitions(&d, &mut scene)?;
+        definitions(d, &mut scene)?;
     }
-    for (i, s) in o.list("steps")?.iter().enumerate() {
+    for (i, s) in o.list("steps")?.into_iter().enumerate() {
         let path = format!("$.steps[{i}]");
         let op = step(s, &path)?;
         scene.ops.push((path, op));
     }
     if let Some(a) = o.take("actors") {
-        let mut actors = Obj::new(&a, "$.actors")?;
-        for (i, p) in actors.list("producers")?.iter().enumerate() {
+        let mut actors = Obj::new(a, "$.actors")?;
+        for (i, p) in actors.list("producers")?.into_iter().enumerate() {
             scene
                 .producers
                 .push(producer(p, &format!("$.actors.producers[{i}]"))?);
         }
-        for (i, c) in actors.list("consumers")?.iter().enumerate() {
+        for (i, c) in actors.list("consumers")?.into_iter().enumerate() {
             scene
                 .consumers
                 .push(consumer(c, &format!("$.actors.consumers[{i}]"))?);
