@@ -199,7 +199,7 @@ fn topology(model: &Model) -> String {
         } else {
             let before = body.len();
             queue_declare(q, "    ", &mut body);
-            value_imports(&body[before..].to_owned(), &mut imports);
+            value_imports(&body[before..], &mut imports);
         }
     }
     body.push_str("\n    # Bindings\n");
@@ -218,7 +218,7 @@ fn topology(model: &Model) -> String {
         }
         let before = body.len();
         bind(b, "    ", &mut body);
-        value_imports(&body[before..].to_owned(), &mut imports);
+        value_imports(&body[before..], &mut imports);
     }
     policies(model, &mut body);
     body.push_str("\n    connection.close()\n    print(\"topology declared\")\n");
@@ -239,22 +239,23 @@ fn policies(model: &Model, out: &mut String) {
     );
     out.push_str("    # (or the management UI / HTTP API) before running the clients:\n");
     for p in &model.policies {
-        let mut notes = Vec::new();
-        let def = table(&p.definition, &mut notes);
         out.push_str(&comment(
             "    ",
             &format!(
-                "rabbitmqctl set_policy --apply-to {} --priority {} {} '{}' '{}'",
+                "rabbitmqctl set_policy --apply-to {} --priority {} {} {} {}",
                 p.apply_to,
                 p.priority,
-                p.name,
-                p.pattern.replace('\'', "'\\''"),
-                def.replace("True", "true")
-                    .replace("False", "false")
-                    .replace("None", "null")
+                sh_quote(&p.name),
+                sh_quote(&p.pattern),
+                sh_quote(&p.definition.to_json().to_string())
             ),
         ));
     }
+}
+
+/// A shell word in single quotes.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 const MAIN: &str = "\n\nif __name__ == \"__main__\":\n    main()\n";
