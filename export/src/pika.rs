@@ -501,9 +501,15 @@ def on_message(channel, method, properties, body):
     );
     const CRASH: &str = "        # The process dies holding its messages: the connection drops and the\n        # broker requeues every unacknowledged one, marked redelivered.\n        print(f\"[{NAME}] crashing\", flush=True)\n        sys.stdout.flush()\n        os._exit(1)\n";
     if c.policy == ConsumerPolicy::Crash {
-        s.push_str("    if True:  # the scene's policy: crash on every message\n");
-        s.push_str(CRASH);
-    } else if let Some(n) = c.crash_after {
+        // The scene's policy: crash on every message, before any work.
+        s.push_str(
+            &CRASH
+                .replace("\n        ", "\n    ")
+                .replacen("        ", "    ", 1),
+        );
+        return s;
+    }
+    if let Some(n) = c.crash_after {
         let _ = writeln!(
             s,
             "    if received == {n}:  # crash_after: the {n}th message since connecting"

@@ -263,11 +263,13 @@ pub fn code_dialog(p: &CodeProps) -> Html {
                     let pick = Callback::from(move |_: MouseEvent| { tab.set(j); copied.set(false); });
                     html! {
                         <button type="button" role="tab" id={format!("code-tab-{j}")} aria-selected={(i == j).to_string()}
-                            aria-controls="code-text" title={f.title.clone()} onclick={pick}>{ f.name.clone() }</button>
+                            aria-controls="code-panel" title={f.title.clone()} onclick={pick}>{ f.name.clone() }</button>
                     }
                 }) }
             </div>
-            <textarea id="code-text" role="tabpanel" aria-labelledby={format!("code-tab-{i}")} readonly=true rows="18" spellcheck="false" value={file.text.clone()} />
+            <div id="code-panel" role="tabpanel" aria-labelledby={format!("code-tab-{i}")}>
+                <textarea id="code-text" aria-label={file.name.clone()} readonly=true rows="18" spellcheck="false" value={file.text.clone()} />
+            </div>
             <div class="row">
                 <button type="button" id="code-copy" onclick={copy}>{ if *copied { "Copied" } else { "Copy" } }</button>
                 <a class="button" id="code-download" download={file.name.clone()} href={href}>{ format!("Download {}", file.name) }</a>
