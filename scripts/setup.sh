@@ -85,7 +85,10 @@ cargo fetch --locked --quiet
 
 # 7) A real broker and pika, to prove the pika export (scripts/prove-export.sh).
 #    broker.sh installs Debian's rabbitmq-server without starting its service.
-scripts/broker.sh install
+if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+  say "apt-get install rabbitmq-server (scripts/broker.sh install)"
+  if [ "$(id -u)" -eq 0 ]; then scripts/broker.sh install; else sudo scripts/broker.sh install; fi
+fi
 if ! "$tools/pika-venv/bin/python" -c "import pika, sys; sys.exit(pika.__version__ != '$PIKA_VERSION')" 2>/dev/null; then
   say "pip install pika==$PIKA_VERSION into $tools/pika-venv"
   python3 -m venv "$tools/pika-venv"

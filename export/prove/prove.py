@@ -561,6 +561,10 @@ def main():
         except Divergence as e:
             failed += 1
             print("FAILED  %s: %s\n        (exported code and records: %s)" % (label, e, workdir), flush=True)
+        except Exception as e:  # a broker or script error is a failure of this scene, not of the run
+            failed += 1
+            print("FAILED  %s: %s: %s\n        (exported code and records: %s)" % (
+                label, type(e).__name__, e, workdir), flush=True)
     if not args.keep and not failed:
         shutil.rmtree(root, ignore_errors=True)
     print("%d scene(s), %d failed" % (len(scenes), failed))

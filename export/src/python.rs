@@ -186,8 +186,14 @@ fn float(x: f64) -> String {
         }
         .into()
     } else {
-        // `{:?}` always keeps a `.` or an exponent, so Python reads a float.
-        format!("{x:?}")
+        // Display never writes an exponent; a whole number gets its `.0`
+        // so that Python reads a float (and pika sends a double).
+        let s = x.to_string();
+        if s.contains('.') {
+            s
+        } else {
+            s + ".0"
+        }
     }
 }
 
@@ -251,6 +257,8 @@ mod tests {
         let mut notes = Vec::new();
         assert_eq!(value("k", &FieldValue::I32(-5), &mut notes), "-5");
         assert_eq!(value("k", &FieldValue::F64(1.0), &mut notes), "1.0");
+        assert_eq!(value("k", &FieldValue::F64(-2.5), &mut notes), "-2.5");
+        assert_eq!(value("k", &FieldValue::F64(1e21), &mut notes), "1000000000000000000000.0");
         assert_eq!(value("k", &FieldValue::Bool(true), &mut notes), "True");
         assert_eq!(value("k", &FieldValue::Void, &mut notes), "None");
         assert!(notes.is_empty());
