@@ -233,6 +233,15 @@ fn export_pika_writes_one_script_per_actor() {
         None,
     );
     assert_eq!(o.status.code(), Some(2));
+    // docs/export.md shows these files as the export writes them today.
+    let doc = std::fs::read_to_string(root().join("docs/export.md")).unwrap();
+    for f in ["topology.py", "publish_web_shop.py", "consume_printer.py"] {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        assert!(
+            doc.contains(&format!("```python\n{text}```")),
+            "docs/export.md no longer shows the exported {f}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -258,7 +258,10 @@ mod tests {
         assert_eq!(value("k", &FieldValue::I32(-5), &mut notes), "-5");
         assert_eq!(value("k", &FieldValue::F64(1.0), &mut notes), "1.0");
         assert_eq!(value("k", &FieldValue::F64(-2.5), &mut notes), "-2.5");
-        assert_eq!(value("k", &FieldValue::F64(1e21), &mut notes), "1000000000000000000000.0");
+        assert_eq!(
+            value("k", &FieldValue::F64(1e21), &mut notes),
+            "1000000000000000000000.0"
+        );
         assert_eq!(value("k", &FieldValue::Bool(true), &mut notes), "True");
         assert_eq!(value("k", &FieldValue::Void, &mut notes), "None");
         assert!(notes.is_empty());
