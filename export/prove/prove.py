@@ -212,7 +212,8 @@ def run_real(workdir, files, model, url):
         for name, spec in producers:
             run_script([py, CLIENT, "publisher", os.path.join(code, name), os.path.join(workdir, "publisher.jsonl"),
                         str(SCALE), "--count", str(publishes(spec))], env, name)
-        quiet = settle(url, model, procs, recs)
+        queues = [spec.get("queue", "") for _, spec in consumers]
+        quiet = settle(url, model, procs, recs, queues)
     finally:
         for p in procs:
             if p.poll() is None:
@@ -228,12 +229,13 @@ def run_real(workdir, files, model, url):
     return got, drain(url, model["queues"]), quiet
 
 
-def settle(url, model, procs, recs):
+def settle(url, model, procs, recs, consumed):
     """Waits until nothing moves: no delivery for QUIET_S, nothing in hand,
-    the consumed queues empty and no TTL queue holding messages. False if
-    that does not happen within LIMIT_S (the scene loops)."""
-    watched = [q["name"] for q in model["queues"]
-               if q["name"] in model["consumed"] or "x-message-ttl" in q.get("arguments", {})]
+    the queues of running consumers empty (a crashed one's queue keeps what
+    it left) and no TTL queue holding messages. False if that does not
+    happen within LIMIT_S (the scene loops)."""
+    ttl = [q["name"] for q in model["queues"] if "x-message-ttl" in q.get("arguments", {})]
+    known = {q["name"] for q in model["queues"]}
     start = last_change = time.monotonic()
     seen = -1
     while time.monotonic() - start < LIMIT_S:
@@ -248,7 +250,8 @@ def settle(url, model, procs, recs):
         in_hand = any(p.poll() is None and
                       sum(r["event"] == "deliver" for r in rs) > sum(r["event"] == "settled" for r in rs)
                       for p, rs in zip(procs, records))
-        if not in_hand and not any(ready_counts(url, watched).values()):
+        live = {q for p, q in zip(procs, consumed) if p.poll() is None and q in known}
+        if not in_hand and not any(ready_counts(url, sorted(live | set(ttl))).values()):
             return True
     return False
 
@@ -376,7 +379,7 @@ def prove(warren, broker, scene, vhost, workdir):
     producers, consumers = actors.get("producers", []), actors.get("consumers", [])
     files = exported_files(code, producers, consumers)
     url = broker.fresh_vhost(vhost)
-    model = {"queues": definitions.get("queues", []), "consumed": {c.get("queue", "") for c in consumers}}
+    model = {"queues": definitions.get("queues", [])}
     real = run_real(workdir, files, model, url)
     have, want = topology_of(broker.definitions(vhost)), topology_of(definitions)
     for kind in ("exchanges", "queues", "bindings"):
@@ -484,7 +487,7 @@ def generated(seed):
         args = {"x-match": "any", "h": "v"} if x["type"] == "headers" else {}
         bindings.append({"source": x["name"], "destination": q["name"], "destination_type": "queue",
                          "routing_key": key, "arguments": args})
-        role = rnd.choice(["strict", "drop", "pair", "none", "fail", "limit"])
+        role = rnd.choice(["strict", "drop", "pair", "none", "fail", "limit", "crash"])
         if role == "none" or role == "limit":
             if role == "limit":
                 q["arguments"] = {"x-max-length": 2, "x-overflow": rnd.choice(["drop-head", "reject-publish"])}
@@ -498,6 +501,14 @@ def generated(seed):
             c["policy"] = rnd.choice(["nack-drop", "reject-drop"])
         elif role == "fail":
             c["fail_every"] = 2
+        elif role == "crash":
+            # Alone on its queue, one message at a time: what it held when it
+            # died goes back, redelivered, and stays (nobody else reads it).
+            c["prefetch"] = 1
+            if rnd.random() < 0.5:
+                c["crash_after"] = 2
+            else:
+                c["policy"] = "crash"
         elif role == "pair" and not q["arguments"].get("x-single-active-consumer"):
             c2 = dict(c, name=c["name"] + " bis", priority=rnd.choice([None, 3]))
             if c2["priority"] is None:

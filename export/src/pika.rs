@@ -442,10 +442,14 @@ fn consumer(model: &Model, c: &ConsumerSpec) -> String {
     if c.policy == ConsumerPolicy::Crash || c.crash_after.is_some() {
         imports.push("sys");
     }
-    let doc = format!(
-        "Consumer: reads one queue, works on each message, then {}.\n\nStop it with Ctrl+C: what it holds unacknowledged goes back to the queue.",
-        settle_words(c)
-    );
+    let doc = if c.policy == ConsumerPolicy::Crash && !c.auto_ack {
+        "Consumer: reads one queue and dies on the first message it gets (the\nscene's \"crash\" policy): the broker requeues it, marked redelivered.".to_owned()
+    } else {
+        format!(
+            "Consumer: reads one queue, works on each message, then {}.\n\nStop it with Ctrl+C: what it holds unacknowledged goes back to the queue.",
+            settle_words(c)
+        )
+    };
     let mut s = header(&doc, &model.scene, &imports);
     s.push('\n');
     let _ = writeln!(s, "NAME = {}", str_lit(&c.name));
@@ -483,7 +487,7 @@ fn settle_words(c: &ConsumerSpec) -> &'static str {
         ConsumerPolicy::NackDrop => "nacks it without requeue (dead-lettered or dropped)",
         ConsumerPolicy::RejectRequeue => "rejects it back to the queue",
         ConsumerPolicy::RejectDrop => "rejects it without requeue (dead-lettered or dropped)",
-        ConsumerPolicy::Crash => "never gets that far: it crashes on every message",
+        ConsumerPolicy::Crash => "crashes",
     }
 }
 
