@@ -9,7 +9,6 @@
 //! connection can declare it for the consumer, so its consumer script
 //! declares and binds it.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use warren_core::{BindingInfo, ConsumerPolicy, ConsumerSpec, FieldTable, ProducerSpec};
@@ -23,7 +22,7 @@ const CONNECT: &str =
 
 /// Every file of the export, topology first, then publishers, then consumers.
 pub fn pika(model: &Model) -> Vec<File> {
-    let mut used = BTreeSet::from(["topology".to_owned()]);
+    let mut used = vec!["topology".to_owned()];
     let mut files = vec![File {
         name: "topology.py".into(),
         title: "topology".into(),
@@ -54,15 +53,16 @@ pub fn pika(model: &Model) -> Vec<File> {
     files
 }
 
-/// `stem`, or `stem_2`, `stem_3`, ... if taken.
-fn unique(used: &mut BTreeSet<String>, stem: &str) -> String {
+/// `stem`, or `stem_2`, `stem_3`, ... if taken. (A scene has a handful
+/// of actors: a list is enough, and smaller in the wasm than a set.)
+fn unique(used: &mut Vec<String>, stem: &str) -> String {
     let mut name = stem.to_owned();
     let mut n = 2;
     while used.contains(&name) {
         name = format!("{stem}_{n}");
         n += 1;
     }
-    used.insert(name.clone());
+    used.push(name.clone());
     name
 }
 
