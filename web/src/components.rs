@@ -9,6 +9,7 @@ pub mod event_log;
 pub mod fields;
 pub mod forms;
 pub mod inspector;
+pub mod lesson_bar;
 pub mod message;
 pub mod publish;
 pub mod route;
