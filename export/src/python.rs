@@ -101,51 +101,32 @@ pub fn table(t: &FieldTable, notes: &mut Vec<String>) -> String {
 /// unsigned 32-bit, 32-bit float) have no Python spelling: their value is
 /// kept and a note says which type it becomes.
 pub fn value(path: &str, v: &FieldValue, notes: &mut Vec<String>) -> String {
-    let mut narrowed = |wire: &str, to: &str| {
-        notes.push(format!(
-            "{}: the scene has a {wire} value; pika sends it as {to}",
-            comment_text(path)
-        ));
-    };
-    match v {
-        FieldValue::Bool(b) => if *b { "True" } else { "False" }.into(),
-        FieldValue::I8(n) => {
-            narrowed("signed 8-bit (b)", "a signed 32-bit int (I)");
-            n.to_string()
-        }
-        FieldValue::U8(n) => {
-            narrowed("unsigned 8-bit (B)", "a signed 32-bit int (I)");
-            n.to_string()
-        }
-        FieldValue::I16(n) => {
-            narrowed("signed 16-bit (s)", "a signed 32-bit int (I)");
-            n.to_string()
-        }
-        FieldValue::U16(n) => {
-            narrowed("unsigned 16-bit (u)", "a signed 32-bit int (I)");
-            n.to_string()
-        }
-        FieldValue::I32(n) => n.to_string(),
+    const INT: &str = "a signed 32-bit int (I)";
+    // The wire type pika would not choose, and the one it sends instead.
+    let (text, narrowed): (String, Option<(&str, &str)>) = match v {
+        FieldValue::Bool(b) => (if *b { "True" } else { "False" }.into(), None),
+        FieldValue::I8(n) => (n.to_string(), Some(("signed 8-bit (b)", INT))),
+        FieldValue::U8(n) => (n.to_string(), Some(("unsigned 8-bit (B)", INT))),
+        FieldValue::I16(n) => (n.to_string(), Some(("signed 16-bit (s)", INT))),
+        FieldValue::U16(n) => (n.to_string(), Some(("unsigned 16-bit (u)", INT))),
+        FieldValue::I32(n) => (n.to_string(), None),
         FieldValue::U32(n) => {
             let to = if i32::try_from(*n).is_ok() {
-                "a signed 32-bit int (I)"
+                INT
             } else {
                 "a 64-bit long (l)"
             };
-            narrowed("unsigned 32-bit (i)", to);
-            n.to_string()
+            (n.to_string(), Some(("unsigned 32-bit (i)", to)))
         }
         FieldValue::I64(n) => {
-            if i32::try_from(*n).is_ok() {
-                narrowed("64-bit long (l)", "a signed 32-bit int (I), as it fits");
-            }
-            n.to_string()
+            let fits = i32::try_from(*n).is_ok();
+            (n.to_string(), fits.then_some(("64-bit long (l)", INT)))
         }
-        FieldValue::F32(x) => {
-            narrowed("32-bit float (f)", "a 64-bit double (d)");
-            float(f64::from(*x))
-        }
-        FieldValue::F64(x) => float(*x),
+        FieldValue::F32(x) => (
+            float(f64::from(*x)),
+            Some(("32-bit float (f)", "a 64-bit double (d)")),
+        ),
+        FieldValue::F64(x) => (float(*x), None),
         FieldValue::Decimal { scale, value } => {
             let digits = format!("{value:0>width$}", width = usize::from(*scale) + 1);
             let (int, frac) = digits.split_at(digits.len() - usize::from(*scale));
@@ -154,24 +135,32 @@ pub fn value(path: &str, v: &FieldValue, notes: &mut Vec<String>) -> String {
             } else {
                 format!("{int}.{frac}")
             };
-            format!("decimal.Decimal({})", str_lit(&text))
+            (format!("decimal.Decimal({})", str_lit(&text)), None)
         }
-        FieldValue::LongStr(s) => str_lit(s),
-        FieldValue::Bytes(b) => bytes_lit(b),
-        FieldValue::Timestamp(t) => {
-            format!("datetime.datetime.fromtimestamp({t}, datetime.timezone.utc)")
-        }
-        FieldValue::Table(t) => table(t, notes),
+        FieldValue::LongStr(s) => (str_lit(s), None),
+        FieldValue::Bytes(b) => (bytes_lit(b), None),
+        FieldValue::Timestamp(t) => (
+            format!("datetime.datetime.fromtimestamp({t}, datetime.timezone.utc)"),
+            None,
+        ),
+        FieldValue::Table(t) => (table(t, notes), None),
         FieldValue::Array(items) => {
             let items: Vec<String> = items
                 .iter()
                 .enumerate()
                 .map(|(i, x)| value(&format!("{path}[{i}]"), x, notes))
                 .collect();
-            format!("[{}]", items.join(", "))
+            (format!("[{}]", items.join(", ")), None)
         }
-        FieldValue::Void => "None".into(),
+        FieldValue::Void => ("None".into(), None),
+    };
+    if let Some((wire, to)) = narrowed {
+        notes.push(format!(
+            "{}: the scene has a {wire} value; pika sends it as {to}",
+            comment_text(path)
+        ));
     }
+    text
 }
 
 /// A Python float literal (`inf` and `nan` have none: spelled as calls).
