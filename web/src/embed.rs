@@ -192,7 +192,10 @@ mod tests {
     #[test]
     fn the_iframe_line_escapes_its_address() {
         let line = iframe_line(r#"https://x/?embed&a"b#w1.AA"#, 600, 400);
-        assert!(line.contains(r#"src="https://x/?embed&amp;a&quot;b#w1.AA""#), "{line}");
+        assert!(
+            line.contains(r#"src="https://x/?embed&amp;a&quot;b#w1.AA""#),
+            "{line}"
+        );
         assert!(line.contains(r#"width="600" height="400""#));
     }
 }

@@ -17,8 +17,8 @@
 //! error reply and changes nothing; its text is only ever shown as text.
 
 use serde_json::{json, Map, Value};
-use warren_core::EventKind;
 use warren_core::methods::BasicPublish;
+use warren_core::EventKind;
 use warren_core::{FieldTable, Properties};
 
 use crate::limits;
@@ -58,12 +58,17 @@ pub type Request = (Option<Value>, HostCommand);
 /// of the wrong type; each names the field.
 pub fn parse_command(msg: &Value) -> Result<Request, (Option<Value>, String)> {
     let Value::Object(m) = msg else {
-        return Err((None, "a message is an object with \"warren\": 1 and a \"type\"".into()));
+        return Err((
+            None,
+            "a message is an object with \"warren\": 1 and a \"type\"".into(),
+        ));
     };
     let id = m.get("id").cloned();
     let fail = |e: String| (id.clone(), e);
     if m.get("warren").and_then(Value::as_u64) != Some(VERSION) {
-        return Err(fail(format!("\"warren\" must be {VERSION}, the protocol version")));
+        return Err(fail(format!(
+            "\"warren\" must be {VERSION}, the protocol version"
+        )));
     }
     let text = |k: &str| -> Result<String, (Option<Value>, String)> {
         match m.get(k) {
@@ -76,7 +81,11 @@ pub fn parse_command(msg: &Value) -> Result<Request, (Option<Value>, String)> {
         "load" => match m.get("scene") {
             Some(Value::String(s)) => HostCommand::Load(s.clone()),
             Some(v @ Value::Object(_)) => HostCommand::Load(v.to_string()),
-            _ => return Err(fail("\"scene\" must be a scene object or its JSON text".into())),
+            _ => {
+                return Err(fail(
+                    "\"scene\" must be a scene object or its JSON text".into(),
+                ))
+            }
         },
         "play" => HostCommand::Play,
         "pause" => HostCommand::Pause,
@@ -86,7 +95,9 @@ pub fn parse_command(msg: &Value) -> Result<Request, (Option<Value>, String)> {
             limits::body_fits(&body, "body").map_err(fail)?;
             let headers = match m.get("headers") {
                 None | Some(Value::Null) => None,
-                Some(h) => Some(FieldTable::from_json(h).map_err(|e| fail(format!("\"headers\": {e}")))?),
+                Some(h) => {
+                    Some(FieldTable::from_json(h).map_err(|e| fail(format!("\"headers\": {e}")))?)
+                }
             };
             HostCommand::Publish(BasicPublish {
                 exchange: text("exchange")?,
@@ -255,7 +266,9 @@ mod tests {
     fn commands_parse_with_their_ids() {
         let (id, c) = parse_command(&json!({"warren": 1, "type": "play", "id": 7})).unwrap();
         assert_eq!((id, c), (Some(json!(7)), HostCommand::Play));
-        let (_, c) = parse_command(&json!({"warren": 1, "type": "publish", "producer": "web shop"})).unwrap();
+        let (_, c) =
+            parse_command(&json!({"warren": 1, "type": "publish", "producer": "web shop"}))
+                .unwrap();
         assert_eq!(c, HostCommand::PublishFrom("web shop".into()));
         let (_, c) = parse_command(&json!({"warren": 1, "type": "publish", "exchange": "order",
             "routing_key": "order.notify", "body": "<img src=x onerror=alert(1)>", "headers": {"a": "b"}}))
@@ -263,7 +276,8 @@ mod tests {
         let HostCommand::Publish(p) = c else { panic!() };
         assert_eq!(p.body, "<img src=x onerror=alert(1)>");
         assert!(p.properties.headers.is_some());
-        let (_, c) = parse_command(&json!({"warren": 1, "type": "load", "scene": {"name": "x"}})).unwrap();
+        let (_, c) =
+            parse_command(&json!({"warren": 1, "type": "load", "scene": {"name": "x"}})).unwrap();
         assert_eq!(c, HostCommand::Load(r#"{"name":"x"}"#.into()));
         let (_, c) = parse_command(&json!({"warren": 1, "type": "goto-step", "step": 2})).unwrap();
         assert_eq!(c, HostCommand::GotoStep(2));
@@ -277,16 +291,15 @@ mod tests {
         assert!(err(json!({"warren": 1})).contains("no \"type\""));
         assert!(err(json!({"warren": 1, "type": "explode"})).contains("unknown type"));
         assert!(err(json!({"warren": 1, "type": "load"})).contains("\"scene\""));
-        assert!(err(json!({"warren": 1, "type": "publish", "exchange": 5})).contains("\"exchange\""));
+        assert!(
+            err(json!({"warren": 1, "type": "publish", "exchange": 5})).contains("\"exchange\"")
+        );
         assert!(err(json!({"warren": 1, "type": "goto-step", "step": 0})).contains("\"step\""));
         let big = "x".repeat(limits::MAX_BODY_BYTES + 1);
         assert!(err(json!({"warren": 1, "type": "publish", "body": big})).contains("at most"));
         // The id comes back with the error.
         let e = parse_command(&json!({"warren": 1, "id": "a", "type": "?"})).unwrap_err();
         assert_eq!(e.0, Some(json!("a")));
-        assert_eq!(
-            reply(e.0, Err(e.1)).get("type"),
-            Some(&json!("error"))
-        );
+        assert_eq!(reply(e.0, Err(e.1)).get("type"), Some(&json!("error")));
     }
 }

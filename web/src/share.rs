@@ -243,7 +243,9 @@ mod browser {
         let cs = CompressionStream::new("deflate-raw")
             .map_err(|_| "this browser cannot compress (no CompressionStream)".to_owned())?;
         let stream = piped(text.as_bytes(), &cs).map_err(|e| format!("{e:?}"))?;
-        read_all(stream, usize::MAX).await.map_err(|e| e.to_string())
+        read_all(stream, usize::MAX)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// The text in raw DEFLATE `bytes`.

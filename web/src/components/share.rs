@@ -115,7 +115,11 @@ fn not_opened(why: &str) -> Action {
 fn forget_fragment() {
     if let Some(w) = web_sys::window() {
         if let Ok(h) = w.history() {
-            let url = format!("{}{}", page_base(), w.location().search().unwrap_or_default());
+            let url = format!(
+                "{}{}",
+                page_base(),
+                w.location().search().unwrap_or_default()
+            );
             let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
     }

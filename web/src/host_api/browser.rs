@@ -90,7 +90,11 @@ fn data_json(data: &JsValue) -> Result<Value, String> {
 
 /// Carries out one command. Each runs through the reducer as a click
 /// would (synchronously), so the reply can say whether it was refused.
-fn perform(cmd: HostCommand, on: &Callback<Action>, latest: &Latest<AppState>) -> Result<(), String> {
+fn perform(
+    cmd: HostCommand,
+    on: &Callback<Action>,
+    latest: &Latest<AppState>,
+) -> Result<(), String> {
     let refused = |form: FormId| {
         latest
             .with(|s| s.ui.errors.get(&form).map(ToString::to_string))
@@ -138,14 +142,25 @@ pub fn use_host_api(on: Callback<Action>, latest: Latest<AppState>, opts: EmbedO
             let host = parent(&w)?;
             let origins = Origins::of(&w, &opts);
             let name = latest.with(|s| s.timeline.start().name.clone());
-            post(&host, &message("ready", vec![("scene", json!(name))]), &origins.target);
+            post(
+                &host,
+                &message("ready", vec![("scene", json!(name))]),
+                &origins.target,
+            );
             Some(EventListener::new(&w, "message", move |e| {
-                let Some(e) = e.dyn_ref::<MessageEvent>() else { return };
-                let from_host = e.source().is_some_and(|s| JsValue::from(s) == JsValue::from(&host));
+                let Some(e) = e.dyn_ref::<MessageEvent>() else {
+                    return;
+                };
+                let from_host = e
+                    .source()
+                    .is_some_and(|s| JsValue::from(s) == JsValue::from(&host));
                 if !from_host || !origins.accepts(&e.origin()) {
                     return;
                 }
-                let answer = match data_json(&e.data()).map_err(|m| (None, m)).and_then(|v| parse_command(&v)) {
+                let answer = match data_json(&e.data())
+                    .map_err(|m| (None, m))
+                    .and_then(|v| parse_command(&v))
+                {
                     Ok((id, cmd)) => reply(id, perform(cmd, &on, &latest)),
                     Err((id, why)) => reply(id, Err(why)),
                 };

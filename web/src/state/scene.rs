@@ -538,7 +538,13 @@ pub fn parse(text: &str) -> R<Scene> {
 fn is_definitions_file(v: &Value) -> bool {
     let Value::Object(m) = v else { return false };
     let scene_keys = ["definitions", "steps", "actors", "layout", "name"];
-    let definitions_keys = ["rabbit_version", "rabbitmq_version", "exchanges", "queues", "bindings"];
+    let definitions_keys = [
+        "rabbit_version",
+        "rabbitmq_version",
+        "exchanges",
+        "queues",
+        "bindings",
+    ];
     !scene_keys.iter().any(|k| m.contains_key(*k))
         && definitions_keys.iter().any(|k| m.contains_key(*k))
 }
@@ -850,7 +856,9 @@ mod tests {
         assert_eq!(scene.ops.len(), 3);
         assert!(scene.producers.is_empty() && scene.layout.is_empty());
         // A scene is still a scene: `definitions` stays where it belongs.
-        assert!(!is_definitions_file(&serde_json::json!({"name": "x", "queues": []})));
+        assert!(!is_definitions_file(
+            &serde_json::json!({"name": "x", "queues": []})
+        ));
         // What the playground writes, it reads back.
         let mut b = Broker::new();
         apply(&scene, &mut b).unwrap();
