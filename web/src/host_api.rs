@@ -42,7 +42,7 @@ pub enum HostCommand {
     PublishFrom(String),
     /// `{"type": "publish", "exchange": "order", "routing_key": "...",
     /// "body": "...", "headers": {...}}`: a message published by hand.
-    Publish(BasicPublish),
+    Publish(Box<BasicPublish>),
     /// `{"type": "goto-step", "step": N}` (1-based): the lesson step.
     /// Parsed here; lessons (issue 14) carry it out.
     GotoStep(u32),
@@ -99,7 +99,7 @@ pub fn parse_command(msg: &Value) -> Result<Request, (Option<Value>, String)> {
                     Some(FieldTable::from_json(h).map_err(|e| fail(format!("\"headers\": {e}")))?)
                 }
             };
-            HostCommand::Publish(BasicPublish {
+            HostCommand::Publish(Box::new(BasicPublish {
                 exchange: text("exchange")?,
                 routing_key: text("routing_key")?,
                 body,
@@ -109,7 +109,7 @@ pub fn parse_command(msg: &Value) -> Result<Request, (Option<Value>, String)> {
                 },
                 mandatory: false,
                 immediate: false,
-            })
+            }))
         }
         "goto-step" => match m.get("step").and_then(Value::as_u64) {
             Some(n @ 1..=10_000) => HostCommand::GotoStep(n as u32),

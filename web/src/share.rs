@@ -105,7 +105,8 @@ fn version_of(fragment: &str) -> Option<&str> {
     let rest = fragment.strip_prefix('w')?;
     let dot = rest.find('.')?;
     let digits = &rest[..dot];
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| &fragment[..=dot])
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| &fragment[..=dot + 1])
 }
 
 /// The fragment (without `#`) for compressed scene bytes.

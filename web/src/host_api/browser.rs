@@ -116,7 +116,7 @@ fn perform(
             }
         }
         HostCommand::Publish(m) => {
-            on.emit(Action::Submit(FormId::Publish, Command::publish(m)));
+            on.emit(Action::Submit(FormId::Publish, Command::publish(*m)));
             if let Some(e) = refused(FormId::Publish) {
                 return Err(e);
             }
