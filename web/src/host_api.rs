@@ -9,6 +9,10 @@
 //! the host `ready` once and then `delivered`, `acked`, `dead-lettered`
 //! and `dropped` as they happen ([`host_event`]).
 //!
+//! Lessons (issue 14) plug in at two places: [`HostCommand::GotoStep`]
+//! (refused in `browser::perform` until then) and a `step` event
+//! (`{"type": "step", "step": N, "of": M}`), posted like the others.
+//!
 //! Messages are untrusted. Only the embed's parent window is listened to,
 //! and only from an allowed origin (the embed's own, the embedding page's
 //! as the browser reports it in `document.referrer`, and any given with

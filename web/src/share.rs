@@ -96,7 +96,16 @@ pub fn decode_fragment(fragment: &str) -> Result<Option<Vec<u8>>, LinkError> {
     if fragment.len() > MAX_OPEN_FRAGMENT {
         return Err(LinkError::TooLong(fragment.len()));
     }
+    let (data, _) = data.split_once('&').unwrap_or((data, ""));
     base64url_decode(data).map(Some)
+}
+
+/// What follows the scene in a share fragment, after `&` (`step=3`, read
+/// with [`crate::embed::EmbedOptions::parse`]): room for where in the scene
+/// a link starts (a lesson's step), outside the compressed scene so that
+/// one scene's links to each step differ only there. Empty if none.
+pub fn fragment_params(fragment: &str) -> &str {
+    fragment.split_once('&').map_or("", |(_, p)| p)
 }
 
 /// `w<digits>.` at the start of a fragment: the format version of a link
@@ -297,6 +306,9 @@ mod tests {
         assert_eq!(decode_fragment("#canvas"), Ok(None));
         assert_eq!(decode_fragment(""), Ok(None));
         assert_eq!(decode_fragment("#w1.AAE"), Ok(Some(vec![0, 1])));
+        assert_eq!(decode_fragment("#w1.AAE&step=3"), Ok(Some(vec![0, 1])));
+        assert_eq!(fragment_params("#w1.AAE&step=3"), "step=3");
+        assert_eq!(fragment_params("#w1.AAE"), "");
         assert_eq!(
             decode_fragment("w2.xyz"),
             Err(LinkError::UnknownVersion("w2.".into()))

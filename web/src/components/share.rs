@@ -30,8 +30,12 @@ pub fn page_base() -> String {
     )
 }
 
-/// What opening a link says, and whether it succeeded.
-async fn read_link(bytes: Vec<u8>) -> Result<(Rc<crate::state::scene::Scene>, String), String> {
+/// A link's scene checked against the limits, what opening it says, and
+/// its text.
+type Opened = (Rc<crate::state::scene::Scene>, String, String);
+
+/// Reads a link's compressed scene.
+async fn read_link(bytes: Vec<u8>) -> Result<Opened, String> {
     #[cfg(target_arch = "wasm32")]
     let text = crate::share::inflate(&bytes)
         .await
@@ -43,7 +47,7 @@ async fn read_link(bytes: Vec<u8>) -> Result<(Rc<crate::state::scene::Scene>, St
     if !notes.is_empty() {
         what.push_str(&format!(" Clamped: {}.", notes.join("; ")));
     }
-    Ok((Rc::new(scene), what))
+    Ok((Rc::new(scene), what, text))
 }
 
 /// Opens the share link in the page's fragment, now and whenever the
@@ -87,10 +91,11 @@ fn open_fragment(on: Callback<Action>, embed: bool, kept: UseStateHandle<Option<
     };
     spawn_local(async move {
         match read_link(bytes).await {
-            Ok((scene, what)) => {
+            Ok((scene, what, text)) => {
                 if !embed {
                     forget_fragment();
-                    let mine = storage::load();
+                    // Kept if it differs from the link's and would open.
+                    let mine = storage::load().filter(|m| *m != text);
                     if let Some(mine) = mine.filter(|m| limits::read(m).is_ok()) {
                         storage::save_kept(&mine);
                         kept.set(Some(mine));

@@ -136,7 +136,11 @@ pub fn use_host_api(on: Callback<Action>, latest: Latest<AppState>, opts: EmbedO
     let seen = use_mut_ref(|| 0u64);
     let total = latest.with(|s| s.world.log().total()).unwrap_or(0);
     let feed_latest = latest.clone();
-    let feed_opts = opts.clone();
+    // Where events go: worked out once (the referrer does not change).
+    let target = use_memo((), {
+        let opts = opts.clone();
+        move |_| web_sys::window().map(|w| Origins::of(&w, &opts).target)
+    });
     use_effect_with((), move |_| {
         let listener = web_sys::window().and_then(|w| {
             let host = parent(&w)?;
@@ -172,7 +176,9 @@ pub fn use_host_api(on: Callback<Action>, latest: Latest<AppState>, opts: EmbedO
     use_effect_with(total, move |_| {
         let Some(w) = web_sys::window() else { return };
         let Some(host) = parent(&w) else { return };
-        let target = Origins::of(&w, &feed_opts).target;
+        let Some(target) = target.as_deref() else {
+            return;
+        };
         let mut keys = keys.borrow_mut();
         let mut seen = seen.borrow_mut();
         feed_latest.with(|s| {
@@ -182,7 +188,7 @@ pub fn use_host_api(on: Callback<Action>, latest: Latest<AppState>, opts: EmbedO
             }
             for e in log.entries().filter(|e| e.seq >= *seen) {
                 if let Some(v) = host_event(e, &mut keys) {
-                    post(&host, &v, &target);
+                    post(&host, &v, target);
                 }
             }
             *seen = log.total();
