@@ -59,11 +59,23 @@ export async function eachEmbedOptionDoesWhatItSays({ page, baseURL, screenshot 
   const bg = await page.evaluate(() => getComputedStyle(document.querySelector('svg.canvas')).backgroundColor);
   if (bg !== 'rgb(15, 21, 34)') throw new Error(`dark canvas background is ${bg}`);
   await screenshot('embed-dark');
-  // Read-only: the reader cannot publish, but time runs.
-  await page.click(tid('publish:web shop'));
-  await page.waitForFunction(() => document.querySelector('#notice-text')?.textContent.includes('read-only'));
-  await page.waitForTimeout(300);
+  // Read-only: no node buttons, no Tidy, and the keys that change the
+  // scene do nothing; time runs.
+  if (await page.locator(tid('publish:web shop')).isVisible()) throw new Error('a publish button in a read-only embed');
+  if (await page.locator('#tidy').isVisible()) throw new Error('Tidy in a read-only embed');
+  await page.locator('#canvas').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('p');
+  await page.waitForTimeout(1500);
   await textIs(page, tid('acked:printer'), '0');
+  // Dragging a node does not move it.
+  const node = page.locator(tid('node:exchange:order'));
+  const before = await node.boundingBox();
+  await page.mouse.move(before.x + 20, before.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(before.x + 120, before.y + 90, { steps: 5 });
+  await page.mouse.up();
+  const after = await node.boundingBox();
+  if (Math.abs(after.x - before.x) > 1 || Math.abs(after.y - before.y) > 1) throw new Error('a node moved');
   // Unknown options and odd values are ignored.
   await openEmbed(page, baseURL, '&theme=neon&step=x&frobnicate');
   await page.locator(tid('node:exchange:order')).waitFor();
