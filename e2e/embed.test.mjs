@@ -20,11 +20,14 @@ async function textIs(frame, selector, want) {
   });
 }
 
-/** Every node's box lies inside the viewport. */
+/** Every node's box lies inside the canvas, and the canvas inside the viewport. */
 async function allNodesInView(page) {
   const out = await page.locator('[data-testid^="node:"]').evaluateAll((els) => els.filter((e) => {
     const r = e.getBoundingClientRect();
-    return r.left < -1 || r.top < -1 || r.right > innerWidth + 1 || r.bottom > innerHeight + 1;
+    const c = document.getElementById('canvas').getBoundingClientRect();
+    const top = Math.max(c.top, 0);
+    const bottom = Math.min(c.bottom, innerHeight);
+    return r.left < c.left - 1 || r.top < top - 1 || r.right > Math.min(c.right, innerWidth) + 1 || r.bottom > bottom + 1;
   }).map((e) => e.getAttribute('data-testid')));
   if (out.length) throw new Error(`off screen: ${out}`);
 }
@@ -42,6 +45,18 @@ export async function embedModeShowsTheCanvasAndPlayControlsOnly({ page, baseURL
   if ((await page.getAttribute('#play', 'aria-pressed')) !== 'false') throw new Error('an embed plays without autoplay');
   await allNodesInView(page);
   await screenshot('embed-phone');
+  // A short frame too, with and without the log: the embed keeps to it.
+  for (const [size, query] of [[{ width: 720, height: 340 }, '&hidelog'], [{ width: 600, height: 300 }, '']]) {
+    await page.setViewportSize(size);
+    await openEmbed(page, baseURL, query);
+    await page.locator(tid('node:consumer:printer')).waitFor();
+    await page.waitForTimeout(200);
+    await allNodesInView(page);
+    const bottom = await page.evaluate(() => document.querySelector('.app').getBoundingClientRect().bottom);
+    if (bottom > size.height + 1) throw new Error(`the embed is ${bottom} px tall in a ${size.height} px frame`);
+  }
+  await page.setViewportSize({ width: 390, height: 520 });
+  await openEmbed(page, baseURL);
   // Used, it writes nothing to storage and sets no cookie.
   await page.click('#play');
   await page.click(tid('publish:web shop'));

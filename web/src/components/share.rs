@@ -30,9 +30,9 @@ pub fn page_base() -> String {
     )
 }
 
-/// A link's scene checked against the limits, what opening it says, and
-/// its text.
-type Opened = (Rc<crate::state::scene::Scene>, String, String);
+/// A link's scene checked against the limits, what opening it says, its
+/// text, and whether anything was clamped.
+type Opened = (Rc<crate::state::scene::Scene>, String, String, bool);
 
 /// Reads a link's compressed scene.
 async fn read_link(bytes: Vec<u8>) -> Result<Opened, String> {
@@ -47,7 +47,7 @@ async fn read_link(bytes: Vec<u8>) -> Result<Opened, String> {
     if !notes.is_empty() {
         what.push_str(&format!(" Clamped: {}.", notes.join("; ")));
     }
-    Ok((Rc::new(scene), what, text))
+    Ok((Rc::new(scene), what, text, !notes.is_empty()))
 }
 
 /// Opens the share link in the page's fragment, now and whenever the
@@ -91,7 +91,7 @@ fn open_fragment(on: Callback<Action>, embed: bool, kept: UseStateHandle<Option<
     };
     spawn_local(async move {
         match read_link(bytes).await {
-            Ok((scene, what, text)) => {
+            Ok((scene, what, text, clamped)) => {
                 if !embed {
                     forget_fragment();
                     // Kept if it differs from the link's and would open.
@@ -102,6 +102,11 @@ fn open_fragment(on: Callback<Action>, embed: bool, kept: UseStateHandle<Option<
                     }
                 }
                 on.emit(Action::OpenScene(scene, what));
+                // An embed opening its own link says nothing (a notice
+                // over a small canvas), unless something was clamped.
+                if embed && !clamped {
+                    on.emit(Action::DismissNotice);
+                }
             }
             Err(e) => on.emit(not_opened(&e)),
         }

@@ -102,10 +102,14 @@ fn perform(
     };
     match cmd {
         HostCommand::Load(text) => {
-            let (scene, _) = limits::read(&text)?;
+            let (scene, notes) = limits::read(&text)?;
             AppState::with_scene(scene.clone())?;
-            let what = format!("The page loaded the scene “{}”.", scene.name);
+            let what = format!("Clamped: {}.", notes.join("; "));
             on.emit(Action::OpenScene(Rc::new(scene), what));
+            // The host page chose the scene: nothing to say unless clamped.
+            if notes.is_empty() {
+                on.emit(Action::DismissNotice);
+            }
         }
         HostCommand::Play => on.emit(Action::Play),
         HostCommand::Pause => on.emit(Action::Pause),
