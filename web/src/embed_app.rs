@@ -154,3 +154,36 @@ fn use_refit_on_resize(on: Callback<Action>) {
         move || drop(listener)
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{Command, FormId, Selection};
+
+    #[test]
+    fn read_only_keeps_time_and_view_and_refuses_changes() {
+        for a in [
+            Action::Play,
+            Action::Pause,
+            Action::Step,
+            Action::Scrub(10),
+            Action::Restart,
+            Action::Select(Selection::None),
+            Action::ZoomBy(1.2, (100.0, 100.0)),
+            Action::DismissNotice,
+        ] {
+            assert!(readonly_allows(&a), "{a:?}");
+        }
+        for a in [
+            Action::Submit(FormId::Controls, Command::PublishFrom("web shop".into())),
+            Action::MoveNode("queue:q".into(), 1.0, 2.0),
+            Action::AutoLayout,
+            Action::PublishSelected,
+            Action::KillSelected,
+            Action::DeleteSelected,
+            Action::LoadBuiltIn("topic-logs".into()),
+        ] {
+            assert!(!readonly_allows(&a), "{a:?}");
+        }
+    }
+}
