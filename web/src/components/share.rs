@@ -40,6 +40,8 @@ async fn read_link(bytes: Vec<u8>) -> Result<Opened, String> {
     let text = crate::share::inflate(&bytes)
         .await
         .map_err(|e| e.to_string())?;
+    // Off the browser (the native build of the build-time snapshot) no
+    // link is ever opened; the bytes stand for the text.
     #[cfg(not(target_arch = "wasm32"))]
     let text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
     let (scene, notes) = limits::read(&text)?;
