@@ -359,6 +359,9 @@ SYNC_REPLIES = {
     "basic.get": (spec.Basic.GetOk, spec.Basic.GetEmpty),
     "basic.recover": (spec.Basic.RecoverOk,),
     "confirm.select": (spec.Confirm.SelectOk,),
+    "tx.select": (spec.Tx.SelectOk,),
+    "tx.commit": (spec.Tx.CommitOk,),
+    "tx.rollback": (spec.Tx.RollbackOk,),
 }
 
 STEP_FIELDS = {
@@ -381,6 +384,9 @@ STEP_FIELDS = {
     "basic.reject": {"delivery_tag", "requeue"},
     "basic.recover": {"requeue"},
     "confirm.select": set(),
+    "tx.select": set(),
+    "tx.commit": set(),
+    "tx.rollback": set(),
     "channel.open": set(),
     "channel.close": set(),
     "connection.close": set(),
@@ -686,6 +692,12 @@ class Recorder:
             m = spec.Basic.Recover(requeue=g("requeue", True))
         elif op == "confirm.select":
             m = spec.Confirm.Select()
+        elif op == "tx.select":
+            m = spec.Tx.Select()
+        elif op == "tx.commit":
+            m = spec.Tx.Commit()
+        elif op == "tx.rollback":
+            m = spec.Tx.Rollback()
         elif op == "basic.publish":
             body = g("body", "")
             if not isinstance(body, str):

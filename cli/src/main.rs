@@ -7,7 +7,8 @@
 //! - 2: usage error (unknown subcommand or flag, missing argument);
 //! - 3: input error (unreadable file, malformed JSON, invalid scenario or
 //!   definitions, too large);
-//! - 4: the topology was refused while loading (RabbitMQ would refuse it too).
+//! - 4: the topology was refused while loading (RabbitMQ would refuse it too);
+//! - 5: `run` on a lesson: an expectation of a step did not hold.
 
 mod args;
 mod check;
@@ -31,6 +32,9 @@ pub(crate) enum Failure {
     Refused(String),
     /// `check` found errors (the report is already printed).
     Findings,
+    /// A lesson step's expectations did not hold (each failure names the
+    /// step and its caption).
+    Lesson(String),
 }
 
 impl Failure {
@@ -39,6 +43,7 @@ impl Failure {
             Self::Findings => 1,
             Self::Input(_) => 3,
             Self::Refused(_) => 4,
+            Self::Lesson(_) => 5,
         }
     }
 }
@@ -72,7 +77,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             match &f {
-                Failure::Input(m) | Failure::Refused(m) => eprintln!("warren: {m}"),
+                Failure::Input(m) | Failure::Refused(m) | Failure::Lesson(m) => {
+                    eprintln!("warren: {m}");
+                }
                 Failure::Findings => {}
             }
             ExitCode::from(f.code())

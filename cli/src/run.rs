@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use warren_core::methods::BasicPublish;
 use warren_core::Op;
+use warren_scenario::lesson::{self, Lesson};
 use warren_scenario::scenario::Action;
 use warren_scenario::{Runner, Scenario, TraceKind};
 
@@ -15,6 +16,9 @@ pub(crate) fn run(a: &RunArgs) -> Result<(), Failure> {
     let input = input::read(&a.file)?;
     let scenario = input::scenario(&input)?;
     let mut runner = input::runner(&input, &scenario)?;
+    if let Some(lesson) = &scenario.lesson {
+        return run_lesson(&scenario, lesson, &mut runner, a.pretty);
+    }
     if !a.pretty {
         let trace = runner.run(&scenario);
         println!(
@@ -25,6 +29,64 @@ pub(crate) fn run(a: &RunArgs) -> Result<(), Failure> {
     }
     print!("{}", transcript(&scenario, &mut runner));
     Ok(())
+}
+
+/// Runs a lesson and checks every step's expectations: a line per step
+/// (`--pretty`) or a JSON report, then a failure naming each step that did
+/// not hold, with its caption.
+fn run_lesson(
+    scenario: &Scenario,
+    lesson: &Lesson,
+    runner: &mut Runner,
+    pretty: bool,
+) -> Result<(), Failure> {
+    let report = lesson::run(scenario, lesson, runner);
+    let total = report.steps.len();
+    if pretty {
+        let title = if lesson.title.is_empty() {
+            &scenario.name
+        } else {
+            &lesson.title
+        };
+        println!("# {title}");
+        for (i, (caption, problems)) in report.steps.iter().enumerate() {
+            let mark = if problems.is_empty() { "ok  " } else { "FAIL" };
+            println!("{mark} step {} of {total}: {caption}", i + 1);
+            for p in problems {
+                println!("       - {p}");
+            }
+        }
+    } else {
+        let steps: Vec<_> = report
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, (caption, problems))| {
+                serde_json::json!({
+                    "step": i + 1,
+                    "caption": caption,
+                    "ok": problems.is_empty(),
+                    "problems": problems,
+                })
+            })
+            .collect();
+        let v = serde_json::json!({
+            "scenario": scenario.name,
+            "lesson": steps,
+            "passed": report.passed(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    }
+    let failures = report.failures();
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let text: String = failures.iter().map(ToString::to_string).collect();
+    Err(Failure::Lesson(format!(
+        "{} of {total} lesson step(s) did not hold:\n{}",
+        failures.len(),
+        text.trim_end()
+    )))
 }
 
 /// The readable transcript: each step, what routed it, what came back, and

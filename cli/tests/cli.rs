@@ -292,3 +292,70 @@ fn refused_topology_exits_4() {
     assert_eq!(o.status.code(), Some(4), "{}{}", out(&o), err(&o));
     assert!(err(&o).contains("PRECONDITION_FAILED"), "{}", err(&o));
 }
+
+/// Every built-in lesson (a scene in `web/scenes/` with a `"lesson"`) runs
+/// through `warren run` with all its expectations holding, so no caption
+/// of the gallery claims what the broker does not do.
+#[test]
+fn every_built_in_lesson_passes() {
+    let dir = root().join("web/scenes");
+    let mut lessons = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let scene: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if scene.get("lesson").is_some() {
+            lessons.push(path);
+        }
+    }
+    lessons.sort();
+    for path in &lessons {
+        let file = path.to_string_lossy();
+        let o = warren(&["run", &file], None);
+        assert_eq!(o.status.code(), Some(0), "{file}:\n{}{}", out(&o), err(&o));
+        let report: Value = serde_json::from_str(&out(&o)).unwrap();
+        assert_eq!(report["passed"], true, "{file}: {report}");
+        let steps = report["lesson"].as_array().unwrap();
+        assert!(
+            (4..=8).contains(&steps.len()),
+            "{file}: a gallery lesson has 4 to 8 steps, this one {}",
+            steps.len()
+        );
+        assert!(steps.iter().all(|s| s["ok"] == true), "{file}: {report}");
+    }
+    assert!(
+        lessons.len() >= 11,
+        "expected at least 11 built-in lessons, found {}: {lessons:?}",
+        lessons.len()
+    );
+}
+
+/// A lesson step whose expectation does not hold makes `warren run` exit 5,
+/// naming the step and its caption; the other steps still run.
+#[test]
+fn a_lesson_that_lies_exits_5_naming_the_step() {
+    let scene = r#"{"name": "lying", "lesson": {"steps": [
+        {"caption": "Declare `q`.", "do": [{"op": "queue.declare", "queue": "q"}],
+         "expect": {"queues": {"q": {"ready": 0}}}},
+        {"caption": "Publish to `q`; it stays empty.",
+         "do": [{"op": "basic.publish", "routing_key": "q", "body": "x"}],
+         "expect": {"queues": {"q": {"ready": 0}}}},
+        {"caption": "Nothing happens.", "expect": {"unroutable": 0}}]}}"#;
+    let f = tmp("lying-lesson.json", scene);
+    let o = warren(&["run", "--pretty", &f], None);
+    assert_eq!(o.status.code(), Some(5), "{}{}", out(&o), err(&o));
+    let text = out(&o);
+    assert!(text.contains("ok   step 1 of 3"), "{text}");
+    assert!(text.contains("FAIL step 2 of 3"), "{text}");
+    assert!(text.contains("ok   step 3 of 3"), "{text}");
+    let e = err(&o);
+    assert!(e.contains("1 of 3 lesson step(s) did not hold"), "{e}");
+    assert!(
+        e.contains("step 2 (\"Publish to `q`; it stays empty.\")"),
+        "{e}"
+    );
+    assert!(e.contains(r#"queue "q": expected ready 0, got 1"#), "{e}");
+}

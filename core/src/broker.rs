@@ -19,6 +19,7 @@ mod deliver;
 mod inspect;
 mod lifecycle;
 mod publish;
+mod tx;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
@@ -113,6 +114,15 @@ impl UnackedMap {
         self.0.push_back((tag, u));
     }
 
+    /// Puts back a delivery taken off earlier (a transaction's
+    /// acknowledgement undone), at its place among the tags held.
+    pub(crate) fn restore(&mut self, tag: u64, u: Unacked) {
+        match self.position(tag) {
+            Ok(_) => debug_assert!(false, "delivery tag {tag} restored twice"),
+            Err(i) => self.0.insert(i, (tag, u)),
+        }
+    }
+
     pub(crate) fn contains_key(&self, tag: &u64) -> bool {
         self.position(*tag).is_ok()
     }
@@ -166,6 +176,13 @@ pub(crate) struct Channel {
     pub(crate) global_prefetch: u16,
     /// Confirm mode: the next publish sequence number.
     pub(crate) next_publish_seq: Option<u64>,
+    /// The queue most recently declared on this channel (passive declares
+    /// included): what an empty queue name means in `queue.bind`,
+    /// `queue.unbind`, `queue.purge`, `queue.delete`, `basic.consume` and
+    /// `basic.get`, as in RabbitMQ's `rabbit_channel`.
+    pub(crate) recent_queue: Option<String>,
+    /// `tx.select`: what the open transaction holds until `tx.commit`.
+    pub(crate) tx: Option<tx::Tx>,
 }
 
 impl Channel {
@@ -177,6 +194,8 @@ impl Channel {
             consumer_prefetch: 0,
             global_prefetch: 0,
             next_publish_seq: None,
+            recent_queue: None,
+            tx: None,
         }
     }
 }
@@ -201,6 +220,10 @@ pub struct Ledger {
     pub dead_lettered: u64,
     /// Copies dropped, each with a [`DropReason`](crate::DropReason) event.
     pub dropped: u64,
+    /// Messages published in a transaction that was rolled back, or whose
+    /// channel closed before `tx.commit`: they never reached an exchange's
+    /// queues. (Messages a transaction still holds are in none of these.)
+    pub discarded: u64,
 }
 
 /// Timers the broker arms. Ordered so that ties at one instant fire in a
@@ -441,6 +464,24 @@ impl Broker {
             method,
             format!("no {}", self.rs(kind, name)),
         )
+    }
+
+    /// The queue an empty name stands for on `ch` (the one most recently
+    /// declared there), or the 404 RabbitMQ answers when the channel has
+    /// declared none, which closes the channel.
+    pub(crate) fn recent_queue(&mut self, ch: ChannelId, method: Method) -> Result<String, Error> {
+        self.check_channel(ch)?;
+        match self.channels.get(&ch).and_then(|c| c.recent_queue.clone()) {
+            Some(q) => Ok(q),
+            None => {
+                let e = AmqpError::new(
+                    ReplyCode::NotFound,
+                    method,
+                    "no previously declared queue".to_owned(),
+                );
+                Err(self.fail(ch, e))
+            }
+        }
     }
 
     pub(crate) fn channel_mut(&mut self, ch: ChannelId) -> Result<&mut Channel, Error> {

@@ -87,6 +87,9 @@ pub enum Method {
     BasicRecover,
     BasicNack,
     ConfirmSelect,
+    TxSelect,
+    TxCommit,
+    TxRollback,
     ChannelOpen,
 }
 
@@ -114,6 +117,9 @@ impl Method {
             Self::BasicRecover => (60, 110),
             Self::BasicNack => (60, 120),
             Self::ConfirmSelect => (85, 10),
+            Self::TxSelect => (90, 10),
+            Self::TxCommit => (90, 20),
+            Self::TxRollback => (90, 30),
         }
     }
 
@@ -140,6 +146,9 @@ impl Method {
             Self::BasicRecover => "basic.recover",
             Self::BasicNack => "basic.nack",
             Self::ConfirmSelect => "confirm.select",
+            Self::TxSelect => "tx.select",
+            Self::TxCommit => "tx.commit",
+            Self::TxRollback => "tx.rollback",
         }
     }
 }

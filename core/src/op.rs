@@ -66,6 +66,12 @@ pub enum Op {
     BasicRecover(BasicRecover),
     /// `confirm.select`.
     ConfirmSelect,
+    /// `tx.select`: publishes and acknowledgements are held until `tx.commit`.
+    TxSelect,
+    /// `tx.commit`.
+    TxCommit,
+    /// `tx.rollback`.
+    TxRollback,
     /// `channel.open`.
     ChannelOpen,
     /// `channel.close` (by the client).
@@ -119,6 +125,9 @@ pub const OP_NAMES: &[&str] = &[
     "basic.reject",
     "basic.recover",
     "confirm.select",
+    "tx.select",
+    "tx.commit",
+    "tx.rollback",
     "channel.open",
     "channel.close",
     "connection.close",
@@ -176,6 +185,9 @@ impl Op {
             Self::BasicReject(_) => "basic.reject",
             Self::BasicRecover(_) => "basic.recover",
             Self::ConfirmSelect => "confirm.select",
+            Self::TxSelect => "tx.select",
+            Self::TxCommit => "tx.commit",
+            Self::TxRollback => "tx.rollback",
             Self::ChannelOpen => "channel.open",
             Self::ChannelClose => "channel.close",
             Self::ConnectionClose => "connection.close",
@@ -217,6 +229,9 @@ impl Op {
             "basic.reject" => Self::BasicReject(arguments(fields)?),
             "basic.recover" => Self::BasicRecover(arguments(fields)?),
             "confirm.select" => bare(Self::ConfirmSelect)?,
+            "tx.select" => bare(Self::TxSelect)?,
+            "tx.commit" => bare(Self::TxCommit)?,
+            "tx.rollback" => bare(Self::TxRollback)?,
             "channel.open" => bare(Self::ChannelOpen)?,
             "channel.close" => bare(Self::ChannelClose)?,
             "connection.close" => bare(Self::ConnectionClose)?,
@@ -302,6 +317,9 @@ impl Serialize for Op {
             Self::BasicReject(arguments) => Tagged { op, arguments }.serialize(s),
             Self::BasicRecover(arguments) => Tagged { op, arguments }.serialize(s),
             Self::ConfirmSelect
+            | Self::TxSelect
+            | Self::TxCommit
+            | Self::TxRollback
             | Self::ChannelOpen
             | Self::ChannelClose
             | Self::ConnectionClose => Tagged {
@@ -396,6 +414,9 @@ impl Broker {
             Op::BasicReject(m) => done(self.basic_reject(ch, m)),
             Op::BasicRecover(m) => done(self.basic_recover(ch, m)),
             Op::ConfirmSelect => done(self.confirm_select(ch)),
+            Op::TxSelect => done(self.tx_select(ch)),
+            Op::TxCommit => done(self.tx_commit(ch)),
+            Op::TxRollback => done(self.tx_rollback(ch)),
             Op::ChannelOpen => done(self.open_channel(ch.connection, ch.number).map(|_| ())),
             Op::ChannelClose => done(self.close_channel(ch)),
             Op::ConnectionClose => done(self.close_connection(ch.connection)),

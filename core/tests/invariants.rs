@@ -98,6 +98,11 @@ enum Act {
     Confirm {
         ch: u8,
     },
+    /// `tx.select` (0), `tx.commit` (1) or `tx.rollback` (2).
+    Tx {
+        ch: u8,
+        what: u8,
+    },
     Purge {
         q: usize,
     },
@@ -208,6 +213,7 @@ fn act() -> impl Strategy<Value = Act> {
         (0u8..4).prop_map(|ch| Act::Recover { ch }),
         (0u8..4, 0u8..3, any::<bool>()).prop_map(|(ch, n, global)| Act::Qos { ch, n, global }),
         (0u8..4).prop_map(|ch| Act::Confirm { ch }),
+        (0u8..4, 0u8..3).prop_map(|(ch, what)| Act::Tx { ch, what }),
         q.clone().prop_map(|q| Act::Purge { q }),
         (q, any::<bool>()).prop_map(|(q, if_empty)| Act::DeleteQueue { q, if_empty }),
         x.prop_map(|x| Act::DeleteExchange { x }),
@@ -528,6 +534,14 @@ fn apply(b: &mut Broker, conns: &mut [Option<warren_core::ConnectionId>; 2], a: 
         Act::Confirm { ch } => {
             let ch = channel(b, conns, ch);
             b.confirm_select(ch)
+        }
+        Act::Tx { ch, what } => {
+            let ch = channel(b, conns, ch);
+            match what {
+                0 => b.tx_select(ch),
+                1 => b.tx_commit(ch),
+                _ => b.tx_rollback(ch),
+            }
         }
         Act::Purge { q } => {
             let ch = channel(b, conns, 1);

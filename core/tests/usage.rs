@@ -149,3 +149,62 @@ fn oversized_bodies_are_refused_like_rabbitmq() {
     assert_eq!(err.code(), Some(406));
     assert!(!b.is_channel_open(ch));
 }
+
+/// A rolled-back ack gives its delivery back among later ones: acking the
+/// later ones afterwards still finds every tag (the unacked list stays in
+/// tag order).
+#[test]
+fn a_rolled_back_ack_puts_its_delivery_back_in_tag_order() {
+    use warren_core::methods::{BasicAck, BasicGet, BasicPublish, QueueDeclare};
+    let mut b = Broker::new();
+    let ch = b.connect();
+    b.queue_declare(
+        ch,
+        &QueueDeclare {
+            queue: "q".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    for body in ["m1", "m2", "m3"] {
+        let m = BasicPublish {
+            routing_key: "q".into(),
+            body: body.into(),
+            ..Default::default()
+        };
+        b.basic_publish(ch, &m).unwrap();
+    }
+    b.tx_select(ch).unwrap();
+    for _ in 0..3 {
+        b.basic_get(
+            ch,
+            &BasicGet {
+                queue: "q".into(),
+                auto_ack: false,
+            },
+        )
+        .unwrap();
+    }
+    b.basic_ack(
+        ch,
+        &BasicAck {
+            delivery_tag: 2,
+            multiple: false,
+        },
+    )
+    .unwrap();
+    b.tx_rollback(ch).unwrap();
+    for tag in [3, 2, 1] {
+        b.basic_ack(
+            ch,
+            &BasicAck {
+                delivery_tag: tag,
+                multiple: false,
+            },
+        )
+        .unwrap();
+    }
+    b.tx_commit(ch).unwrap();
+    assert_eq!(b.queue("q").unwrap().unacked, 0);
+    b.check_invariants().unwrap();
+}

@@ -32,10 +32,13 @@
 //!   and records what a client would receive as a [`Trace`], the shape the
 //!   conformance recorder writes from a real RabbitMQ.
 //! - [`Definitions`] reads, applies and exports `definitions.json`.
+//! - [`lesson::run`] walks a scenario's lesson and checks what each step
+//!   claims.
 //! - [`lint::check`] finds mistakes in a topology.
 #![deny(missing_docs)]
 
 mod definitions;
+pub mod lesson;
 pub mod lint;
 pub mod scenario;
 pub mod trace;
@@ -45,6 +48,7 @@ pub use definitions::{
     DefinitionsError, DefinitionsErrorKind, DestinationType, ExchangeDef, Ignored, IgnoredReason,
     ObjectKind, PolicyDef, QueueDef, SkipReason, Skipped, RABBIT_VERSION,
 };
+pub use lesson::{Lesson, LessonReport, StepFailure};
 pub use lint::{Finding, Severity};
 pub use scenario::{Action, Runner, Scenario, ScenarioError, Step};
 pub use trace::{normalise, Trace, TraceEvent, TraceKind, TraceMessage};

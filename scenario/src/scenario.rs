@@ -12,11 +12,12 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::lesson::Lesson;
 use crate::trace::{Trace, TraceEvent, TraceKind, TraceMessage};
 use warren_core::methods::BasicGet;
 use warren_core::{
-    Broker, ChannelId, ConnectionId, ConsumerSpec, EventKind, GetResult, Op, ProducerSpec, Reply,
-    Simulation, OP_NAMES,
+    Broker, ChannelId, ConnectionId, ConsumerSpec, Event, EventKind, GetResult, Op, ProducerSpec,
+    Reply, Simulation, OP_NAMES,
 };
 
 /// Most steps a scenario may hold (a documented limit, so that absurd
@@ -41,7 +42,7 @@ pub struct ScenarioError {
 }
 
 impl ScenarioError {
-    fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             path: path.into(),
             line: None,
@@ -165,6 +166,8 @@ pub struct Scenario {
     pub actors: Option<Value>,
     /// Node positions for the playground, as written.
     pub layout: Option<Value>,
+    /// The walk-through a learner follows, checked by [`crate::lesson::run`].
+    pub lesson: Option<Lesson>,
 }
 
 impl Step {
@@ -229,7 +232,11 @@ fn substitute_aliases(v: &mut Value, aliases: &BTreeMap<String, String>) {
     }
 }
 
-fn parse_step(v: &Value, path: &str, aliases: &mut Vec<String>) -> Result<Step, ScenarioError> {
+pub(crate) fn parse_step(
+    v: &Value,
+    path: &str,
+    aliases: &mut Vec<String>,
+) -> Result<Step, ScenarioError> {
     let Value::Object(obj) = v else {
         return Err(ScenarioError::at(
             path,
@@ -322,6 +329,7 @@ impl Scenario {
             "steps",
             "actors",
             "layout",
+            "lesson",
             "$schema",
         ];
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
@@ -344,6 +352,7 @@ impl Scenario {
                 Some(_) => Err(ScenarioError::at(format!("$.{key}"), "expected an object")),
             }
         };
+        let mut aliases = Vec::new();
         let steps = match obj.get("steps") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => {
@@ -356,7 +365,6 @@ impl Scenario {
                         ),
                     ));
                 }
-                let mut aliases = Vec::new();
                 items
                     .iter()
                     .enumerate()
@@ -385,6 +393,10 @@ impl Scenario {
             steps,
             actors: object("actors")?,
             layout: object("layout")?,
+            lesson: match obj.get("lesson") {
+                None | Some(Value::Null) => None,
+                Some(l) => Some(Lesson::parse(l, &mut aliases)?),
+            },
         };
         scenario.actor_specs()?;
         Ok(scenario)
@@ -471,6 +483,9 @@ impl Scenario {
         if let Some(l) = &self.layout {
             m.insert("layout".into(), l.clone());
         }
+        if let Some(l) = &self.lesson {
+            m.insert("lesson".into(), l.to_value());
+        }
         Value::Object(m)
     }
 }
@@ -485,6 +500,8 @@ pub struct Runner {
     connections: BTreeMap<u32, ConnectionId>,
     aliases: BTreeMap<String, String>,
     events: Vec<TraceEvent>,
+    /// The broker's events as they are collected, while a lesson looks.
+    observed: Option<Vec<Event>>,
 }
 
 impl fmt::Debug for Runner {
@@ -503,6 +520,7 @@ impl Runner {
             connections: BTreeMap::new(),
             aliases: BTreeMap::new(),
             events: Vec::new(),
+            observed: None,
         }
     }
 
@@ -519,6 +537,37 @@ impl Runner {
     /// Drives the broker directly (the simulation then observes what happened).
     pub fn with_broker<R>(&mut self, f: impl FnOnce(&mut Broker) -> R) -> R {
         self.sim.with_broker(f)
+    }
+
+    /// Acts on the simulated actors (a lesson's publish, start, stop, ...),
+    /// then records what clients received, as a step would, under `index`.
+    pub fn with_sim<R>(&mut self, index: usize, f: impl FnOnce(&mut Simulation) -> R) -> R {
+        let r = f(&mut self.sim);
+        self.collect(index);
+        r
+    }
+
+    /// Starts (or stops) keeping a copy of every broker event collected,
+    /// for [`Runner::take_observed`].
+    pub fn observe(&mut self, on: bool) {
+        self.observed = on.then(Vec::new);
+    }
+
+    /// The events kept since [`Runner::observe`] or the last call.
+    pub fn take_observed(&mut self) -> Vec<Event> {
+        self.observed
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// The generated name an alias (`$reply`) stands for; any other string
+    /// as it is.
+    pub fn resolve_alias(&self, name: &str) -> String {
+        self.aliases
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.to_owned())
     }
 
     /// Adds the scenario's simulated producers and consumers.
@@ -655,6 +704,9 @@ impl Runner {
     /// (`declare-ok`, ...) recorded before this call precedes them, as on the wire.
     fn collect(&mut self, index: usize) {
         while let Some(ev) = self.sim.poll_event() {
+            if let Some(seen) = &mut self.observed {
+                seen.push(ev.clone());
+            }
             let Some((to, kind)) = received(ev.kind) else {
                 continue;
             };

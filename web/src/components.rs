@@ -10,6 +10,7 @@ pub mod fields;
 pub mod files;
 pub mod forms;
 pub mod inspector;
+pub mod lesson_bar;
 pub mod message;
 pub mod publish;
 pub mod route;

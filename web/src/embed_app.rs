@@ -69,6 +69,12 @@ pub fn embed_app() -> Html {
         (*use_memo(readonly, move |readonly| {
             let readonly = *readonly;
             Callback::from(move |a: Action| {
+                // `P` is the lesson's Back, else "publish from the
+                // selected producer": read-only keeps only the first.
+                let a = match a {
+                    Action::PrevKey if readonly => Action::LessonBack,
+                    a => a,
+                };
                 if !readonly || readonly_allows(&a) {
                     raw.emit(a);
                 } else if matches!(a, Action::Submit(..) | Action::MoveNode(..)) {

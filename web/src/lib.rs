@@ -26,9 +26,10 @@ use yew::prelude::*;
 
 use components::add_panel::AddPanel;
 use components::canvas::Canvas;
-use components::dialogs::{HelpDialog, SceneDialog};
+use components::dialogs::{GalleryDialog, HelpDialog, SceneDialog};
 use components::event_log::EventLog;
 use components::inspector::Inspector;
+use components::lesson_bar::lesson_bar;
 use components::publish::PublishPanel;
 use components::route::RoutePanel;
 use components::share::{use_open_link, KeptBar, ShareDialog};
@@ -74,6 +75,9 @@ pub fn app(props: &AppProps) -> Html {
             <a class="skip" href="#canvas">{ "Skip to the canvas" }</a>
             { topbar(&state, &on) }
             { scene_info(&state) }
+            if let Some(player) = &state.player {
+                { lesson_bar(player, &state.timeline.start().name, &on) }
+            }
             <Canvas view={view.clone()} layout={state.layout.clone()} selection={ui.selection.clone()}
                 route={ui.route.clone()} anim={state.anim.clone()} viewport={ui.viewport}
                 fit_request={ui.fit_request} snapshot={props.snapshot} on={on.clone()} />
@@ -84,6 +88,9 @@ pub fn app(props: &AppProps) -> Html {
             <div id="notice" role="status" aria-live="polite">{ for notice(ui.notice.clone(), &on) }</div>
             if ui.dialog == Dialog::Help {
                 <HelpDialog on={on.clone()} />
+            }
+            if ui.dialog == Dialog::Gallery {
+                <GalleryDialog on={on.clone()} />
             }
             if ui.dialog == Dialog::Scene {
                 <SceneDialog export={state.scene_text()} definitions={state.definitions_text()} error={ui.errors.get(&FormId::Scene).cloned()} on={on.clone()} />
@@ -119,6 +126,7 @@ fn topbar(state: &AppState, on: &Callback<Action>) -> Html {
                 origin={state.timeline.origin().ms()} horizon={state.timeline.horizon().ms()}
                 marks={marks} on={on.clone()} />
             <nav class="top-actions" aria-label="Playground">
+                <button type="button" id="open-gallery" onclick={emit(on, Action::OpenDialog(Dialog::Gallery))}>{ "Lessons" }</button>
                 <button type="button" id="open-scenes" onclick={emit(on, Action::OpenDialog(Dialog::Scene))}>{ "Scenes" }</button>
                 <button type="button" id="open-share" onclick={emit(on, Action::OpenDialog(Dialog::Share))}>{ "Share" }</button>
                 <button type="button" id="open-help" aria-label="Help and keyboard shortcuts" title="Help (?)"

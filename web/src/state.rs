@@ -18,7 +18,8 @@
 //! 4. `log` (below `world`, which owns the log and fills it as the
 //!    simulation runs);
 //! 5. `world` (the simulation and its companions);
-//! 6. `timeline`, `anim`, `inspect` (each reads or drives the world);
+//! 6. `timeline`, `anim`, `inspect` (each reads or drives the world),
+//!    `player` (where a lesson's learner is);
 //! 7. this module, the reducer.
 
 mod anim;
@@ -28,6 +29,7 @@ pub mod fields;
 pub mod graph;
 mod inspect;
 mod log;
+pub mod player;
 pub mod scene;
 mod spec;
 mod timeline;
@@ -44,6 +46,7 @@ pub use command::{Command, CommandError};
 pub use graph::{Edge, EdgeKind, Node, NodeDetail, Topology};
 pub use inspect::{inspect, Inspection, MessageSummary, Selection, MESSAGE_LIMIT};
 pub use log::{EventLog, LogEntry, LogFilter, LogView, KINDS, LOG_CAPACITY, LOG_ROWS};
+pub use player::{caption_spans, Mark, Player};
 pub use spec::{node_key, node_name, parse_node_key, ActorSpec, BindingSpec, Layout, NodeKind};
 pub use timeline::{Recorded, Timeline};
 pub use view::WorldView;
@@ -217,6 +220,8 @@ pub enum Dialog {
     Help,
     /// Scenes: built-in ones, import, export.
     Scene,
+    /// The gallery of lessons.
+    Gallery,
     /// Share: the link and the `<iframe>` line (src/components/share.rs).
     Share,
 }
@@ -368,6 +373,27 @@ pub enum Action {
     ClearRoute,
     /// Filter the event log.
     SetLogFilter(LogFilter),
+    /// A lesson's file, fetched (or why it could not be): load it.
+    LoadLesson {
+        /// The gallery's id.
+        id: String,
+        /// The file's text.
+        text: Result<String, String>,
+    },
+    /// Perform the lesson's next step.
+    LessonNext,
+    /// Back to the moment before the lesson's current step.
+    LessonBack,
+    /// Back to the lesson's start.
+    LessonRestart,
+    /// Leave free play: back to the lesson's script at the current step.
+    LessonReturn,
+    /// Why did the current step's last message go where it went?
+    LessonWhy,
+    /// `N`: the lesson's next step if a lesson is open, else the next event.
+    NextKey,
+    /// `P`: the lesson's previous step if a lesson is open, else publish.
+    PrevKey,
     /// Empty the event log.
     ClearLog,
     /// Open a dialog.
@@ -413,6 +439,8 @@ pub struct AppState {
     /// Bumped whenever what is persisted changes (topology, actors,
     /// layout, a loaded scene).
     pub scene_rev: u64,
+    /// The lesson being walked, if the scene has one.
+    pub player: Option<Player>,
 }
 
 impl Default for AppState {
@@ -437,6 +465,7 @@ impl AppState {
         let mut layout = scene.layout.clone();
         let ignored = scene.ignored.join("; ");
         graph::place_new(&world.view().topology, &mut layout);
+        let player = scene.lesson.clone().map(Player::new);
         let timeline = Timeline::new(scene, &world);
         let mut s = Self {
             world,
@@ -446,6 +475,7 @@ impl AppState {
             anim: Anim::default(),
             ui: Ui::default(),
             scene_rev: 0,
+            player,
         };
         s.ui.fit_request = 1;
         s.refresh_log();
@@ -501,6 +531,7 @@ impl AppState {
             self.world.specs(),
             &self.layout,
             |k| nodes.iter().any(|n| n.key == k),
+            start.lesson.as_deref(),
         ))
     }
 
@@ -553,6 +584,8 @@ impl AppState {
             Ok(mut fresh) => {
                 fresh.clock = Clock {
                     carry: 0.0,
+                    // A lesson waits for its first Next.
+                    playing: self.clock.playing && fresh.player.is_none(),
                     ..self.clock
                 };
                 fresh.ui.viewport = self.ui.viewport;
@@ -625,6 +658,9 @@ impl AppState {
             .min(self.timeline.horizon());
         self.clock.playing = false;
         self.clock.carry = 0.0;
+        if let Some(p) = &mut self.player {
+            p.hold = None;
+        }
         if t == self.now() {
             return;
         }
@@ -660,6 +696,10 @@ impl AppState {
         match trial.apply(&cmd) {
             Ok(()) => {
                 self.world = trial;
+                if let Some(p) = &mut self.player {
+                    p.off_script = true;
+                    p.hold = None;
+                }
                 let events = self.world.take_fresh();
                 self.anim
                     .on_events(&events, self.world.view(), self.clock.wall);
@@ -804,7 +844,20 @@ impl AppState {
             if whole >= 1.0 {
                 s.clock.carry -= whole;
                 let t = s.now().plus(whole as u64);
-                s.advance(t, true);
+                // A lesson step plays until its last action, then holds.
+                match s
+                    .player
+                    .as_mut()
+                    .and_then(|p| p.hold.filter(|h| t >= *h).map(|h| (p, h)))
+                {
+                    Some((p, h)) => {
+                        p.hold = None;
+                        s.clock.playing = false;
+                        s.clock.carry = 0.0;
+                        s.advance(h, true);
+                    }
+                    None => s.advance(t, true),
+                }
             }
         }
         if s.clock.wall - s.ui.log_at >= LOG_REFRESH_MS {
@@ -887,7 +940,10 @@ impl Reducible for AppState {
             | Action::Slower
             | Action::Scrub(_)
             | Action::ScrubBy(_) => s.time_action(action),
-            Action::Restart | Action::LoadBuiltIn(_) | Action::LoadSceneText(_) => {
+            Action::Restart
+            | Action::LoadBuiltIn(_)
+            | Action::LoadSceneText(_)
+            | Action::LoadLesson { .. } => {
                 s.scene_action(action);
             }
             Action::Submit(form, cmd) => s.submit(form, cmd),
@@ -912,6 +968,13 @@ impl Reducible for AppState {
             | Action::ToggleSelectedConsumer
             | Action::KillSelected
             | Action::DeleteSelected => s.shortcut_action(action),
+            Action::LessonNext
+            | Action::LessonBack
+            | Action::LessonRestart
+            | Action::LessonReturn
+            | Action::LessonWhy
+            | Action::NextKey
+            | Action::PrevKey => s.lesson_action(action),
             Action::Notify(level, text) => s.notify(level, text),
             Action::OpenScene(scene, what) => {
                 s.load((*scene).clone(), &what);
@@ -980,6 +1043,22 @@ impl AppState {
                 }
                 None => self.notify(Level::Error, format!("no built-in scene {id:?}")),
             },
+            Action::LoadLesson { id, text } => {
+                let label = scene::LESSONS
+                    .iter()
+                    .find(|l| l.id == id)
+                    .map_or(id.as_str(), |l| l.label);
+                match text.and_then(|t| scene::parse(&t)) {
+                    Ok(scene) => {
+                        self.load(scene, &format!("Opened the lesson “{label}”: press Next."));
+                        self.ui.dialog = Dialog::None;
+                    }
+                    Err(e) => self.notify(
+                        Level::Error,
+                        format!("The lesson “{label}” could not be opened: {e}"),
+                    ),
+                }
+            }
             Action::LoadSceneText(text) => match scene::parse(&text) {
                 Ok(scene) => {
                     let what = format!("Imported the scene “{}”.", scene.name);
@@ -1174,6 +1253,177 @@ impl AppState {
     }
 }
 
+/// The lesson player: next, back, restart, the way back to the script,
+/// and "why" for a step's last message.
+impl AppState {
+    fn lesson_action(&mut self, action: Action) {
+        let lesson = self.player.is_some();
+        match action {
+            Action::NextKey if !lesson => self.step(),
+            Action::PrevKey if !lesson => self.shortcut_action(Action::PublishSelected),
+            _ if !lesson => {}
+            Action::LessonNext => self.lesson_next(),
+            Action::LessonBack => self.lesson_back(),
+            Action::LessonRestart => self.lesson_rewind(0),
+            Action::LessonReturn => {
+                let done = self.player.as_ref().map_or(0, Player::done);
+                self.lesson_rewind(done.saturating_sub(1));
+                if done > 0 {
+                    self.lesson_next();
+                }
+            }
+            Action::LessonWhy => self.lesson_why(),
+            Action::NextKey => self.lesson_next(),
+            Action::PrevKey => self.lesson_back(),
+            _ => {}
+        }
+    }
+
+    /// Performs the next step: its actions go on the timeline at their
+    /// times (a `wait` puts the rest later), those due now are applied, and
+    /// virtual time plays until the last one, where it holds.
+    fn lesson_next(&mut self) {
+        let Some(p) = &self.player else {
+            return;
+        };
+        if p.off_script {
+            self.notify(
+                Level::Info,
+                "You left the lesson's script: use \u{201c}Back to the lesson\u{201d} first.",
+            );
+            return;
+        }
+        if p.done() >= p.total() {
+            self.notify(
+                Level::Info,
+                "That was the last step: Restart walks it again.",
+            );
+            return;
+        }
+        let step = p.lesson.steps[p.done()].clone();
+        if let Some(h) = p.hold {
+            // The current step has not finished playing: finish it first.
+            self.advance(h.max(self.now()), false);
+            self.anim.clear();
+        }
+        let world = &self.world;
+        let acts = match step.acts(&|a| world.alias(a).map(str::to_owned)) {
+            Ok(acts) => acts,
+            Err(e) => {
+                self.notify(Level::Error, format!("This step cannot be performed: {e}"));
+                return;
+            }
+        };
+        self.timeline.drop_future();
+        let start = self.now();
+        let mark = Mark {
+            at: start,
+            cursor: self.timeline.cursor(),
+        };
+        let mut t = start;
+        for act in acts {
+            match act {
+                scene::lesson::Act::Wait(ms) => t = t.plus(ms),
+                scene::lesson::Act::Do(cmd) => self.timeline.schedule(t, cmd),
+            }
+        }
+        if let Some(p) = &mut self.player {
+            p.marks.push(mark);
+            p.hold = (t > start).then_some(t);
+        }
+        self.clock.playing = t > start;
+        self.clock.carry = 0.0;
+        self.advance(start, true);
+    }
+
+    /// Rebuilds the moment before the current step.
+    fn lesson_back(&mut self) {
+        let done = self.player.as_ref().map_or(0, Player::done);
+        if done == 0 {
+            self.notify(Level::Info, "This is the lesson's start.");
+            return;
+        }
+        self.lesson_rewind(done - 1);
+    }
+
+    /// Back to the moment before step `k` (0-based; 0 = the lesson's start),
+    /// forgetting everything after it: the lesson's later steps and
+    /// whatever the learner did off the script.
+    fn lesson_rewind(&mut self, k: usize) {
+        let Some(p) = &mut self.player else {
+            return;
+        };
+        let mark = p.marks.get(k).copied().unwrap_or(Mark {
+            at: self.timeline.origin(),
+            cursor: 0,
+        });
+        p.marks.truncate(k);
+        p.hold = None;
+        p.off_script = false;
+        self.timeline.cut(&mut self.world, mark.at, mark.cursor);
+        self.clock.playing = false;
+        self.clock.carry = 0.0;
+        self.anim.clear();
+        self.after_change();
+    }
+
+    /// Explains where the current step's last publish went (the routing
+    /// tester, filled in), even if the message is long gone.
+    fn lesson_why(&mut self) {
+        let Some(p) = &self.player else {
+            return;
+        };
+        let Some(step) = p.done().checked_sub(1).and_then(|i| p.lesson.steps.get(i)) else {
+            return;
+        };
+        let world = &self.world;
+        let last = step
+            .acts(&|a| world.alias(a).map(str::to_owned))
+            .ok()
+            .and_then(|acts| step.last_publish(&acts));
+        let query = match last {
+            Some(scene::lesson::LastPublish::Producer(name)) => match world.spec(&name) {
+                Some(ActorSpec::Producer(spec)) => Some(RouteQuery {
+                    exchange: spec.exchange.clone(),
+                    routing_key: spec
+                        .more_routing_keys
+                        .last()
+                        .unwrap_or(&spec.routing_key)
+                        .clone(),
+                    headers: producer_headers(spec),
+                    message: None,
+                }),
+                _ => None,
+            },
+            Some(scene::lesson::LastPublish::Method {
+                exchange,
+                routing_key,
+                headers,
+            }) => Some(RouteQuery {
+                exchange,
+                routing_key,
+                headers,
+                message: None,
+            }),
+            None => None,
+        };
+        match query {
+            Some(q) => self.panel_action(Action::Explain(q)),
+            None => self.notify(Level::Info, "This step publishes nothing."),
+        }
+    }
+}
+
+/// The headers a producer's messages carry: its properties' headers, with
+/// its own `headers` winning (as the simulation merges them).
+fn producer_headers(spec: &warren_core::ProducerSpec) -> FieldTable {
+    let mut h = spec.properties.headers.clone().unwrap_or_default();
+    for (k, v) in spec.headers.iter() {
+        h.insert(k, v.clone());
+    }
+    h
+}
+
 fn explain_message(s: &mut AppState, id: u64) {
     match inspect::message(s.world.broker(), MessageId(id)) {
         Some(m) => {
@@ -1209,7 +1459,11 @@ pub const SHORTCUTS: &[Shortcut] = &[
     },
     Shortcut {
         keys: "N or .",
-        what: "step to the next event (pauses)",
+        what: "step to the next event (pauses); in a lesson, N is its next step",
+    },
+    Shortcut {
+        keys: "→ / ← or N / P",
+        what: "lesson: next step / back to the moment before this one",
     },
     Shortcut {
         keys: "[ and ]",
@@ -1225,7 +1479,7 @@ pub const SHORTCUTS: &[Shortcut] = &[
     },
     Shortcut {
         keys: "P",
-        what: "publish from the selected producer (or the first one)",
+        what: "publish from the selected producer (or the first one); in a lesson, back",
     },
     Shortcut {
         keys: "S",
@@ -1283,13 +1537,16 @@ pub const SHORTCUTS: &[Shortcut] = &[
 pub fn key_action(key: &str, shift: bool) -> Option<Action> {
     Some(match key {
         " " => Action::TogglePlay,
-        "n" | "N" | "." => Action::Step,
+        "n" | "N" => Action::NextKey,
+        "." => Action::Step,
+        "ArrowRight" if !shift => Action::LessonNext,
+        "ArrowLeft" if !shift => Action::LessonBack,
         "[" => Action::Slower,
         "]" => Action::Faster,
         "ArrowLeft" if shift => Action::ScrubBy(-1000),
         "ArrowRight" if shift => Action::ScrubBy(1000),
         "R" if shift => Action::Restart,
-        "p" | "P" => Action::PublishSelected,
+        "p" | "P" => Action::PrevKey,
         "s" | "S" => Action::ToggleSelectedConsumer,
         "k" | "K" => Action::KillSelected,
         "Delete" | "Backspace" => Action::DeleteSelected,

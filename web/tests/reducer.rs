@@ -619,9 +619,12 @@ fn scenes_the_playground_cannot_load_say_where() {
 #[test]
 fn keys_map_to_actions() {
     assert_eq!(key_action(" ", false), Some(Action::TogglePlay));
-    assert_eq!(key_action("n", false), Some(Action::Step));
+    assert_eq!(key_action("n", false), Some(Action::NextKey));
+    assert_eq!(key_action(".", false), Some(Action::Step));
+    assert_eq!(key_action("p", false), Some(Action::PrevKey));
     assert_eq!(key_action("ArrowLeft", true), Some(Action::ScrubBy(-1000)));
-    assert_eq!(key_action("ArrowLeft", false), None);
+    assert_eq!(key_action("ArrowLeft", false), Some(Action::LessonBack));
+    assert_eq!(key_action("ArrowRight", false), Some(Action::LessonNext));
     assert_eq!(key_action("R", true), Some(Action::Restart));
     assert_eq!(key_action("x", false), None);
 }

@@ -250,8 +250,34 @@ impl Broker {
     /// 405 for another connection's exclusive queue, 406 for invalid
     /// headers-binding arguments.
     pub fn queue_bind(&mut self, ch: ChannelId, m: &QueueBind) -> Result<(), Error> {
+        if m.queue.is_empty() {
+            let m = self.expand_binding(ch, m, Method::QueueBind)?;
+            return self.queue_bind(ch, &m);
+        }
         let req = BindRequest::queue(Method::QueueBind, m);
         self.binding_command(ch, &req, false)
+    }
+
+    /// A binding method with an empty queue name: the most recently
+    /// declared queue, and, if the routing key is empty too, that queue's
+    /// name as the key (RabbitMQ's `expand_routing_key_shortcut`).
+    fn expand_binding(
+        &mut self,
+        ch: ChannelId,
+        m: &QueueBind,
+        method: Method,
+    ) -> Result<QueueBind, Error> {
+        let queue = self.recent_queue(ch, method)?;
+        let routing_key = if m.routing_key.is_empty() {
+            queue.clone()
+        } else {
+            m.routing_key.clone()
+        };
+        Ok(QueueBind {
+            queue,
+            routing_key,
+            ..m.clone()
+        })
     }
 
     /// `queue.unbind`. Unbinding what does not exist succeeds.
@@ -259,6 +285,10 @@ impl Broker {
     /// # Errors
     /// 403 for the default exchange, 405 for another connection's exclusive queue.
     pub fn queue_unbind(&mut self, ch: ChannelId, m: &QueueBind) -> Result<(), Error> {
+        if m.queue.is_empty() {
+            let m = self.expand_binding(ch, m, Method::QueueUnbind)?;
+            return self.queue_unbind(ch, &m);
+        }
         let req = BindRequest::queue(Method::QueueUnbind, m);
         self.binding_command(ch, &req, true)
     }
@@ -402,6 +432,9 @@ impl Broker {
         self.check_channel(ch)?;
         Self::check_shortstr(&[&m.queue])?;
         let r = self.try_queue_declare(ch, m);
+        if let (Ok(ok), Ok(c)) = (&r, self.channel_mut(ch)) {
+            c.recent_queue = Some(ok.queue.clone());
+        }
         let r = r.map_err(|e| self.fail(ch, e));
         self.run_dispatch();
         r
@@ -522,6 +555,10 @@ impl Broker {
     /// 404 for a missing queue, 405 for another connection's exclusive queue.
     pub fn queue_purge(&mut self, ch: ChannelId, m: &QueuePurge) -> Result<u64, Error> {
         self.check_channel(ch)?;
+        if m.queue.is_empty() {
+            let queue = self.recent_queue(ch, Method::QueuePurge)?;
+            return self.queue_purge(ch, &QueuePurge { queue });
+        }
         Self::check_shortstr(&[&m.queue])?;
         let method = Method::QueuePurge;
         let r = match self.queue_named(&m.queue) {
@@ -557,6 +594,10 @@ impl Broker {
     /// (consumers) or `if_empty` (ready messages).
     pub fn queue_delete(&mut self, ch: ChannelId, m: &QueueDelete) -> Result<u64, Error> {
         self.check_channel(ch)?;
+        if m.queue.is_empty() {
+            let queue = self.recent_queue(ch, Method::QueueDelete)?;
+            return self.queue_delete(ch, &QueueDelete { queue, ..m.clone() });
+        }
         Self::check_shortstr(&[&m.queue])?;
         let method = Method::QueueDelete;
         let r = match self.queue_named(&m.queue) {

@@ -42,8 +42,19 @@ impl Broker {
 
     /// `confirm.select`: from now on every publish on the channel is
     /// numbered and confirmed (or nacked).
+    ///
+    /// # Errors
+    /// 406 on a transactional channel.
     pub fn confirm_select(&mut self, ch: ChannelId) -> Result<(), Error> {
         let chan = self.channel_mut(ch)?;
+        if chan.tx.is_some() {
+            let e = AmqpError::new(
+                ReplyCode::PreconditionFailed,
+                Method::ConfirmSelect,
+                "cannot switch from tx to confirm mode",
+            );
+            return Err(self.fail(ch, e));
+        }
         if chan.next_publish_seq.is_none() {
             chan.next_publish_seq = Some(1);
         }
@@ -58,6 +69,10 @@ impl Broker {
     /// `x-priority`, 530 (connection) for a tag already used on the channel.
     pub fn basic_consume(&mut self, ch: ChannelId, m: &BasicConsume) -> Result<String, Error> {
         self.check_channel(ch)?;
+        if m.queue.is_empty() {
+            let queue = self.recent_queue(ch, Method::BasicConsume)?;
+            return self.basic_consume(ch, &BasicConsume { queue, ..m.clone() });
+        }
         Self::check_shortstr(&[&m.queue, &m.consumer_tag])?;
         let r = self.try_consume(ch, m);
         let r = r.map_err(|e| self.fail(ch, e));
@@ -242,6 +257,10 @@ impl Broker {
     /// 404 for a missing queue, 405 for another connection's exclusive queue.
     pub fn basic_get(&mut self, ch: ChannelId, m: &BasicGet) -> Result<GetResult, Error> {
         self.check_channel(ch)?;
+        if m.queue.is_empty() {
+            let queue = self.recent_queue(ch, Method::BasicGet)?;
+            return self.basic_get(ch, &BasicGet { queue, ..m.clone() });
+        }
         Self::check_shortstr(&[&m.queue])?;
         let method = Method::BasicGet;
         let Some(q) = self.queue_named(&m.queue) else {
@@ -390,6 +409,16 @@ impl Broker {
             Ok(s) => s,
             Err(e) => return Err(self.fail(ch, e)),
         };
+        if let Some(settled) = self.hold_settle(ch, None, settled) {
+            self.settle_acks(ch, settled);
+        }
+        self.run_dispatch();
+        Ok(())
+    }
+
+    /// Acknowledged deliveries leave for good (at `basic.ack`, or at
+    /// `tx.commit`).
+    pub(crate) fn settle_acks(&mut self, ch: ChannelId, settled: Vec<(u64, Unacked)>) {
         for (tag, u) in settled {
             self.release(ch, &u);
             self.ledger.acked += 1;
@@ -403,8 +432,6 @@ impl Broker {
                 });
             }
         }
-        self.run_dispatch();
-        Ok(())
     }
 
     /// `basic.nack`: requeue (to the original position, marked
@@ -438,6 +465,21 @@ impl Broker {
             Ok(s) => s,
             Err(e) => return Err(self.fail(ch, e)),
         };
+        if let Some(settled) = self.hold_settle(ch, Some(requeue), settled) {
+            self.settle_rejects(ch, settled, requeue);
+        }
+        self.run_dispatch();
+        Ok(())
+    }
+
+    /// Rejected deliveries go back to their queues (`requeue`) or are
+    /// dead-lettered or dropped (at `basic.nack`/`reject`, or at `tx.commit`).
+    pub(crate) fn settle_rejects(
+        &mut self,
+        ch: ChannelId,
+        settled: Vec<(u64, Unacked)>,
+        requeue: bool,
+    ) {
         let mut touched = Vec::new();
         for (tag, u) in settled {
             self.release(ch, &u);
@@ -461,8 +503,6 @@ impl Broker {
             }
         }
         self.after_requeue(touched);
-        self.run_dispatch();
-        Ok(())
     }
 
     /// `basic.recover(requeue=true)`: every unacked delivery of the channel

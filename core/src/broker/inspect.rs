@@ -371,11 +371,22 @@ impl Broker {
     /// Conservation of publishes and of queued copies.
     fn check_ledger(&self) -> Result<(), String> {
         let l = &self.ledger;
-        if l.published != l.routed + l.returned + l.unroutable {
-            return Err(format!("publishes unaccounted for: {l:?}"));
+        let held: u64 = self
+            .channels
+            .values()
+            .filter_map(|c| c.tx.as_ref())
+            .map(|t| t.held_publishes())
+            .sum();
+        if l.published != l.routed + l.returned + l.unroutable + l.discarded + held {
+            return Err(format!("publishes unaccounted for: {l:?}, {held} held"));
         }
         let ready: u64 = self.queues.values().map(|q| q.len()).sum();
-        let unacked: u64 = self.channels.values().map(|c| c.unacked.len() as u64).sum();
+        // Deliveries a transaction's acknowledgement holds are still unacked.
+        let unacked: u64 = self
+            .channels
+            .values()
+            .map(|c| c.unacked.len() as u64 + c.tx.as_ref().map_or(0, |t| t.held_deliveries()))
+            .sum();
         if l.copies != ready + unacked + l.acked + l.dead_lettered + l.dropped {
             return Err(format!(
                 "conservation broken: copies {} != ready {ready} + unacked {unacked} + acked {} + dead-lettered {} + dropped {}",
@@ -434,10 +445,15 @@ impl Broker {
             if chan.consumers.get(&c.tag) != Some(uid) {
                 return Err(format!("consumer {} missing from its channel", c.tag));
             }
+            // A transaction's held acknowledgements free the consumer's
+            // slot only at commit.
             let held = self
                 .channels
                 .values()
-                .flat_map(|c| c.unacked.values())
+                .flat_map(|c| {
+                    let in_tx = c.tx.iter().flat_map(|t| t.deliveries());
+                    c.unacked.values().chain(in_tx)
+                })
                 .filter(|u| u.consumer == Some(uid))
                 .count() as u32;
             if held != c.unacked {

@@ -93,9 +93,17 @@ impl Broker {
     }
 
     pub(crate) fn close_channel_with(&mut self, ch: ChannelId, err: Option<&AmqpError>) {
-        let Some(chan) = self.channels.remove(&ch) else {
+        let Some(mut chan) = self.channels.remove(&ch) else {
             return;
         };
+        // An open transaction ends as a rollback would: its publishes are
+        // forgotten, its acknowledgements undone (and requeued below).
+        if let Some(tx) = chan.tx.take() {
+            self.ledger.discarded += tx.held_publishes();
+            for (tag, u) in tx.into_deliveries() {
+                chan.unacked.restore(tag, u);
+            }
+        }
         if let Some(numbers) = self.connections.get_mut(&ch.connection) {
             numbers.retain(|n| *n != ch.number);
         }

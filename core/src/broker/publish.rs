@@ -79,9 +79,26 @@ impl Broker {
         });
         let targets = self.route_message(xid, &msg);
         self.emit_routed(&msg, &targets);
+        if let Some((msg, targets)) = self.hold_publish(ch, msg, targets, m.mandatory) {
+            self.deliver_published(ch, &msg, targets, m.mandatory, seq);
+        }
+        Ok(())
+    }
+
+    /// A routed message reaches its queues, or comes back (mandatory) or
+    /// goes (unroutable); then its confirm, if the channel is in confirm
+    /// mode. At publish time, or at `tx.commit`.
+    pub(crate) fn deliver_published(
+        &mut self,
+        ch: ChannelId,
+        msg: &Arc<Message>,
+        targets: Vec<QueueId>,
+        mandatory: bool,
+        seq: Option<u64>,
+    ) {
         let mut accepted = true;
         if targets.is_empty() {
-            if m.mandatory {
+            if mandatory {
                 self.ledger.returned += 1;
                 self.emit(EventKind::Returned {
                     channel: ch,
@@ -96,7 +113,7 @@ impl Broker {
         } else {
             self.ledger.routed += 1;
             for qid in targets {
-                accepted &= self.enqueue(qid, &msg);
+                accepted &= self.enqueue(qid, msg);
             }
         }
         if let Some(seq) = seq {
@@ -106,7 +123,6 @@ impl Broker {
                 ack: accepted,
             });
         }
-        Ok(())
     }
 
     /// The exchange a publish goes to, or the channel error RabbitMQ

@@ -1,10 +1,13 @@
-//! Dialogs: keyboard help, and scenes (built-in ones, export, import).
+//! Dialogs: keyboard help, the lessons' gallery, and scenes (built-in
+//! ones, export, import).
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::state::scene::BUILT_IN;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::state::scene::{LessonEntry, BUILT_IN, LESSONS};
 use crate::state::{Action, CommandError, SHORTCUTS};
 
 /// What Tab can reach inside a dialog.
@@ -130,6 +133,69 @@ pub fn help_dialog(p: &HelpProps) -> Html {
             </div>
         </Frame>
     }
+}
+
+/// Gallery dialog props.
+#[derive(Properties, PartialEq)]
+pub struct GalleryProps {
+    /// Intents.
+    pub on: Callback<Action>,
+}
+
+/// The lessons: one click fetches one (`scenes/<id>.json`, beside the
+/// page) and opens it at its start.
+#[function_component(GalleryDialog)]
+pub fn gallery_dialog(p: &GalleryProps) -> Html {
+    html! {
+        <Frame id="gallery-dialog" title="Lessons" on={p.on.clone()}>
+            <p class="dim">{ "Each lesson is a scene you walk through step by step, with Next and Back. Every caption is checked against the broker by Warren's tests. Opening one replaces what is on the canvas." }</p>
+            <ul class="scenes gallery">
+                { for LESSONS.iter().map(|l| {
+                    let on = p.on.clone();
+                    let entry = *l;
+                    let open = Callback::from(move |_: MouseEvent| fetch_lesson(entry, on.clone()));
+                    html! {
+                        <li>
+                            <button type="button" id={format!("load-{}", l.id)} onclick={open}>
+                                <strong>{ l.label }</strong>
+                                <span class="dim">{ l.blurb }</span>
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ul>
+        </Frame>
+    }
+}
+
+/// Fetches a lesson's file and hands the text (or why there is none) to
+/// the reducer.
+fn fetch_lesson(entry: LessonEntry, on: Callback<Action>) {
+    yew::platform::spawn_local(async move {
+        let text = fetch_text(&entry.url()).await;
+        on.emit(Action::LoadLesson {
+            id: entry.id.to_owned(),
+            text,
+        });
+    });
+}
+
+/// The text at `url`, or why it could not be read.
+async fn fetch_text(url: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|_| format!("{url} could not be fetched (offline, or not served)"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    let text = response.text().map_err(|_| "no body")?;
+    JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| format!("{url}: the body is not text"))
 }
 
 /// Scene dialog props.

@@ -26,6 +26,14 @@ fn belongs_to_target(e: &KeyboardEvent) -> bool {
 }
 
 /// Whether a modal dialog is up: the page behind it takes no shortcuts.
+/// Whether the page shows a lesson bar.
+fn lesson_open() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("lesson-bar"))
+        .is_some()
+}
+
 fn dialog_open() -> bool {
     web_sys::window()
         .and_then(|w| w.document())
@@ -91,6 +99,9 @@ pub fn use_shortcuts(dispatcher: Callback<Action>) {
                         focus("log-filter-text");
                         None
                     }
+                    // Plain arrows walk a lesson; without one they keep
+                    // their usual meaning (scrolling the page).
+                    "ArrowLeft" | "ArrowRight" if !e.shift_key() && !lesson_open() => None,
                     _ => key_action(&key, e.shift_key()),
                 };
                 if let Some(a) = action {

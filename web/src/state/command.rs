@@ -69,6 +69,16 @@ pub enum Command {
         /// Its new spec.
         spec: ConsumerSpec,
     },
+    /// `queue.declare` of a server-named queue (`decl.queue` is `""`) whose
+    /// generated name later commands call `alias` (`$reply`), as in a
+    /// scenario's `"as"`: a lesson declares the queue in one step and uses
+    /// it in the next.
+    DeclareQueueAs {
+        /// The declaration.
+        decl: QueueDeclare,
+        /// The name later commands use for it.
+        alias: String,
+    },
     /// Removes a producer or consumer (a consumer's unacked messages are
     /// requeued).
     RemoveActor(String),
@@ -170,6 +180,7 @@ impl Command {
                     new.source, new.destination, new.routing_key
                 )
             }
+            Self::DeclareQueueAs { alias, .. } => format!("declare server-named queue {alias}"),
             Self::AddProducer(p) => format!("add producer {}", p.name),
             Self::AddConsumer(c) => format!("add consumer {}", c.name),
             Self::UpdateProducer { name, .. } => format!("edit producer {name}"),

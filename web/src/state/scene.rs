@@ -13,6 +13,8 @@
 //! with its JSON path, never half-loaded. The native tests check that the
 //! core reads every file written here.
 
+use std::rc::Rc;
+
 use serde_json::{Map, Value};
 use warren_core::methods::{
     BasicPublish, ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare,
@@ -25,6 +27,10 @@ use warren_core::{
 use super::command::CommandError;
 use super::spec::{ActorSpec, Layout};
 
+pub mod lesson;
+
+pub use lesson::Lesson;
+
 /// A scene shipped with the playground.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BuiltIn {
@@ -35,6 +41,88 @@ pub struct BuiltIn {
     /// The scenario file.
     pub json: &'static str,
 }
+
+/// A lesson of the gallery. Its file, `web/scenes/<id>.json`, is not in
+/// the wasm: the page fetches `scenes/<id>.json` (trunk copies the folder
+/// into `dist/`) when the learner opens it, so eleven lessons cost the page
+/// nothing until one is wanted, and `warren run` reads the very same file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LessonEntry {
+    /// The file's name without `.json`.
+    pub id: &'static str,
+    /// The gallery's title.
+    pub label: &'static str,
+    /// The gallery's one line about it.
+    pub blurb: &'static str,
+}
+
+impl LessonEntry {
+    /// The file's address, relative to the page (so any path prefix works).
+    pub fn url(&self) -> String {
+        format!("scenes/{}.json", self.id)
+    }
+}
+
+/// The gallery, in its order: the tutorial Warren grew from, RabbitMQ's
+/// six tutorials, then patterns.
+pub const LESSONS: &[LessonEntry] = &[
+    LessonEntry {
+        id: "lesson-order-flow",
+        label: "The tutorial's order flow",
+        blurb: "Publish before any queue exists, then bind, stop, restart and kill the workers.",
+    },
+    LessonEntry {
+        id: "lesson-hello-world",
+        label: "1. Hello World",
+        blurb: "A sender and a receiver meet at the queue hello, through the default exchange.",
+    },
+    LessonEntry {
+        id: "lesson-work-queues",
+        label: "2. Work queues",
+        blurb:
+            "Round-robin, then fair dispatch with prefetch 1, acks after work, a worker that dies.",
+    },
+    LessonEntry {
+        id: "lesson-publish-subscribe",
+        label: "3. Publish/Subscribe",
+        blurb: "A fanout exchange copies every log to each subscriber's server-named queue.",
+    },
+    LessonEntry {
+        id: "lesson-routing",
+        label: "4. Routing",
+        blurb: "A direct exchange routes logs by severity: info, warning, error.",
+    },
+    LessonEntry {
+        id: "lesson-topics",
+        label: "5. Topics",
+        blurb: "Patterns with * for one word and # for zero or more, on kern.critical and friends.",
+    },
+    LessonEntry {
+        id: "lesson-rpc",
+        label: "6. RPC",
+        blurb: "A request with reply_to and correlation_id, and the answer in a reply queue.",
+    },
+    LessonEntry {
+        id: "lesson-retry-ttl",
+        label: "Retry later with a TTL",
+        blurb: "Rejected jobs wait in a dead-letter queue whose TTL sends them back.",
+    },
+    LessonEntry {
+        id: "lesson-priority",
+        label: "A priority queue",
+        blurb: "With x-max-priority, an urgent message overtakes the ones waiting.",
+    },
+    LessonEntry {
+        id: "lesson-alternate-exchange",
+        label: "An alternate exchange",
+        blurb: "Messages the exchange cannot route are caught instead of dropped.",
+    },
+    LessonEntry {
+        id: "lesson-headers",
+        label: "Headers routing",
+        blurb: "Route by headers, not keys: x-match all needs every header, any just one.",
+    },
+];
 
 /// Scenes in the menu; the first is the default.
 pub const BUILT_IN: &[BuiltIn] = &[
@@ -74,6 +162,8 @@ pub struct Scene {
     pub layout: Layout,
     /// What was read but not applied (policies, other virtual hosts).
     pub ignored: Vec<String>,
+    /// The walk-through, if the scene has one.
+    pub lesson: Option<Rc<Lesson>>,
 }
 
 /// The default scene.
@@ -511,6 +601,9 @@ pub fn parse(text: &str) -> R<Scene> {
         }
         actors.done()?;
     }
+    if let Some(l) = o.take("lesson") {
+        scene.lesson = Some(Rc::new(lesson::parse(&l)?));
+    }
     if let Some(l) = o.take("layout") {
         let Value::Object(m) = l else {
             return err("$.layout", "expected an object of [x, y] positions");
@@ -537,7 +630,7 @@ pub fn parse(text: &str) -> R<Scene> {
 /// nodes are laid out afresh.
 fn is_definitions_file(v: &Value) -> bool {
     let Value::Object(m) = v else { return false };
-    let scene_keys = ["definitions", "steps", "actors", "layout", "name"];
+    let scene_keys = ["definitions", "steps", "actors", "layout", "name", "lesson"];
     let definitions_keys = [
         "rabbit_version",
         "rabbitmq_version",
@@ -770,6 +863,7 @@ pub fn export<'a>(
     specs: impl Iterator<Item = &'a ActorSpec>,
     layout: &Layout,
     is_node: impl Fn(&str) -> bool,
+    lesson: Option<&Lesson>,
 ) -> Value {
     let mut producers = Vec::new();
     let mut consumers = Vec::new();
@@ -799,6 +893,9 @@ pub fn export<'a>(
         ]),
     ));
     top.push(("layout", Value::Object(positions)));
+    if let Some(l) = lesson {
+        top.push(("lesson", (*l.raw).clone()));
+    }
     obj(top)
 }
 
@@ -816,6 +913,7 @@ pub fn to_text(v: &Value) -> String {
         "steps",
         "actors",
         "layout",
+        "lesson",
     ];
     // The listed keys in that order, then any others in map order: what a
     // stable sort by position in `order` gives, without a sort in the wasm.

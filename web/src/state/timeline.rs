@@ -170,6 +170,31 @@ impl Timeline {
         dropped
     }
 
+    /// Forgets the commands not yet replayed (a new branch starts here).
+    pub fn drop_future(&mut self) {
+        if self.has_future() {
+            Rc::make_mut(&mut self.entries).truncate(self.cursor);
+        }
+    }
+
+    /// Schedules `cmd` at `at` (now or later), after whatever is already
+    /// scheduled: a lesson step's actions, which replaying applies at their
+    /// times as if they had been given then.
+    pub fn schedule(&mut self, at: SimTime, cmd: Command) {
+        Rc::make_mut(&mut self.entries).push(Recorded { at, cmd });
+    }
+
+    /// Forgets every command from the `cursor`-th on and rebuilds the world
+    /// as it was at `t` with only the ones before: the moment just before a
+    /// lesson step whose first actions were given at `t` itself.
+    pub fn cut(&mut self, world: &mut World, t: SimTime, cursor: usize) {
+        let cursor = cursor.min(self.entries.len());
+        Rc::make_mut(&mut self.entries).truncate(cursor);
+        Rc::make_mut(&mut self.checkpoints).retain(|c| c.cursor <= cursor && c.at <= t);
+        self.horizon = self.horizon.min(t).max(self.origin);
+        self.rewind(world, t);
+    }
+
     /// Rebuilds the world as it was at `t` (earlier than now): from the
     /// latest checkpoint at or before `t`, replaying from there.
     pub fn rewind(&mut self, world: &mut World, t: SimTime) {

@@ -52,6 +52,9 @@ pub struct World {
     /// only grows, so each entry's copy names what it named when logged).
     owners: Owners,
     view: Rc<WorldView>,
+    /// Server-named queues' aliases (`$reply` → `amq.gen-...`), from
+    /// [`Command::DeclareQueueAs`].
+    aliases: Rc<Vec<(String, String)>>,
 }
 
 impl World {
@@ -74,6 +77,7 @@ impl World {
             fresh: Vec::new(),
             owners: Rc::default(),
             view: Rc::default(),
+            aliases: Rc::default(),
         };
         for (i, p) in scene.producers.iter().enumerate() {
             let mut p = p.clone();
@@ -346,9 +350,30 @@ impl World {
             .collect()
     }
 
+    /// The generated name `alias` stands for, if a
+    /// [`Command::DeclareQueueAs`] defined it.
+    pub fn alias(&self, alias: &str) -> Option<&str> {
+        self.aliases
+            .iter()
+            .find(|(a, _)| a == alias)
+            .map(|(_, name)| name.as_str())
+    }
+
     fn apply_inner(&mut self, cmd: &Command) -> Result<(), CommandError> {
         match cmd {
             Command::Amqp(op) => self.perform(op).map(drop),
+            Command::DeclareQueueAs { decl, alias } => {
+                let op = Op::QueueDeclare(QueueDeclare {
+                    passive: false,
+                    ..decl.clone()
+                });
+                if let Reply::QueueDeclareOk(ok) = self.perform(&op)? {
+                    let aliases = Rc::make_mut(&mut self.aliases);
+                    aliases.retain(|(a, _)| a != alias);
+                    aliases.push((alias.clone(), ok.queue));
+                }
+                Ok(())
+            }
             Command::RedeclareExchange { name, decl } => self.redeclare_exchange(name, decl),
             Command::RedeclareQueue { name, decl } => self.redeclare_queue(name, decl),
             Command::Rebind { old, new } => {
