@@ -181,3 +181,24 @@ export async function theTopologyDownloadsAsDefinitionsJson({ page, baseURL }) {
   if (defs.bindings.length !== 2 || defs.rabbit_version !== '3.10.8') throw new Error(JSON.stringify(defs.bindings));
   if ('actors' in defs || 'layout' in defs) throw new Error('the definitions hold scene-only keys');
 }
+
+export async function aLessonTravelsInItsShareLink({ page, baseURL }) {
+  await open(page, baseURL);
+  await page.click('#open-gallery');
+  await page.click('#load-lesson-hello-world');
+  await page.locator('#lesson-bar').waitFor();
+  await page.locator('#gallery-dialog').waitFor({ state: 'detached' });
+  const title = (await page.textContent('#lesson-title')).trim();
+  const counter = (await page.textContent('#lesson-counter')).trim();
+  const link = await shareLinkOf(page);
+  const fresh = await page.context().browser().newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const other = await fresh.newPage();
+    await other.goto(link);
+    await other.locator('#lesson-bar').waitFor();
+    const got = [(await other.textContent('#lesson-title')).trim(), (await other.textContent('#lesson-counter')).trim()];
+    if (got[0] !== title || got[1] !== counter) throw new Error(`lesson ${got} after the link, ${[title, counter]} before`);
+  } finally {
+    await fresh.close();
+  }
+}
