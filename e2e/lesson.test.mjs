@@ -2,11 +2,14 @@
 // forward to its end and back to its start, checking at every step the
 // caption, the step counter and the queue counts on the canvas against the
 // lesson file itself (web/scenes/<id>.json: the expectations `warren run`
-// checks natively); leaving the script and coming back.
+// checks natively); leaving the script and coming back. The gallery, the
+// order-flow lesson and leaving the script run in every engine
+// (inEveryEngine: only the portable page API, e2e/wdpage.mjs).
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inEveryEngine } from './engines.mjs';
 import { openPlayground as open, tid } from './page.mjs';
 
 const scenes = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'scenes');
@@ -29,13 +32,18 @@ async function waitText(page, selector, want, what) {
   }
 }
 
+/** Whether the control `selector` is disabled. */
+function disabled(page, selector) {
+  return page.evaluate((s) => document.querySelector(s)?.disabled === true, selector);
+}
+
 /** The queue counts a step's expectations name, checked on the canvas. */
 async function checkQueues(page, step, where) {
   for (const [queue, want] of Object.entries(step.expect?.queues ?? {})) {
     if (queue.startsWith('$')) continue; // a server-named queue: its name is generated
-    const node = page.locator(tid(`node:queue:${queue}`));
     if (want === null) {
-      if (await node.count()) throw new Error(`${where}: queue ${queue} should not exist`);
+      const n = await page.locator(tid(`node:queue:${queue}`)).evaluateAll((els) => els.length);
+      if (n) throw new Error(`${where}: queue ${queue} should not exist`);
       continue;
     }
     if (want.ready !== undefined) await waitText(page, tid(`ready:${queue}`), String(want.ready), `${where}: ${queue} ready`);
@@ -68,7 +76,7 @@ async function walk(page, id, screenshot) {
     await checkQueues(page, steps[i], where);
     if (i === 0 || i === steps.length - 1) await screenshot(`${id}-step${i + 1}`);
   }
-  if (!(await page.isDisabled('#lesson-next'))) throw new Error(`${id}: Next is enabled after the last step`);
+  if (!(await disabled(page, '#lesson-next'))) throw new Error(`${id}: Next is enabled after the last step`);
   for (let i = steps.length - 1; i >= 1; i -= 1) {
     await page.click('#lesson-back');
     const where = `${id} back at step ${i}`;
@@ -78,22 +86,22 @@ async function walk(page, id, screenshot) {
   }
   await page.click('#lesson-back');
   await waitText(page, '#lesson-counter', `${steps.length} steps`, `${id} back at its start`);
-  if (!(await page.isDisabled('#lesson-back'))) throw new Error(`${id}: Back is enabled at the start`);
+  if (!(await disabled(page, '#lesson-back'))) throw new Error(`${id}: Back is enabled at the start`);
 }
 
-export async function theGalleryListsEveryLessonWithALine({ page, baseURL, screenshot }) {
+export const theGalleryListsEveryLessonWithALine = inEveryEngine(async ({ page, baseURL, screenshot }) => {
   await open(page, baseURL);
   await page.click('#open-gallery');
   const items = await page.locator('#gallery-dialog li').allTextContents();
   if (items.length < 1) throw new Error('the gallery is empty');
   if (!items.some((t) => t.includes("The tutorial's order flow"))) throw new Error(`no order flow in ${items}`);
   await screenshot('gallery');
-}
+});
 
-export async function theOrderFlowLessonWalksForwardAndBack({ page, baseURL, screenshot }) {
+export const theOrderFlowLessonWalksForwardAndBack = inEveryEngine(async ({ page, baseURL, screenshot }) => {
   await openLesson(page, baseURL, 'lesson-order-flow');
   await walk(page, 'lesson-order-flow', screenshot);
-}
+});
 
 export async function theWorkQueuesLessonWalksForwardAndBack({ page, baseURL, screenshot }) {
   await openLesson(page, baseURL, 'lesson-work-queues');
@@ -105,7 +113,7 @@ export async function theTopicsLessonWalksForwardAndBack({ page, baseURL, screen
   await walk(page, 'lesson-topics', screenshot);
 }
 
-export async function leavingTheScriptAndReturning({ page, baseURL, screenshot }) {
+export const leavingTheScriptAndReturning = inEveryEngine(async ({ page, baseURL, screenshot }) => {
   await openLesson(page, baseURL, 'lesson-order-flow');
   const steps = (await lessonFile('lesson-order-flow')).lesson.steps;
   await page.keyboard.press('ArrowRight');
@@ -115,7 +123,7 @@ export async function leavingTheScriptAndReturning({ page, baseURL, screenshot }
   // Playing freely: the learner places an order of their own.
   await page.click(tid('publish:web shop'));
   await page.locator('#lesson-off').waitFor();
-  if (!(await page.isDisabled('#lesson-next'))) throw new Error('Next is enabled off the script');
+  if (!(await disabled(page, '#lesson-next'))) throw new Error('Next is enabled off the script');
   await waitText(page, tid('unacked:order_report'), '1', 'the free order reached the printer');
   await screenshot('off-script');
   await page.click('#lesson-return');
@@ -134,4 +142,4 @@ export async function leavingTheScriptAndReturning({ page, baseURL, screenshot }
   const key = await page.inputValue('#route-routing_key');
   if (key !== 'order.report') throw new Error(`the explainer asks about ${key}`);
   await screenshot('why');
-}
+});

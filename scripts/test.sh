@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up, then run every test: formatting, clippy, native tests, browser
-# tests (wasm-bindgen-test in headless Chromium), the release build with its
-# wasm import check and size gate, and the Playwright e2e tests against the
-# release build.
+# tests (wasm-bindgen-test in headless Chromium and headless Firefox), the
+# release build with its wasm import check and size gate, and the e2e tests
+# against the release build (every one in Chromium; those marked
+# inEveryEngine in Firefox and WebKit too: e2e/engines.mjs).
 # Every step runs even if an earlier one failed (except setup); a recap and a
 # "total: N passed, N failed" line close the run. Exit status 1 on any failure.
 #
@@ -17,8 +18,11 @@ export PATH="$root/node_modules/.bin:$tools/bin:${CARGO_HOME:-$HOME/.cargo}/bin:
 export TRUNK_SKIP_VERSION_CHECK=true
 
 # Crates whose tests/*.rs hold wasm-bindgen-test browser tests; each is
-# linted and tested for wasm32.
+# linted for wasm32 and tested in headless Chromium and Firefox
+# (wasm-bindgen-test-runner knows no WebKitGTK driver).
 BROWSER_TEST_PACKAGES=(warren-web warren-tests)
+# The engines of the e2e run, a step each (docs/development.md, "Engines").
+E2E_ENGINES=(chromium firefox webkit)
 
 # The most the release wasm may weigh after `gzip -9`, in bytes: the one place
 # this figure is kept. It is a gate, not a target (docs/performance.md, "Wasm
@@ -90,13 +94,19 @@ step "conformance normaliser (python)" python3 -m unittest discover -s conforman
 for pkg in "${BROWSER_TEST_PACKAGES[@]}"; do
   step "clippy (wasm32) -p $pkg" \
     cargo clippy --target wasm32-unknown-unknown --locked -p "$pkg" --all-targets -- -D warnings
-  step "browser tests -p $pkg" cargo test --target wasm32-unknown-unknown --locked -p "$pkg"
+  step "browser tests -p $pkg (chromium)" cargo test --target wasm32-unknown-unknown --locked -p "$pkg"
+  # GECKODRIVER set: wasm-bindgen-test-runner takes Firefox over the
+  # CHROMEDRIVER that .cargo/config.toml sets.
+  step "browser tests -p $pkg (firefox)" env GECKODRIVER="$(command -v geckodriver)" \
+    cargo test --target wasm32-unknown-unknown --locked -p "$pkg"
 done
 step "trunk build --release" trunk build --release --dist "$dist"
 if [ "$last" -eq 0 ]; then
   step "wasm has no env imports" check_wasm_imports
   step "wasm size gate (gzip -9)" check_wasm_size
-  step "e2e (Playwright)" env E2E_DIST="$dist" node e2e/run.mjs
+  for engine in "${E2E_ENGINES[@]}"; do
+    step "e2e ($engine)" env E2E_DIST="$dist" E2E_ENGINES="$engine" node e2e/run.mjs
+  done
 fi
 
 # Test counts: cargo and wasm-bindgen-test print "test result: ok. N passed;

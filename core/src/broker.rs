@@ -19,6 +19,7 @@ mod deliver;
 mod inspect;
 mod lifecycle;
 mod publish;
+mod timeout;
 mod tx;
 
 use std::cmp::Reverse;
@@ -95,6 +96,8 @@ pub(crate) struct Unacked {
     pub(crate) entry: Entry,
     /// `None` for `basic.get`.
     pub(crate) consumer: Option<ConsumerUid>,
+    /// When it was delivered: the consumer timeout counts from here.
+    pub(crate) delivered_at: SimTime,
 }
 
 /// A channel's unacked deliveries by delivery tag. Tags are issued in
@@ -183,6 +186,9 @@ pub(crate) struct Channel {
     pub(crate) recent_queue: Option<String>,
     /// `tx.select`: what the open transaction holds until `tx.commit`.
     pub(crate) tx: Option<tx::Tx>,
+    /// When the channel's next tick is due (it checks the consumer
+    /// timeout), while the channel holds unacked deliveries.
+    pub(crate) tick_at: Option<SimTime>,
 }
 
 impl Channel {
@@ -196,6 +202,7 @@ impl Channel {
             next_publish_seq: None,
             recent_queue: None,
             tx: None,
+            tick_at: None,
         }
     }
 }
@@ -234,17 +241,30 @@ pub(crate) enum Timer {
     HeadExpiry(QueueId),
     /// A queue's `x-expires` lease runs out.
     Lease(QueueId),
+    /// A channel's tick: RabbitMQ's channel checks the consumer timeout on
+    /// each one.
+    ChannelTick(ChannelId),
 }
+
+/// RabbitMQ 3.10's default `consumer_timeout`: 30 minutes.
+pub const DEFAULT_CONSUMER_TIMEOUT_MS: u64 = 30 * 60 * 1000;
+/// RabbitMQ's default `channel_tick_interval` (an `advanced.config`
+/// setting): a channel looks for timed-out deliveries once a minute.
+pub const DEFAULT_CHANNEL_TICK_MS: u64 = 60_000;
 
 /// Configuration of a [`Broker`].
 ///
 /// Default values:
 /// - `seed`: 0 (server-generated names come from it);
-/// - `vhost`: `"/"` (appears in reply texts, as RabbitMQ words them).
+/// - `vhost`: `"/"` (appears in reply texts, as RabbitMQ words them);
+/// - `consumer_timeout`: 30 minutes ([`DEFAULT_CONSUMER_TIMEOUT_MS`]);
+/// - `channel_tick_interval`: 60 s ([`DEFAULT_CHANNEL_TICK_MS`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BrokerConfig {
     seed: u64,
     vhost: String,
+    consumer_timeout: Option<u64>,
+    channel_tick_interval: u64,
 }
 
 impl Default for BrokerConfig {
@@ -252,6 +272,8 @@ impl Default for BrokerConfig {
         Self {
             seed: 0,
             vhost: "/".into(),
+            consumer_timeout: Some(DEFAULT_CONSUMER_TIMEOUT_MS),
+            channel_tick_interval: DEFAULT_CHANNEL_TICK_MS,
         }
     }
 }
@@ -271,6 +293,21 @@ impl BrokerConfig {
     /// The virtual host's name, as it appears in reply texts.
     pub fn vhost(mut self, vhost: impl Into<String>) -> Self {
         self.vhost = vhost.into();
+        self
+    }
+
+    /// `consumer_timeout` in ms (`None`: never): a delivery not
+    /// acknowledged for longer closes its channel with a 406, checked on
+    /// the channel's ticks.
+    pub fn consumer_timeout(mut self, ms: Option<u64>) -> Self {
+        self.consumer_timeout = ms;
+        self
+    }
+
+    /// How often a channel holding unacked deliveries checks them, in ms
+    /// (at least 1).
+    pub fn channel_tick_interval(mut self, ms: u64) -> Self {
+        self.channel_tick_interval = ms.max(1);
         self
     }
 }
@@ -311,6 +348,10 @@ pub struct Broker {
     next_consumer_uid: ConsumerUid,
     pub(crate) next_message_id: u64,
     pub(crate) timers: BTreeSet<(SimTime, Timer)>,
+    /// `consumer_timeout`, ms.
+    pub(crate) consumer_timeout: Option<u64>,
+    /// `channel_tick_interval`, ms.
+    pub(crate) tick_interval: u64,
     /// Each queue's armed [head expiry, lease] deadlines. Keyed like
     /// `queues`, so an `IdMap` (same id order as a B-tree, and one B-tree
     /// copy less in the wasm).
@@ -382,6 +423,8 @@ impl Broker {
             events: VecDeque::new(),
             ledger: Ledger::default(),
             record_events: true,
+            consumer_timeout: config.consumer_timeout,
+            tick_interval: config.channel_tick_interval,
         };
         for (name, kind, internal) in crate::names::PREDECLARED_EXCHANGES {
             broker.insert_exchange(name.into(), kind, true, false, internal, FieldTable::new());
@@ -667,6 +710,7 @@ impl Broker {
     fn fire(&mut self, timer: Timer) {
         // The timer set no longer holds this entry: forget it so `arm` re-inserts.
         match timer {
+            Timer::ChannelTick(ch) => self.channel_tick(ch),
             Timer::HeadExpiry(qid) => {
                 if let Some(a) = self.armed.get_mut(&qid) {
                     a[0] = SimTime::NEVER;

@@ -91,12 +91,16 @@ pub enum Method {
     TxCommit,
     TxRollback,
     ChannelOpen,
+    /// No method: an error the broker raises on its own (a consumer
+    /// timeout), sent with class and method 0.
+    None,
 }
 
 impl Method {
     /// `(class_id, method_id)`.
     pub fn ids(self) -> (u16, u16) {
         match self {
+            Self::None => (0, 0),
             Self::ChannelOpen => (20, 10),
             Self::ExchangeDeclare => (40, 10),
             Self::ExchangeDelete => (40, 20),
@@ -126,6 +130,7 @@ impl Method {
     /// The dotted AMQP name, e.g. `queue.declare`.
     pub fn name(self) -> &'static str {
         match self {
+            Self::None => "none",
             Self::ChannelOpen => "channel.open",
             Self::ExchangeDeclare => "exchange.declare",
             Self::ExchangeDelete => "exchange.delete",

@@ -16,8 +16,8 @@ use crate::lesson::Lesson;
 use crate::trace::{Trace, TraceEvent, TraceKind, TraceMessage};
 use warren_core::methods::BasicGet;
 use warren_core::{
-    Broker, ChannelId, ConnectionId, ConsumerSpec, Event, EventKind, GetResult, Op, ProducerSpec,
-    Reply, Simulation, OP_NAMES,
+    Broker, BrokerConfig, ChannelId, ConnectionId, ConsumerSpec, Event, EventKind, GetResult, Op,
+    ProducerSpec, Reply, Simulation, OP_NAMES,
 };
 
 /// Most steps a scenario may hold (a documented limit, so that absurd
@@ -168,6 +168,9 @@ pub struct Scenario {
     pub layout: Option<Value>,
     /// The walk-through a learner follows, checked by [`crate::lesson::run`].
     pub lesson: Option<Lesson>,
+    /// The broker's settings (`"broker": {"consumer_timeout": ms}`), as
+    /// written; [`Scenario::broker_config`] reads them.
+    pub broker: Option<Value>,
 }
 
 impl Step {
@@ -330,6 +333,7 @@ impl Scenario {
             "actors",
             "layout",
             "lesson",
+            "broker",
             "$schema",
         ];
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
@@ -393,12 +397,14 @@ impl Scenario {
             steps,
             actors: object("actors")?,
             layout: object("layout")?,
+            broker: object("broker")?,
             lesson: match obj.get("lesson") {
                 None | Some(Value::Null) => None,
                 Some(l) => Some(Lesson::parse(l, &mut aliases)?),
             },
         };
         scenario.actor_specs()?;
+        scenario.broker_config()?;
         Ok(scenario)
     }
 
@@ -443,12 +449,52 @@ impl Scenario {
         ))
     }
 
+    /// The broker settings of `"broker"`: `consumer_timeout` (ms, or
+    /// `null` for none; RabbitMQ's 30 minutes if absent) and
+    /// `channel_tick_interval` (ms; 60 s if absent).
+    ///
+    /// # Errors
+    /// The path of an unknown field or a value that is not a count of ms.
+    pub fn broker_config(&self) -> Result<BrokerConfig, ScenarioError> {
+        let mut config = BrokerConfig::new();
+        let Some(Value::Object(m)) = &self.broker else {
+            return Ok(config);
+        };
+        for (k, v) in m {
+            let path = format!("$.broker.{k}");
+            let ms = || {
+                v.as_u64()
+                    .filter(|ms| (1..=MAX_VIRTUAL_MS).contains(ms))
+                    .ok_or_else(|| {
+                        ScenarioError::at(
+                            &path,
+                            format!("expected milliseconds, 1 to {MAX_VIRTUAL_MS}"),
+                        )
+                    })
+            };
+            config = match k.as_str() {
+                "consumer_timeout" if v.is_null() => config.consumer_timeout(None),
+                "consumer_timeout" => config.consumer_timeout(Some(ms()?)),
+                "channel_tick_interval" => config.channel_tick_interval(ms()?),
+                _ => {
+                    return Err(ScenarioError::at(
+                        path,
+                        "unknown field; expected consumer_timeout, channel_tick_interval",
+                    ))
+                }
+            };
+        }
+        Ok(config)
+    }
+
     /// A fresh broker with the scenario's `definitions` loaded.
     ///
     /// # Errors
     /// The definitions' error, its path under `$.definitions`.
     pub fn broker(&self) -> Result<(Broker, Option<crate::ApplyReport>), crate::DefinitionsError> {
-        let mut broker = Broker::new();
+        // Checked when the scenario was read.
+        let config = self.broker_config().unwrap_or_default();
+        let mut broker = Broker::with_config(config);
         let Some(v) = &self.definitions else {
             return Ok((broker, None));
         };
@@ -485,6 +531,9 @@ impl Scenario {
         }
         if let Some(l) = &self.lesson {
             m.insert("lesson".into(), l.to_value());
+        }
+        if let Some(b) = &self.broker {
+            m.insert("broker".into(), b.clone());
         }
         Value::Object(m)
     }

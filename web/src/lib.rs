@@ -48,7 +48,14 @@ pub struct AppProps {
 /// The root component.
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
-    let state = hooks::use_store(|| AppState::restore(storage::load().as_deref()));
+    let state = hooks::use_store(|| {
+        let restored = AppState::restore(storage::load().as_deref());
+        if storage::available() {
+            restored
+        } else {
+            restored.without_storage()
+        }
+    });
 
     // ---- Effects
 

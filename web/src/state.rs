@@ -210,6 +210,9 @@ pub const LOG_REFRESH_MS: f64 = 250.0;
 /// How long a notice stays up, wall ms (errors stay until dismissed).
 const NOTICE_MS: f64 = 8000.0;
 
+/// The notice where the browser keeps nothing for the page.
+pub const NO_STORAGE: &str = "This browser keeps no site data for this page, so the scene will be gone after a reload: Scenes ▸ Export this scene keeps a copy.";
+
 /// An open dialog.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Dialog {
@@ -488,6 +491,14 @@ impl AppState {
         Ok(s)
     }
 
+    /// The playground with a notice that this browser keeps nothing for
+    /// the page (storage off), so that no reader loses a scene by surprise.
+    #[must_use]
+    pub fn without_storage(mut self) -> Self {
+        self.notify(Level::Warn, NO_STORAGE);
+        self
+    }
+
     /// The playground a page opens with: the saved scene if there is one
     /// and it loads, else the default scene (with a notice saying why).
     pub fn restore(saved: Option<&str>) -> Self {
@@ -525,13 +536,11 @@ impl AppState {
         let start = self.timeline.start();
         let nodes = &self.world.view().topology.nodes;
         scene::to_text(&scene::export(
-            &start.name,
-            &start.description,
+            start,
             self.world.broker(),
             self.world.specs(),
             &self.layout,
             |k| nodes.iter().any(|n| n.key == k),
-            start.lesson.as_deref(),
         ))
     }
 

@@ -13,6 +13,14 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
+/// Whether this browser lets the page keep the scene: there is no
+/// localStorage where site data is turned off or blocked for the site
+/// (Firefox, Safari and Chromium settings alike). Off the browser (the
+/// build-time snapshot) nothing is kept and nothing needs saying: true.
+pub fn available() -> bool {
+    cfg!(not(target_arch = "wasm32")) || storage().is_some()
+}
+
 /// The saved scene, if any.
 pub fn load() -> Option<String> {
     storage()?.get_item(SCENE_KEY).ok().flatten()

@@ -739,3 +739,57 @@ fn a_full_sky_counts_the_moves_it_does_not_draw() {
     unique.dedup();
     assert_eq!(unique.len(), keys.len());
 }
+
+#[test]
+fn a_scene_sets_the_consumer_timeout_and_a_slow_consumer_meets_it() {
+    let scene = r#"{
+      "name": "slow",
+      "broker": {"consumer_timeout": 1000, "channel_tick_interval": 100},
+      "steps": [{"op": "queue.declare", "queue": "q"}],
+      "actors": {
+        "producers": [{"name": "p", "routing_key": "q", "body": "job"}],
+        "consumers": [{"name": "slow", "queue": "q", "prefetch": 1, "processing_ms": 5000}]
+      }
+    }"#;
+    let s = reduce(paused(), Action::LoadSceneText(scene.into()));
+    assert!(
+        s.ui.errors.get(&FormId::Scene).is_none(),
+        "{:?}",
+        s.ui.errors.get(&FormId::Scene)
+    );
+    let s = submit(s, Command::PublishFrom("p".into()));
+    assert_eq!(s.world.broker().queue("q").unwrap().unacked, 1);
+    let s = run(s, 1500);
+    // Past the timeout, at the next tick: the channel is closed with a 406
+    // and the job is back in the queue (then redelivered to the consumer
+    // only if it starts again).
+    let logged: Vec<String> = s
+        .world
+        .log()
+        .entries()
+        .map(|e| e.text().to_owned())
+        .collect();
+    assert!(
+        logged.iter().any(|t| t.contains("timed out")),
+        "no timeout in the log: {logged:?}"
+    );
+    assert_eq!(s.world.broker().queue("q").unwrap().unacked, 0);
+    // The setting is saved with the scene.
+    assert!(s.scene_text().contains("\"consumer_timeout\": 1000"));
+}
+
+#[test]
+fn a_browser_that_keeps_no_site_data_is_told_the_scene_will_not_survive_a_reload() {
+    use warren_web::state::{Level, NO_STORAGE};
+    let s = AppState::restore(None).without_storage();
+    let notice = s.ui.notice.clone().expect("a notice");
+    assert_eq!(
+        (notice.level, notice.text.as_str()),
+        (Level::Warn, NO_STORAGE)
+    );
+    // The playground is the default one, working as ever.
+    assert!(s.world.broker().queue("order_notify").is_some());
+    // It goes away like any warning, not at once.
+    let s = reduce(Rc::new(s), Action::Tick(1000.0));
+    assert!(s.ui.notice.is_some());
+}

@@ -305,8 +305,10 @@ impl Broker {
                             queue: qid,
                             entry,
                             consumer: None,
+                            delivered_at: now,
                         },
                     );
+                    self.arm_tick(ch);
                 }
                 self.emit(EventKind::GetOk {
                     channel: ch,
@@ -409,6 +411,7 @@ impl Broker {
             Ok(s) => s,
             Err(e) => return Err(self.fail(ch, e)),
         };
+        self.disarm_tick_if_idle(ch);
         if let Some(settled) = self.hold_settle(ch, None, settled) {
             self.settle_acks(ch, settled);
         }
@@ -465,6 +468,7 @@ impl Broker {
             Ok(s) => s,
             Err(e) => return Err(self.fail(ch, e)),
         };
+        self.disarm_tick_if_idle(ch);
         if let Some(settled) = self.hold_settle(ch, Some(requeue), settled) {
             self.settle_rejects(ch, settled, requeue);
         }
@@ -521,6 +525,7 @@ impl Broker {
             return Err(self.fail(ch, e));
         }
         let all = std::mem::take(&mut self.channel_mut(ch)?.unacked);
+        self.disarm_tick_if_idle(ch);
         let mut touched = Vec::new();
         for (_, u) in all {
             self.release(ch, &u);
@@ -613,8 +618,10 @@ impl Broker {
                     queue: qid,
                     entry,
                     consumer: Some(uid),
+                    delivered_at: self.now,
                 },
             );
+            self.arm_tick(channel);
         }
         if let Some(q) = self.queues.get_mut(&qid) {
             q.rotate(uid);

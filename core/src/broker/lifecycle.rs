@@ -96,6 +96,9 @@ impl Broker {
         let Some(mut chan) = self.channels.remove(&ch) else {
             return;
         };
+        if let Some(at) = chan.tick_at.take() {
+            self.timers.remove(&(at, super::Timer::ChannelTick(ch)));
+        }
         // An open transaction ends as a rollback would: its publishes are
         // forgotten, its acknowledgements undone (and requeued below).
         if let Some(tx) = chan.tx.take() {

@@ -140,6 +140,7 @@ impl Broker {
                 chan.unacked.restore(tag, u);
             }
         }
+        self.arm_tick(ch);
     }
 
     /// Holds a routed publish if the channel is transactional; gives it

@@ -27,14 +27,26 @@ fn on_submit(
 ) -> Callback<SubmitEvent> {
     Callback::from(move |e: SubmitEvent| {
         e.prevent_default();
-        match build() {
-            Ok(cmd) => {
-                local.set(None);
-                on.emit(Action::Submit(form, cmd));
-            }
-            Err(msg) => local.set(Some(msg)),
-        }
+        submit_or_show(&on, &local, form, build());
     })
+}
+
+/// What every form does with what it built, out of line: `on_submit` is
+/// instantiated once a form, and this part is the same for all five.
+#[inline(never)]
+fn submit_or_show(
+    on: &Callback<Action>,
+    local: &UseStateHandle<Option<String>>,
+    form: FormId,
+    built: Result<Command, String>,
+) {
+    match built {
+        Ok(cmd) => {
+            local.set(None);
+            on.emit(Action::Submit(form, cmd));
+        }
+        Err(msg) => local.set(Some(msg)),
+    }
 }
 
 fn exchange_choices(names: &[String]) -> Vec<String> {

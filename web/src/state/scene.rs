@@ -21,7 +21,8 @@ use warren_core::methods::{
     QueueDelete,
 };
 use warren_core::{
-    Broker, ChannelId, ConsumerPolicy, ConsumerSpec, FieldTable, Op, ProducerSpec, Properties,
+    Broker, BrokerConfig, ChannelId, ConsumerPolicy, ConsumerSpec, FieldTable, Op, ProducerSpec,
+    Properties,
 };
 
 use super::command::CommandError;
@@ -164,6 +165,9 @@ pub struct Scene {
     pub ignored: Vec<String>,
     /// The walk-through, if the scene has one.
     pub lesson: Option<Rc<Lesson>>,
+    /// `"broker"`: the broker's settings (consumer timeout), with the
+    /// object as read for writing back.
+    pub broker: Option<(BrokerConfig, Value)>,
 }
 
 /// The default scene.
@@ -194,11 +198,13 @@ struct Obj {
 }
 
 impl Obj {
-    fn new(v: &Value, path: &str) -> R<Self> {
+    /// Takes the object by value: its fields are moved out, never copied
+    /// (a copy of the map costs B-tree clone code in the wasm).
+    fn new(v: Value, path: &str) -> R<Self> {
         match v {
-            Value::Object(m) => Ok(Self {
+            Value::Object(map) => Ok(Self {
                 path: path.to_owned(),
-                map: m.clone(),
+                map,
             }),
             _ => err(path, "expected an object"),
         }
@@ -290,7 +296,7 @@ impl Obj {
 }
 
 fn properties(v: Value, path: &str) -> R<Properties> {
-    let mut o = Obj::new(&v, path)?;
+    let mut o = Obj::new(v, path)?;
     let headers = match o.take("headers") {
         None => None,
         Some(h) => Some(FieldTable::from_json(&h).map_err(|e| format!("{path}.headers: {e}"))?),
@@ -315,7 +321,7 @@ fn properties(v: Value, path: &str) -> R<Properties> {
     Ok(p)
 }
 
-fn producer(v: &Value, path: &str) -> R<ProducerSpec> {
+fn producer(v: Value, path: &str) -> R<ProducerSpec> {
     let mut o = Obj::new(v, path)?;
     let more = o
         .list("more_routing_keys")?
@@ -359,7 +365,7 @@ fn producer(v: &Value, path: &str) -> R<ProducerSpec> {
     Ok(p)
 }
 
-fn consumer(v: &Value, path: &str) -> R<ConsumerSpec> {
+fn consumer(v: Value, path: &str) -> R<ConsumerSpec> {
     let mut o = Obj::new(v, path)?;
     let policy = match o.str("policy")? {
         None => ConsumerPolicy::Ack,
@@ -390,9 +396,9 @@ fn consumer(v: &Value, path: &str) -> R<ConsumerSpec> {
     Ok(c)
 }
 
-fn definitions(v: &Value, scene: &mut Scene) -> R<()> {
+fn definitions(v: Value, scene: &mut Scene) -> R<()> {
     let mut o = Obj::new(v, "$.definitions")?;
-    for (i, x) in o.list("exchanges")?.iter().enumerate() {
+    for (i, x) in o.list("exchanges")?.into_iter().enumerate() {
         let path = format!("$.definitions.exchanges[{i}]");
         let mut e = Obj::new(x, &path)?;
         e.skip("vhost");
@@ -408,7 +414,7 @@ fn definitions(v: &Value, scene: &mut Scene) -> R<()> {
         e.done()?;
         scene.ops.push((path, Op::ExchangeDeclare(d)));
     }
-    for (i, q) in o.list("queues")?.iter().enumerate() {
+    for (i, q) in o.list("queues")?.into_iter().enumerate() {
         let path = format!("$.definitions.queues[{i}]");
         let mut e = Obj::new(q, &path)?;
         e.skip("vhost");
@@ -430,7 +436,7 @@ fn definitions(v: &Value, scene: &mut Scene) -> R<()> {
         e.done()?;
         scene.ops.push((path, Op::QueueDeclare(d)));
     }
-    for (i, b) in o.list("bindings")?.iter().enumerate() {
+    for (i, b) in o.list("bindings")?.into_iter().enumerate() {
         let path = format!("$.definitions.bindings[{i}]");
         let mut e = Obj::new(b, &path)?;
         e.skip("vhost");
@@ -470,7 +476,7 @@ fn definitions(v: &Value, scene: &mut Scene) -> R<()> {
     Ok(())
 }
 
-fn step(v: &Value, path: &str) -> R<Op> {
+fn step(v: Value, path: &str) -> R<Op> {
     let mut o = Obj::new(v, path)?;
     let op = o.string("op")?;
     for k in ["channel", "connection"] {
@@ -572,7 +578,7 @@ pub fn parse(text: &str) -> R<Scene> {
     } else {
         v
     };
-    let mut o = Obj::new(&v, "$")?;
+    let mut o = Obj::new(v, "$")?;
     o.skip("$schema");
     let mut scene = Scene {
         name: o.string("name")?,
@@ -580,21 +586,21 @@ pub fn parse(text: &str) -> R<Scene> {
         ..Scene::default()
     };
     if let Some(d) = o.take("definitions") {
-        definitions(&d, &mut scene)?;
+        definitions(d, &mut scene)?;
     }
-    for (i, s) in o.list("steps")?.iter().enumerate() {
+    for (i, s) in o.list("steps")?.into_iter().enumerate() {
         let path = format!("$.steps[{i}]");
         let op = step(s, &path)?;
         scene.ops.push((path, op));
     }
     if let Some(a) = o.take("actors") {
-        let mut actors = Obj::new(&a, "$.actors")?;
-        for (i, p) in actors.list("producers")?.iter().enumerate() {
+        let mut actors = Obj::new(a, "$.actors")?;
+        for (i, p) in actors.list("producers")?.into_iter().enumerate() {
             scene
                 .producers
                 .push(producer(p, &format!("$.actors.producers[{i}]"))?);
         }
-        for (i, c) in actors.list("consumers")?.iter().enumerate() {
+        for (i, c) in actors.list("consumers")?.into_iter().enumerate() {
             scene
                 .consumers
                 .push(consumer(c, &format!("$.actors.consumers[{i}]"))?);
@@ -603,6 +609,9 @@ pub fn parse(text: &str) -> R<Scene> {
     }
     if let Some(l) = o.take("lesson") {
         scene.lesson = Some(Rc::new(lesson::parse(&l)?));
+    }
+    if let Some(b) = o.take("broker") {
+        scene.broker = Some((broker_config(&b)?, b));
     }
     if let Some(l) = o.take("layout") {
         let Value::Object(m) = l else {
@@ -621,6 +630,35 @@ pub fn parse(text: &str) -> R<Scene> {
     }
     o.done()?;
     Ok(scene)
+}
+
+/// `"broker"`: `consumer_timeout` (ms, or `null` for none) and
+/// `channel_tick_interval` (ms), as `warren run` reads them.
+fn broker_config(v: &Value) -> R<BrokerConfig> {
+    let mut o = Obj::new(v, "$.broker")?;
+    let mut config = BrokerConfig::new();
+    let ms = |o: &mut Obj, key: &str| -> R<Option<u64>> {
+        match o.uint(key)? {
+            Some(0) => err(&o.at(key), "expected milliseconds, at least 1"),
+            ms => Ok(ms),
+        }
+    };
+    match o.map.get("consumer_timeout") {
+        Some(Value::Null) => {
+            o.skip("consumer_timeout");
+            config = config.consumer_timeout(None);
+        }
+        _ => {
+            if let Some(t) = ms(&mut o, "consumer_timeout")? {
+                config = config.consumer_timeout(Some(t));
+            }
+        }
+    }
+    if let Some(t) = ms(&mut o, "channel_tick_interval")? {
+        config = config.channel_tick_interval(t);
+    }
+    o.done()?;
+    Ok(config)
 }
 
 /// Whether `v` is a RabbitMQ `definitions.json` (as the management UI or
@@ -856,15 +894,16 @@ fn definitions_json(b: &Broker) -> Value {
 /// exchanges, no exclusive or server-named queues), the actors, and where
 /// the nodes sit (`layout` filtered by `is_node`: keys of nodes no longer
 /// drawn are not written). No steps: it starts from what exists now.
+/// `start` (the scene time started from) gives the name, description,
+/// lesson and broker settings, which edits do not change.
 pub fn export<'a>(
-    name: &str,
-    description: &str,
+    start: &Scene,
     b: &Broker,
     specs: impl Iterator<Item = &'a ActorSpec>,
     layout: &Layout,
     is_node: impl Fn(&str) -> bool,
-    lesson: Option<&Lesson>,
 ) -> Value {
+    let (name, description) = (&start.name, &start.description);
     let mut producers = Vec::new();
     let mut consumers = Vec::new();
     for spec in specs {
@@ -893,8 +932,11 @@ pub fn export<'a>(
         ]),
     ));
     top.push(("layout", Value::Object(positions)));
-    if let Some(l) = lesson {
+    if let Some(l) = &start.lesson {
         top.push(("lesson", (*l.raw).clone()));
+    }
+    if let Some((_, raw)) = &start.broker {
+        top.push(("broker", raw.clone()));
     }
     obj(top)
 }
@@ -902,9 +944,14 @@ pub fn export<'a>(
 /// A scene as JSON text, two-space indented, its top-level keys in the
 /// order `docs/scenario.md` lists them (name first); nested objects keep
 /// serde_json's sorted keys.
+///
+/// Pretty JSON comes from `Value`'s alternate `Display` (`{:#}`), which
+/// writes exactly what `serde_json::to_string_pretty` writes: the page links
+/// that writer anyway (`Display` holds both), and a second serializer into a
+/// byte buffer cost 729 bytes of compressed wasm.
 pub fn to_text(v: &Value) -> String {
     let Value::Object(m) = v else {
-        return serde_json::to_string_pretty(v).unwrap_or_default();
+        return format!("{v:#}");
     };
     let order = [
         "name",
@@ -914,6 +961,7 @@ pub fn to_text(v: &Value) -> String {
         "actors",
         "layout",
         "lesson",
+        "broker",
     ];
     // The listed keys in that order, then any others in map order: what a
     // stable sort by position in `order` gives, without a sort in the wasm.
@@ -925,7 +973,7 @@ pub fn to_text(v: &Value) -> String {
     keys.extend(m.keys().filter(|k| !order.contains(&k.as_str())));
     let mut out = String::from("{\n");
     for (i, k) in keys.iter().enumerate() {
-        let inner = serde_json::to_string_pretty(&m[*k]).unwrap_or_default();
+        let inner = format!("{:#}", m[*k]);
         out.push_str("  ");
         out.push_str(&Value::String((*k).clone()).to_string());
         out.push_str(": ");
@@ -985,5 +1033,25 @@ mod tests {
             .collect();
         assert_eq!(keys, ["name", "description", "steps", "layout", "aa", "zz"]);
         assert!(text.contains("\"layout\": {\n    \"a\": 1,\n    \"b\": 2\n  }"));
+    }
+
+    #[test]
+    fn text_is_serde_jsons_pretty_form() {
+        let nested = obj(vec![
+            ("b", Value::Array(vec![Value::from(1.5), s("a\"b\n")])),
+            ("a", obj(vec![("x", Value::Null), ("e", obj(Vec::new()))])),
+            ("c", Value::Array(Vec::new())),
+        ]);
+        let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap();
+        assert_eq!(
+            to_text(&Value::from(vec![1, 2])),
+            pretty(&Value::from(vec![1, 2]))
+        );
+        let text = to_text(&obj(vec![("name", nested.clone())]));
+        let expected = format!(
+            "{{\n  \"name\": {}\n}}",
+            pretty(&nested).replace('\n', "\n  ")
+        );
+        assert_eq!(text, expected);
     }
 }

@@ -64,7 +64,8 @@ impl World {
     /// # Errors
     /// What the broker or the simulation refused, with the JSON path.
     pub fn load(scene: &Scene) -> Result<Self, String> {
-        let mut broker = Broker::new();
+        let config = scene.broker.as_ref().map(|(c, _)| c.clone());
+        let mut broker = Broker::with_config(config.unwrap_or_default());
         // The loading itself is not part of the story the log tells.
         broker.set_record_events(false);
         scene::apply(scene, &mut broker)?;
