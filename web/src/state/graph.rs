@@ -839,6 +839,12 @@ pub fn bounds(topology: &Topology, layout: &Layout) -> Option<(f64, f64, f64, f6
 /// Margin around the nodes in a fitted view, scene units.
 pub const FIT_PAD: f64 = 30.0;
 
+/// Extra room above the nodes in a fitted view, scene units: the canvas's
+/// toolbar and legend float over its top edge, and a scene fitted by its
+/// height (a short canvas under a lesson bar) would put its top row under
+/// them.
+pub const FIT_TOP: f64 = 36.0;
+
 /// A fitted view zooms in no further than this (a small scene on a big
 /// screen stays at a readable size).
 pub const FIT_MAX_ZOOM: f64 = 1.25;
@@ -852,9 +858,9 @@ pub fn fit_box(topology: &Topology, layout: &Layout) -> Option<(f64, f64, f64, f
     let (x0, y0, x1, y1) = bounds(topology, layout)?;
     Some((
         x0 - FIT_PAD,
-        y0 - FIT_PAD,
+        y0 - FIT_PAD - FIT_TOP,
         x1 - x0 + 2.0 * FIT_PAD,
-        y1 - y0 + 2.0 * FIT_PAD + 40.0,
+        y1 - y0 + 2.0 * FIT_PAD + FIT_TOP + 40.0,
     ))
 }
 

@@ -635,7 +635,7 @@ pub fn parse(text: &str) -> R<Scene> {
 /// `"broker"`: `consumer_timeout` (ms, or `null` for none) and
 /// `channel_tick_interval` (ms), as `warren run` reads them.
 fn broker_config(v: &Value) -> R<BrokerConfig> {
-    let mut o = Obj::new(v, "$.broker")?;
+    let mut o = Obj::new(v.clone(), "$.broker")?;
     let mut config = BrokerConfig::new();
     let ms = |o: &mut Obj, key: &str| -> R<Option<u64>> {
         match o.uint(key)? {

@@ -51,7 +51,7 @@ pub enum Act {
 /// Reads `$.lesson`; every action is read once here, so that a lesson the
 /// playground cannot perform is refused with its path when the scene loads.
 pub fn parse(v: &Value) -> R<Lesson> {
-    let mut o = Obj::new(v, "$.lesson")?;
+    let mut o = Obj::new(v.clone(), "$.lesson")?;
     let title = o.string("title")?;
     let items = o.list("steps")?;
     if items.is_empty() {
@@ -61,7 +61,7 @@ pub fn parse(v: &Value) -> R<Lesson> {
     let mut steps = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("$.lesson.steps[{i}]");
-        let mut s = Obj::new(item, &path)?;
+        let mut s = Obj::new(item.clone(), &path)?;
         let caption = s.string("caption")?;
         if caption.trim().is_empty() {
             return err(&s.at("caption"), "a caption says something");
@@ -158,7 +158,7 @@ fn substitute(v: &mut Value, alias: &dyn Fn(&str) -> Option<String>) {
 /// One action: an actor's verb, `wait`, or a scenario step the playground
 /// performs (topology and publish).
 fn act(v: &Value, path: &str) -> R<Act> {
-    let mut o = Obj::new(v, path)?;
+    let mut o = Obj::new(v.clone(), path)?;
     let op = o.string("op")?;
     let named = |o: &mut Obj, key: &str| -> R<String> {
         match o.str(key)? {
@@ -189,8 +189,8 @@ fn act(v: &Value, path: &str) -> R<Act> {
         "stop" => Act::Do(Command::StopConsumer(named(&mut o, "consumer")?)),
         "kill" => Act::Do(Command::KillConsumer(named(&mut o, "consumer")?)),
         "add" => match (o.take("producer"), o.take("consumer")) {
-            (Some(p), None) => Act::Do(Command::AddProducer(producer(&p, &o.at("producer"))?)),
-            (None, Some(c)) => Act::Do(Command::AddConsumer(consumer(&c, &o.at("consumer"))?)),
+            (Some(p), None) => Act::Do(Command::AddProducer(producer(p, &o.at("producer"))?)),
+            (None, Some(c)) => Act::Do(Command::AddConsumer(consumer(c, &o.at("consumer"))?)),
             _ => {
                 return err(
                     path,
@@ -213,7 +213,7 @@ fn method(v: &Value, path: &str) -> R<Command> {
         Some(Value::String(a)) if a.starts_with('$') && a.len() > 1 => Some(a),
         Some(_) => return err(&format!("{path}.as"), "expected an alias starting with `$`"),
     };
-    match (step(&v, path)?, alias) {
+    match (step(v, path)?, alias) {
         (Op::QueueDeclare(decl), Some(alias)) if decl.queue.is_empty() => {
             Ok(Command::DeclareQueueAs { decl, alias })
         }
