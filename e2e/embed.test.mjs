@@ -46,7 +46,7 @@ export async function embedModeShowsTheCanvasAndPlayControlsOnly({ page, baseURL
   await allNodesInView(page);
   await screenshot('embed-phone');
   // A short frame too, with and without the log: the embed keeps to it.
-  for (const [size, query] of [[{ width: 720, height: 340 }, '&hidelog'], [{ width: 600, height: 300 }, '']]) {
+  for (const [size, query] of [[{ width: 720, height: 340 }, '&hidelog'], [{ width: 600, height: 380 }, '']]) {
     await page.setViewportSize(size);
     await openEmbed(page, baseURL, query);
     await page.locator(tid('node:consumer:printer')).waitFor();
