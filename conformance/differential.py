@@ -46,8 +46,30 @@ HEADER_BINDINGS = [{"a": 1}, {"x-match": "any", "a": 1, "b": "x"}, {"x-match": "
 HEADERS = [None, {"a": 1}, {"b": "x"}, {"a": 1.0, "b": "x"}, {"CC": ["b"]}, {"BCC": ["a.b"]}]
 
 
-def gen_scenario(seed, nsteps):
+SHORTCUT_OPS = {"queue.bind", "queue.unbind", "queue.purge", "queue.delete", "basic.consume", "basic.get"}
+
+
+def extras(st, r):
+    """With --extras: sometimes an empty queue name (the most recently
+    declared queue's shortcut) or a tx.* method instead. Drawn from a second
+    generator, so that the base scenario of a seed stays the same."""
+    k = r.random()
+    if k < 0.15 and st["op"] in SHORTCUT_OPS:
+        st["queue"] = ""
+        if st["op"] in ("queue.bind", "queue.unbind") and r.random() < 0.5:
+            st["routing_key"] = ""
+    elif k < 0.22:
+        common = {key: st[key] for key in ("channel", "connection") if key in st}
+        st = {"op": r.choice(["tx.select", "tx.select", "tx.commit", "tx.rollback"]), **common}
+    elif k < 0.26:
+        common = {key: st[key] for key in ("channel", "connection") if key in st}
+        st = {"op": "queue.declare", "queue": r.choice(QUEUES), "passive": True, **common}
+    return st
+
+
+def gen_scenario(seed, nsteps, with_extras=False):
     r = random.Random(seed)
+    rx = random.Random(seed * 7919 + 1)
     steps = []
     for name, typ in EXCHANGES:
         steps.append({"op": "exchange.declare", "exchange": name, "exchange_type": typ})
@@ -137,6 +159,8 @@ def gen_scenario(seed, nsteps):
         else:
             st = {"op": "exchange.delete", "exchange": r.choice(EXCHANGES)[0]}
         st.update(common)
+        if with_extras:
+            st = extras(st, rx)
         steps.append(st)
     return {"name": "diff-%d" % seed,
             "description": "differential scenario from seed %d" % seed,
@@ -208,19 +232,21 @@ def main(argv=None):
                     help="the warren binary (cargo build -p warren-cli)")
     ap.add_argument("--vhost", default="d", help="one-character vhost for the broker runs (default d)")
     ap.add_argument("--print", action="store_true", help="only print the generated scenarios")
+    ap.add_argument("--extras", action="store_true",
+                    help="also empty queue names (the most-recently-declared shortcut) and tx.* methods")
     opts = ap.parse_args(argv)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
 
     if opts.print:
         for i in range(opts.count):
-            print(json.dumps(gen_scenario(opts.seed + i, opts.steps)))
+            print(json.dumps(gen_scenario(opts.seed + i, opts.steps, opts.extras)))
         return 0
     if not os.access(opts.warren, os.X_OK):
         ap.error("no warren binary at %s (cargo build -p warren-cli, or --warren PATH)" % opts.warren)
     differ = Differ(opts.warren, opts.vhost)
     for i in range(opts.count):
         seed = opts.seed + i
-        sc = gen_scenario(seed, opts.steps)
+        sc = gen_scenario(seed, opts.steps, opts.extras)
         got = differ.differs(sc)
         if got is None:
             log("seed %d: equal" % seed)

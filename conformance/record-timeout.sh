@@ -29,7 +29,7 @@ done
 
 export WARREN_BROKER_DIR=${WARREN_TIMEOUT_BROKER_DIR:-/tmp/warren-broker-timeout}
 export WARREN_BROKER_NODE=warren-timeout@localhost
-export WARREN_AMQP_PORT=5674 WARREN_MGMT_PORT=15674 WARREN_DIST_PORT=25674
+export WARREN_AMQP_PORT=5675 WARREN_MGMT_PORT=15675 WARREN_DIST_PORT=25675
 export WARREN_BROKER_CONF_EXTRA="consumer_timeout = $TIMEOUT_MS"
 export WARREN_BROKER_ADVANCED="[{rabbit, [{channel_tick_interval, $TICK_MS}]}]."
 exec conformance/record.sh "$@"

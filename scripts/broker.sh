@@ -4,6 +4,7 @@
 #   scripts/broker.sh start    install rabbitmq-server if missing, start our node, wait for AMQP
 #   scripts/broker.sh stop     stop our node (by recorded PID) and the epmd we started, if any
 #   scripts/broker.sh status   say whether our node runs and accepts AMQP connections
+#   scripts/broker.sh install  install rabbitmq-server if missing (what setup.sh calls)
 #   scripts/broker.sh ctl ARGS run rabbitmqctl against our node (e.g. `ctl list_queues -p VHOST`)
 #
 # The node never touches the Debian service's node, port, data or cookie:
@@ -206,6 +207,7 @@ case "${1:-}" in
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
+    install) install_if_missing ;;
     ctl) shift; broker_env; exec "$RMQ_BIN/rabbitmqctl" -n "$NODE" "$@" ;;
-    *) echo "usage: $0 start|stop|status|ctl ARGS..." >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|status|install|ctl ARGS..." >&2; exit 2 ;;
 esac

@@ -8,6 +8,8 @@
 #   cargo    trunk 0.21.14, wasm-bindgen-cli 0.2.129, geckodriver 0.37.1
 #   npm      binaryen 132.0.0 (wasm-opt), playwright-core 1.65.1, axe-core 4.14.1
 #   cargo    fetch --locked, so that later builds need no network
+#   apt      rabbitmq-server (Debian's 3.10.8, via scripts/broker.sh install; its service stays off)
+#   pip      pika 1.3.2 into a venv under ~/.cache/warren (for scripts/prove-export.sh)
 #
 # Nothing here, and nothing the builds run later, downloads a prebuilt
 # binary: every tool comes from a package registry (see docs/development.md).
@@ -22,6 +24,7 @@ TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.129 # must equal the `wasm-bindgen = "=..."` pin in web/Cargo.toml
 GECKODRIVER_VERSION=0.37.1   # drives firefox-esr (browser tests, e2e); builds with rustc 1.95
 NODE_WHEEL_VERSION=24.19.0   # only used when the system node is older than 20
+PIKA_VERSION=1.3.2           # as conformance/requirements.txt
 
 start=$SECONDS
 say() { printf 'setup: %s\n' "$*"; }
@@ -85,6 +88,18 @@ fi
 
 # 6) Every crate of Cargo.lock, so that builds (and trunk's --offline) work.
 cargo fetch --locked --quiet
+
+# 7) A real broker and pika, to prove the pika export (scripts/prove-export.sh).
+#    broker.sh installs Debian's rabbitmq-server without starting its service.
+if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+  say "apt-get install rabbitmq-server (scripts/broker.sh install)"
+  if [ "$(id -u)" -eq 0 ]; then scripts/broker.sh install; else sudo scripts/broker.sh install; fi
+fi
+if ! "$tools/pika-venv/bin/python" -c "import pika, sys; sys.exit(pika.__version__ != '$PIKA_VERSION')" 2>/dev/null; then
+  say "pip install pika==$PIKA_VERSION into $tools/pika-venv"
+  python3 -m venv "$tools/pika-venv"
+  "$tools/pika-venv/bin/pip" install -q "pika==$PIKA_VERSION"
+fi
 
 say "$(rustc --version | cut -d' ' -f1-2), $(trunk --version), $(wasm-bindgen --version)," \
   "$(wasm-opt --version | cut -d' ' -f1-3), node $(node --version)," \

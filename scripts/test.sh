@@ -91,6 +91,7 @@ step "cargo test (native)" cargo test --workspace --locked
 # Fuzz targets that are never built rot: compile them (running them is docs/fuzzing.md).
 step "fuzz targets compile" cargo check --manifest-path fuzz/Cargo.toml --locked --all-targets
 step "conformance normaliser (python)" python3 -m unittest discover -s conformance -p 'test_*.py'
+step "pika export on RabbitMQ" scripts/prove-export.sh
 for pkg in "${BROWSER_TEST_PACKAGES[@]}"; do
   step "clippy (wasm32) -p $pkg" \
     cargo clippy --target wasm32-unknown-unknown --locked -p "$pkg" --all-targets -- -D warnings

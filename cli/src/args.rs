@@ -58,9 +58,10 @@ pub(crate) enum Command {
     /// and alternate exchanges that do not exist, routing loops, policies
     /// that match nothing. Exits with 1 when a finding has severity 'error'.
     Check(CheckArgs),
-    /// Write the topology back out as definitions.json
+    /// Write the topology back out as definitions.json, or as pika code
     ///
-    /// Importable with rabbitmqctl import_definitions or the management UI.
+    /// definitions.json is importable with rabbitmqctl import_definitions or
+    /// the management UI; --format pika writes runnable Python scripts.
     Export(ExportArgs),
     /// Print a shell completion script
     ///
@@ -138,12 +139,27 @@ pub(crate) struct ExportArgs {
     /// definitions.json (round-trips), or a scenario: its topology after
     /// running every step, or '-'
     pub(crate) file: String,
-    /// Write to PATH instead of standard output
+    /// Write to PATH instead of standard output (with --format pika: the
+    /// directory to write the scripts into, created if missing)
     #[arg(short, long, value_name = "PATH", allow_hyphen_values = true)]
     pub(crate) output: Option<String>,
-    /// Accepted for symmetry: the output is always JSON
+    /// What to write: RabbitMQ's definitions.json, or pika 1.x Python
+    /// scripts (topology.py, one publisher per producer, one consumer per
+    /// consumer; docs/export.md)
+    #[arg(long, value_enum, default_value_t = ExportFormat::Definitions)]
+    pub(crate) format: ExportFormat,
+    /// Accepted for symmetry: definitions are always JSON
     #[arg(long = "json", id = "json")]
     _json: bool,
+}
+
+/// `warren export --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// definitions.json, importable with rabbitmqctl import_definitions
+    Definitions,
+    /// Runnable pika 1.x Python scripts
+    Pika,
 }
 
 /// A `--header K=V`: the value is JSON when it parses (`5`, `true`, `["a"]`)

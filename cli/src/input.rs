@@ -88,6 +88,17 @@ pub(crate) fn scenario(input: &Input) -> Result<Scenario, Failure> {
     Scenario::from_json_str(&input.text).map_err(|e| scenario_error(&input.name, &e))
 }
 
+/// The scenario a file holds, or `None` for a definitions file.
+pub(crate) fn scenario_if_any(input: &Input) -> Result<Option<Scenario>, Failure> {
+    let v = json(input)?;
+    if !is_scenario(&v) {
+        return Ok(None);
+    }
+    Scenario::from_value(&v)
+        .map(Some)
+        .map_err(|e| scenario_error(&input.name, &e))
+}
+
 /// A scenario's broker with its definitions loaded, ready to run steps.
 pub(crate) fn scenario_broker(input: &Input, s: &Scenario) -> Result<Broker, Failure> {
     s.broker()

@@ -186,6 +186,66 @@ fn export_round_trips() {
 }
 
 #[test]
+fn export_pika_writes_one_script_per_actor() {
+    let dir = std::env::temp_dir().join(format!("warren-cli-pika-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_string_lossy().into_owned();
+    let o = warren(
+        &[
+            "export",
+            "--format",
+            "pika",
+            "web/scenes/order-flow.json",
+            "-o",
+            &d,
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "consume_mailer.py",
+            "consume_mailer_2.py",
+            "consume_printer.py",
+            "publish_web_shop.py",
+            "topology.py"
+        ]
+    );
+    let topology = std::fs::read_to_string(dir.join("topology.py")).unwrap();
+    assert!(topology.contains(
+        "channel.queue_bind(queue=\"order_notify\", exchange=\"order\", routing_key=\"order.notify\")"
+    ));
+    // Without -o, every file goes to standard output; the default format
+    // is still definitions.json.
+    let o = warren(
+        &["export", "--format", "pika", "examples/work-queue.json"],
+        None,
+    );
+    assert!(out(&o).starts_with("# ==> topology.py <=="), "{}", out(&o));
+    let o = warren(
+        &["export", "--format", "xml", "examples/work-queue.json"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    // docs/export.md shows these files as the export writes them today.
+    let doc = std::fs::read_to_string(root().join("docs/export.md")).unwrap();
+    for f in ["topology.py", "publish_web_shop.py", "consume_printer.py"] {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        assert!(
+            doc.contains(&format!("```python\n{text}```")),
+            "docs/export.md no longer shows the exported {f}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn help_and_version() {
     for cmd in ["run", "route", "check", "export"] {
         let o = warren(&[cmd, "--help"], None);

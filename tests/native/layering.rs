@@ -59,11 +59,20 @@ fn workspace_dependencies() -> BTreeMap<String, Vec<Dep>> {
 const ALLOWED: &[(&str, &[&str])] = &[
     ("warren-core", &[]),
     ("warren-scenario", &["warren-core"]),
-    ("warren-cli", &["warren-core", "warren-scenario"]),
+    // Scenes as code: beside the files layer, so that the playground can
+    // use it without linking the scenario reader.
+    ("warren-export", &["warren-core"]),
+    (
+        "warren-cli",
+        &["warren-core", "warren-scenario", "warren-export"],
+    ),
     ("warren-tests", &["warren-core", "warren-scenario"]),
     // The playground's wasm links the broker only; its tests check that
     // what it writes, the scenario crate reads.
-    ("warren-web", &["warren-core", "warren-scenario"]),
+    (
+        "warren-web",
+        &["warren-core", "warren-export", "warren-scenario"],
+    ),
 ];
 
 #[test]

@@ -26,7 +26,7 @@ use yew::prelude::*;
 
 use components::add_panel::AddPanel;
 use components::canvas::Canvas;
-use components::dialogs::{GalleryDialog, HelpDialog, SceneDialog};
+use components::dialogs::{CodeDialog, GalleryDialog, HelpDialog, SceneDialog};
 use components::event_log::EventLog;
 use components::inspector::Inspector;
 use components::lesson_bar::lesson_bar;
@@ -105,6 +105,9 @@ pub fn app(props: &AppProps) -> Html {
             if ui.dialog == Dialog::Share {
                 <ShareDialog scene={state.scene_text()} on={on.clone()} />
             }
+            if ui.dialog == Dialog::Code {
+                <CodeDialog files={state.code_files()} on={on.clone()} />
+            }
         </div>
     }
 }
@@ -135,6 +138,8 @@ fn topbar(state: &AppState, on: &Callback<Action>) -> Html {
             <nav class="top-actions" aria-label="Playground">
                 <button type="button" id="open-gallery" onclick={emit(on, Action::OpenDialog(Dialog::Gallery))}>{ "Lessons" }</button>
                 <button type="button" id="open-scenes" onclick={emit(on, Action::OpenDialog(Dialog::Scene))}>{ "Scenes" }</button>
+                <button type="button" id="open-code" title="This scene as pika (Python) scripts for a real RabbitMQ"
+                        onclick={emit(on, Action::OpenDialog(Dialog::Code))}>{ "Code" }</button>
                 <button type="button" id="open-share" onclick={emit(on, Action::OpenDialog(Dialog::Share))}>{ "Share" }</button>
                 <button type="button" id="open-help" aria-label="Help and keyboard shortcuts" title="Help (?)"
                         onclick={emit(on, Action::OpenDialog(Dialog::Help))}>{ "?" }</button>

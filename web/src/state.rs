@@ -223,6 +223,8 @@ pub enum Dialog {
     Help,
     /// Scenes: built-in ones, import, export.
     Scene,
+    /// The scene as pika code, one tab per script.
+    Code,
     /// The gallery of lessons.
     Gallery,
     /// Share: the link and the `<iframe>` line (src/components/share.rs).
@@ -542,6 +544,22 @@ impl AppState {
             &self.layout,
             |k| nodes.iter().any(|n| n.key == k),
         ))
+    }
+
+    /// The current scene as runnable pika scripts (`docs/export.md`):
+    /// the broker's topology and the actors as they are now.
+    pub fn code_files(&self) -> Vec<warren_export::File> {
+        let (mut producers, mut consumers) = (Vec::new(), Vec::new());
+        for spec in self.world.specs() {
+            match spec {
+                ActorSpec::Producer(p) => producers.push(p.clone()),
+                ActorSpec::Consumer(c) => consumers.push(c.clone()),
+            }
+        }
+        let name = &self.timeline.start().name;
+        let model =
+            warren_export::Model::from_broker(name, self.world.broker(), producers, consumers);
+        warren_export::pika(&model)
     }
 
     /// The current topology as a RabbitMQ `definitions.json`.

@@ -290,3 +290,62 @@ fn active_element() -> Option<HtmlElement> {
         .dyn_into::<HtmlElement>()
         .ok()
 }
+
+/// Code dialog props.
+#[derive(Properties, PartialEq)]
+pub struct CodeProps {
+    /// The scene's pika scripts.
+    pub files: Vec<warren_export::File>,
+    /// Intents.
+    pub on: Callback<Action>,
+}
+
+/// The scene as pika scripts: one tab per file, each with copy and download.
+#[function_component(CodeDialog)]
+pub fn code_dialog(p: &CodeProps) -> Html {
+    let tab = use_state(|| 0usize);
+    let copied = use_state(|| false);
+    let i = (*tab).min(p.files.len().saturating_sub(1));
+    let Some(file) = p.files.get(i) else {
+        return html! {};
+    };
+    let copy = {
+        let text = file.text.clone();
+        let copied = copied.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(w) = web_sys::window() {
+                // Fire and forget: a refusal (no permission) leaves the
+                // text selectable in the box below.
+                let _ = w.navigator().clipboard().write_text(&text);
+                copied.set(true);
+            }
+        })
+    };
+    let href = format!(
+        "data:text/x-python;charset=utf-8,{}",
+        percent_encode(&file.text)
+    );
+    html! {
+        <Frame id="code-dialog" title="Run this scene on RabbitMQ" on={p.on.clone()}>
+            <p class="dim">{ "pika 1.x scripts (docs/export.md): run topology.py once, then the consumers, then the publishers. Set AMQP_URL to point them at your broker." }</p>
+            <div class="tabs" role="tablist" aria-label="Files">
+                { for p.files.iter().enumerate().map(|(j, f)| {
+                    let tab = tab.clone();
+                    let copied = copied.clone();
+                    let pick = Callback::from(move |_: MouseEvent| { tab.set(j); copied.set(false); });
+                    html! {
+                        <button type="button" role="tab" id={format!("code-tab-{j}")} aria-selected={(i == j).to_string()}
+                            aria-controls="code-panel" title={f.title.clone()} onclick={pick}>{ f.name.clone() }</button>
+                    }
+                }) }
+            </div>
+            <div id="code-panel" role="tabpanel" aria-labelledby={format!("code-tab-{i}")}>
+                <textarea id="code-text" aria-label={file.name.clone()} readonly=true rows="18" spellcheck="false" value={file.text.clone()} />
+            </div>
+            <div class="row">
+                <button type="button" id="code-copy" onclick={copy}>{ if *copied { "Copied" } else { "Copy" } }</button>
+                <a class="button" id="code-download" download={file.name.clone()} href={href}>{ format!("Download {}", file.name) }</a>
+            </div>
+        </Frame>
+    }
+}
