@@ -11,9 +11,14 @@
 //!   page paints before the wasm has run.
 
 pub mod components;
+pub mod embed;
+pub mod embed_app;
 pub mod hooks;
+pub mod host_api;
+pub mod limits;
 pub mod panic;
 pub mod prerender;
+pub mod share;
 pub mod state;
 pub mod storage;
 
@@ -27,6 +32,7 @@ use components::inspector::Inspector;
 use components::lesson_bar::lesson_bar;
 use components::publish::PublishPanel;
 use components::route::RoutePanel;
+use components::share::{use_open_link, KeptBar, ShareDialog};
 use components::timebar::TimeBar;
 use state::{Action, AppState, Dialog, FormId, Level, Notice, Panel};
 
@@ -55,6 +61,8 @@ pub fn app(props: &AppProps) -> Html {
 
     hooks::use_wall_clock(state.dispatcher());
     hooks::use_shortcuts(state.dispatcher());
+    let kept = use_open_link(state.dispatcher(), false);
+    components::files::use_file_drop(state.dispatcher());
     {
         // Save the scene after every change to it (not on load).
         let latest = state.latest();
@@ -83,6 +91,7 @@ pub fn app(props: &AppProps) -> Html {
             { side(&state, &on) }
             <EventLog log={ui.log.clone()} filter={ui.log_filter.clone()}
                 entities={entities} on={on.clone()} />
+            <KeptBar kept={kept} on={on.clone()} />
             <div id="notice" role="status" aria-live="polite">{ for notice(ui.notice.clone(), &on) }</div>
             if ui.dialog == Dialog::Help {
                 <HelpDialog on={on.clone()} />
@@ -91,7 +100,10 @@ pub fn app(props: &AppProps) -> Html {
                 <GalleryDialog on={on.clone()} />
             }
             if ui.dialog == Dialog::Scene {
-                <SceneDialog export={state.scene_text()} error={ui.errors.get(&FormId::Scene).cloned()} on={on.clone()} />
+                <SceneDialog export={state.scene_text()} definitions={state.definitions_text()} error={ui.errors.get(&FormId::Scene).cloned()} on={on.clone()} />
+            }
+            if ui.dialog == Dialog::Share {
+                <ShareDialog scene={state.scene_text()} on={on.clone()} />
             }
             if ui.dialog == Dialog::Code {
                 <CodeDialog files={state.code_files()} on={on.clone()} />
@@ -128,6 +140,7 @@ fn topbar(state: &AppState, on: &Callback<Action>) -> Html {
                 <button type="button" id="open-scenes" onclick={emit(on, Action::OpenDialog(Dialog::Scene))}>{ "Scenes" }</button>
                 <button type="button" id="open-code" title="This scene as pika (Python) scripts for a real RabbitMQ"
                         onclick={emit(on, Action::OpenDialog(Dialog::Code))}>{ "Code" }</button>
+                <button type="button" id="open-share" onclick={emit(on, Action::OpenDialog(Dialog::Share))}>{ "Share" }</button>
                 <button type="button" id="open-help" aria-label="Help and keyboard shortcuts" title="Help (?)"
                         onclick={emit(on, Action::OpenDialog(Dialog::Help))}>{ "?" }</button>
             </nav>
@@ -207,7 +220,7 @@ fn panel(state: &AppState, on: &Callback<Action>) -> Html {
 }
 
 /// The notice, if there is one, with its dismiss button.
-fn notice(notice: Option<Notice>, on: &Callback<Action>) -> Option<Html> {
+pub(crate) fn notice(notice: Option<Notice>, on: &Callback<Action>) -> Option<Html> {
     notice.map(|n| {
         let class = match n.level {
             Level::Info => "info",

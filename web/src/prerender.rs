@@ -73,12 +73,14 @@ pub fn inject(page: &str, snapshot: &str) -> Result<String, InjectError> {
 }
 
 /// A script that marks `<html>` with `saved-scene` when this browser has
-/// a saved scene (`storage::SCENE_KEY`), before the snapshot is parsed.
+/// a saved scene (`storage::SCENE_KEY`), before the snapshot is parsed;
+/// likewise for a share link's scene (`#w1.`, src/share.rs) and an embed
+/// (`?embed`, src/embed.rs), which show another scene or another layout.
 /// Storage may be unavailable (a private window): then nothing is hidden,
 /// as the app will show the default scene too.
 fn hide_if_saved() -> String {
     format!(
-        r#"<script>try{{if(localStorage.getItem("{}"))document.documentElement.classList.add("saved-scene")}}catch(e){{}}</script>"#,
+        r#"<script>try{{if(localStorage.getItem("{}")||/^#w\d/.test(location.hash)||/[?&]embed/.test(location.search))document.documentElement.classList.add("saved-scene")}}catch(e){{}}</script>"#,
         crate::storage::SCENE_KEY
     )
 }

@@ -227,6 +227,8 @@ pub enum Dialog {
     Code,
     /// The gallery of lessons.
     Gallery,
+    /// Share: the link and the `<iframe>` line (src/components/share.rs).
+    Share,
 }
 
 /// Interface state.
@@ -261,6 +263,9 @@ pub struct Ui {
     pub notice: Option<Notice>,
     /// The open dialog.
     pub dialog: Dialog,
+    /// Fit the whole scene at any width (an embed, src/embed.rs), rather
+    /// than keep a phone's zoom legible and pan.
+    pub fit_whole: bool,
 }
 
 impl Default for Ui {
@@ -279,6 +284,7 @@ impl Default for Ui {
             ok: PerForm::default(),
             notice: None,
             dialog: Dialog::None,
+            fit_whole: false,
         }
     }
 }
@@ -411,6 +417,13 @@ pub enum Action {
     DeleteSelected,
     /// Escape: close a dialog, else clear the selection.
     Escape,
+    /// Put up a notice (what happened outside the reducer: a link that
+    /// did not open, a file, the host page).
+    Notify(Level, String),
+    /// Load a scene read and checked elsewhere (a share link, a file, the
+    /// host page), saying this when it loads; a refusal is a notice, and
+    /// changes nothing.
+    OpenScene(Rc<scene::Scene>, String),
 }
 
 /// The whole state.
@@ -549,6 +562,11 @@ impl AppState {
         warren_export::pika(&model)
     }
 
+    /// The current topology as a RabbitMQ `definitions.json`.
+    pub fn definitions_text(&self) -> String {
+        scene::definitions_text(self.world.broker())
+    }
+
     /// The current scene: topology, actors, layout. Written and read
     /// back: exactly what a reload would restore.
     ///
@@ -600,6 +618,7 @@ impl AppState {
                 fresh.ui.viewport = self.ui.viewport;
                 fresh.ui.fit_request = self.ui.fit_request + 1;
                 fresh.ui.panel = self.ui.panel;
+                fresh.ui.fit_whole = self.ui.fit_whole;
                 fresh.scene_rev = self.scene_rev + 1;
                 if fresh.ui.notice.is_none() {
                     fresh.notify(Level::Info, what.to_owned());
@@ -887,7 +906,11 @@ impl AppState {
         // On a phone, fitting a wide scene would make it unreadable: keep
         // it legible and start from the producers (pan for the rest).
         let k = fit
-            .max(if w < 560.0 { 0.55 } else { ZOOM.0 })
+            .max(if w < 560.0 && !self.ui.fit_whole {
+                0.55
+            } else {
+                ZOOM.0
+            })
             .min(graph::FIT_MAX_ZOOM);
         // Centred; left-aligned when zoomed in past the fit. (style.css's
         // `.fitted` does the same for the build-time snapshot.)
@@ -979,6 +1002,17 @@ impl Reducible for AppState {
             | Action::LessonWhy
             | Action::NextKey
             | Action::PrevKey => s.lesson_action(action),
+            Action::Notify(level, text) => s.notify(level, text),
+            Action::OpenScene(scene, what) => {
+                s.load((*scene).clone(), &what);
+                if let Some(e) = s.ui.errors.get(&FormId::Scene).cloned() {
+                    s.ui.errors.remove(&FormId::Scene);
+                    s.notify(
+                        Level::Error,
+                        format!("The scene was not loaded ({e}); nothing changed."),
+                    );
+                }
+            }
         }
         s.refresh_log();
         this

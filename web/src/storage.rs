@@ -40,3 +40,19 @@ pub fn clear() {
         let _ = s.remove_item(SCENE_KEY);
     }
 }
+
+/// The localStorage key of the scene a share link replaced (kept one click
+/// away, src/components/share.rs).
+pub const KEPT_KEY: &str = "warren.scene.kept.v1";
+
+/// The scene a share link replaced, if one was kept.
+pub fn load_kept() -> Option<String> {
+    storage()?.get_item(KEPT_KEY).ok().flatten()
+}
+
+/// Keeps the scene a share link is about to replace.
+pub fn save_kept(text: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(KEPT_KEY, text);
+    }
+}

@@ -19,15 +19,15 @@ const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]),
 /// first, Shift+Tab from the first to the last), given back to where it was
 /// on close. Escape closes it (the page's key handler).
 #[derive(Properties, PartialEq)]
-struct FrameProps {
-    id: AttrValue,
-    title: AttrValue,
-    on: Callback<Action>,
-    children: Html,
+pub(crate) struct FrameProps {
+    pub(crate) id: AttrValue,
+    pub(crate) title: AttrValue,
+    pub(crate) on: Callback<Action>,
+    pub(crate) children: Html,
 }
 
 #[function_component(Frame)]
-fn frame(p: &FrameProps) -> Html {
+pub(crate) fn frame(p: &FrameProps) -> Html {
     let close_ref = use_node_ref();
     let dialog_ref = use_node_ref();
     {
@@ -203,6 +203,9 @@ async fn fetch_text(url: &str) -> Result<String, String> {
 pub struct SceneProps {
     /// The current scene as scenario JSON.
     pub export: String,
+    /// The current topology as a RabbitMQ `definitions.json`.
+    #[prop_or_default]
+    pub definitions: String,
     /// The import's refusal.
     pub error: Option<CommandError>,
     /// Intents.
@@ -251,7 +254,10 @@ pub fn scene_dialog(p: &SceneProps) -> Html {
                 <p class="dim">{ "A scenario file (docs/scenario.md): runs in the playground and in warren run." }</p>
                 <textarea id="scene-export" readonly=true rows="8" value={p.export.clone()} />
                 <a class="button" id="scene-download" download="scene.json" href={href}>{ "Download scene.json" }</a>
+                <a class="button" id="definitions-download" download="definitions.json"
+                    href={format!("data:application/json;charset=utf-8,{}", percent_encode(&p.definitions))}>{ "Download definitions.json (for RabbitMQ)" }</a>
             </section>
+            <super::files::FilePicker on={p.on.clone()} />
             <section>
                 <h3><label for="scene-import">{ "Import a scene" }</label></h3>
                 <textarea id="scene-import" rows="6" placeholder="Paste a scenario JSON file here" value={(*import).clone()} oninput={on_input} />
@@ -263,7 +269,7 @@ pub fn scene_dialog(p: &SceneProps) -> Html {
 }
 
 /// Percent-encodes text for a data URL (RFC 3986 unreserved kept).
-fn percent_encode(s: &str) -> String {
+pub(crate) fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3 / 2);
     for b in s.bytes() {
         match b {

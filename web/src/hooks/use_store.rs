@@ -30,6 +30,12 @@ impl<T: Reducible> Store<T> {
 /// render and may outlive it).
 pub struct Latest<T>(Rc<RefCell<Option<Rc<T>>>>);
 
+impl<T> Clone for Latest<T> {
+    fn clone(&self) -> Self {
+        Self(Rc::clone(&self.0))
+    }
+}
+
 impl<T> Latest<T> {
     /// Calls `f` with the current state (`None` if called from inside the
     /// reducer, which never happens).

@@ -87,6 +87,12 @@ impl LogEntry {
         &self.words().0
     }
 
+    /// The core's event (the host page's events are made from it,
+    /// src/host_api.rs).
+    pub fn event(&self) -> &Event {
+        &self.event
+    }
+
     /// Node keys (`queue:orders`, `consumer:mailer`) and message tags
     /// (`#12`) it concerns.
     pub fn entities(&self) -> &[String] {

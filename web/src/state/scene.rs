@@ -573,6 +573,11 @@ fn publish_step(o: &mut Obj) -> R<Op> {
 pub fn parse(text: &str) -> R<Scene> {
     let v: Value = serde_json::from_str(text)
         .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
+    let v = if is_definitions_file(&v) {
+        obj(vec![("definitions", v)])
+    } else {
+        v
+    };
     let mut o = Obj::new(v, "$")?;
     o.skip("$schema");
     let mut scene = Scene {
@@ -654,6 +659,31 @@ fn broker_config(v: &Value) -> R<BrokerConfig> {
     }
     o.done()?;
     Ok(config)
+}
+
+/// Whether `v` is a RabbitMQ `definitions.json` (as the management UI or
+/// `rabbitmqctl export_definitions` writes it) rather than a scene: an
+/// object with the definitions' own keys at the top and none of a scene's.
+/// [`parse`] reads one as a scene of that topology, with no actors; the
+/// nodes are laid out afresh.
+fn is_definitions_file(v: &Value) -> bool {
+    let Value::Object(m) = v else { return false };
+    let scene_keys = ["definitions", "steps", "actors", "layout", "name", "lesson"];
+    let definitions_keys = [
+        "rabbit_version",
+        "rabbitmq_version",
+        "exchanges",
+        "queues",
+        "bindings",
+    ];
+    !scene_keys.iter().any(|k| m.contains_key(*k))
+        && definitions_keys.iter().any(|k| m.contains_key(*k))
+}
+
+/// The broker's topology as a `definitions.json` a real RabbitMQ imports
+/// (the same object a scene file holds under `definitions`).
+pub fn definitions_text(b: &Broker) -> String {
+    serde_json::to_string_pretty(&definitions_json(b)).unwrap_or_default()
 }
 
 /// Declares a scene's topology on `broker`, on a private connection closed
@@ -957,6 +987,30 @@ pub fn to_text(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_definitions_file_reads_as_a_scene_of_its_topology() {
+        let text = r#"{"rabbit_version":"3.10.8","users":[{"name":"guest"}],
+            "vhosts":[{"name":"/"}],"policies":[],
+            "exchanges":[{"name":"order","vhost":"/","type":"direct","durable":true,
+                "auto_delete":false,"internal":false,"arguments":{}}],
+            "queues":[{"name":"order_notify","vhost":"/","durable":true,"auto_delete":false,
+                "arguments":{},"type":"classic"}],
+            "bindings":[{"source":"order","vhost":"/","destination":"order_notify",
+                "destination_type":"queue","routing_key":"order.notify","arguments":{}}]}"#;
+        let scene = parse(text).unwrap();
+        assert_eq!(scene.ops.len(), 3);
+        assert!(scene.producers.is_empty() && scene.layout.is_empty());
+        // A scene is still a scene: `definitions` stays where it belongs.
+        assert!(!is_definitions_file(
+            &serde_json::json!({"name": "x", "queues": []})
+        ));
+        // What the playground writes, it reads back.
+        let mut b = Broker::new();
+        apply(&scene, &mut b).unwrap();
+        let again = parse(&definitions_text(&b)).unwrap();
+        assert_eq!(again.ops.len(), 3);
+    }
 
     #[test]
     fn text_lists_known_keys_first_then_the_rest_sorted() {
