@@ -4,6 +4,8 @@
 // iframes on one page run independently; a host page drives an embed and
 // hears its events; a wrong origin and a malformed message change nothing.
 
+import { readFile } from 'node:fs/promises';
+import { deflateRawSync } from 'node:zlib';
 import { tid } from './page.mjs';
 
 async function openEmbed(page, baseURL, query = '', hash = '') {
@@ -259,4 +261,31 @@ export async function messagesFromAnOriginNotAllowedAreIgnored({ page, baseURL }
   await waitFor(page, () => got.some((m) => m.type === 'ready'), 'no ready for an allowed origin');
   await page.evaluate(() => send({ warren: 1, type: 'play', id: 1 }));
   await waitFor(page, () => got.some((m) => m.type === 'ok' && m.id === 1), 'an allowed origin is not obeyed');
+}
+
+/** A share fragment for `text`, as the Share dialog writes it (docs/embedding.md). */
+function fragment(text) {
+  return `#w1.${deflateRawSync(Buffer.from(text)).toString('base64url')}`;
+}
+
+export async function anEmbedOpensALessonAtItsStepAndTheHostMovesIt({ page, baseURL, screenshot }) {
+  const text = await readFile(new URL('../web/scenes/lesson-order-flow.json', import.meta.url), 'utf8');
+  await serveEmbedOrigin(page, baseURL);
+  await hostPage(page, 'http://host.test/host.html', hostHtml(`${EMBED}?embed&step=2${fragment(text)}`));
+  const f = page.frameLocator('#w');
+  await f.locator('#lesson-bar').waitFor();
+  const frame = page.frame({ url: /\?embed/ });
+  await textIs(frame, '#lesson-counter', 'step 2 of 6');
+  // Step 2 declared the workers' queues.
+  await f.locator(tid('node:queue:order_notify')).waitFor();
+  await waitFor(page, () => got.some((m) => m.type === 'step' && m.step === 2 && m.of === 6), 'no step event for 2');
+  await page.evaluate(() => send({ warren: 1, type: 'goto-step', step: 4, id: 'g4' }));
+  await waitFor(page, () => got.some((m) => m.type === 'ok' && m.id === 'g4'), 'no ok for goto-step 4');
+  await textIs(frame, '#lesson-counter', 'step 4 of 6');
+  await textIs(frame, tid('ready:order_report'), '3');
+  await waitFor(page, () => got.some((m) => m.type === 'step' && m.step === 4), 'no step event for 4');
+  await page.evaluate(() => send({ warren: 1, type: 'goto-step', step: 7, id: 'g7' }));
+  await waitFor(page, () => got.some((m) => m.type === 'error' && m.id === 'g7'), 'no error for a step past the end');
+  await textIs(frame, '#lesson-counter', 'step 4 of 6');
+  await screenshot('embed-lesson');
 }

@@ -92,6 +92,19 @@ pub fn embed_app() -> Html {
     use_open_link(raw.clone(), true);
     use_refit_on_resize(raw.clone());
     crate::host_api::use_host_api(raw.clone(), state.latest(), (*opts).clone());
+    {
+        // `step=N`: once the scene's lesson is there, go to that step.
+        let done = use_mut_ref(|| false);
+        let raw = raw.clone();
+        let start = opts.step;
+        use_effect_with(state.player.is_some(), move |has_lesson| {
+            let already = *done.borrow();
+            if let (true, false, Some(n)) = (*has_lesson, already, start) {
+                *done.borrow_mut() = true;
+                raw.emit(Action::LessonGoto(n as usize));
+            }
+        });
+    }
 
     let view = state.world.view().clone();
     let ui = &state.ui;
@@ -126,6 +139,9 @@ pub fn embed_app() -> Html {
                 <a class="open-full" id="open-full" href={full} target="_blank" rel="noopener noreferrer"
                    title="Open this scene in the full playground">{ "Open in Warren ↗" }</a>
             </header>
+            if let Some(player) = &state.player {
+                { crate::components::lesson_bar::lesson_bar(player, &start.name, &on) }
+            }
             <Canvas view={view.clone()} layout={state.layout.clone()} selection={ui.selection.clone()}
                 route={ui.route.clone()} anim={state.anim.clone()} viewport={ui.viewport}
                 fit_request={ui.fit_request} snapshot={false} on={on.clone()} />

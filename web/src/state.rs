@@ -387,6 +387,10 @@ pub enum Action {
     },
     /// Perform the lesson's next step.
     LessonNext,
+    /// Go to lesson step N (1-based; 0 is the start): the steps before it
+    /// performed at once, the way Next would have, the clock paused there
+    /// (an embed's `step=N`, the host page's `goto-step`).
+    LessonGoto(usize),
     /// Back to the moment before the lesson's current step.
     LessonBack,
     /// Back to the lesson's start.
@@ -996,6 +1000,7 @@ impl Reducible for AppState {
             | Action::KillSelected
             | Action::DeleteSelected => s.shortcut_action(action),
             Action::LessonNext
+            | Action::LessonGoto(_)
             | Action::LessonBack
             | Action::LessonRestart
             | Action::LessonReturn
@@ -1300,6 +1305,7 @@ impl AppState {
                 }
             }
             Action::LessonWhy => self.lesson_why(),
+            Action::LessonGoto(k) => self.lesson_goto(k),
             Action::NextKey => self.lesson_next(),
             Action::PrevKey => self.lesson_back(),
             _ => {}
@@ -1361,6 +1367,22 @@ impl AppState {
         self.clock.playing = t > start;
         self.clock.carry = 0.0;
         self.advance(start, true);
+    }
+
+    /// Step `k` (1-based; 0 = the start) reached from the start, each
+    /// step's actions played to their end without animation.
+    fn lesson_goto(&mut self, k: usize) {
+        self.lesson_rewind(0);
+        let total = self.player.as_ref().map_or(0, Player::total);
+        for _ in 0..k.min(total) {
+            self.lesson_next();
+            if let Some(h) = self.player.as_mut().and_then(|p| p.hold.take()) {
+                self.advance(h.max(self.now()), false);
+            }
+        }
+        self.clock.playing = false;
+        self.clock.carry = 0.0;
+        self.anim.clear();
     }
 
     /// Rebuilds the moment before the current step.

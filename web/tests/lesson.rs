@@ -257,3 +257,17 @@ fn a_lesson_the_playground_cannot_perform_is_refused_with_its_path() {
     let e = s.ui.errors.get(&FormId::Scene).expect("refused");
     assert!(e.text.contains("needs \"consumer\""), "{}", e.text);
 }
+
+#[test]
+fn going_to_a_step_gives_the_state_walking_there_gives() {
+    let walked = next(next(next(open("lesson-order-flow"))));
+    let s = reduce(open("lesson-order-flow"), Action::LessonGoto(3));
+    assert_eq!(done(&s), 3);
+    assert!(!s.clock.playing);
+    assert_eq!(fingerprint(&s), fingerprint(&walked));
+    // Past the end stops at the end; 0 is the start.
+    let s = reduce(s, Action::LessonGoto(99));
+    assert_eq!(done(&s), 6);
+    let s = reduce(s, Action::LessonGoto(0));
+    assert_eq!(done(&s), 0);
+}

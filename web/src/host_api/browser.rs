@@ -125,9 +125,17 @@ fn perform(
                 return Err(e);
             }
         }
-        // Lessons (issue 14) answer this; until then it is refused.
         HostCommand::GotoStep(n) => {
-            return Err(format!("step {n}: this scene has no lesson steps"));
+            let total = latest
+                .with(|s| s.player.as_ref().map(|p| p.total()))
+                .flatten();
+            match total {
+                None => return Err(format!("step {n}: this scene has no lesson")),
+                Some(t) if n as usize > t => {
+                    return Err(format!("step {n}: the lesson has {t} steps"))
+                }
+                Some(_) => on.emit(Action::LessonGoto(n as usize)),
+            }
         }
     }
     Ok(())
@@ -140,6 +148,10 @@ pub fn use_host_api(on: Callback<Action>, latest: Latest<AppState>, opts: EmbedO
     let seen = use_mut_ref(|| 0u64);
     let total = latest.with(|s| s.world.log().total()).unwrap_or(0);
     let feed_latest = latest.clone();
+    // The lesson's step, posted whenever it changes (`step` event).
+    let step = latest
+        .with(|s| s.player.as_ref().map(|p| (p.done(), p.total())))
+        .flatten();
     // Where events go: worked out once (the referrer does not change).
     let target = use_memo((), {
         let opts = opts.clone();
@@ -177,6 +189,16 @@ pub fn use_host_api(on: Callback<Action>, latest: Latest<AppState>, opts: EmbedO
         });
         move || drop(listener)
     });
+    {
+        let target = target.clone();
+        use_effect_with(step, move |step| {
+            let host = web_sys::window().and_then(|w| parent(&w));
+            if let (Some(host), Some(target), Some((done, of))) = (host, target.as_deref(), step) {
+                let v = message("step", vec![("step", json!(done)), ("of", json!(of))]);
+                post(&host, &v, target);
+            }
+        });
+    }
     use_effect_with(total, move |_| {
         let Some(w) = web_sys::window() else { return };
         let Some(host) = parent(&w) else { return };
