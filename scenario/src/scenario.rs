@@ -301,6 +301,34 @@ pub(crate) fn parse_step(
     })
 }
 
+/// `$.steps`, each checked; the aliases they define go into `aliases`.
+fn parse_steps(
+    steps: Option<&Value>,
+    aliases: &mut Vec<String>,
+) -> Result<Vec<Step>, ScenarioError> {
+    let parsed = match steps {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => {
+            if items.len() > MAX_STEPS {
+                return Err(ScenarioError::at(
+                    "$.steps",
+                    format!(
+                        "{} steps; a scenario may hold at most {MAX_STEPS}",
+                        items.len()
+                    ),
+                ));
+            }
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, s)| parse_step(s, &format!("$.steps[{i}]"), aliases))
+                .collect::<Result<_, _>>()?
+        }
+        Some(_) => return Err(ScenarioError::at("$.steps", "expected an array of steps")),
+    };
+    Ok(parsed)
+}
+
 impl Scenario {
     /// Parses a scenario document.
     ///
@@ -357,26 +385,7 @@ impl Scenario {
             }
         };
         let mut aliases = Vec::new();
-        let steps = match obj.get("steps") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => {
-                if items.len() > MAX_STEPS {
-                    return Err(ScenarioError::at(
-                        "$.steps",
-                        format!(
-                            "{} steps; a scenario may hold at most {MAX_STEPS}",
-                            items.len()
-                        ),
-                    ));
-                }
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| parse_step(s, &format!("$.steps[{i}]"), &mut aliases))
-                    .collect::<Result<_, _>>()?
-            }
-            Some(_) => return Err(ScenarioError::at("$.steps", "expected an array of steps")),
-        };
+        let steps = parse_steps(obj.get("steps"), &mut aliases)?;
         let total_wait: u64 = steps
             .iter()
             .map(|s: &Step| match s.action {

@@ -55,6 +55,8 @@ fn initial(opts: &EmbedOptions) -> AppState {
 }
 
 /// The embed's root component.
+// About 85 lines, kept whole as `App` is: the embed's layout in one `html!`
+// block, its effects already hooks of their own.
 #[function_component(EmbedApp)]
 pub fn embed_app() -> Html {
     let opts = use_memo((), |_| EmbedOptions::of_page());
@@ -92,19 +94,7 @@ pub fn embed_app() -> Html {
     use_open_link(raw.clone(), true);
     use_refit_on_resize(raw.clone());
     crate::host_api::use_host_api(raw.clone(), state.latest(), (*opts).clone());
-    {
-        // `step=N`: once the scene's lesson is there, go to that step.
-        let done = use_mut_ref(|| false);
-        let raw = raw.clone();
-        let start = opts.step;
-        use_effect_with(state.player.is_some(), move |has_lesson| {
-            let already = *done.borrow();
-            if let (true, false, Some(n)) = (*has_lesson, already, start) {
-                *done.borrow_mut() = true;
-                raw.emit(Action::LessonGoto(n as usize));
-            }
-        });
-    }
+    use_start_step(raw.clone(), opts.step, state.player.is_some());
 
     let view = state.world.view().clone();
     let ui = &state.ui;
@@ -152,6 +142,20 @@ pub fn embed_app() -> Html {
             <div id="notice" role="status" aria-live="polite">{ for crate::notice(ui.notice.clone(), &raw) }</div>
         </div>
     }
+}
+
+/// `step=N`: once the scene's lesson is there (a link's scene arrives
+/// after the first render), goes to that step, once.
+#[hook]
+fn use_start_step(on: Callback<Action>, step: Option<u32>, has_lesson: bool) {
+    let done = use_mut_ref(|| false);
+    use_effect_with(has_lesson, move |has_lesson| {
+        let already = *done.borrow();
+        if let (true, false, Some(n)) = (*has_lesson, already, step) {
+            *done.borrow_mut() = true;
+            on.emit(Action::LessonGoto(n as usize));
+        }
+    });
 }
 
 /// Fits the scene again whenever the frame changes size (the host page's
