@@ -1439,7 +1439,7 @@ impl AppState {
                         .last()
                         .unwrap_or(&spec.routing_key)
                         .clone(),
-                    headers: producer_headers(spec),
+                    headers: spec.message_properties().headers.unwrap_or_default(),
                     message: None,
                 }),
                 _ => None,
@@ -1461,16 +1461,6 @@ impl AppState {
             None => self.notify(Level::Info, "This step publishes nothing."),
         }
     }
-}
-
-/// The headers a producer's messages carry: its properties' headers, with
-/// its own `headers` winning (as the simulation merges them).
-fn producer_headers(spec: &warren_core::ProducerSpec) -> FieldTable {
-    let mut h = spec.properties.headers.clone().unwrap_or_default();
-    for (k, v) in spec.headers.iter() {
-        h.insert(k, v.clone());
-    }
-    h
 }
 
 fn explain_message(s: &mut AppState, id: u64) {

@@ -102,8 +102,8 @@ impl ProducerSpec {
     }
 
     /// The properties every message carries: `properties` with `headers`
-    /// merged in.
-    pub(crate) fn message_properties(&self) -> Properties {
+    /// merged in (theirs win on a clash).
+    pub fn message_properties(&self) -> Properties {
         let mut props = self.properties.clone();
         if !self.headers.is_empty() {
             let table = props.headers.get_or_insert_with(FieldTable::new);
