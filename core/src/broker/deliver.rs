@@ -411,8 +411,9 @@ impl Broker {
             Ok(s) => s,
             Err(e) => return Err(self.fail(ch, e)),
         };
-        self.disarm_tick_if_idle(ch);
-        if let Some(settled) = self.hold_settle(ch, None, settled) {
+        if self.taken_off(ch) {
+            self.hold_settle(ch, None, settled);
+        } else {
             self.settle_acks(ch, settled);
         }
         self.run_dispatch();
@@ -468,8 +469,9 @@ impl Broker {
             Ok(s) => s,
             Err(e) => return Err(self.fail(ch, e)),
         };
-        self.disarm_tick_if_idle(ch);
-        if let Some(settled) = self.hold_settle(ch, Some(requeue), settled) {
+        if self.taken_off(ch) {
+            self.hold_settle(ch, Some(requeue), settled);
+        } else {
             self.settle_rejects(ch, settled, requeue);
         }
         self.run_dispatch();
@@ -525,7 +527,8 @@ impl Broker {
             return Err(self.fail(ch, e));
         }
         let all = std::mem::take(&mut self.channel_mut(ch)?.unacked);
-        self.disarm_tick_if_idle(ch);
+        // A transaction holds acks, not recoveries: what it holds stays.
+        let _ = self.taken_off(ch);
         let mut touched = Vec::new();
         for (_, u) in all {
             self.release(ch, &u);

@@ -72,14 +72,20 @@ impl Broker {
     fn try_publish(&mut self, ch: ChannelId, m: &BasicPublish) -> Result<(), AmqpError> {
         let xid = self.check_publish(m)?;
         let msg = self.published_message(ch, m);
-        let seq = self.channels.get_mut(&ch).and_then(|c| {
-            let seq = c.next_publish_seq?;
-            c.next_publish_seq = Some(seq + 1);
-            Some(seq)
+        // One look at the channel: its confirm number, and whether a
+        // transaction holds the publish.
+        let (seq, in_tx) = self.channels.get_mut(&ch).map_or((None, false), |c| {
+            let seq = c.next_publish_seq;
+            if let Some(n) = seq {
+                c.next_publish_seq = Some(n + 1);
+            }
+            (seq, c.tx.is_some())
         });
         let targets = self.route_message(xid, &msg);
         self.emit_routed(&msg, &targets);
-        if let Some((msg, targets)) = self.hold_publish(ch, msg, targets, m.mandatory) {
+        if in_tx {
+            self.hold_publish(ch, msg, targets, m.mandatory);
+        } else {
             self.deliver_published(ch, &msg, targets, m.mandatory, seq);
         }
         Ok(())

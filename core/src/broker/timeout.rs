@@ -32,18 +32,21 @@ impl Broker {
         }
     }
 
-    /// Stops `ch`'s tick once it holds nothing unacked (RabbitMQ's channel
-    /// cancels it when it hibernates idle), so that an idle broker has no
-    /// timer due.
-    pub(crate) fn disarm_tick_if_idle(&mut self, ch: ChannelId) {
+    /// After deliveries left `ch`'s unacked list (an ack, nack, reject or
+    /// recover): stops its tick once it holds nothing unacked (RabbitMQ's
+    /// channel cancels it when it hibernates idle), so that an idle broker
+    /// has no timer due; and says whether an open transaction is to hold
+    /// their settlement. One look at the channel, on the ack path.
+    pub(crate) fn taken_off(&mut self, ch: ChannelId) -> bool {
         let Some(chan) = self.channels.get_mut(&ch) else {
-            return;
+            return false;
         };
         if chan.unacked.len() == 0 {
             if let Some(at) = chan.tick_at.take() {
                 self.timers.remove(&(at, Timer::ChannelTick(ch)));
             }
         }
+        chan.tx.is_some()
     }
 
     /// A tick of `ch`: closes it if its oldest unacked delivery is older

@@ -143,45 +143,36 @@ impl Broker {
         self.arm_tick(ch);
     }
 
-    /// Holds a routed publish if the channel is transactional; gives it
-    /// back otherwise.
+    /// Holds a routed publish in the channel's open transaction.
     pub(crate) fn hold_publish(
         &mut self,
         ch: ChannelId,
         msg: Arc<Message>,
         targets: Vec<QueueId>,
         mandatory: bool,
-    ) -> Option<(Arc<Message>, Vec<QueueId>)> {
-        match self.channels.get_mut(&ch).and_then(|c| c.tx.as_mut()) {
-            Some(tx) => {
-                tx.publishes.push(HeldPublish {
-                    msg,
-                    targets,
-                    mandatory,
-                });
-                None
-            }
-            None => Some((msg, targets)),
+    ) {
+        if let Some(tx) = self.channels.get_mut(&ch).and_then(|c| c.tx.as_mut()) {
+            tx.publishes.push(HeldPublish {
+                msg,
+                targets,
+                mandatory,
+            });
         }
     }
 
-    /// Holds collected deliveries' settlement if the channel is
-    /// transactional; gives them back otherwise.
+    /// Holds collected deliveries' settlement in the channel's open
+    /// transaction.
     pub(crate) fn hold_settle(
         &mut self,
         ch: ChannelId,
         requeue: Option<bool>,
         deliveries: Vec<(u64, Unacked)>,
-    ) -> Option<Vec<(u64, Unacked)>> {
-        match self.channels.get_mut(&ch).and_then(|c| c.tx.as_mut()) {
-            Some(tx) => {
-                tx.settles.push(HeldSettle {
-                    requeue,
-                    deliveries,
-                });
-                None
-            }
-            None => Some(deliveries),
+    ) {
+        if let Some(tx) = self.channels.get_mut(&ch).and_then(|c| c.tx.as_mut()) {
+            tx.settles.push(HeldSettle {
+                requeue,
+                deliveries,
+            });
         }
     }
 }
