@@ -53,9 +53,12 @@ export async function startEngine(name, server) {
   }
   if (name === 'webkit') {
     // MiniBrowser has no headless mode: it gets a virtual X display of its
-    // own (xvfb-run -a picks a free display number).
+    // own (xvfb-run -a picks a free display number). -noreset: by default
+    // Xvfb resets when its last client (the previous test's browser)
+    // disconnects, and a browser starting during that reset gets "cannot
+    // open display", which once cost a CI run.
     const launch = () => startDriver('WebKitWebDriver', (port) => [
-      'xvfb-run', '-a', '-s', '-screen 0 1920x1080x24', WEBKIT_DRIVER, `--port=${port}`,
+      'xvfb-run', '-a', '-s', '-screen 0 1920x1080x24 -noreset', WEBKIT_DRIVER, `--port=${port}`,
     ]);
     return webDriverEngine(name, launch, server, { browserName: 'MiniBrowser' });
   }
@@ -115,7 +118,7 @@ function noSiteData(capabilities) {
  * (newPage) a driver of its own, stopped with the page.
  */
 async function webDriverEngine(name, launch, server, capabilities) {
-  const driver = await launch();
+  let driver = await launch();
   let busy = false;
   let version = '?';
   return {
@@ -124,23 +127,38 @@ async function webDriverEngine(name, launch, server, capabilities) {
     // A session per test: a fresh profile, so no test sees another's
     // saved scene (as Playwright's fresh context per test).
     async newPage(viewport, { siteData = true } = {}) {
-      const own = busy ? await launch() : null;
-      const d = own ?? driver;
+      let own = busy ? await launch() : null;
       if (!own) busy = true;
       const done = async () => {
         if (own) await own.stop();
         else busy = false;
       };
-      const session = await Session.create(d.url, {
+      const open = (d) => Session.create(d.url, {
         ...(siteData ? capabilities : noSiteData(capabilities)),
         // No command waits for a page to load; WebDriverPage.goto does.
         // (With "eager", WebKitWebDriver holds every script until the
         // load ends, which a held-back wasm (holdWasm) delays for good.)
         pageLoadStrategy: 'none',
-      }).catch(async (err) => {
-        await done();
-        throw new Error(`${name}: no session: ${err.message}\n${d.stderr()}`);
       });
+      let session;
+      try {
+        session = await open(own ?? driver);
+      } catch (first) {
+        // Once, a driver that cannot start its browser is replaced by a
+        // fresh one (said on stderr, so a flaky engine stays visible).
+        const d = own ?? driver;
+        console.error(`${name}: no session (${first.message}); restarting its driver\n${d.stderr()}`);
+        await d.stop();
+        try {
+          const fresh = await launch();
+          if (own) own = fresh;
+          else driver = fresh;
+          session = await open(fresh);
+        } catch (err) {
+          await done();
+          throw new Error(`${name}: no session: ${err.message}\n${(own ?? driver).stderr()}`);
+        }
+      }
       version = session.capabilities.browserVersion ?? version;
       const page = new WebDriverPage(session, name);
       await page.setViewportSize(viewport);

@@ -83,9 +83,13 @@ export class Session {
     this.capabilities = capabilities;
   }
 
-  /** Opens a session with `alwaysMatch` capabilities. */
-  static async create(driverUrl, alwaysMatch) {
-    const value = await send(driverUrl, 'POST', '/session', { capabilities: { alwaysMatch } });
+  /**
+   * Opens a session with `alwaysMatch` capabilities, or fails after
+   * `timeoutMs` (a driver whose browser cannot start, e.g. without its X
+   * display, otherwise holds the request for node's 300 s fetch limit).
+   */
+  static async create(driverUrl, alwaysMatch, { timeoutMs = 30_000 } = {}) {
+    const value = await send(driverUrl, 'POST', '/session', { capabilities: { alwaysMatch } }, AbortSignal.timeout(timeoutMs));
     return new Session(driverUrl, value.sessionId, value.capabilities);
   }
 
@@ -99,10 +103,11 @@ export class Session {
   }
 }
 
-async function send(base, method, path, body) {
+async function send(base, method, path, body, signal) {
   const what = `${method} ${path || '/'}`;
   const res = await fetch(base + path, {
     method,
+    signal,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
