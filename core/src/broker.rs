@@ -672,7 +672,7 @@ impl Broker {
             Some(q) => {
                 let head = q.head_expiry().unwrap_or(SimTime::NEVER);
                 let lease = match q.config.expires {
-                    Some(ms) if q.consumers.is_empty() => q.last_used.plus(ms),
+                    Some(ms) if q.consumers.is_empty() => q.lease_end(ms),
                     _ => SimTime::NEVER,
                 };
                 [head, lease]
@@ -726,7 +726,7 @@ impl Broker {
                     q.consumers.is_empty()
                         && q.config
                             .expires
-                            .is_some_and(|ms| q.last_used.plus(ms) <= self.now)
+                            .is_some_and(|ms| q.lease_end(ms) <= self.now)
                 });
                 if expired {
                     self.delete_queue(qid, crate::QueueDeleteReason::Expired);

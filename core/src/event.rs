@@ -36,6 +36,8 @@ pub enum DropReason {
     QueueDeleted,
     /// Requeued to a queue that no longer exists.
     RequeueToDeletedQueue,
+    /// Returned to a quorum queue more times than its `x-delivery-limit`, with no DLX.
+    DeliveryLimit,
 }
 
 /// Why a message was dead-lettered (the `reason` of its `x-death` entry).
@@ -48,6 +50,9 @@ pub enum DeathReason {
     Expired,
     /// Length limit.
     Maxlen,
+    /// A quorum queue's `x-delivery-limit`, passed.
+    #[serde(rename = "delivery_limit")]
+    DeliveryLimit,
 }
 
 impl DeathReason {
@@ -57,6 +62,7 @@ impl DeathReason {
             Self::Rejected => "rejected",
             Self::Expired => "expired",
             Self::Maxlen => "maxlen",
+            Self::DeliveryLimit => "delivery_limit",
         }
     }
 }

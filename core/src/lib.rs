@@ -111,6 +111,7 @@ pub mod names;
 mod op;
 mod policy;
 mod queue;
+mod queue_type;
 mod rng;
 mod sim;
 mod topic;
@@ -129,6 +130,7 @@ pub use message::{Message, Properties, MAX_MESSAGE_SIZE};
 pub use op::{Op, OpError, Reply, OP_NAMES};
 pub use policy::{ApplyTo, Policy, PolicyError, MODELLED_KEYS};
 pub use queue::{InvalidArgument, Overflow, QueueConfig};
+pub use queue_type::{QueueType, DELIVERY_COUNT_HEADER};
 pub use rng::Rng;
 pub use sim::{
     ActorId, ActorView, ConsumerPolicy, ConsumerSpec, ConsumerState, ConsumerView, InFlightView,

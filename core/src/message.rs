@@ -160,6 +160,22 @@ impl Message {
         rk + 1 + usize::from(self.data[rk])
     }
 
+    /// A copy of the message with one header set (replacing the
+    /// publisher's, as a quorum queue does with `x-delivery-count`): the
+    /// same id, so the log and the tests still follow one message.
+    pub(crate) fn with_header(&self, key: &str, value: FieldValue) -> Arc<Self> {
+        let mut meta = self.meta.as_deref().cloned().unwrap_or_default();
+        meta.props
+            .headers
+            .get_or_insert_with(FieldTable::new)
+            .insert(key, value);
+        Arc::new(Self {
+            id: self.id,
+            data: self.data.clone(),
+            meta: Some(Box::new(meta)),
+        })
+    }
+
     /// The message's number.
     pub fn id(&self) -> MessageId {
         self.id
@@ -251,25 +267,36 @@ pub(crate) fn string_array(v: Option<&FieldValue>) -> impl Iterator<Item = Strin
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
     pub(crate) msg: Arc<Message>,
-    /// `sequence << 1 | redelivered`: the sequence number fixes the
-    /// message's position in its queue, so a requeued message goes back
-    /// where it was.
+    /// `sequence << 17 | delivery_count << 1 | redelivered`: the sequence
+    /// number fixes the message's position in a classic queue, so a
+    /// requeued message goes back where it was; the delivery count is what
+    /// a quorum queue reports as `x-delivery-count` (saturating at 65,535).
     seq_flags: u64,
     /// When the message expires in this queue ([`SimTime::NEVER`] if no TTL).
     pub(crate) expires_at: SimTime,
 }
 
+/// Where the sequence number starts in [`Entry`]'s packed word.
+pub(crate) const SEQ_SHIFT: u32 = 17;
+const COUNT_MASK: u64 = 0xFFFF << 1;
+
 impl Entry {
     pub(crate) fn new(msg: Arc<Message>, seq: u64, expires_at: SimTime) -> Self {
         Self {
             msg,
-            seq_flags: seq << 1,
+            seq_flags: seq << SEQ_SHIFT,
             expires_at,
         }
     }
 
     pub(crate) fn seq(&self) -> u64 {
-        self.seq_flags >> 1
+        self.seq_flags >> SEQ_SHIFT
+    }
+
+    /// Gives the entry a new place in its queue (a quorum queue's requeue
+    /// to the back), keeping its flags.
+    pub(crate) fn set_seq(&mut self, seq: u64) {
+        self.seq_flags = (seq << SEQ_SHIFT) | (self.seq_flags & ((1 << SEQ_SHIFT) - 1));
     }
 
     pub(crate) fn redelivered(&self) -> bool {
@@ -278,6 +305,18 @@ impl Entry {
 
     pub(crate) fn mark_redelivered(&mut self) {
         self.seq_flags |= 1;
+    }
+
+    /// How many times the message came back unacknowledged (quorum queues).
+    pub(crate) fn delivery_count(&self) -> u64 {
+        (self.seq_flags & COUNT_MASK) >> 1
+    }
+
+    /// One more return, as a quorum queue counts them; the new count.
+    pub(crate) fn count_return(&mut self) -> u64 {
+        let count = (self.delivery_count() + 1).min(0xFFFF);
+        self.seq_flags = (self.seq_flags & !COUNT_MASK) | (count << 1);
+        count
     }
 
     /// The message, the packed sequence/redelivered word, and the expiry.

@@ -92,6 +92,7 @@ pub const MODELLED_KEYS: &[&str] = &[
     "alternate-exchange",
     "dead-letter-exchange",
     "dead-letter-routing-key",
+    "delivery-limit",
     "expires",
     "max-length",
     "max-length-bytes",
@@ -142,7 +143,7 @@ impl Policy {
                 "alternate-exchange" | "dead-letter-exchange" | "dead-letter-routing-key" => {
                     (matches!(value, FieldValue::LongStr(_)), "a string")
                 }
-                "message-ttl" | "max-length" | "max-length-bytes" => {
+                "message-ttl" | "max-length" | "max-length-bytes" | "delivery-limit" => {
                     (int.is_some_and(|v| v >= 0), "a non-negative integer")
                 }
                 "expires" => (int.is_some_and(|v| v >= 1), "a positive integer"),

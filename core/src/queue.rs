@@ -9,6 +9,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 use crate::message::{Entry, Message};
+pub use crate::queue_type::QueueType;
 use crate::value::{FieldTable, FieldValue};
 use crate::{ConnectionId, SimTime};
 
@@ -70,6 +71,13 @@ pub struct QueueConfig {
     pub max_priority: Option<u8>,
     /// Single active consumer (arguments only).
     pub single_active_consumer: bool,
+    /// The queue's type (arguments only).
+    pub queue_type: QueueType,
+    /// Quorum queues: returns past this many dead-letter or drop the
+    /// message (`x-delivery-limit`; with a policy's `delivery-limit` the
+    /// smaller wins). RabbitMQ checks neither its sign nor its type; a
+    /// non-integer is no limit.
+    pub delivery_limit: Option<i64>,
     /// The policy applied, if any.
     pub policy: Option<String>,
 }
@@ -155,14 +163,19 @@ pub(crate) fn validate_args(args: &FieldTable) -> Result<(), (String, String)> {
                 FieldValue::LongStr(_) => return err("invalid_overflow".into()),
                 _ => return err(unacceptable()),
             },
-            // 3.10 `check_queue_type/2`. Quorum and stream queues are
-            // accepted and modelled as classic ones (see docs/conformance.md).
+            // 3.10 `check_queue_type/2`. Streams are accepted and
+            // modelled as classic queues (see docs/conformance.md).
             "x-queue-type" => match value {
                 FieldValue::LongStr(s) if matches!(s.as_str(), "classic" | "quorum" | "stream") => {
                 }
-                FieldValue::LongStr(_) => return err("invalid_queue_type".into()),
+                FieldValue::LongStr(s) => return err(format!("\"unsupported queue type '{s}'\"")),
                 _ => return err(unacceptable()),
             },
+            "x-dead-letter-strategy" => {
+                if let Err(detail) = crate::queue_type::check_dead_letter_strategy(value) {
+                    return err(detail);
+                }
+            }
             "x-single-active-consumer" if !matches!(value, FieldValue::Bool(_)) => {
                 return err(unacceptable());
             }
@@ -296,15 +309,31 @@ pub(crate) fn effective_config(
     };
     let arg_str = |k: &str| args.get(k).and_then(FieldValue::as_str).map(str::to_owned);
     let pol_str = |k: &str| pol(k).and_then(FieldValue::as_str).map(str::to_owned);
+    let queue_type = QueueType::of(args);
+    let quorum = queue_type == QueueType::Quorum;
+    let delivery_limit = match (
+        args.get("x-delivery-limit").and_then(FieldValue::as_int),
+        pol("delivery-limit").and_then(FieldValue::as_int),
+    ) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    // A quorum queue has no `reject-publish-dlx`: 3.10 falls back to
+    // drop-head (recorded: quorum-reject-publish-dlx).
+    let overflow = arg_str("x-overflow")
+        .or_else(|| pol_str("overflow"))
+        .and_then(|s| Overflow::from_name(&s))
+        .unwrap_or_default();
+    let overflow = match overflow {
+        Overflow::RejectPublishDlx if quorum => Overflow::DropHead,
+        o => o,
+    };
     QueueConfig {
         message_ttl: min(arg_int("x-message-ttl"), pol_int("message-ttl")),
         expires: min(arg_int("x-expires"), pol_int("expires")).filter(|&e| e > 0),
         max_length: min(arg_int("x-max-length"), pol_int("max-length")),
         max_length_bytes: min(arg_int("x-max-length-bytes"), pol_int("max-length-bytes")),
-        overflow: arg_str("x-overflow")
-            .or_else(|| pol_str("overflow"))
-            .and_then(|s| Overflow::from_name(&s))
-            .unwrap_or_default(),
+        overflow,
         dead_letter_exchange: arg_str("x-dead-letter-exchange")
             .or_else(|| pol_str("dead-letter-exchange")),
         dead_letter_routing_key: arg_str("x-dead-letter-routing-key")
@@ -314,6 +343,8 @@ pub(crate) fn effective_config(
             args.get("x-single-active-consumer"),
             Some(FieldValue::Bool(true))
         ),
+        queue_type,
+        delivery_limit: delivery_limit.filter(|_| quorum),
         policy: policy.map(|(name, _)| name.to_owned()),
     }
 }
@@ -327,7 +358,7 @@ struct Slot {
 
 impl Slot {
     fn seq(&self) -> u64 {
-        self.seq_flags >> 1
+        self.seq_flags >> crate::message::SEQ_SHIFT
     }
 }
 
@@ -400,6 +431,14 @@ pub(crate) struct Queue {
     pub(crate) ever_had_consumer: bool,
     /// Last `queue.declare`, `basic.get` or consumer departure (for `x-expires`).
     pub(crate) last_used: SimTime,
+    /// When it was declared (a quorum queue ticks from then on).
+    declared_at: SimTime,
+    /// Quorum queues: how many of the first ready messages are returns
+    /// (served before the rest, as `rabbit_fifo`'s returns queue).
+    returns: u64,
+    /// Quorum queues with `reject-publish`: refusing publishes since the
+    /// queue went over its limit, until it falls to 80% of it.
+    rejecting: bool,
 }
 
 impl Queue {
@@ -431,7 +470,27 @@ impl Queue {
             active: None,
             ever_had_consumer: false,
             last_used: now,
+            declared_at: now,
+            returns: 0,
+            rejecting: false,
         }
+    }
+
+    pub(crate) fn is_quorum(&self) -> bool {
+        self.config.queue_type == QueueType::Quorum
+    }
+
+    /// When an `x-expires` lease of `ms` deletes the queue if nothing uses
+    /// it: at the lease's end for a classic queue, at the first tick after
+    /// it for a quorum queue.
+    pub(crate) fn lease_end(&self, ms: u64) -> SimTime {
+        let end = self.last_used.plus(ms);
+        if !self.is_quorum() {
+            return end;
+        }
+        let tick = crate::queue_type::QUORUM_TICK_MS;
+        let since = end.0.saturating_sub(self.declared_at.0);
+        self.declared_at.plus(since.div_ceil(tick) * tick)
     }
 
     /// Ready messages (expired ones not yet at the head included, as RabbitMQ counts them).
@@ -492,7 +551,59 @@ impl Queue {
         let entry = self.lanes.iter_mut().rev().find_map(Lane::pop_front)?;
         self.len -= 1;
         self.bytes -= entry.msg.body().len() as u64;
+        self.returns = self.returns.saturating_sub(1);
+        if self.rejecting && self.below_soft_limit() {
+            self.rejecting = false;
+        }
         Some(entry)
+    }
+
+    /// Quorum queues: a message a closed channel or a live consumer gave
+    /// back goes ahead of the queue, after earlier returns (3.10's
+    /// `rabbit_fifo` serves its returns first; recorded:
+    /// quorum-return-on-close, quorum-requeue-limit-consumer).
+    pub(crate) fn push_return(&mut self, entry: Entry) {
+        self.len += 1;
+        self.bytes += entry.msg.body().len() as u64;
+        let at = usize::try_from(self.returns).unwrap_or(usize::MAX);
+        self.lanes[0].insert(Some(at), entry);
+        self.returns += 1;
+    }
+
+    /// Quorum queues: a `basic.get` message rejected, nacked or recovered
+    /// goes to the back of the queue (recorded: quorum-requeue-position).
+    pub(crate) fn push_back(&mut self, mut entry: Entry) {
+        entry.set_seq(self.next_seq);
+        self.next_seq += 1;
+        self.push(entry);
+    }
+
+    /// Whether a publish of `size` bytes is refused under `reject-publish`:
+    /// a classic queue refuses what would go over a limit; a quorum queue
+    /// refuses everything from the moment it went over until it falls back
+    /// to 80% of the limit (3.10 `rabbit_fifo`; recorded:
+    /// quorum-reject-publish-hysteresis).
+    pub(crate) fn refuses(&self, size: u64) -> bool {
+        if self.is_quorum() {
+            self.rejecting
+        } else {
+            self.would_overflow(size)
+        }
+    }
+
+    /// After an enqueue under `reject-publish`: a quorum queue now over a
+    /// limit starts refusing.
+    pub(crate) fn note_enqueued(&mut self) {
+        if self.is_quorum() && self.config.overflow == Overflow::RejectPublish && self.over_limit()
+        {
+            self.rejecting = true;
+        }
+    }
+
+    /// `rabbit_fifo:is_below_soft_limit/1`: at most 80% of every limit.
+    fn below_soft_limit(&self) -> bool {
+        let below = |limit: Option<u64>, n: u64| limit.is_none_or(|m| n <= m * 4 / 5);
+        below(self.config.max_length, self.len) && below(self.config.max_length_bytes, self.bytes)
     }
 
     /// Ready messages in delivery order.
@@ -687,7 +798,7 @@ mod tests {
         assert!(t("x-unknown", FieldValue::str("anything")).is_ok());
         assert_eq!(
             t("x-queue-type", FieldValue::str("lazy")).unwrap_err().1,
-            "invalid_queue_type"
+            "\"unsupported queue type 'lazy'\""
         );
         assert!(t("x-queue-type", FieldValue::str("quorum")).is_ok());
     }

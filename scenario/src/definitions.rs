@@ -129,20 +129,28 @@ impl ExchangeDef {
 }
 
 impl QueueDef {
-    /// The `queue.declare` that loads it.
+    /// The `queue.declare` that loads it. A type given only by the `type`
+    /// field becomes the `x-queue-type` argument, as RabbitMQ's import
+    /// does.
     pub fn declare_op(&self) -> Op {
+        let mut arguments = self.arguments.clone();
+        if let Some(t) = self.queue_type.as_deref() {
+            if t != "classic" && arguments.get("x-queue-type").is_none() {
+                arguments.insert("x-queue-type", FieldValue::str(t));
+            }
+        }
         Op::QueueDeclare(QueueDeclare {
             queue: self.name.clone(),
             passive: false,
             durable: self.durable,
             exclusive: false,
             auto_delete: self.auto_delete,
-            arguments: self.arguments.clone(),
+            arguments,
         })
     }
 
     /// The type a queue at `path` asks for, when Warren loads it as a
-    /// classic queue (`quorum`, `stream`); `None` for a classic queue.
+    /// classic queue (`stream`); `None` for a classic or quorum queue.
     /// Both places a type can be given must be valid: the `type` field
     /// does not excuse a bad `x-queue-type` (RabbitMQ checks the argument
     /// on declare), or the export would not load back.
@@ -156,8 +164,8 @@ impl QueueDef {
             }
         }
         match self.requested_type() {
-            None | Some("classic") => Ok(None),
-            Some(t @ ("quorum" | "stream")) => Ok(Some(t)),
+            None | Some("classic" | "quorum") => Ok(None),
+            Some(t @ "stream") => Ok(Some(t)),
             Some(other) => {
                 let at = if self.queue_type.is_some() {
                     key_path(path, "type")
@@ -1629,8 +1637,8 @@ pub struct ApplyWarning {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum ApplyWarningKind {
-    /// A quorum or stream queue, loaded as a classic queue: Warren models
-    /// classic queues only (no delivery limit, no replication, no offsets).
+    /// A stream, loaded as a classic queue: Warren models classic and
+    /// quorum queues (no offsets, no replayable log).
     LoadedAsClassic {
         /// The queue.
         queue: String,
@@ -1645,7 +1653,7 @@ impl fmt::Display for ApplyWarning {
             ApplyWarningKind::LoadedAsClassic { queue, queue_type } => write!(
                 f,
                 "{}: {queue_type} queue {queue:?} loaded as a classic queue (Warren models classic \
-                    queues only)",
+                    and quorum queues only)",
                 self.path
             ),
         }

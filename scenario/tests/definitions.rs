@@ -166,16 +166,12 @@ fn management_export_loads_with_policies_in_force() {
     assert_eq!(report.count(ObjectKind::Exchange), 6);
     assert_eq!(report.count(ObjectKind::Queue), 10);
     assert_eq!(report.count(ObjectKind::Binding), 10);
-    assert_eq!(report.warnings.len(), 1);
-    assert_eq!(report.warnings[0].path, "$.queues[7]");
+    // The quorum queue loads as one: nothing to warn about.
+    assert_eq!(report.warnings, []);
     assert_eq!(
-        report.warnings[0].kind,
-        ApplyWarningKind::LoadedAsClassic {
-            queue: "audit.log".into(),
-            queue_type: "quorum".into()
-        }
+        broker.queue("audit.log").unwrap().config.queue_type,
+        warren_core::QueueType::Quorum
     );
-    assert!(report.warnings[0].to_string().contains("classic"));
 
     let retry = broker.queue("retry.orders").unwrap();
     assert_eq!(retry.config.policy.as_deref(), Some("retry-delay"));
@@ -275,7 +271,7 @@ fn rabbitmqctl_export_round_trips_exactly() {
 }
 
 #[test]
-fn rabbitmqctl_export_loads_quorum_and_stream_queues_as_classic() {
+fn rabbitmqctl_export_loads_quorum_queues_and_streams_as_classic() {
     let mut broker = Broker::new();
     let report = parse(RABBITMQCTL).apply(&mut broker).unwrap();
     let warned: Vec<(&str, String)> = report
@@ -288,23 +284,31 @@ fn rabbitmqctl_export_loads_quorum_and_stream_queues_as_classic() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(
-        warned,
-        [
-            ("$.queues[0]", "quorum".to_owned()),
-            ("$.queues[2]", "stream".to_owned())
-        ]
-    );
-    assert!(report
+    assert_eq!(warned, [("$.queues[2]", "stream".to_owned())]);
+    // `delivery-limit` is a policy key quorum queues obey.
+    assert!(!report
         .ignored
         .iter()
         .any(|i| i.path == "$.policies[0].definition.delivery-limit"));
     let jobs = broker.queue("jobs").unwrap();
+    assert_eq!(jobs.config.queue_type, warren_core::QueueType::Quorum);
+    assert_eq!(jobs.config.delivery_limit, Some(5));
     assert_eq!(
         jobs.config.dead_letter_exchange.as_deref(),
         Some("work.dlx")
     );
     assert_export_stable(&broker);
+}
+
+#[test]
+fn a_queue_typed_only_by_its_type_field_is_declared_with_that_type() {
+    let text = r#"{"queues": [{"name": "q", "vhost": "/", "durable": true, "auto_delete": false,
+        "arguments": {}, "type": "quorum"}]}"#;
+    let defs = Definitions::from_json_str(text).unwrap();
+    let mut broker = Broker::new();
+    defs.apply(&mut broker).unwrap();
+    let q = broker.queue("q").unwrap();
+    assert_eq!(q.config.queue_type, warren_core::QueueType::Quorum);
 }
 
 // ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ use crate::policy::{Policy, PolicyError};
 use crate::queue::{
     arg_equivalence, effective_config, validate_args, Queue, QueueId, EQUIVALENCE_ARGS,
 };
+use crate::queue_type::{quorum_property_refusal, QueueType};
 use crate::value::{FieldTable, FieldValue};
 use crate::{ChannelId, ConnectionId, DeclareOk};
 
@@ -457,6 +458,17 @@ impl Broker {
             let id = q.id;
             return Ok(self.touch_and_report(id));
         }
+        let queue_type = QueueType::of(&m.arguments);
+        if requested.is_empty() && queue_type == QueueType::Quorum {
+            return Err(AmqpError::new(
+                ReplyCode::PreconditionFailed,
+                method,
+                format!(
+                    "Cannot declare a server-named queue for type {}",
+                    queue_type.module()
+                ),
+            ));
+        }
         let name = if requested.is_empty() {
             loop {
                 let candidate = format!("{GENERATED_QUEUE_PREFIX}{}", self.rng.name_suffix());
@@ -475,16 +487,7 @@ impl Broker {
             let id = q.id;
             return Ok(self.touch_and_report(id));
         }
-        if let Err((key, detail)) = validate_args(&m.arguments) {
-            return Err(AmqpError::new(
-                ReplyCode::PreconditionFailed,
-                method,
-                format!(
-                    "invalid arg '{key}' for {}: {detail}",
-                    self.rs("queue", &name)
-                ),
-            ));
-        }
+        self.check_new_queue(&name, queue_type, m)?;
         let id = self.new_queue_id();
         let policy = self.policy_for(&name, true);
         let config = effective_config(&m.arguments, policy.map(|(n, d)| (n.as_str(), d)));
@@ -511,6 +514,40 @@ impl Broker {
         })
     }
 
+    /// What 3.10 checks before creating a queue, in its order: arguments
+    /// another queue type takes, argument values, then a quorum queue's
+    /// properties (durable only, never exclusive or auto-delete).
+    fn check_new_queue(
+        &self,
+        name: &str,
+        queue_type: QueueType,
+        m: &QueueDeclare,
+    ) -> Result<(), AmqpError> {
+        let refuse = |text: String| {
+            Err(AmqpError::new(
+                ReplyCode::PreconditionFailed,
+                Method::QueueDeclare,
+                text,
+            ))
+        };
+        let resource = self.rs("queue", name);
+        if let Some(key) = queue_type.refused_argument(&m.arguments) {
+            let module = queue_type.module();
+            return refuse(format!(
+                "invalid arg '{key}' for {resource} of queue type {module}"
+            ));
+        }
+        if let Err((key, detail)) = validate_args(&m.arguments) {
+            return refuse(format!("invalid arg '{key}' for {resource}: {detail}"));
+        }
+        if queue_type == QueueType::Quorum {
+            if let Some(p) = quorum_property_refusal(m.durable, m.exclusive, m.auto_delete) {
+                return refuse(format!("invalid property '{p}' for {resource}"));
+            }
+        }
+        Ok(())
+    }
+
     /// Refuses a redeclare by another connection of an exclusive queue, or
     /// with other properties or arguments than the queue has.
     fn check_redeclare(
@@ -527,7 +564,8 @@ impl Broker {
         let mismatch = field_equivalence(&resource, "durable", q.durable, m.durable)
             .or_else(|| field_equivalence(&resource, "auto_delete", q.auto_delete, m.auto_delete))
             .or_else(|| {
-                EQUIVALENCE_ARGS.iter().find_map(|key| {
+                let keys = q.config.queue_type.equivalence_args(EQUIVALENCE_ARGS);
+                keys.iter().find_map(|key| {
                     arg_equivalence(key, q.arguments.get(key), m.arguments.get(key), &resource)
                         .err()
                 })
@@ -535,15 +573,48 @@ impl Broker {
         inequivalent(method, mismatch)
     }
 
-    /// A declare counts as use for `x-expires`.
+    /// The consumer count `queue.declare-ok` reports. A quorum queue also
+    /// counts each `basic.get` delivery not yet settled, and a cancelled
+    /// consumer until its deliveries are settled (3.10's `rabbit_fifo`
+    /// keeps both as consumers; recorded: quorum-get-consumer-count,
+    /// quorum-cancel-keeps-unacked).
+    fn consumer_count(&self, id: QueueId) -> u64 {
+        let q = &self.queues[&id];
+        let mut count = q.consumers.len() as u64;
+        if !q.is_quorum() {
+            return count;
+        }
+        let mut cancelled: Vec<crate::queue::ConsumerUid> = Vec::new();
+        for chan in self.channels.values() {
+            for (_, u) in chan.unacked.iter().filter(|(_, u)| u.queue == id) {
+                match u.consumer {
+                    None => count += 1,
+                    Some(uid)
+                        if !self.consumers.contains_key(&uid) && !cancelled.contains(&uid) =>
+                    {
+                        cancelled.push(uid);
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        count + cancelled.len() as u64
+    }
+
+    /// A declare counts as use for a classic queue's `x-expires`.
     fn touch_and_report(&mut self, id: QueueId) -> DeclareOk {
         let now = self.now;
+        let consumer_count = self.consumer_count(id);
         let q = self.queues.get_mut(&id).expect("queue id from lookup");
-        q.last_used = now;
+        // A quorum queue's lease counts consumers and gets, not declares
+        // (recorded: quorum-expires-tick).
+        if !q.is_quorum() {
+            q.last_used = now;
+        }
         let ok = DeclareOk {
             queue: q.name.clone(),
             message_count: q.len(),
-            consumer_count: q.consumers.len() as u64,
+            consumer_count,
         };
         self.arm(id);
         ok

@@ -2,12 +2,16 @@
 
 use crate::error::{AmqpError, Error, Method, ReplyCode};
 use crate::event::{DeathReason, DropReason, EventKind, QueueDeleteReason};
-use crate::message::Entry;
+use std::sync::Arc;
+
+use crate::message::{Entry, Message};
 use crate::methods::{
     BasicAck, BasicCancel, BasicConsume, BasicGet, BasicNack, BasicQos, BasicRecover, BasicReject,
 };
 use crate::names::GENERATED_TAG_PREFIX;
-use crate::queue::{ConsumerUid, QueueId};
+use crate::queue::{ConsumerUid, Queue, QueueId};
+use crate::queue_type::DELIVERY_COUNT_HEADER;
+use crate::value::FieldValue;
 use crate::ChannelId;
 
 use super::{Broker, Consumer, GetResult, Unacked};
@@ -161,6 +165,13 @@ impl Broker {
                 format!("{} in exclusive use", self.rs("queue", &m.queue)),
             ));
         }
+        if q.is_quorum() && self.channels[&ch].global_prefetch > 0 {
+            return Err(AmqpError::new(
+                ReplyCode::NotImplemented,
+                method,
+                format!("{} does not support global qos", self.rs("queue", &m.queue)),
+            ));
+        }
         let priority = match m.arguments.get("x-priority") {
             None => 0,
             Some(v) => match v.as_int() {
@@ -271,6 +282,17 @@ impl Broker {
             let e = self.locked(method, &m.queue);
             return Err(self.fail(ch, e));
         }
+        if q.is_quorum() && q.config.single_active_consumer {
+            let e = AmqpError::new(
+                ReplyCode::ResourceLocked,
+                method,
+                format!(
+                    "cannot obtain access to locked {}. basic.get operations are not supported by quorum queues with single active consumer",
+                    self.rs("queue", &m.queue)
+                ),
+            );
+            return Err(self.fail(ch, e));
+        }
         let qid = q.id;
         let now = self.now;
         if let Some(q) = self.queues.get_mut(&qid) {
@@ -292,10 +314,11 @@ impl Broker {
             }
             Some(entry) => {
                 let message_count = left;
+                let redelivered = entry.redelivered();
+                let message = self.delivered_message(qid, &entry, true);
                 let chan = self.channels.get_mut(&ch).expect("checked above");
                 let delivery_tag = chan.next_delivery_tag;
                 chan.next_delivery_tag += 1;
-                let (redelivered, message) = (entry.redelivered(), entry.msg.clone());
                 if m.auto_ack {
                     self.ledger.acked += 1;
                 } else {
@@ -500,7 +523,8 @@ impl Broker {
                 });
             }
             if requeue {
-                self.requeue_entry(u.queue, u.entry);
+                let how = self.giveback_of(&u);
+                self.requeue_entry(u.queue, u.entry, how);
                 touched.push(u.queue);
             } else if self.queues.contains_key(&u.queue) {
                 self.dead_letter_or_drop(u.queue, u.entry, DeathReason::Rejected);
@@ -531,26 +555,74 @@ impl Broker {
         let _ = self.taken_off(ch);
         let mut touched = Vec::new();
         for (_, u) in all {
+            let how = self.giveback_of(&u);
             self.release(ch, &u);
             touched.push(u.queue);
-            self.requeue_entry(u.queue, u.entry);
+            self.requeue_entry(u.queue, u.entry, how);
         }
         self.after_requeue(touched);
         self.run_dispatch();
         Ok(())
     }
 
-    /// Puts a delivery back at its original position, marked redelivered.
-    pub(crate) fn requeue_entry(&mut self, qid: QueueId, mut entry: Entry) {
+    /// How a settled delivery comes back: from a consumer still
+    /// registered, or from a `basic.get` or a cancelled consumer.
+    fn giveback_of(&self, u: &Unacked) -> Giveback {
+        let by_consumer = u
+            .consumer
+            .is_some_and(|uid| self.consumers.contains_key(&uid));
+        if by_consumer {
+            Giveback::ByConsumer
+        } else {
+            Giveback::Settled
+        }
+    }
+
+    /// Puts a delivery back in its queue, marked redelivered: a classic
+    /// queue at its original position; a quorum queue counts the return
+    /// and, past `x-delivery-limit`, dead-letters (or drops) the message
+    /// with reason `delivery_limit`, else puts it ahead of the queue or at
+    /// its back (see [`Giveback`]).
+    pub(crate) fn requeue_entry(&mut self, qid: QueueId, mut entry: Entry, how: Giveback) {
         let Some(q) = self.queues.get_mut(&qid) else {
             self.drop_entry(qid, &entry, DropReason::RequeueToDeletedQueue);
             return;
         };
         entry.mark_redelivered();
         let id = entry.msg.id();
-        q.requeue(entry);
+        if q.is_quorum() {
+            let count = entry.count_return();
+            let limit = q.config.delivery_limit;
+            if limit.is_some_and(|l| i64::try_from(count).unwrap_or(i64::MAX) > l) {
+                self.dead_letter_or_drop(qid, entry, DeathReason::DeliveryLimit);
+                return;
+            }
+            match how {
+                Giveback::Closed | Giveback::ByConsumer => q.push_return(entry),
+                Giveback::Settled => q.push_back(entry),
+            }
+        } else {
+            q.requeue(entry);
+        }
         let queue = q.name.clone();
         self.emit(EventKind::Requeued { queue, message: id });
+    }
+
+    /// The message as a delivery shows it: from a quorum queue with its
+    /// `x-delivery-count`, which `basic.get` always sets and
+    /// `basic.deliver` only once the message came back (recorded:
+    /// quorum-consume-redelivery, quorum-get-header).
+    fn delivered_message(&self, qid: QueueId, entry: &Entry, get: bool) -> Arc<Message> {
+        let quorum = self.queues.get(&qid).is_some_and(Queue::is_quorum);
+        let count = entry.delivery_count();
+        if quorum && (get || count > 0) {
+            let count = i64::try_from(count).unwrap_or(i64::MAX);
+            entry
+                .msg
+                .with_header(DELIVERY_COUNT_HEADER, FieldValue::I64(count))
+        } else {
+            entry.msg.clone()
+        }
     }
 
     /// After a batch of requeues: length limits (requeued messages are at
@@ -596,6 +668,12 @@ impl Broker {
 
     /// Hands a message to a consumer (`basic.deliver`).
     pub(crate) fn deliver(&mut self, qid: QueueId, entry: Entry, uid: ConsumerUid) {
+        let redelivered = entry.redelivered();
+        let message = if entry.delivery_count() > 0 && self.record_events {
+            self.delivered_message(qid, &entry, false)
+        } else {
+            entry.msg.clone()
+        };
         let Some(c) = self.consumers.get_mut(&uid) else {
             return;
         };
@@ -610,7 +688,6 @@ impl Broker {
         } else {
             String::new()
         };
-        let (redelivered, message) = (entry.redelivered(), entry.msg.clone());
         if auto_ack {
             self.ledger.acked += 1;
         } else {
@@ -659,6 +736,22 @@ impl Broker {
             self.arm(qid);
         }
     }
+}
+
+/// How an unacknowledged delivery goes back to its queue. Classic
+/// queues put it back where it was, whichever; quorum queues (3.10's
+/// `rabbit_fifo`) put what a closed channel or a registered consumer gives
+/// back ahead of the queue, and what a `basic.get` or a cancelled
+/// consumer rejects at its back (recorded: quorum-return-on-close,
+/// quorum-requeue-position, quorum-cancel-keeps-unacked).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Giveback {
+    /// Its channel or connection closed.
+    Closed,
+    /// Rejected, nacked or recovered, delivered to a consumer still registered.
+    ByConsumer,
+    /// Rejected, nacked or recovered otherwise.
+    Settled,
 }
 
 /// Queue ids sorted and deduplicated: what collecting them into a

@@ -126,7 +126,7 @@ impl Broker {
         let mut requeued = Vec::new();
         for (_, u) in chan.unacked {
             requeued.push(u.queue);
-            self.requeue_entry(u.queue, u.entry);
+            self.requeue_entry(u.queue, u.entry, super::deliver::Giveback::Closed);
         }
         self.after_requeue(requeued);
         self.emit(EventKind::ChannelClosed {

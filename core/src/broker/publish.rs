@@ -338,7 +338,7 @@ impl Broker {
         let expires_at = ttl.map_or(SimTime::NEVER, |t| now.plus(t));
         self.ledger.copies += 1;
         let overflow = q.config.overflow;
-        if overflow != Overflow::DropHead && q.would_overflow(msg.body().len() as u64) {
+        if overflow != Overflow::DropHead && q.refuses(msg.body().len() as u64) {
             let entry = Entry::new(msg.clone(), 0, expires_at);
             if overflow == Overflow::RejectPublishDlx && q.config.dead_letter_exchange.is_some() {
                 self.dead_letter(qid, entry, DeathReason::Maxlen);
@@ -358,6 +358,7 @@ impl Broker {
         }
         if let Some(q) = self.queues.get_mut(&qid) {
             q.push(entry);
+            q.note_enqueued();
         }
         if self.record_events {
             let queue = self.queue_name(qid).to_owned();
@@ -420,6 +421,7 @@ impl Broker {
                 DeathReason::Expired => DropReason::Expired,
                 DeathReason::Maxlen => DropReason::MaxLength,
                 DeathReason::Rejected => DropReason::Rejected,
+                DeathReason::DeliveryLimit => DropReason::DeliveryLimit,
             };
             self.drop_entry(qid, &entry, why);
         }
