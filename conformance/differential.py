@@ -67,9 +67,26 @@ def extras(st, r):
     return st
 
 
-def gen_scenario(seed, nsteps, with_extras=False):
+QUORUM_ARGS = [{}, {}, {"x-delivery-limit": 1}, {"x-delivery-limit": 0, "x-dead-letter-exchange": "ef"}]
+
+
+def as_quorum(st, r):
+    """With --quorum: a queue declared as a quorum queue (durable, no
+    priorities), sometimes with a delivery limit. Drawn from a generator of
+    its own, so that the base scenario of a seed stays the same."""
+    # No priorities (refused) and no single active consumer (basic.get,
+    # which the recorder drains queues with, is refused on such a queue).
+    dropped = ("x-max-priority", "x-single-active-consumer")
+    args = {k: v for k, v in st.get("arguments", {}).items() if k not in dropped}
+    args.update(copy.deepcopy(r.choice(QUORUM_ARGS)))
+    args["x-queue-type"] = "quorum"
+    return {**st, "durable": True, "arguments": args}
+
+
+def gen_scenario(seed, nsteps, with_extras=False, with_quorum=False):
     r = random.Random(seed)
     rx = random.Random(seed * 7919 + 1)
+    rq = random.Random(seed * 104729 + 3)
     steps = []
     for name, typ in EXCHANGES:
         steps.append({"op": "exchange.declare", "exchange": name, "exchange_type": typ})
@@ -78,6 +95,8 @@ def gen_scenario(seed, nsteps, with_extras=False):
         args = r.choice(QUEUE_ARGS)
         if args:
             st["arguments"] = copy.deepcopy(args)
+        if with_quorum and rq.random() < 0.6:
+            st = as_quorum(st, rq)
         steps.append(st)
     # A topology that routes most publishes somewhere.
     steps.append({"op": "queue.bind", "queue": "q1", "exchange": "ed", "routing_key": "a"})
@@ -232,6 +251,8 @@ def main(argv=None):
                     help="the warren binary (cargo build -p warren-cli)")
     ap.add_argument("--vhost", default="d", help="one-character vhost for the broker runs (default d)")
     ap.add_argument("--print", action="store_true", help="only print the generated scenarios")
+    ap.add_argument("--quorum", action="store_true",
+                    help="declare most queues as quorum queues (durable, some with a delivery limit)")
     ap.add_argument("--extras", action="store_true",
                     help="also empty queue names (the most-recently-declared shortcut) and tx.* methods")
     opts = ap.parse_args(argv)
@@ -239,14 +260,14 @@ def main(argv=None):
 
     if opts.print:
         for i in range(opts.count):
-            print(json.dumps(gen_scenario(opts.seed + i, opts.steps, opts.extras)))
+            print(json.dumps(gen_scenario(opts.seed + i, opts.steps, opts.extras, opts.quorum)))
         return 0
     if not os.access(opts.warren, os.X_OK):
         ap.error("no warren binary at %s (cargo build -p warren-cli, or --warren PATH)" % opts.warren)
     differ = Differ(opts.warren, opts.vhost)
     for i in range(opts.count):
         seed = opts.seed + i
-        sc = gen_scenario(seed, opts.steps, opts.extras)
+        sc = gen_scenario(seed, opts.steps, opts.extras, opts.quorum)
         got = differ.differs(sc)
         if got is None:
             log("seed %d: equal" % seed)

@@ -99,8 +99,16 @@ impl QueueConfig {
     /// at the argument at fault).
     ///
     /// # Errors
-    /// The first argument RabbitMQ refuses.
+    /// The first argument RabbitMQ refuses: one the queue's type does not
+    /// take, then one whose value is wrong.
     pub fn check_arguments(args: &FieldTable) -> Result<(), InvalidArgument> {
+        let queue_type = QueueType::of(args);
+        if let Some(key) = queue_type.refused_argument(args) {
+            return Err(InvalidArgument {
+                key: key.to_owned(),
+                detail: format!("a {} queue does not take it", queue_type.name()),
+            });
+        }
         validate_args(args).map_err(|(key, detail)| InvalidArgument { key, detail })
     }
 

@@ -1150,8 +1150,8 @@ impl Definitions {
     ///   default exchange (they are implicit).
     /// - Exchanges and queues that already exist are left as they are (no
     ///   equivalence check, as in RabbitMQ).
-    /// - Quorum and stream queues are loaded as classic queues (Warren models
-    ///   classic queues only), with a warning.
+    /// - Streams are loaded as classic queues (Warren models classic and
+    ///   quorum queues), with a warning.
     ///
     /// Everything is reported in the [`ApplyReport`].
     ///

@@ -21,7 +21,10 @@
 //! | `duplicate-exchange`, `duplicate-queue` | warning | defined twice; the first one is loaded |
 //! | `invalid-queue-argument` | error | the broker refuses the queue (406) |
 //! | `unknown-queue-type` | error | not classic, quorum or stream |
-//! | `queue-type-not-modelled` | info | quorum or stream, loaded as classic |
+//! | `queue-type-not-modelled` | info | a stream, loaded as classic |
+//! | `invalid-quorum-queue` | error | a quorum queue that is not durable, or auto-delete (406) |
+//! | `quorum-overflow-not-supported` | warning | `reject-publish-dlx` on a quorum queue runs as `drop-head` |
+//! | `at-least-once-without-reject-publish` | info | `at-least-once` dead-lettering falls back to `at-most-once` |
 //! | `dlrk-without-dlx` | error / warning | a dead-letter routing key without a dead-letter exchange |
 //! | `missing-dead-letter-exchange` | warning | dead-lettered messages would be dropped |
 //! | `dead-letter-cycle` | warning / info | a queue dead-letters back into itself |
@@ -435,12 +438,13 @@ fn check_queue_type(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
     let name = q.name.as_str();
     match q.requested_type() {
         None | Some("classic") => {}
-        Some(t @ ("quorum" | "stream")) => finding(
+        Some("quorum") => check_quorum_queue(path, q, out),
+        Some("stream") => finding(
             out,
             Severity::Info,
             "queue-type-not-modelled",
             path,
-            format!("queue {name:?} is a {t} queue; Warren loads it as a classic queue"),
+            format!("queue {name:?} is a stream; Warren loads it as a classic queue"),
         ),
         Some(t) => finding(
             out,
@@ -451,6 +455,52 @@ fn check_queue_type(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
                 "queue {name:?}: type {t:?} is not classic, quorum or stream; the import fails"
             ),
         ),
+    }
+}
+
+/// What RabbitMQ 3.10 refuses in a quorum queue, or runs otherwise than
+/// asked (docs/conformance.md, "Quorum queues").
+fn check_quorum_queue(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
+    let name = q.name.as_str();
+    let refused = if q.auto_delete {
+        Some("auto-delete")
+    } else if !q.durable {
+        Some("transient (not durable)")
+    } else {
+        None
+    };
+    if let Some(what) = refused {
+        finding(
+            out,
+            Severity::Error,
+            "invalid-quorum-queue",
+            path.to_owned(),
+            format!("quorum queue {name:?} is {what}; RabbitMQ refuses it (406): a quorum queue is durable and never auto-delete"),
+        );
+    }
+    let args_at = key_path(path, "arguments");
+    let overflow = q.arguments.get("x-overflow").and_then(FieldValue::as_str);
+    if overflow == Some("reject-publish-dlx") {
+        finding(
+            out,
+            Severity::Warning,
+            "quorum-overflow-not-supported",
+            key_path(&args_at, "x-overflow"),
+            format!("quorum queue {name:?}: reject-publish-dlx runs as drop-head (the oldest message is dead-lettered, the new one kept); use reject-publish to refuse publishes"),
+        );
+    }
+    let strategy = q
+        .arguments
+        .get("x-dead-letter-strategy")
+        .and_then(FieldValue::as_str);
+    if strategy == Some("at-least-once") && overflow != Some("reject-publish") {
+        finding(
+            out,
+            Severity::Info,
+            "at-least-once-without-reject-publish",
+            key_path(&args_at, "x-dead-letter-strategy"),
+            format!("quorum queue {name:?}: at-least-once dead-lettering needs x-overflow reject-publish; without it RabbitMQ uses at-most-once"),
+        );
     }
 }
 

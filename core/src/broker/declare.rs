@@ -674,6 +674,17 @@ impl Broker {
         let r = match self.queue_named(&m.queue) {
             None => Ok(0),
             Some(q) if q.locked_for(ch.connection) => Err(self.locked(method, &m.queue)),
+            // 3.10's quorum queues implement neither flag: a connection
+            // error (recorded: quorum-delete-flags).
+            Some(q) if q.is_quorum() && (m.if_unused || m.if_empty) => Err(AmqpError::new(
+                ReplyCode::NotImplemented,
+                method,
+                format!(
+                    "cannot delete {}. queue.delete operations with {} flag set are not supported by quorum queues",
+                    self.rs("queue", &m.queue),
+                    if m.if_unused { "if-unused" } else { "if-empty" }
+                ),
+            )),
             Some(q) if m.if_unused && !q.consumers.is_empty() => Err(AmqpError::new(
                 ReplyCode::PreconditionFailed,
                 method,

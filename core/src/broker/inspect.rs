@@ -47,6 +47,9 @@ pub struct MessageInfo {
     pub message: Arc<Message>,
     /// Whether it was delivered before.
     pub redelivered: bool,
+    /// In a quorum queue: how many times it came back unacknowledged
+    /// (its `x-delivery-count`).
+    pub delivery_count: Option<u64>,
     /// When it expires in this queue, if it has a TTL.
     pub expires_at: Option<SimTime>,
 }
@@ -127,6 +130,8 @@ pub struct UnackedInfo {
     pub message: Arc<Message>,
     /// Whether it was a redelivery.
     pub redelivered: bool,
+    /// From a quorum queue: how many times it came back unacknowledged.
+    pub delivery_count: Option<u64>,
 }
 
 /// A channel.
@@ -207,10 +212,12 @@ impl Broker {
     pub fn queue_messages(&self, name: &str) -> Vec<MessageInfo> {
         self.queue_named(name)
             .map(|q| {
+                let quorum = q.is_quorum();
                 q.iter()
                     .map(|e| MessageInfo {
                         message: e.msg.clone(),
                         redelivered: e.redelivered(),
+                        delivery_count: quorum.then(|| e.delivery_count()),
                         expires_at: (e.expires_at != SimTime::NEVER).then_some(e.expires_at),
                     })
                     .collect()
@@ -320,6 +327,11 @@ impl Broker {
                             .map(|c| c.tag.clone()),
                         message: u.entry.msg.clone(),
                         redelivered: u.entry.redelivered(),
+                        delivery_count: self
+                            .queues
+                            .get(&u.queue)
+                            .is_some_and(crate::queue::Queue::is_quorum)
+                            .then(|| u.entry.delivery_count()),
                     })
                     .collect(),
                 consumers: chan.consumers.keys().cloned().collect(),

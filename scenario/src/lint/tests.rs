@@ -482,13 +482,59 @@ fn queue_arguments_and_types_the_import_refuses() {
         with_code(&f, "unknown-queue-type"),
         [(Severity::Error, "$.queues[1]".to_owned())]
     );
-    assert_eq!(
-        with_code(&f, "queue-type-not-modelled"),
-        [(Severity::Info, "$.queues[2]".to_owned())]
-    );
+    assert_eq!(with_code(&f, "queue-type-not-modelled"), []);
     assert_eq!(
         with_code(&f, "duplicate-queue"),
         [(Severity::Warning, "$.queues[3]".to_owned())]
+    );
+}
+
+#[test]
+fn quorum_queues_refused_or_run_otherwise_than_asked() {
+    let mut transient = q("t", json!({"x-queue-type": "quorum"}));
+    transient["durable"] = json!(false);
+    let f = lint(json!({
+        "queues": [transient,
+                   q("p", json!({"x-queue-type": "quorum", "x-max-priority": 5})),
+                   q("o", json!({"x-queue-type": "quorum", "x-overflow": "reject-publish-dlx"})),
+                   q("s", json!({"x-queue-type": "quorum", "x-dead-letter-strategy": "at-least-once"})),
+                   q("c", json!({"x-delivery-limit": 2})),
+                   q("e", json!({"x-queue-type": "stream"}))]
+    }));
+    assert_eq!(
+        with_code(&f, "invalid-quorum-queue"),
+        [(Severity::Error, "$.queues[0]".to_owned())]
+    );
+    assert_eq!(
+        with_code(&f, "invalid-queue-argument"),
+        [
+            (
+                Severity::Error,
+                "$.queues[1].arguments.x-max-priority".to_owned()
+            ),
+            (
+                Severity::Error,
+                "$.queues[4].arguments.x-delivery-limit".to_owned()
+            )
+        ]
+    );
+    assert_eq!(
+        with_code(&f, "quorum-overflow-not-supported"),
+        [(
+            Severity::Warning,
+            "$.queues[2].arguments.x-overflow".to_owned()
+        )]
+    );
+    assert_eq!(
+        with_code(&f, "at-least-once-without-reject-publish"),
+        [(
+            Severity::Info,
+            "$.queues[3].arguments.x-dead-letter-strategy".to_owned()
+        )]
+    );
+    assert_eq!(
+        with_code(&f, "queue-type-not-modelled"),
+        [(Severity::Info, "$.queues[5]".to_owned())]
     );
 }
 

@@ -202,10 +202,24 @@ pub fn queue_form(p: &QueueFormProps) -> Html {
             })
         })
     };
+    let queue_type = get(&d.0, "type").to_owned();
+    let quorum = queue_type == "quorum";
+    let takes = |field: &str| drafts::takes(&queue_type, field);
     let mut overflow = vec![(String::new(), "drop-head (default)".to_owned())];
     for o in warren_core::Overflow::ALL {
-        overflow.push((o.name().to_owned(), o.name().to_owned()));
+        // A quorum queue runs reject-publish-dlx as drop-head: not offered.
+        if !(quorum && o == warren_core::Overflow::RejectPublishDlx) {
+            overflow.push((o.name().to_owned(), o.name().to_owned()));
+        }
     }
+    let types: Vec<(String, String)> = [
+        ("", "classic"),
+        ("quorum", "quorum"),
+        ("stream", "stream (runs as classic)"),
+    ]
+    .iter()
+    .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
+    .collect();
     let mut dlx = exchange_choices(&p.exchanges);
     dlx.retain(|x| !warren_core::names::is_reserved(x));
     let lost = p.existing.as_ref().map_or(0, |q| q.ready);
@@ -219,10 +233,11 @@ pub fn queue_form(p: &QueueFormProps) -> Html {
     html! {
         <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit queue" } else { "New queue" }} {onsubmit}>
             { text(&d, &f, "name", "Name", if p.existing.is_none() { "empty: the broker names it (amq.gen-…)" } else { "" }, None) }
+            { select(&d, &f, "type", "Type", if quorum { "x-queue-type: durable only, counts redeliveries" } else { "x-queue-type" }, &types) }
             <div class="row">
                 { check(&d, &f, "durable", "durable", "") }
-                { check(&d, &f, "exclusive", "exclusive", "") }
-                { check(&d, &f, "auto_delete", "auto-delete", "") }
+                if takes("exclusive") { { check(&d, &f, "exclusive", "exclusive", "") } }
+                if takes("auto_delete") { { check(&d, &f, "auto_delete", "auto-delete", "") } }
             </div>
             <div class="grid2">
                 { number(&d, &f, "ttl", "Message TTL (ms)", "x-message-ttl") }
@@ -237,7 +252,8 @@ pub fn queue_form(p: &QueueFormProps) -> Html {
             </div>
             { datalist(&list, &dlx) }
             <div class="grid2">
-                { number(&d, &f, "max_priority", "Max priority", "x-max-priority (0–255)") }
+                if takes("max_priority") { { number(&d, &f, "max_priority", "Max priority", "x-max-priority (0–255)") } }
+                if takes("delivery_limit") { { number(&d, &f, "delivery_limit", "Delivery limit", "x-delivery-limit: dead-letter after this many returns") } }
                 { check(&d, &f, "sac", "single active consumer", "x-single-active-consumer") }
             </div>
             { area(&d, &f, "args", "Other arguments", "one key = value per line", 2) }

@@ -319,6 +319,12 @@ fn queue_facts(info: &QueueInfo) -> Vec<(&'static str, String)> {
     if let Some(m) = c.max_priority {
         facts.push(("max priority", m.to_string()));
     }
+    if c.queue_type != warren_core::QueueType::Classic {
+        facts.push(("type", c.queue_type.name().to_owned()));
+    }
+    if let Some(n) = c.delivery_limit {
+        facts.push(("delivery limit", n.to_string()));
+    }
     if c.single_active_consumer {
         facts.push((
             "single active consumer",

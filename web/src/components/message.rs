@@ -48,6 +48,7 @@ pub fn message_card(p: &MessageCardProps) -> Html {
                 <code class="rk" title="routing key">{ format!("{:?}", m.routing_key) }</code>
                 <span class="dim">{ format!("via {exchange}") }</span>
                 if m.redelivered { <span class="pill pill-warn" title="delivered before, then requeued">{ "redelivered" }</span> }
+                if let Some(n) = m.delivery_count.filter(|n| *n > 0) { <span class="pill pill-warn" title="x-delivery-count: times it came back unacknowledged to its quorum queue; past the queue's delivery limit it is dead-lettered">{ format!("delivery count {n}") }</span> }
                 if deaths > 0 { <span class="pill pill-dlx" title="dead-lettered before">{ format!("x-death ×{deaths}") }</span> }
                 if let Some(e) = &expires { <span class="pill">{ e.clone() }</span> }
                 <button type="button" class="link why" onclick={why} title="Explain its routing, binding by binding">{ "Why here?" }</button>

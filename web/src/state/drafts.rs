@@ -181,12 +181,27 @@ const QUEUE_ARGS: &[(&str, &str)] = &[
     ("max_length", "x-max-length"),
     ("max_length_bytes", "x-max-length-bytes"),
     ("max_priority", "x-max-priority"),
+    ("delivery_limit", "x-delivery-limit"),
 ];
+
+/// Whether a queue of type `queue_type` (`""` is classic) takes the
+/// argument `arg` or the flag `field`: the form leaves out what RabbitMQ
+/// would refuse (a quorum queue has no priorities, is never exclusive or
+/// auto-delete; a delivery limit is a quorum queue's).
+pub fn takes(queue_type: &str, field: &str) -> bool {
+    match (queue_type, field) {
+        ("quorum", "max_priority" | "exclusive" | "auto_delete") => false,
+        ("quorum", _) => true,
+        (_, "delivery_limit") => false,
+        _ => true,
+    }
+}
 
 /// A new queue's draft.
 pub fn new_queue() -> Draft {
     let mut d = draft(&[
         ("name", String::new()),
+        ("type", String::new()),
         ("durable", b(true)),
         ("exclusive", b(false)),
         ("auto_delete", b(false)),
@@ -219,6 +234,13 @@ pub fn queue_draft(q: &QueueInfo) -> Draft {
             d.insert(*field, text(v));
         }
     }
+    match args.remove("x-queue-type") {
+        Some(FieldValue::LongStr(t)) if t != "classic" => {
+            d.insert("type", t);
+        }
+        Some(FieldValue::LongStr(_)) | None => {}
+        Some(other) => args.insert("x-queue-type", other),
+    }
     if let Some(v) = args.remove("x-overflow") {
         d.insert("overflow", text(v));
     }
@@ -246,9 +268,13 @@ pub fn queue_draft(q: &QueueInfo) -> Draft {
 /// Arguments that are not `key = value` lines.
 pub fn queue_decl(d: &Draft) -> Result<QueueDeclare, String> {
     let mut arguments = table(d, "args", "arguments")?;
+    let queue_type = get(d, "type").trim();
+    if !queue_type.is_empty() {
+        arguments.insert("x-queue-type", FieldValue::str(queue_type));
+    }
     for (field, arg) in QUEUE_ARGS {
         let raw = get(d, field).trim();
-        if !raw.is_empty() {
+        if !raw.is_empty() && takes(queue_type, field) {
             arguments.insert(*arg, int_arg(raw));
         }
     }
@@ -274,8 +300,8 @@ pub fn queue_decl(d: &Draft) -> Result<QueueDeclare, String> {
         queue: get(d, "name").trim().to_owned(),
         passive: false,
         durable: flag(d, "durable"),
-        exclusive: flag(d, "exclusive"),
-        auto_delete: flag(d, "auto_delete"),
+        exclusive: flag(d, "exclusive") && takes(queue_type, "exclusive"),
+        auto_delete: flag(d, "auto_delete") && takes(queue_type, "auto_delete"),
         arguments,
     })
 }
@@ -642,6 +668,33 @@ mod tests {
             queue_decl(&d).unwrap().arguments.get("x-message-ttl"),
             Some(&FieldValue::str("soon"))
         );
+    }
+
+    #[test]
+    fn a_quorum_queue_draft_sends_only_what_a_quorum_queue_takes() {
+        let mut d = new_queue();
+        d.insert("name", "jobs");
+        d.insert("type", "quorum");
+        d.insert("max_priority", "5");
+        d.insert("delivery_limit", "3");
+        d.insert("exclusive", "true");
+        let decl = queue_decl(&d).unwrap();
+        assert_eq!(
+            decl.arguments.get("x-queue-type"),
+            Some(&FieldValue::str("quorum"))
+        );
+        assert_eq!(
+            decl.arguments.get("x-delivery-limit"),
+            Some(&FieldValue::I32(3))
+        );
+        assert_eq!(decl.arguments.get("x-max-priority"), None);
+        assert!(!decl.exclusive);
+        // A classic queue has no delivery limit.
+        d.insert("type", "");
+        let decl = queue_decl(&d).unwrap();
+        assert_eq!(decl.arguments.get("x-delivery-limit"), None);
+        assert_eq!(decl.arguments.get("x-queue-type"), None);
+        assert!(decl.exclusive);
     }
 
     #[test]

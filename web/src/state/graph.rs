@@ -268,6 +268,17 @@ pub fn queue_badges(q: &QueueInfo, dlx_exists: bool) -> Vec<Badge> {
             "b-max",
         ));
     }
+    if c.queue_type == warren_core::QueueType::Quorum {
+        let limit = c.delivery_limit.map_or(String::new(), |n| {
+            format!("; after {n} returns a message is dead-lettered")
+        });
+        out.push(badge(
+            c.delivery_limit
+                .map_or_else(|| "quorum".to_owned(), |n| format!("quorum ≤{n}")),
+            format!("quorum queue: counts returns (x-delivery-count), returns go first{limit}"),
+            "b-flag",
+        ));
+    }
     if let Some(p) = c.max_priority {
         out.push(badge(
             format!("prio ≤{p}"),

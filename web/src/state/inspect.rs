@@ -86,6 +86,9 @@ pub struct MessageSummary {
     pub x_death: Vec<Vec<(String, String)>>,
     /// Whether it has been delivered before.
     pub redelivered: bool,
+    /// In or from a quorum queue: how many times it came back
+    /// unacknowledged (`x-delivery-count`).
+    pub delivery_count: Option<u64>,
     /// When it expires where it is, if it has a TTL there.
     pub expires_at: Option<SimTime>,
     /// Where it is (`ready in jobs`, `unacked by worker, tag 3`).
@@ -97,6 +100,7 @@ pub struct MessageSummary {
 fn summarize(
     m: &Arc<Message>,
     redelivered: bool,
+    delivery_count: Option<u64>,
     expires_at: Option<SimTime>,
     place: String,
     delivery_tag: Option<u64>,
@@ -162,6 +166,7 @@ fn summarize(
         headers,
         x_death,
         redelivered,
+        delivery_count,
         expires_at,
         place,
         delivery_tag,
@@ -179,6 +184,7 @@ pub fn queue_messages(broker: &Broker, queue: &str) -> (Vec<MessageSummary>, usi
             summarize(
                 &m.message,
                 m.redelivered,
+                m.delivery_count,
                 m.expires_at,
                 format!("ready in {queue}"),
                 None,
@@ -203,6 +209,7 @@ fn unacked(broker: &Broker, queue: Option<&str>, tag: Option<&str>) -> Vec<Messa
             out.push(summarize(
                 &u.message,
                 u.redelivered,
+                u.delivery_count,
                 None,
                 format!(
                     "unacked by {by} (channel {}, tag {})",
@@ -373,6 +380,7 @@ pub fn inspect(world: &World, sel: &Selection) -> Inspection {
                             held.push(summarize(
                                 &u.message,
                                 u.redelivered,
+                                u.delivery_count,
                                 None,
                                 format!("unacked, tag {}", u.delivery_tag),
                                 Some(u.delivery_tag),
@@ -424,6 +432,7 @@ pub fn find_message(broker: &Broker, id: MessageId) -> Option<MessageSummary> {
         return Some(summarize(
             &m.message,
             m.redelivered,
+            m.delivery_count,
             m.expires_at,
             format!("ready in {q}"),
             None,
@@ -436,6 +445,7 @@ pub fn find_message(broker: &Broker, id: MessageId) -> Option<MessageSummary> {
     Some(summarize(
         &u.message,
         u.redelivered,
+        u.delivery_count,
         None,
         format!("unacked by {by} (tag {tag})"),
         Some(*tag),

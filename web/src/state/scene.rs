@@ -418,14 +418,13 @@ fn definitions(v: Value, scene: &mut Scene) -> R<()> {
         let path = format!("$.definitions.queues[{i}]");
         let mut e = Obj::new(q, &path)?;
         e.skip("vhost");
-        if let Some(t) = e.str("type")? {
-            if t != "classic" {
-                scene
-                    .ignored
-                    .push(format!("{path}: a {t} queue, loaded as a classic queue"));
-            }
+        let queue_type = e.str("type")?;
+        if queue_type.as_deref() == Some("stream") {
+            scene
+                .ignored
+                .push(format!("{path}: a stream, loaded as a classic queue"));
         }
-        let d = QueueDeclare {
+        let mut d = QueueDeclare {
             queue: e.string("name")?,
             passive: false,
             durable: e.bool("durable", true)?,
@@ -433,6 +432,14 @@ fn definitions(v: Value, scene: &mut Scene) -> R<()> {
             auto_delete: e.bool("auto_delete", false)?,
             arguments: e.table("arguments")?,
         };
+        // A type given only by the `type` field is the queue's type, as
+        // RabbitMQ's import reads it.
+        if let Some(t) = queue_type.filter(|t| t != "classic") {
+            if d.arguments.get("x-queue-type").is_none() {
+                d.arguments
+                    .insert("x-queue-type", warren_core::FieldValue::str(t));
+            }
+        }
         e.done()?;
         scene.ops.push((path, Op::QueueDeclare(d)));
     }
