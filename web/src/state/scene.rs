@@ -109,6 +109,11 @@ pub const LESSONS: &[LessonEntry] = &[
         blurb: "Rejected jobs wait in a dead-letter queue whose TTL sends them back.",
     },
     LessonEntry {
+        id: "lesson-poison-message",
+        label: "A poison message",
+        blurb: "A quorum queue counts each return and dead-letters past its delivery limit.",
+    },
+    LessonEntry {
         id: "lesson-priority",
         label: "A priority queue",
         blurb: "With x-max-priority, an urgent message overtakes the ones waiting.",
