@@ -202,3 +202,41 @@ export async function aLessonTravelsInItsShareLink({ page, baseURL }) {
     await fresh.close();
   }
 }
+
+export async function aLinkWithTheRunOpensAtThatMomentAndScrubsBack({ page, baseURL, screenshot }) {
+  await open(page, baseURL);
+  // Paused: stop the printer, place an order, step, place another.
+  if ((await page.getAttribute('#play', 'aria-pressed')) === 'true') await page.click('#play');
+  await page.click(tid('stop:printer'));
+  await page.click(tid('publish:web shop'));
+  await page.keyboard.press('n');
+  await page.click(tid('publish:web shop'));
+  await page.locator(tid('ready:order_report')).filter({ hasText: '2' }).waitFor();
+  const time = await page.inputValue('#timeline');
+  await page.click('#open-share');
+  await page.locator('#share-link').waitFor();
+  const plain = await page.inputValue('#share-link');
+  await page.locator('#share-run').check();
+  await page.waitForFunction((p) => {
+    const v = document.querySelector('#share-link')?.value;
+    return v && v !== p;
+  }, plain);
+  const link = await page.inputValue('#share-link');
+  await screenshot('with-run');
+  await page.keyboard.press('Escape');
+  const fresh = await page.context().browser().newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const other = await fresh.newPage();
+    await other.goto(link);
+    await noticeSays(other, 'where its run was shared');
+    await other.locator(tid('ready:order_report')).filter({ hasText: '2' }).waitFor();
+    const theirs = await other.inputValue('#timeline');
+    if (theirs !== time) throw new Error(`opened at ${theirs} ms, shared at ${time} ms`);
+    if ((await other.getAttribute('#play', 'aria-pressed')) === 'true') throw new Error('the opened run plays; it should be paused');
+    // Back before the second order: one report waits.
+    await other.locator('#timeline').fill(String(Number(time) - 200));
+    await other.locator(tid('ready:order_report')).filter({ hasText: '1' }).waitFor();
+  } finally {
+    await fresh.close();
+  }
+}

@@ -475,6 +475,7 @@ impl AppState {
         let ignored = scene.ignored.join("; ");
         graph::place_new(&world.view().topology, &mut layout);
         let player = scene.lesson.clone().map(Player::new);
+        let run = scene.run.clone();
         let timeline = Timeline::new(scene, &world);
         let mut s = Self {
             world,
@@ -487,6 +488,9 @@ impl AppState {
             player,
         };
         s.ui.fit_request = 1;
+        if let Some(run) = run.filter(|r| !r.commands.is_empty() || r.until > 0) {
+            s.replay_run(&run);
+        }
         s.refresh_log();
         if !ignored.is_empty() {
             s.notify(
@@ -548,6 +552,56 @@ impl AppState {
             &self.layout,
             |k| nodes.iter().any(|n| n.key == k),
         ))
+    }
+
+    /// The scene the timeline started from, with the run so far (every
+    /// command given since, up to now) as its `"run"`: what a share link
+    /// with the run carries. `None` when nothing was done yet.
+    pub fn scene_with_run_text(&self) -> Option<String> {
+        let origin = self.timeline.origin();
+        let now = self.world.now();
+        let done = &self.timeline.entries()[..self.timeline.cursor()];
+        if done.is_empty() && now <= origin {
+            return None;
+        }
+        let start = self.timeline.start();
+        let world = World::load(start).ok()?;
+        let nodes = &self.world.view().topology.nodes;
+        let mut v = scene::export(start, world.broker(), world.specs(), &self.layout, |k| {
+            nodes.iter().any(|n| n.key == k)
+                || world.view().topology.nodes.iter().any(|n| n.key == k)
+        });
+        let run = scene::run::Run {
+            commands: done
+                .iter()
+                .map(|r| (r.at.ms() - origin.ms(), r.cmd.clone()))
+                .collect(),
+            until: now.ms() - origin.ms(),
+        };
+        if let serde_json::Value::Object(m) = &mut v {
+            m.insert("run".into(), run.to_value());
+        }
+        Some(scene::to_text(&v))
+    }
+
+    /// Puts a scene's run on the timeline and plays it to its end, paused
+    /// there: the reader sees the moment it was shared and can scrub back.
+    fn replay_run(&mut self, run: &scene::run::Run) {
+        let origin = self.timeline.origin();
+        for (at, cmd) in &run.commands {
+            self.timeline.schedule(origin.plus(*at), cmd.clone());
+        }
+        self.timeline
+            .advance(&mut self.world, origin.plus(run.until), false);
+        self.clock.playing = false;
+        self.notify(
+            Level::Info,
+            format!(
+                "The scene opens where its run was shared: {} action(s) over {:.1} s replayed, paused. Scrub the timeline back to watch them.",
+                run.commands.len(),
+                run.until as f64 / 1000.0
+            ),
+        );
     }
 
     /// The current scene as runnable pika scripts (`docs/export.md`):
@@ -613,10 +667,13 @@ impl AppState {
     fn load(&mut self, scene: scene::Scene, what: &str) {
         match Self::with_scene(scene) {
             Ok(mut fresh) => {
+                // A scene that came with its run stays at the run's end.
+                let replayed =
+                    fresh.timeline.cursor() > 0 || fresh.world.now() > fresh.timeline.origin();
                 fresh.clock = Clock {
                     carry: 0.0,
                     // A lesson waits for its first Next.
-                    playing: self.clock.playing && fresh.player.is_none(),
+                    playing: self.clock.playing && fresh.player.is_none() && !replayed,
                     ..self.clock
                 };
                 fresh.ui.viewport = self.ui.viewport;

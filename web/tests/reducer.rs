@@ -793,3 +793,34 @@ fn a_browser_that_keeps_no_site_data_is_told_the_scene_will_not_survive_a_reload
     let s = reduce(Rc::new(s), Action::Tick(1000.0));
     assert!(s.ui.notice.is_some());
 }
+
+#[test]
+fn a_scene_with_its_run_opens_at_the_same_moment_and_scrubs_back() {
+    // Orders go out, the printer stops, more orders wait for it, and the
+    // queue is re-declared with a limit: commands of every kind.
+    let s = run(paused(), 600);
+    let s = submit(s, Command::PublishFrom("web shop".into()));
+    let s = run(s, 300);
+    let s = submit(s, Command::StopConsumer("printer".into()));
+    let s = submit(s, Command::PublishFrom("web shop".into()));
+    let s = submit(
+        s,
+        Command::declare_queue(QueueDeclare {
+            queue: "audit".into(),
+            ..QueueDeclare::default()
+        }),
+    );
+    let s = reduce(run(s, 450), Action::Pause);
+    let text = s.scene_with_run_text().expect("something was done");
+    assert!(text.contains("\"run\""));
+    let opened = reduce(paused(), Action::LoadSceneText(text.clone()));
+    assert_eq!(fingerprint(&opened), fingerprint(&s));
+    assert!(!opened.clock.playing, "it opens paused at the run's end");
+    // Its timeline holds the run: back to before the second order.
+    let t = opened.now().ms() - 460;
+    let back = reduce(opened.clone(), Action::Scrub(t));
+    assert!(back.world.broker().queue("audit").is_none());
+    assert!(opened.world.broker().queue("audit").is_some());
+    // Nothing done yet: no run to carry.
+    assert_eq!(paused().scene_with_run_text(), None);
+}

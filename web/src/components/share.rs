@@ -182,6 +182,10 @@ pub fn kept_bar(p: &KeptProps) -> Html {
 pub struct ShareProps {
     /// The current scene as scenario JSON.
     pub scene: String,
+    /// The scene it started from with the run so far (`"run"`), if
+    /// anything was done yet.
+    #[prop_or_default]
+    pub run: Option<String>,
     /// Intents.
     pub on: Callback<Action>,
 }
@@ -192,9 +196,14 @@ pub fn share_dialog(p: &ShareProps) -> Html {
     // The fragment for the scene: made asynchronously by the browser's
     // compression stream; `None` while it is being made.
     let fragment = use_state(|| None::<Result<String, String>>);
+    let with_run = use_state(|| false);
+    let text = match (&p.run, *with_run) {
+        (Some(run), true) => run.clone(),
+        _ => p.scene.clone(),
+    };
     {
         let fragment = fragment.clone();
-        use_effect_with(p.scene.clone(), move |scene| {
+        use_effect_with(text.clone(), move |scene| {
             let scene = scene.clone();
             fragment.set(None);
             spawn_local(async move {
@@ -212,7 +221,7 @@ pub fn share_dialog(p: &ShareProps) -> Html {
     let body = match &*fragment {
         None => html! { <p class="dim" id="share-wait">{ "Making the link…" }</p> },
         Some(Err(e)) => html! { <p class="error" id="share-error">{ format!("No link: {e}") }</p> },
-        Some(Ok(f)) if f.len() > MAX_LINK_FRAGMENT => too_long(f.len(), &p.scene),
+        Some(Ok(f)) if f.len() > MAX_LINK_FRAGMENT => too_long(f.len(), &text),
         Some(Ok(f)) => {
             let link = format!("{base}#{f}");
             let src = format!("{base}{}#{f}", opts.query());
@@ -230,8 +239,21 @@ pub fn share_dialog(p: &ShareProps) -> Html {
             </> }
         }
     };
+    let run_choice = p.run.as_ref().map(|_| {
+        let toggle = {
+            let with_run = with_run.clone();
+            Callback::from(move |_: Event| with_run.set(!*with_run))
+        };
+        html! {
+            <label class="row" for="share-run">
+                <input type="checkbox" id="share-run" checked={*with_run} onchange={toggle} />
+                { " Include the run so far: the link opens at this moment, paused, and the reader can scrub back through what you did" }
+            </label>
+        }
+    });
     html! {
         <Frame id="share-dialog" title="Share this scene" on={p.on.clone()}>
+            { for run_choice }
             { body }
         </Frame>
     }

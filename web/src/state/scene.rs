@@ -29,6 +29,7 @@ use super::command::CommandError;
 use super::spec::{ActorSpec, Layout};
 
 pub mod lesson;
+pub mod run;
 
 pub use lesson::Lesson;
 
@@ -173,6 +174,9 @@ pub struct Scene {
     /// `"broker"`: the broker's settings (consumer timeout), with the
     /// object as read for writing back.
     pub broker: Option<(BrokerConfig, Value)>,
+    /// `"run"`: the run so far, replayed when the scene opens (a share
+    /// link's option).
+    pub run: Option<run::Run>,
 }
 
 /// The default scene.
@@ -625,6 +629,9 @@ pub fn parse(text: &str) -> R<Scene> {
     if let Some(b) = o.take("broker") {
         scene.broker = Some((broker_config(&b)?, b));
     }
+    if let Some(r) = o.take("run") {
+        scene.run = Some(run::parse(r)?);
+    }
     if let Some(l) = o.take("layout") {
         let Value::Object(m) = l else {
             return err("$.layout", "expected an object of [x, y] positions");
@@ -974,6 +981,7 @@ pub fn to_text(v: &Value) -> String {
         "layout",
         "lesson",
         "broker",
+        "run",
     ];
     // The listed keys in that order, then any others in map order: what a
     // stable sort by position in `order` gives, without a sort in the wasm.

@@ -157,7 +157,7 @@ fn substitute(v: &mut Value, alias: &dyn Fn(&str) -> Option<String>) {
 
 /// One action: an actor's verb, `wait`, or a scenario step the playground
 /// performs (topology and publish).
-fn act(v: &Value, path: &str) -> R<Act> {
+pub(super) fn act(v: &Value, path: &str) -> R<Act> {
     let mut o = Obj::new(v.clone(), path)?;
     let op = o.string("op")?;
     let named = |o: &mut Obj, key: &str| -> R<String> {
