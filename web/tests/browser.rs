@@ -336,12 +336,27 @@ async fn a_change_to_the_scene_is_saved_in_the_browser() {
 
 #[wasm_bindgen_test]
 async fn the_panic_panel_offers_reload_and_reset() {
-    warren_web::panic::show_panel("boom <b>");
+    warren_web::panic::show_panel("boom <b>", false);
     let panel = document()
         .get_element_by_id(warren_web::panic::PANEL_ID)
         .unwrap();
     assert!(panel.text_content().unwrap().contains("boom <b>"));
     assert!(document().get_element_by_id("panic-reload").is_some());
     assert!(document().get_element_by_id("panic-reset").is_some());
+    panel.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_embeds_panic_panel_offers_no_reset_of_the_readers_scene() {
+    warren_web::panic::show_panel("boom", true);
+    let panel = document()
+        .get_element_by_id(warren_web::panic::PANEL_ID)
+        .unwrap();
+    assert!(document().get_element_by_id("panic-reload").is_some());
+    assert!(document().get_element_by_id("panic-reset").is_none());
+    assert!(!panel
+        .text_content()
+        .unwrap()
+        .contains("saved in this browser"));
     panel.remove();
 }
