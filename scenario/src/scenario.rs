@@ -362,6 +362,8 @@ impl Scenario {
             "layout",
             "lesson",
             "broker",
+            // The playground's run so far (a share link's): read there only.
+            "run",
             "$schema",
         ];
         if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
