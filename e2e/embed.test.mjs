@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { deflateRawSync } from 'node:zlib';
 import { tid } from './page.mjs';
+import { serveDir } from './serve.mjs';
 
 async function openEmbed(page, baseURL, query = '', hash = '') {
   await page.goto(`${baseURL}?embed${query}${hash}`);
@@ -150,6 +151,27 @@ export async function twoIframesOnOnePageRunIndependently({ page, baseURL, scree
     document.getElementById('b').contentDocument.querySelector('[data-testid="acked:printer"]').textContent.trim());
   if (inB !== '0' || !fa) throw new Error(`the other embed acked ${inB}`);
   await screenshot('two-embeds');
+}
+
+export async function severalEmbedsOnAPageLoadTheWasmOnce({ page, screenshot }) {
+  // A server of its own, caching as docs/embedding.md advises (the runner's
+  // sends no-store), with a host page of three embeds.
+  const embeds = [1, 2, 3].map((i) => `<iframe id="e${i}" src="/?embed" width="420" height="300"></iframe>`).join('');
+  const server = await serveDir(process.env.E2E_DIST ?? 'dist', {
+    port: 0, cacheable: true, pages: { '/three.html': `<!doctype html><title>three</title>${embeds}` },
+  });
+  try {
+    await page.goto(`http://127.0.0.1:${server.address().port}/three.html`);
+    for (const i of [1, 2, 3]) await page.frameLocator(`#e${i}`).locator(tid('node:consumer:printer')).waitFor();
+    const fetched = (ext) => [...server.hits].filter(([p]) => p.endsWith(ext)).reduce((n, [, c]) => n + c, 0);
+    if (fetched('.wasm') !== 1 || fetched('.js') !== 1) {
+      throw new Error(`three embeds fetched the wasm ${fetched('.wasm')} time(s) and the JS ${fetched('.js')}: ${JSON.stringify([...server.hits])}`);
+    }
+    await screenshot('three-embeds');
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 }
 
 /** The playground, also served as http://embed.test/ (another origin than

@@ -32,12 +32,24 @@ export const ERROR_CATCHER = '<script>window.__e2eErrors=[];'
  * listening server, with `holdWasm()`: until the function it resolves to
  * is called, requests for .wasm files wait (the e2e tests look at the page
  * before the app starts).
+ *
+ * `cacheable`: files go out with `cache-control: public, max-age=600` (as
+ * docs/embedding.md advises a host) instead of `no-store`; `pages` maps
+ * extra paths to HTML served from memory (host pages); `server.hits` counts
+ * the requests per path.
  */
-export function serveDir(dir, { host = '127.0.0.1', port = 8080, catchErrors = false } = {}) {
+export function serveDir(dir, { host = '127.0.0.1', port = 8080, catchErrors = false, cacheable = false, pages = {} } = {}) {
   const root = path.resolve(dir);
   let held = null;
+  const hits = new Map();
+  const cacheControl = cacheable ? 'public, max-age=600' : 'no-store';
   const server = http.createServer(async (req, res) => {
     const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    hits.set(urlPath, (hits.get(urlPath) ?? 0) + 1);
+    if (pages[urlPath] !== undefined) {
+      res.writeHead(200, { 'content-type': TYPES['.html'], 'cache-control': 'no-store' }).end(pages[urlPath]);
+      return;
+    }
     if (held && urlPath.endsWith('.wasm')) await held;
     let file = path.join(root, urlPath);
     if (file !== root && !file.startsWith(root + path.sep)) {
@@ -52,13 +64,14 @@ export function serveDir(dir, { host = '127.0.0.1', port = 8080, catchErrors = f
       return;
     }
     const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
-    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': type, 'cache-control': cacheControl });
     if (catchErrors && type.startsWith('text/html')) {
       res.end((await readFile(file, 'utf8')).replace('<head>', `<head>${ERROR_CATCHER}`));
       return;
     }
     createReadStream(file).pipe(res);
   });
+  server.hits = hits;
   server.holdWasm = async () => {
     let release;
     held = new Promise((r) => { release = r; });
