@@ -579,7 +579,7 @@ impl AppState {
             until: now.ms() - origin.ms(),
         };
         if let serde_json::Value::Object(m) = &mut v {
-            m.insert("run".into(), run.to_value());
+            m.insert("run".into(), run.to_value()?);
         }
         Some(scene::to_text(&v))
     }

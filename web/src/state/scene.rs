@@ -18,7 +18,7 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 use warren_core::methods::{
     BasicPublish, ExchangeBind, ExchangeDeclare, ExchangeDelete, QueueBind, QueueDeclare,
-    QueueDelete,
+    QueueDelete, QueuePurge,
 };
 use warren_core::{
     Broker, BrokerConfig, ChannelId, ConsumerPolicy, ConsumerSpec, FieldTable, Op, ProducerSpec,
@@ -526,6 +526,9 @@ fn step(v: Value, path: &str) -> R<Op> {
             queue: o.string("queue")?,
             if_unused: o.bool("if_unused", false)?,
             if_empty: o.bool("if_empty", false)?,
+        }),
+        "queue.purge" => Op::QueuePurge(QueuePurge {
+            queue: o.string("queue")?,
         }),
         "queue.bind" | "queue.unbind" => {
             let m = QueueBind {

@@ -15,7 +15,7 @@ use warren_core::Op;
 use crate::state::command::Command;
 use crate::state::scene::lesson::{self, Act};
 use crate::state::scene::{
-    consumer, consumer_json, err, obj, producer, producer_json, s, step, Obj, R,
+    consumer, consumer_json, err, obj, producer, producer_json, properties_json, s, step, Obj, R,
 };
 use crate::state::BindingSpec;
 
@@ -29,17 +29,23 @@ pub struct Run {
 }
 
 impl Run {
-    /// The run as a scene's `"run"`.
-    pub fn to_value(&self) -> Value {
+    /// The run as a scene's `"run"`; `None` if a command is one a scene
+    /// cannot hold (an AMQP method the page never gives).
+    pub fn to_value(&self) -> Option<Value> {
         let commands = self
             .commands
             .iter()
-            .map(|(at, cmd)| obj(vec![("at", Value::from(*at)), ("do", command_value(cmd))]))
-            .collect();
-        obj(vec![
+            .map(|(at, cmd)| {
+                Some(obj(vec![
+                    ("at", Value::from(*at)),
+                    ("do", command_value(cmd)?),
+                ]))
+            })
+            .collect::<Option<Vec<Value>>>()?;
+        Some(obj(vec![
             ("until", Value::from(self.until)),
             ("commands", Value::Array(commands)),
-        ])
+        ]))
     }
 }
 
@@ -73,12 +79,12 @@ pub fn parse(v: Value) -> R<Run> {
 }
 
 /// A command as a `do` object.
-fn command_value(cmd: &Command) -> Value {
+fn command_value(cmd: &Command) -> Option<Value> {
     let verb = |op: &str, key: &str, name: &str| obj(vec![("op", s(op)), (key, s(name))]);
-    match cmd {
-        Command::Amqp(op) => op.to_value(),
+    Some(match cmd {
+        Command::Amqp(op) => op_value(op)?,
         Command::DeclareQueueAs { decl, alias } => {
-            let mut v = Op::QueueDeclare(decl.clone()).to_value();
+            let mut v = op_value(&Op::QueueDeclare(decl.clone()))?;
             if let Value::Object(m) = &mut v {
                 m.insert("as".into(), s(alias));
             }
@@ -98,17 +104,17 @@ fn command_value(cmd: &Command) -> Value {
         Command::RedeclareExchange { name, decl } => obj(vec![
             ("op", s("redeclare")),
             ("name", s(name)),
-            ("with", Op::ExchangeDeclare(decl.clone()).to_value()),
+            ("with", op_value(&Op::ExchangeDeclare(decl.clone()))?),
         ]),
         Command::RedeclareQueue { name, decl } => obj(vec![
             ("op", s("redeclare")),
             ("name", s(name)),
-            ("with", Op::QueueDeclare(decl.clone()).to_value()),
+            ("with", op_value(&Op::QueueDeclare(decl.clone()))?),
         ]),
         Command::Rebind { old, new } => obj(vec![
             ("op", s("rebind")),
-            ("from", old.bind_op().to_value()),
-            ("to", new.bind_op().to_value()),
+            ("from", op_value(&old.bind_op())?),
+            ("to", op_value(&new.bind_op())?),
         ]),
         Command::UpdateProducer { name, spec } => obj(vec![
             ("op", s("update")),
@@ -121,7 +127,66 @@ fn command_value(cmd: &Command) -> Value {
             ("with", consumer_json(spec)),
         ]),
         Command::RemoveActor(n) => verb("remove", "actor", n),
-    }
+    })
+}
+
+/// The scenario step of a method the page gives (topology, purge and
+/// publish: what the scene reader's `step` reads back), written field by
+/// field: `Op`'s serde form would bring its serializer into the wasm for
+/// this alone. `None` for other methods.
+fn op_value(op: &Op) -> Option<Value> {
+    let b = Value::Bool;
+    let fields = match op {
+        Op::ExchangeDeclare(m) => vec![
+            ("exchange", s(&m.exchange)),
+            (
+                "exchange_type",
+                m.exchange_type.as_deref().map_or(Value::Null, s),
+            ),
+            ("durable", b(m.durable)),
+            ("auto_delete", b(m.auto_delete)),
+            ("internal", b(m.internal)),
+            ("arguments", m.arguments.to_json()),
+        ],
+        Op::ExchangeDelete(m) => vec![("exchange", s(&m.exchange)), ("if_unused", b(m.if_unused))],
+        Op::QueueDeclare(m) => vec![
+            ("queue", s(&m.queue)),
+            ("durable", b(m.durable)),
+            ("exclusive", b(m.exclusive)),
+            ("auto_delete", b(m.auto_delete)),
+            ("arguments", m.arguments.to_json()),
+        ],
+        Op::QueueDelete(m) => vec![
+            ("queue", s(&m.queue)),
+            ("if_unused", b(m.if_unused)),
+            ("if_empty", b(m.if_empty)),
+        ],
+        Op::QueuePurge(m) => vec![("queue", s(&m.queue))],
+        Op::QueueBind(m) | Op::QueueUnbind(m) => vec![
+            ("queue", s(&m.queue)),
+            ("exchange", s(&m.exchange)),
+            ("routing_key", s(&m.routing_key)),
+            ("arguments", m.arguments.to_json()),
+        ],
+        Op::ExchangeBind(m) | Op::ExchangeUnbind(m) => vec![
+            ("destination", s(&m.destination)),
+            ("source", s(&m.source)),
+            ("routing_key", s(&m.routing_key)),
+            ("arguments", m.arguments.to_json()),
+        ],
+        Op::BasicPublish(m) => vec![
+            ("exchange", s(&m.exchange)),
+            ("routing_key", s(&m.routing_key)),
+            ("body", s(&m.body)),
+            ("properties", properties_json(&m.properties)),
+            ("mandatory", b(m.mandatory)),
+            ("immediate", b(m.immediate)),
+        ],
+        _ => return None,
+    };
+    let mut all = vec![("op", s(op.name()))];
+    all.extend(fields);
+    Some(obj(all))
 }
 
 /// A `do` object as a command: a run's own edits, else a lesson action.
@@ -252,6 +317,22 @@ mod tests {
                 ..ConsumerSpec::default()
             }),
             Command::declare_queue(decl.clone()),
+            Command::purge_queue("jobs"),
+            Command::delete_queue("jobs"),
+            Command::delete_exchange("order"),
+            Command::bind(&b("order.notify")),
+            Command::unbind(&b("order.notify")),
+            Command::publish(warren_core::methods::BasicPublish {
+                exchange: "order".into(),
+                routing_key: "order.report".into(),
+                body: "{\"id\": 7}".into(),
+                properties: warren_core::Properties {
+                    priority: Some(3),
+                    ..warren_core::Properties::default()
+                },
+                mandatory: true,
+                immediate: false,
+            }),
             Command::DeclareQueueAs {
                 decl: QueueDeclare::default(),
                 alias: "$reply".into(),
@@ -292,7 +373,7 @@ mod tests {
                 .collect(),
             until: 500,
         };
-        let back = parse(run.to_value()).unwrap();
+        let back = parse(run.to_value().unwrap()).unwrap();
         assert_eq!(back, run);
     }
 
