@@ -488,8 +488,11 @@ impl AppState {
             player,
         };
         s.ui.fit_request = 1;
-        if let Some(run) = run.filter(|r| !r.commands.is_empty() || r.until > 0) {
-            s.replay_run(&run);
+        // Checked when the scene was read: it reads again.
+        if let Some(Ok(run)) = run.map(|r| scene::run::parse((*r).clone())) {
+            if !run.commands.is_empty() || run.until > 0 {
+                s.replay_run(&run);
+            }
         }
         s.refresh_log();
         if !ignored.is_empty() {

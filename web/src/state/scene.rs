@@ -174,9 +174,11 @@ pub struct Scene {
     /// `"broker"`: the broker's settings (consumer timeout), with the
     /// object as read for writing back.
     pub broker: Option<(BrokerConfig, Value)>,
-    /// `"run"`: the run so far, replayed when the scene opens (a share
-    /// link's option).
-    pub run: Option<run::Run>,
+    /// `"run"` as read (checked by [`run::parse`] when the scene is read,
+    /// read again when the scene opens): the run so far, a share link's
+    /// option. Kept as JSON so that a scene compares and prints without
+    /// the commands' own comparison and printing code in the wasm.
+    pub run: Option<Rc<Value>>,
 }
 
 /// The default scene.
@@ -633,7 +635,8 @@ pub fn parse(text: &str) -> R<Scene> {
         scene.broker = Some((broker_config(&b)?, b));
     }
     if let Some(r) = o.take("run") {
-        scene.run = Some(run::parse(r)?);
+        run::parse(r.clone())?;
+        scene.run = Some(Rc::new(r));
     }
     if let Some(l) = o.take("layout") {
         let Value::Object(m) = l else {

@@ -20,7 +20,9 @@ use crate::state::scene::{
 use crate::state::BindingSpec;
 
 /// Commands at their times (ms from the start), and the moment reached.
-#[derive(Clone, Debug, Default, PartialEq)]
+// Comparing and printing only in tests: derived for the page, they would
+// bring `Command`'s own comparison and printing into the wasm.
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub struct Run {
     /// In order of time.
     pub commands: Vec<(u64, Command)>,
