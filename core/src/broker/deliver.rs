@@ -262,6 +262,30 @@ impl Broker {
         }
     }
 
+    /// The queue a `basic.get` on `ch` takes from, or the channel error
+    /// RabbitMQ raises instead: 404 missing, 405 another connection's
+    /// exclusive queue or a quorum queue with single active consumer.
+    fn check_get(&self, ch: ChannelId, queue: &str) -> Result<QueueId, AmqpError> {
+        let method = Method::BasicGet;
+        let Some(q) = self.queue_named(queue) else {
+            return Err(self.not_found(method, "queue", queue));
+        };
+        if q.locked_for(ch.connection) {
+            return Err(self.locked(method, queue));
+        }
+        if q.is_quorum() && q.config.single_active_consumer {
+            return Err(AmqpError::new(
+                ReplyCode::ResourceLocked,
+                method,
+                format!(
+                    "cannot obtain access to locked {}. basic.get operations are not supported by quorum queues with single active consumer",
+                    self.rs("queue", queue)
+                ),
+            ));
+        }
+        Ok(q.id)
+    }
+
     /// `basic.get`.
     ///
     /// # Errors
@@ -273,27 +297,10 @@ impl Broker {
             return self.basic_get(ch, &BasicGet { queue, ..m.clone() });
         }
         Self::check_shortstr(&[&m.queue])?;
-        let method = Method::BasicGet;
-        let Some(q) = self.queue_named(&m.queue) else {
-            let e = self.not_found(method, "queue", &m.queue);
-            return Err(self.fail(ch, e));
+        let qid = match self.check_get(ch, &m.queue) {
+            Ok(qid) => qid,
+            Err(e) => return Err(self.fail(ch, e)),
         };
-        if q.locked_for(ch.connection) {
-            let e = self.locked(method, &m.queue);
-            return Err(self.fail(ch, e));
-        }
-        if q.is_quorum() && q.config.single_active_consumer {
-            let e = AmqpError::new(
-                ReplyCode::ResourceLocked,
-                method,
-                format!(
-                    "cannot obtain access to locked {}. basic.get operations are not supported by quorum queues with single active consumer",
-                    self.rs("queue", &m.queue)
-                ),
-            );
-            return Err(self.fail(ch, e));
-        }
-        let qid = q.id;
         let now = self.now;
         if let Some(q) = self.queues.get_mut(&qid) {
             q.last_used = now;

@@ -176,6 +176,28 @@ pub struct QueueFormProps {
     pub on: Callback<Action>,
 }
 
+/// A select's options: (value, label).
+type Choices = Vec<(String, String)>;
+
+/// The queue form's choices: the types, and the overflow modes a queue of
+/// the chosen type runs as asked (a quorum queue runs reject-publish-dlx
+/// as drop-head: not offered).
+fn queue_choices(quorum: bool) -> (Choices, Choices) {
+    let pair = |v: &str, l: &str| (v.to_owned(), l.to_owned());
+    let types = vec![
+        pair("", "classic"),
+        pair("quorum", "quorum"),
+        pair("stream", "stream (runs as classic)"),
+    ];
+    let mut overflow = vec![pair("", "drop-head (default)")];
+    for o in warren_core::Overflow::ALL {
+        if !(quorum && o == warren_core::Overflow::RejectPublishDlx) {
+            overflow.push(pair(o.name(), o.name()));
+        }
+    }
+    (types, overflow)
+}
+
 /// Declares or edits a queue.
 #[function_component(QueueForm)]
 pub fn queue_form(p: &QueueFormProps) -> Html {
@@ -205,21 +227,7 @@ pub fn queue_form(p: &QueueFormProps) -> Html {
     let queue_type = get(&d.0, "type").to_owned();
     let quorum = queue_type == "quorum";
     let takes = |field: &str| drafts::takes(&queue_type, field);
-    let mut overflow = vec![(String::new(), "drop-head (default)".to_owned())];
-    for o in warren_core::Overflow::ALL {
-        // A quorum queue runs reject-publish-dlx as drop-head: not offered.
-        if !(quorum && o == warren_core::Overflow::RejectPublishDlx) {
-            overflow.push((o.name().to_owned(), o.name().to_owned()));
-        }
-    }
-    let types: Vec<(String, String)> = [
-        ("", "classic"),
-        ("quorum", "quorum"),
-        ("stream", "stream (runs as classic)"),
-    ]
-    .iter()
-    .map(|(v, l)| ((*v).to_owned(), (*l).to_owned()))
-    .collect();
+    let (types, overflow) = queue_choices(quorum);
     let mut dlx = exchange_choices(&p.exchanges);
     dlx.retain(|x| !warren_core::names::is_reserved(x));
     let lost = p.existing.as_ref().map_or(0, |q| q.ready);

@@ -407,6 +407,36 @@ fn consumer(v: Value, path: &str) -> R<ConsumerSpec> {
     Ok(c)
 }
 
+/// A queue of `definitions.queues`, as the `queue.declare` that loads it.
+fn queue_def(q: Value, path: &str, scene: &mut Scene) -> R<QueueDeclare> {
+    let mut e = Obj::new(q, path)?;
+    e.skip("vhost");
+    let queue_type = e.str("type")?;
+    if queue_type.as_deref() == Some("stream") {
+        scene
+            .ignored
+            .push(format!("{path}: a stream, loaded as a classic queue"));
+    }
+    let mut d = QueueDeclare {
+        queue: e.string("name")?,
+        passive: false,
+        durable: e.bool("durable", true)?,
+        exclusive: false,
+        auto_delete: e.bool("auto_delete", false)?,
+        arguments: e.table("arguments")?,
+    };
+    // A type given only by the `type` field is the queue's type, as
+    // RabbitMQ's import reads it.
+    if let Some(t) = queue_type.filter(|t| t != "classic") {
+        if d.arguments.get("x-queue-type").is_none() {
+            d.arguments
+                .insert("x-queue-type", warren_core::FieldValue::str(t));
+        }
+    }
+    e.done()?;
+    Ok(d)
+}
+
 fn definitions(v: Value, scene: &mut Scene) -> R<()> {
     let mut o = Obj::new(v, "$.definitions")?;
     for (i, x) in o.list("exchanges")?.into_iter().enumerate() {
@@ -427,31 +457,7 @@ fn definitions(v: Value, scene: &mut Scene) -> R<()> {
     }
     for (i, q) in o.list("queues")?.into_iter().enumerate() {
         let path = format!("$.definitions.queues[{i}]");
-        let mut e = Obj::new(q, &path)?;
-        e.skip("vhost");
-        let queue_type = e.str("type")?;
-        if queue_type.as_deref() == Some("stream") {
-            scene
-                .ignored
-                .push(format!("{path}: a stream, loaded as a classic queue"));
-        }
-        let mut d = QueueDeclare {
-            queue: e.string("name")?,
-            passive: false,
-            durable: e.bool("durable", true)?,
-            exclusive: false,
-            auto_delete: e.bool("auto_delete", false)?,
-            arguments: e.table("arguments")?,
-        };
-        // A type given only by the `type` field is the queue's type, as
-        // RabbitMQ's import reads it.
-        if let Some(t) = queue_type.filter(|t| t != "classic") {
-            if d.arguments.get("x-queue-type").is_none() {
-                d.arguments
-                    .insert("x-queue-type", warren_core::FieldValue::str(t));
-            }
-        }
-        e.done()?;
+        let d = queue_def(q, &path, scene)?;
         scene.ops.push((path, Op::QueueDeclare(d)));
     }
     for (i, b) in o.list("bindings")?.into_iter().enumerate() {
