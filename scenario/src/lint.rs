@@ -32,8 +32,15 @@
 //! | `exchange-cycle` | warning | exchange-to-exchange routing loop (legal, usually a mistake) |
 //! | `unreachable-exchange` | warning | internal, and nothing routes into it |
 //! | `unreachable-queue` | info | reachable only through the default exchange |
+//! | `binding-never-matches` | warning | a headers binding with `x-match` `any` and no header to test; with [`Clients`], one that no producer's message matches |
+//! | `unconsumed-queue` | warning | with [`Clients`]: no consumer, and no length limit or message TTL, so messages pile up |
 //!
-//! Findings come grouped by check, each group in file order.
+//! Findings come grouped by check, each group in file order. The last two
+//! rows need to know who publishes and consumes, which a definitions file
+//! does not say: [`check_with`] takes a scene's simulated producers and
+//! consumers ([`Clients`]); [`check`] judges the topology alone. Every
+//! finding says how to fix it ([`Finding::fix`]) and names what it is about
+//! ([`subject`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -42,13 +49,19 @@ use serde::Serialize;
 
 use warren_core::names::{is_builtin, is_reserved, PREDECLARED_EXCHANGES, RESERVED_PREFIX};
 use warren_core::{
-    topic_matches, validate_binding_args, ExchangeKind, FieldValue, InvalidArgument, Overflow,
-    Policy, PolicyError, QueueConfig,
+    topic_matches, validate_binding_args, ExchangeKind, FieldTable, FieldValue, InvalidArgument,
+    Overflow, Policy, PolicyError, QueueConfig,
 };
 
 use crate::definitions::{
     key_path, BindingDef, Definitions, DestinationType, ExchangeDef, QueueDef,
 };
+
+mod fix;
+mod usage;
+
+pub use fix::{subject, Subject};
+pub use usage::Clients;
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -127,6 +140,7 @@ struct Bind<'a> {
     destination: &'a str,
     to_exchange: bool,
     key: &'a str,
+    arguments: &'a FieldTable,
 }
 
 /// The topology the import would build, indexed for the checks.
@@ -167,6 +181,31 @@ fn finding(
 /// # Ok::<(), warren_scenario::DefinitionsError>(())
 /// ```
 pub fn check(defs: &Definitions) -> Vec<Finding> {
+    check_with(defs, None)
+}
+
+/// Lints a topology together with what its clients do, when that is known
+/// (a scene's simulated producers and consumers): [`check`]'s findings,
+/// then bindings no producer's message matches and queues nobody consumes.
+/// `None` is [`check`].
+///
+/// # Example
+/// ```
+/// use warren_core::{ConsumerSpec, ProducerSpec};
+/// use warren_scenario::{lint, Definitions};
+/// let defs = Definitions::from_json_str(r#"{
+///   "exchanges": [{"name": "order", "type": "direct", "durable": true,
+///                  "auto_delete": false, "arguments": {}}],
+///   "queues": [{"name": "q", "durable": true, "auto_delete": false, "arguments": {}}],
+///   "bindings": [{"source": "order", "destination": "q", "destination_type": "queue",
+///                 "routing_key": "order.notfy", "arguments": {}}]}"#)?;
+/// let producers = [ProducerSpec::new("shop", "order", "order.notify")];
+/// let clients = lint::Clients { producers: &producers, consumers: &[] };
+/// let codes: Vec<&str> = lint::check_with(&defs, Some(&clients)).iter().map(|f| f.code).collect();
+/// assert_eq!(codes, ["binding-never-matches", "unconsumed-queue"]);
+/// # Ok::<(), warren_scenario::DefinitionsError>(())
+/// ```
+pub fn check_with(defs: &Definitions, clients: Option<&Clients<'_>>) -> Vec<Finding> {
     let mut out = Vec::new();
     let policies = check_policies(defs, &mut out);
     let model = build(defs, &policies, &mut out);
@@ -175,6 +214,7 @@ pub fn check(defs: &Definitions) -> Vec<Finding> {
     check_alternates(&model, &mut out);
     check_cycles(&model, &mut out);
     check_reachability(&model, &mut out);
+    usage::check(&model, clients, &mut out);
     out
 }
 
@@ -562,6 +602,7 @@ fn binding<'a>(
         destination: b.destination.as_str(),
         to_exchange,
         key: b.routing_key.as_str(),
+        arguments: &b.arguments,
     })
 }
 
