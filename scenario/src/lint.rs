@@ -63,6 +63,16 @@ mod usage;
 pub use fix::{subject, Subject};
 pub use usage::Clients;
 
+/// Whether the checks of what only a file can hold are built (feature
+/// `file-checks`, on by default): policies, duplicates, reserved names,
+/// types, arguments and bindings a broker refuses or an import skips. A
+/// broker's own export holds none of these (the broker refused them when
+/// they were declared), so the playground, which lints its broker's
+/// export, leaves them out, and with them the regular expressions policies
+/// need (about 20 KB of its compressed wasm; docs/performance.md). The
+/// findings a topology can have are the same either way.
+const FILE_CHECKS: bool = cfg!(feature = "file-checks");
+
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -226,6 +236,9 @@ type Policies = BTreeMap<String, (String, Policy)>;
 /// by name, a later definition of a name replacing an earlier one.
 fn check_policies(defs: &Definitions, out: &mut Vec<Finding>) -> Policies {
     let mut compiled = BTreeMap::new();
+    if !FILE_CHECKS {
+        return compiled;
+    }
     for (path, p) in defs.loaded_policies() {
         if let Err(PolicyError::Definition { key, expected }) =
             Policy::check_definition(&p.definition)
@@ -271,7 +284,7 @@ fn policy_for<'p>(
     is_queue: bool,
 ) -> Option<(&'p str, &'p Policy)> {
     // The broker never applies policies to the default or amq.* objects.
-    if is_builtin(name) {
+    if !FILE_CHECKS || is_builtin(name) {
         return None;
     }
     let chosen = Policy::in_force(policies.values().map(|(_, p)| p), name, is_queue)?;
@@ -322,6 +335,9 @@ fn build<'a>(defs: &'a Definitions, policies: &Policies, out: &mut Vec<Finding>)
 /// Whether the import skips an exchange definition (a reserved name or a
 /// second definition), reporting why.
 fn exchange_skipped(model: &Model<'_>, path: &str, name: &str, out: &mut Vec<Finding>) -> bool {
+    if !FILE_CHECKS {
+        return false;
+    }
     if is_builtin(name) {
         let predeclared = model.exchanges.contains_key(name);
         finding(
@@ -364,7 +380,7 @@ fn exchange_skipped(model: &Model<'_>, path: &str, name: &str, out: &mut Vec<Fin
 fn exchange(policies: &Policies, path: String, x: &ExchangeDef, out: &mut Vec<Finding>) -> Exch {
     let name = x.name.as_str();
     let kind = ExchangeKind::parse(&x.exchange_type);
-    if kind.is_none() {
+    if FILE_CHECKS && kind.is_none() {
         finding(
             out,
             Severity::Error,
@@ -382,7 +398,7 @@ fn exchange(policies: &Policies, path: String, x: &ExchangeDef, out: &mut Vec<Fi
             s.clone(),
             key_path(&key_path(&path, "arguments"), "alternate-exchange"),
         )),
-        Some(other) => {
+        Some(other) if FILE_CHECKS => {
             finding(
                 out,
                 Severity::Error,
@@ -396,7 +412,7 @@ fn exchange(policies: &Policies, path: String, x: &ExchangeDef, out: &mut Vec<Fi
             );
             None
         }
-        None => None,
+        _ => None,
     };
     let alternate = arg_ae.or_else(|| {
         let (ppath, p) = policy_for(policies, name, false)?;
@@ -417,6 +433,9 @@ fn exchange(policies: &Policies, path: String, x: &ExchangeDef, out: &mut Vec<Fi
 /// Whether the import skips a queue definition (a reserved name or a second
 /// definition), reporting why.
 fn queue_skipped(model: &Model<'_>, path: &str, name: &str, out: &mut Vec<Finding>) -> bool {
+    if !FILE_CHECKS {
+        return false;
+    }
     if is_reserved(name) {
         finding(
             out,
@@ -495,6 +514,9 @@ fn check_queue_type(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
 }
 
 fn check_queue_args(args_at: &str, q: &QueueDef, out: &mut Vec<Finding>) {
+    if !FILE_CHECKS {
+        return;
+    }
     let name = q.name.as_str();
     let Err(InvalidArgument { key, detail, .. }) = QueueConfig::check_arguments(&q.arguments)
     else {
@@ -538,6 +560,9 @@ fn binding<'a>(
     b: &'a BindingDef,
     out: &mut Vec<Finding>,
 ) -> Option<Bind<'a>> {
+    if !FILE_CHECKS {
+        return live_binding(model, path, b);
+    }
     if b.source.is_empty() {
         finding(
             out,
@@ -606,6 +631,25 @@ fn binding<'a>(
     })
 }
 
+/// A binding of a broker's export: its source and destination exist, its
+/// arguments were accepted (what [`binding`] checks in a file).
+fn live_binding<'a>(model: &Model<'a>, path: String, b: &'a BindingDef) -> Option<Bind<'a>> {
+    let to_exchange = b.destination_type == DestinationType::Exchange;
+    let exists = if to_exchange {
+        model.exchanges.contains_key(b.destination.as_str())
+    } else {
+        model.queues.contains_key(b.destination.as_str())
+    };
+    (exists && model.exchanges.contains_key(b.source.as_str())).then(|| Bind {
+        path,
+        source: b.source.as_str(),
+        destination: b.destination.as_str(),
+        to_exchange,
+        key: b.routing_key.as_str(),
+        arguments: &b.arguments,
+    })
+}
+
 /// The queues (`true`) and exchanges (`false`) a policy's pattern and
 /// apply-to match, whether or not it wins on them.
 fn matched_by<'a>(policy: &Policy, model: &Model<'a>) -> Vec<(&'a str, bool)> {
@@ -630,6 +674,9 @@ fn check_policy_use(
     model: &Model<'_>,
     out: &mut Vec<Finding>,
 ) {
+    if !FILE_CHECKS {
+        return;
+    }
     // Only the last definition of a name is in force; report on that one.
     for (path, p) in defs.loaded_policies() {
         let Some((in_force_at, policy)) = policies.get(&p.name) else {
@@ -820,6 +867,9 @@ fn check_dead_lettering(model: &Model<'_>, out: &mut Vec<Finding>) {
 /// no effect. (As arguments, the pair is an import error, reported with
 /// the arguments.)
 fn check_policy_dlrk(name: &str, q: &Que, out: &mut Vec<Finding>) {
+    if !FILE_CHECKS {
+        return;
+    }
     let c = &q.config;
     if let (Some(rk), None) = (&c.dead_letter_routing_key, &c.dead_letter_exchange) {
         if q.dlrk_at
