@@ -640,7 +640,7 @@ fn live_binding<'a>(model: &Model<'a>, path: String, b: &'a BindingDef) -> Optio
     } else {
         model.queues.contains_key(b.destination.as_str())
     };
-    (exists && model.exchanges.contains_key(b.source.as_str())).then(|| Bind {
+    (exists && model.exchanges.contains_key(b.source.as_str())).then_some(Bind {
         path,
         source: b.source.as_str(),
         destination: b.destination.as_str(),
