@@ -1,6 +1,6 @@
 //! The lint's badges on the canvas: one per node or binding with a
 //! finding standing (not dismissed), at the node's top-right corner or
-//! beside the binding's label. A badge is a button that selects what it
+//! left of the binding's label. A badge is a button that selects what it
 //! is on, whose inspector says what is wrong and how to fix it; its name
 //! says the same for a screen reader.
 
@@ -50,8 +50,8 @@ pub(super) fn badges(
                 let what = format!("binding {} to {}", b.source, node_name(&e.to));
                 let testid = format!("binding:{}>{}:{}", b.source, b.destination, b.routing_key);
                 (
-                    mid.0 + w / 2.0 - 4.0,
-                    mid.1 - 20.0,
+                    mid.0 - w / 2.0 - 21.0,
+                    mid.1 - 9.0,
                     Selection::Binding(b.clone()),
                     what,
                     testid,
