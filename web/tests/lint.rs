@@ -165,3 +165,110 @@ fn the_page_and_warren_check_find_the_same_in_a_scene() {
         assert_eq!(page, warren_check(&s.scene_text()));
     }
 }
+
+/// A scene of 200 nodes: 20 producers, 40 exchanges (every fourth with an
+/// alternate exchange), 100 queues (every fifth dead-lettering, every
+/// seventh with a TTL), 200 bindings, 40 consumers.
+fn scene_of_200_nodes() -> String {
+    use serde_json::{json, Value};
+    let kinds = ["direct", "topic", "fanout"];
+    let exchanges: Vec<Value> = (0..40)
+        .map(|i| {
+            let args = if i % 4 == 0 {
+                json!({"alternate-exchange": format!("x{}", (i + 1) % 40)})
+            } else {
+                json!({})
+            };
+            json!({"name": format!("x{i}"), "type": kinds[i % 3], "durable": true,
+                   "auto_delete": false, "arguments": args})
+        })
+        .collect();
+    let queues: Vec<Value> = (0..100)
+        .map(|i| {
+            let mut args = serde_json::Map::new();
+            if i % 5 == 0 {
+                args.insert("x-dead-letter-exchange".into(), json!("x1"));
+            }
+            if i % 7 == 0 {
+                args.insert("x-message-ttl".into(), json!(5000));
+            }
+            json!({"name": format!("q{i}"), "durable": true, "auto_delete": false,
+                   "arguments": args})
+        })
+        .collect();
+    let bindings: Vec<Value> = (0..200)
+        .map(|i| {
+            json!({"source": format!("x{}", i % 40), "destination": format!("q{}", i % 100),
+                   "destination_type": "queue",
+                   "routing_key": format!("k{}.{}", i % 13, if i % 2 == 0 { "*" } else { "a" }),
+                   "arguments": {}})
+        })
+        .collect();
+    let producers: Vec<Value> = (0..20)
+        .map(|i| {
+            json!({"name": format!("p{i}"), "exchange": format!("x{}", i * 2),
+                   "routing_key": format!("k{}.a", i % 13)})
+        })
+        .collect();
+    let consumers: Vec<Value> = (0..40)
+        .map(|i| json!({"name": format!("c{i}"), "queue": format!("q{}", i * 2)}))
+        .collect();
+    json!({"definitions": {"exchanges": exchanges, "queues": queues, "bindings": bindings},
+           "actors": {"producers": producers, "consumers": consumers}})
+    .to_string()
+}
+
+/// Wall-clock ms, in the browser as natively.
+fn now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(0.0, |p| p.now())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::sync::OnceLock;
+        static START: OnceLock<std::time::Instant> = OnceLock::new();
+        START
+            .get_or_init(std::time::Instant::now)
+            .elapsed()
+            .as_secs_f64()
+            * 1000.0
+    }
+}
+
+/// The lint of a 200-node scene takes less than a frame (16 ms) in a
+/// release build; the median of 21 runs is printed (docs/performance.md
+/// has the figures and the command). Debug builds only check it finishes.
+#[test]
+fn a_200_node_scene_is_linted_within_a_frame() {
+    let s = reduce(
+        Rc::new(AppState::default()),
+        Action::LoadSceneText(scene_of_200_nodes()),
+    );
+    assert_eq!(s.world.view().topology.nodes.len(), 200);
+    assert!(!s.lint.shown().is_empty());
+    let mut times: Vec<f64> = (0..21)
+        .map(|_| {
+            let mut fresh = warren_web::state::Lint::default();
+            let t0 = now_ms();
+            fresh.refresh(&s.world);
+            let t = now_ms() - t0;
+            assert_eq!(fresh.shown(), s.lint.shown());
+            t
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let median = times[10];
+    let line = format!(
+        "lint of a 200-node scene: median {median:.2} ms, max {:.2} ms",
+        times[20]
+    );
+    #[cfg(target_arch = "wasm32")]
+    wasm_bindgen_test::console_log!("{line}");
+    #[cfg(not(target_arch = "wasm32"))]
+    println!("{line}");
+    let budget = if cfg!(debug_assertions) { 500.0 } else { 16.0 };
+    assert!(median < budget, "{line}");
+}
