@@ -6,7 +6,19 @@
 // their fix; fixing the binding's key makes its finding go, and dismissing
 // the other hides it for the session.
 
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openPlayground as open, tid } from './page.mjs';
+
+const AXE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', 'axe-core', 'axe.min.js');
+
+/** axe-core's violations on the page (as e2e/a11y.test.mjs runs it), one line each. */
+async function violations(page) {
+  await page.addScriptTag({ path: AXE });
+  const found = await page.evaluate(async () =>
+    (await window.axe.run(document, { resultTypes: ['violations'] })).violations);
+  return found.map((v) => `${v.impact} ${v.id} (${v.help}) at ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', ')}`);
+}
 
 async function pause(page) {
   if ((await page.getAttribute('#play', 'aria-pressed')) === 'true') await page.click('#play');
@@ -51,6 +63,9 @@ export async function findingsShowOnTheCanvasAndGoWhenFixed({ page, baseURL, scr
   const words = await finding.textContent();
   if (!words.includes('no consumer') || !words.includes('Fix: Add a consumer')) throw new Error(`inspector: ${words}`);
   await screenshot('queue-inspector');
+  // Badges, the count and the inspector's findings pass axe (names, contrast).
+  const bad = await violations(page);
+  if (bad.length) throw new Error(`accessibility:\n${bad.join('\n')}`);
 
   // Fix the binding's key: its finding goes, the queue's stays.
   await bindingBadge.click();
