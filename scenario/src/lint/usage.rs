@@ -83,21 +83,26 @@ struct Reach<'m> {
     /// Every message that enters the topology: the producers' and their
     /// dead-lettered copies.
     msgs: Vec<Msg>,
-    /// Exchanges some message enters, with the routing keys it enters with.
-    exchanges: Vec<(&'m str, BTreeSet<String>)>,
+    /// Exchanges some message enters, with the routing keys it enters
+    /// with, sorted (a sorted `Vec` rather than a set: one B-tree type less
+    /// in the page's wasm).
+    exchanges: Vec<(&'m str, Vec<String>)>,
     /// Bindings that matched some message, by path.
     matched: BTreeSet<&'m str>,
 }
 
 impl<'m> Reach<'m> {
     fn enter(&mut self, exchange: &'m str, key: &str) {
-        match self.exchanges.iter_mut().find(|(x, _)| *x == exchange) {
-            Some((_, keys)) => {
-                keys.insert(key.to_owned());
+        let i = match self.exchanges.iter().position(|(x, _)| *x == exchange) {
+            Some(i) => i,
+            None => {
+                self.exchanges.push((exchange, Vec::new()));
+                self.exchanges.len() - 1
             }
-            None => self
-                .exchanges
-                .push((exchange, BTreeSet::from([key.to_owned()]))),
+        };
+        let keys = &mut self.exchanges[i].1;
+        if let Err(i) = keys.binary_search_by(|k| k.as_str().cmp(key)) {
+            keys.insert(i, key.to_owned());
         }
     }
 
