@@ -1219,27 +1219,31 @@ fn check_queue_reachability(model: &Model<'_>, reach: &BTreeSet<&str>, out: &mut
         .filter(|q| q.config.dead_letter_exchange.as_deref() == Some(""))
         .filter_map(|q| q.config.dead_letter_routing_key.as_deref())
         .collect();
-    let mut bound: BTreeMap<&str, bool> = BTreeMap::new();
+    // Queues with a binding, and those with one from a reachable exchange.
+    let mut bound: BTreeSet<&str> = BTreeSet::new();
+    let mut live: BTreeSet<&str> = BTreeSet::new();
     for b in model.bindings.values().flatten() {
         if !b.to_exchange {
-            let live = reach.contains(b.source);
-            *bound.entry(b.destination).or_insert(false) |= live;
+            bound.insert(b.destination);
+            if reach.contains(b.source) {
+                live.insert(b.destination);
+            }
         }
     }
     for (name, q) in &model.queues {
-        if dead_letter_targets.contains(name) {
+        if dead_letter_targets.contains(name) || live.contains(name) {
             continue;
         }
-        let message = match bound.get(name) {
-            Some(true) => continue,
-            Some(false) => format!(
+        let message = if bound.contains(name) {
+            format!(
                 "queue {name:?} is bound only from exchanges nothing can publish to: it is \
                     reachable only through the default exchange (routing key {name:?})"
-            ),
-            None => format!(
+            )
+        } else {
+            format!(
                 "queue {name:?} has no bindings: it is reachable only through the default exchange \
                     (routing key {name:?})"
-            ),
+            )
         };
         finding(
             out,
