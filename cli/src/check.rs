@@ -11,7 +11,18 @@ use crate::Failure;
 pub(crate) fn check(a: &CheckArgs) -> Result<(), Failure> {
     let input = input::read(&a.file)?;
     let defs = input::definitions(&input)?;
-    let findings = lint::check(&defs);
+    let findings = match input::actors(&input)? {
+        // A scenario's actors say who publishes and consumes; the
+        // playground lints its scene the same way.
+        Some((producers, consumers)) => lint::check_with(
+            &defs,
+            Some(&lint::Clients {
+                producers: &producers,
+                consumers: &consumers,
+            }),
+        ),
+        None => lint::check(&defs),
+    };
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)

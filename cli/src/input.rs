@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use serde_json::Value;
-use warren_core::Broker;
+use warren_core::{Broker, ConsumerSpec, ProducerSpec};
 use warren_scenario::{Definitions, DefinitionsError, Runner, Scenario, ScenarioError};
 
 use crate::Failure;
@@ -98,6 +98,22 @@ pub(crate) fn scenario_if_any(input: &Input) -> Result<Option<Scenario>, Failure
         .map(Some)
         .map_err(|e| scenario_error(&input.name, &e))
 }
+
+/// The simulated producers and consumers of a scenario that has some;
+/// `None` for a definitions file or a scenario without actors (whose
+/// clients, if any, are its steps), as the playground decides for a scene.
+pub(crate) fn actors(input: &Input) -> Result<Option<Actors>, Failure> {
+    let Some(s) = scenario_if_any(input)? else {
+        return Ok(None);
+    };
+    let (producers, consumers) = s
+        .actor_specs()
+        .map_err(|e| scenario_error(&input.name, &e))?;
+    Ok((!producers.is_empty() || !consumers.is_empty()).then_some((producers, consumers)))
+}
+
+/// A scenario's simulated producers and consumers.
+pub(crate) type Actors = (Vec<ProducerSpec>, Vec<ConsumerSpec>);
 
 /// A scenario's broker with its definitions loaded, ready to run steps.
 pub(crate) fn scenario_broker(input: &Input, s: &Scenario) -> Result<Broker, Failure> {

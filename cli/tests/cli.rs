@@ -419,3 +419,20 @@ fn a_lesson_that_lies_exits_5_naming_the_step() {
     );
     assert!(e.contains(r#"queue "q": expected ready 0, got 1"#), "{e}");
 }
+
+#[test]
+fn check_of_a_scenario_with_actors_judges_its_clients() {
+    let scene = r#"{"definitions": {"exchanges": [{"name": "order", "type": "direct", "durable": true, "auto_delete": false, "arguments": {}}],
+        "queues": [{"name": "q", "durable": true, "auto_delete": false, "arguments": {}}],
+        "bindings": [{"source": "order", "destination": "q", "destination_type": "queue", "routing_key": "order.notfy", "arguments": {}}]},
+        "actors": {"producers": [{"name": "shop", "exchange": "order", "routing_key": "order.notify"}]}}"#;
+    let f = tmp("clients.json", scene);
+    let o = warren(&["check", &f, "--json"], None);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    let findings: Value = serde_json::from_str(&out(&o)).unwrap_or(Value::Null);
+    let codes: Vec<&str> = findings
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["code"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(codes, ["binding-never-matches", "unconsumed-queue"]);
+}

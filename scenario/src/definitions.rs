@@ -1393,12 +1393,15 @@ impl Definitions {
                 queue_type: None,
             })
             .collect();
-        let exported: BTreeSet<&str> = queues.iter().map(|q| q.name.as_str()).collect();
+        // A sorted Vec rather than a set: the playground links this (its
+        // lint), and the set's collect would add a stable sort to its wasm.
+        let mut exported: Vec<&str> = queues.iter().map(|q| q.name.as_str()).collect();
+        exported.sort_unstable();
         let bindings = broker
             .bindings()
             .into_iter()
             .filter(|b| !b.source.is_empty())
-            .filter(|b| b.to_exchange || exported.contains(b.destination.as_str()))
+            .filter(|b| b.to_exchange || exported.binary_search(&b.destination.as_str()).is_ok())
             .map(|b| BindingDef {
                 source: b.source,
                 vhost: Some(vhost.clone()),

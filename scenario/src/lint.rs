@@ -35,8 +35,15 @@
 //! | `exchange-cycle` | warning | exchange-to-exchange routing loop (legal, usually a mistake) |
 //! | `unreachable-exchange` | warning | internal, and nothing routes into it |
 //! | `unreachable-queue` | info | reachable only through the default exchange |
+//! | `binding-never-matches` | warning | a headers binding with `x-match` `any` and no header to test; with [`Clients`], one that no producer's message matches |
+//! | `unconsumed-queue` | warning | with [`Clients`]: no consumer, and no length limit or message TTL, so messages pile up |
 //!
-//! Findings come grouped by check, each group in file order.
+//! Findings come grouped by check, each group in file order. The last two
+//! rows need to know who publishes and consumes, which a definitions file
+//! does not say: [`check_with`] takes a scene's simulated producers and
+//! consumers ([`Clients`]); [`check`] judges the topology alone. Every
+//! finding says how to fix it ([`Finding::fix`]) and names what it is about
+//! ([`subject`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -45,13 +52,29 @@ use serde::Serialize;
 
 use warren_core::names::{is_builtin, is_reserved, PREDECLARED_EXCHANGES, RESERVED_PREFIX};
 use warren_core::{
-    topic_matches, validate_binding_args, ExchangeKind, FieldValue, InvalidArgument, Overflow,
-    Policy, PolicyError, QueueConfig,
+    topic_matches, validate_binding_args, ExchangeKind, FieldTable, FieldValue, InvalidArgument,
+    Overflow, Policy, PolicyError, QueueConfig,
 };
 
 use crate::definitions::{
     key_path, BindingDef, Definitions, DestinationType, ExchangeDef, QueueDef,
 };
+
+mod fix;
+mod usage;
+
+pub use fix::{subject, Subject};
+pub use usage::Clients;
+
+/// Whether the checks of what only a file can hold are built (feature
+/// `file-checks`, on by default): policies, duplicates, reserved names,
+/// types, arguments and bindings a broker refuses or an import skips. A
+/// broker's own export holds none of these (the broker refused them when
+/// they were declared), so the playground, which lints its broker's
+/// export, leaves them out, and with them the regular expressions policies
+/// need (about 20 KB of its compressed wasm; docs/performance.md). The
+/// findings a topology can have are the same either way.
+const FILE_CHECKS: bool = cfg!(feature = "file-checks");
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -130,6 +153,7 @@ struct Bind<'a> {
     destination: &'a str,
     to_exchange: bool,
     key: &'a str,
+    arguments: &'a FieldTable,
 }
 
 /// The topology the import would build, indexed for the checks.
@@ -170,6 +194,31 @@ fn finding(
 /// # Ok::<(), warren_scenario::DefinitionsError>(())
 /// ```
 pub fn check(defs: &Definitions) -> Vec<Finding> {
+    check_with(defs, None)
+}
+
+/// Lints a topology together with what its clients do, when that is known
+/// (a scene's simulated producers and consumers): [`check`]'s findings,
+/// then bindings no producer's message matches and queues nobody consumes.
+/// `None` is [`check`].
+///
+/// # Example
+/// ```
+/// use warren_core::{ConsumerSpec, ProducerSpec};
+/// use warren_scenario::{lint, Definitions};
+/// let defs = Definitions::from_json_str(r#"{
+///   "exchanges": [{"name": "order", "type": "direct", "durable": true,
+///                  "auto_delete": false, "arguments": {}}],
+///   "queues": [{"name": "q", "durable": true, "auto_delete": false, "arguments": {}}],
+///   "bindings": [{"source": "order", "destination": "q", "destination_type": "queue",
+///                 "routing_key": "order.notfy", "arguments": {}}]}"#)?;
+/// let producers = [ProducerSpec::new("shop", "order", "order.notify")];
+/// let clients = lint::Clients { producers: &producers, consumers: &[] };
+/// let codes: Vec<&str> = lint::check_with(&defs, Some(&clients)).iter().map(|f| f.code).collect();
+/// assert_eq!(codes, ["binding-never-matches", "unconsumed-queue"]);
+/// # Ok::<(), warren_scenario::DefinitionsError>(())
+/// ```
+pub fn check_with(defs: &Definitions, clients: Option<&Clients<'_>>) -> Vec<Finding> {
     let mut out = Vec::new();
     let policies = check_policies(defs, &mut out);
     let model = build(defs, &policies, &mut out);
@@ -178,6 +227,7 @@ pub fn check(defs: &Definitions) -> Vec<Finding> {
     check_alternates(&model, &mut out);
     check_cycles(&model, &mut out);
     check_reachability(&model, &mut out);
+    usage::check(&model, clients, &mut out);
     out
 }
 
@@ -189,6 +239,9 @@ type Policies = BTreeMap<String, (String, Policy)>;
 /// by name, a later definition of a name replacing an earlier one.
 fn check_policies(defs: &Definitions, out: &mut Vec<Finding>) -> Policies {
     let mut compiled = BTreeMap::new();
+    if !FILE_CHECKS {
+        return compiled;
+    }
     for (path, p) in defs.loaded_policies() {
         if let Err(PolicyError::Definition { key, expected }) =
             Policy::check_definition(&p.definition)
@@ -234,7 +287,7 @@ fn policy_for<'p>(
     is_queue: bool,
 ) -> Option<(&'p str, &'p Policy)> {
     // The broker never applies policies to the default or amq.* objects.
-    if is_builtin(name) {
+    if !FILE_CHECKS || is_builtin(name) {
         return None;
     }
     let chosen = Policy::in_force(policies.values().map(|(_, p)| p), name, is_queue)?;
@@ -285,6 +338,9 @@ fn build<'a>(defs: &'a Definitions, policies: &Policies, out: &mut Vec<Finding>)
 /// Whether the import skips an exchange definition (a reserved name or a
 /// second definition), reporting why.
 fn exchange_skipped(model: &Model<'_>, path: &str, name: &str, out: &mut Vec<Finding>) -> bool {
+    if !FILE_CHECKS {
+        return false;
+    }
     if is_builtin(name) {
         let predeclared = model.exchanges.contains_key(name);
         finding(
@@ -327,7 +383,7 @@ fn exchange_skipped(model: &Model<'_>, path: &str, name: &str, out: &mut Vec<Fin
 fn exchange(policies: &Policies, path: String, x: &ExchangeDef, out: &mut Vec<Finding>) -> Exch {
     let name = x.name.as_str();
     let kind = ExchangeKind::parse(&x.exchange_type);
-    if kind.is_none() {
+    if FILE_CHECKS && kind.is_none() {
         finding(
             out,
             Severity::Error,
@@ -345,7 +401,7 @@ fn exchange(policies: &Policies, path: String, x: &ExchangeDef, out: &mut Vec<Fi
             s.clone(),
             key_path(&key_path(&path, "arguments"), "alternate-exchange"),
         )),
-        Some(other) => {
+        Some(other) if FILE_CHECKS => {
             finding(
                 out,
                 Severity::Error,
@@ -359,7 +415,7 @@ fn exchange(policies: &Policies, path: String, x: &ExchangeDef, out: &mut Vec<Fi
             );
             None
         }
-        None => None,
+        _ => None,
     };
     let alternate = arg_ae.or_else(|| {
         let (ppath, p) = policy_for(policies, name, false)?;
@@ -380,6 +436,9 @@ fn exchange(policies: &Policies, path: String, x: &ExchangeDef, out: &mut Vec<Fi
 /// Whether the import skips a queue definition (a reserved name or a second
 /// definition), reporting why.
 fn queue_skipped(model: &Model<'_>, path: &str, name: &str, out: &mut Vec<Finding>) -> bool {
+    if !FILE_CHECKS {
+        return false;
+    }
     if is_reserved(name) {
         finding(
             out,
@@ -505,6 +564,9 @@ fn check_quorum_queue(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
 }
 
 fn check_queue_args(args_at: &str, q: &QueueDef, out: &mut Vec<Finding>) {
+    if !FILE_CHECKS {
+        return;
+    }
     let name = q.name.as_str();
     let Err(InvalidArgument { key, detail, .. }) = QueueConfig::check_arguments(&q.arguments)
     else {
@@ -548,6 +610,9 @@ fn binding<'a>(
     b: &'a BindingDef,
     out: &mut Vec<Finding>,
 ) -> Option<Bind<'a>> {
+    if !FILE_CHECKS {
+        return live_binding(model, path, b);
+    }
     if b.source.is_empty() {
         finding(
             out,
@@ -612,6 +677,26 @@ fn binding<'a>(
         destination: b.destination.as_str(),
         to_exchange,
         key: b.routing_key.as_str(),
+        arguments: &b.arguments,
+    })
+}
+
+/// A binding of a broker's export: its source and destination exist, its
+/// arguments were accepted (what [`binding`] checks in a file).
+fn live_binding<'a>(model: &Model<'a>, path: String, b: &'a BindingDef) -> Option<Bind<'a>> {
+    let to_exchange = b.destination_type == DestinationType::Exchange;
+    let exists = if to_exchange {
+        model.exchanges.contains_key(b.destination.as_str())
+    } else {
+        model.queues.contains_key(b.destination.as_str())
+    };
+    (exists && model.exchanges.contains_key(b.source.as_str())).then_some(Bind {
+        path,
+        source: b.source.as_str(),
+        destination: b.destination.as_str(),
+        to_exchange,
+        key: b.routing_key.as_str(),
+        arguments: &b.arguments,
     })
 }
 
@@ -639,6 +724,9 @@ fn check_policy_use(
     model: &Model<'_>,
     out: &mut Vec<Finding>,
 ) {
+    if !FILE_CHECKS {
+        return;
+    }
     // Only the last definition of a name is in force; report on that one.
     for (path, p) in defs.loaded_policies() {
         let Some((in_force_at, policy)) = policies.get(&p.name) else {
@@ -786,7 +874,7 @@ fn check_dead_lettering(model: &Model<'_>, out: &mut Vec<Finding>) {
         let at = q.dlx_at.clone().unwrap_or_else(|| q.path.clone());
         if model.exchanges.contains_key(dlx) {
             check_dead_letter_cycle(model, name, q, dlx, at, out);
-        } else if at.contains(".definition.") {
+        } else if FILE_CHECKS && at.contains(".definition.") {
             missing_by_policy
                 .entry(q.dlx_at.as_deref().unwrap_or_default())
                 .or_insert((dlx, Vec::new()))
@@ -829,6 +917,9 @@ fn check_dead_lettering(model: &Model<'_>, out: &mut Vec<Finding>) {
 /// no effect. (As arguments, the pair is an import error, reported with
 /// the arguments.)
 fn check_policy_dlrk(name: &str, q: &Que, out: &mut Vec<Finding>) {
+    if !FILE_CHECKS {
+        return;
+    }
     let c = &q.config;
     if let (Some(rk), None) = (&c.dead_letter_routing_key, &c.dead_letter_exchange) {
         if q.dlrk_at
@@ -1027,7 +1118,9 @@ fn components<'a>(edges: &BTreeMap<&'a str, Vec<(&'a str, String)>>) -> Vec<Vec<
             }
         }
     }
-    out.sort();
+    // Unstable is enough (equal components are identical), and its code is
+    // smaller in the page's wasm than the stable sort's.
+    out.sort_unstable();
     out
 }
 
@@ -1176,27 +1269,31 @@ fn check_queue_reachability(model: &Model<'_>, reach: &BTreeSet<&str>, out: &mut
         .filter(|q| q.config.dead_letter_exchange.as_deref() == Some(""))
         .filter_map(|q| q.config.dead_letter_routing_key.as_deref())
         .collect();
-    let mut bound: BTreeMap<&str, bool> = BTreeMap::new();
+    // Queues with a binding, and those with one from a reachable exchange.
+    let mut bound: BTreeSet<&str> = BTreeSet::new();
+    let mut live: BTreeSet<&str> = BTreeSet::new();
     for b in model.bindings.values().flatten() {
         if !b.to_exchange {
-            let live = reach.contains(b.source);
-            *bound.entry(b.destination).or_insert(false) |= live;
+            bound.insert(b.destination);
+            if reach.contains(b.source) {
+                live.insert(b.destination);
+            }
         }
     }
     for (name, q) in &model.queues {
-        if dead_letter_targets.contains(name) {
+        if dead_letter_targets.contains(name) || live.contains(name) {
             continue;
         }
-        let message = match bound.get(name) {
-            Some(true) => continue,
-            Some(false) => format!(
+        let message = if bound.contains(name) {
+            format!(
                 "queue {name:?} is bound only from exchanges nothing can publish to: it is \
                     reachable only through the default exchange (routing key {name:?})"
-            ),
-            None => format!(
+            )
+        } else {
+            format!(
                 "queue {name:?} has no bindings: it is reachable only through the default exchange \
                     (routing key {name:?})"
-            ),
+            )
         };
         finding(
             out,

@@ -12,6 +12,10 @@ use serde_json::Value;
 struct Dep {
     name: String,
     kind: Option<String>,
+    /// Whether the edge turns on the package's default features.
+    default_features: bool,
+    /// Features the edge turns on.
+    features: Vec<String>,
 }
 
 /// Every workspace package with the packages it depends on (normal, dev
@@ -45,6 +49,15 @@ fn workspace_dependencies() -> BTreeMap<String, Vec<Dep>> {
             .map(|d| Dep {
                 name: d["name"].as_str().unwrap_or_default().to_owned(),
                 kind: d["kind"].as_str().map(str::to_owned),
+                default_features: d["uses_default_features"].as_bool().unwrap_or(true),
+                features: d["features"]
+                    .as_array()
+                    .map(|f| {
+                        f.iter()
+                            .filter_map(|x| x.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             })
             .collect();
         deps.insert(p["name"].as_str().unwrap_or_default().to_owned(), names);
@@ -67,8 +80,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["warren-core", "warren-scenario", "warren-export"],
     ),
     ("warren-tests", &["warren-core", "warren-scenario"]),
-    // The playground's wasm links the broker only; its tests check that
-    // what it writes, the scenario crate reads.
+    // The playground's wasm links the broker, and of the scenario crate
+    // only the lint without its file-only checks (see the last test); its
+    // tests check that what it writes, the scenario crate reads.
     (
         "warren-web",
         &["warren-core", "warren-export", "warren-scenario"],
@@ -99,17 +113,25 @@ fn each_crate_depends_only_on_the_layers_below_it() {
     }
 }
 
+/// The playground's wasm uses the scenario crate for its lint only
+/// (`docs/lint.md`): without the default features, which would link the
+/// file-only checks and the regular expressions policies need (about 21 KB
+/// of compressed wasm, `docs/performance.md`). Its reader is not called,
+/// so not linked.
 #[test]
-fn the_playground_links_the_scenario_crate_only_in_its_tests() {
+fn the_playground_links_the_scenario_crate_only_without_its_file_checks() {
     let deps = workspace_dependencies();
     let web = deps
         .get("warren-web")
         .expect("warren-web is in the workspace");
     for d in web.iter().filter(|d| d.name == "warren-scenario") {
-        assert_eq!(
-            d.kind.as_deref(),
-            Some("dev"),
-            "warren-web's wasm must not link warren-scenario (its size): keep it a dev-dependency"
+        if d.kind.as_deref() == Some("dev") {
+            continue;
+        }
+        assert!(
+            !d.default_features && d.features.is_empty(),
+            "warren-web's wasm must link warren-scenario without its features (its size): \
+             `default-features = false`"
         );
     }
 }

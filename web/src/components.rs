@@ -8,6 +8,7 @@ pub mod dialogs;
 pub mod event_log;
 pub mod fields;
 pub mod files;
+pub mod findings;
 pub mod forms;
 pub mod inspector;
 pub mod lesson_bar;

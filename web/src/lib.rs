@@ -22,6 +22,8 @@ pub mod share;
 pub mod state;
 pub mod storage;
 
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use components::add_panel::AddPanel;
@@ -87,7 +89,8 @@ pub fn app(props: &AppProps) -> Html {
             }
             <Canvas view={view.clone()} layout={state.layout.clone()} selection={ui.selection.clone()}
                 route={ui.route.clone()} anim={state.anim.clone()} viewport={ui.viewport}
-                fit_request={ui.fit_request} snapshot={props.snapshot} on={on.clone()} />
+                fit_request={ui.fit_request} snapshot={props.snapshot} on={on.clone()}
+                findings={Rc::new(state.lint.shown())} />
             { side(&state, &on) }
             <EventLog log={ui.log.clone()} filter={ui.log_filter.clone()}
                 entities={entities} on={on.clone()} />
@@ -136,6 +139,7 @@ fn topbar(state: &AppState, on: &Callback<Action>) -> Html {
                 origin={state.timeline.origin().ms()} horizon={state.timeline.horizon().ms()}
                 marks={marks} on={on.clone()} />
             <nav class="top-actions" aria-label="Playground">
+                { components::findings::count(&state.lint.shown(), &state.ui.selection, state.lint.dismissed(), on) }
                 <button type="button" id="open-gallery" onclick={emit(on, Action::OpenDialog(Dialog::Gallery))}>{ "Lessons" }</button>
                 <button type="button" id="open-scenes" onclick={emit(on, Action::OpenDialog(Dialog::Scene))}>{ "Scenes" }</button>
                 <button type="button" id="open-code" title="This scene as pika (Python) scripts for a real RabbitMQ"
@@ -203,7 +207,8 @@ fn panel(state: &AppState, on: &Callback<Action>) -> Html {
             <Inspector inspection={state.inspection()} view={view} now={state.now()}
                 edit_error={ui.errors.get(&FormId::Edit).cloned()}
                 controls_error={ui.errors.get(&FormId::Controls).cloned()}
-                edits={ui.ok.get(&FormId::Edit).copied().unwrap_or(0)} on={on.clone()} />
+                edits={ui.ok.get(&FormId::Edit).copied().unwrap_or(0)} on={on.clone()}
+                findings={Rc::new(components::findings::on_selection(&state.lint.shown(), &ui.selection))} />
         },
         Panel::Add => html! {
             <AddPanel view={view} selection={ui.selection.clone()} errors={ui.errors.clone()}

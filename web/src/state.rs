@@ -19,7 +19,8 @@
 //!    simulation runs);
 //! 5. `world` (the simulation and its companions);
 //! 6. `timeline`, `anim`, `inspect` (each reads or drives the world),
-//!    `player` (where a lesson's learner is);
+//!    `player` (where a lesson's learner is), `lint` (what `warren check`
+//!    says of the world);
 //! 7. this module, the reducer.
 
 mod anim;
@@ -28,6 +29,7 @@ pub mod drafts;
 pub mod fields;
 pub mod graph;
 mod inspect;
+pub mod lint;
 mod log;
 pub mod player;
 pub mod scene;
@@ -45,6 +47,7 @@ pub use anim::{Anim, Flash, Flight, FlightKind, FLIGHT_MS, MAX_FLIGHTS};
 pub use command::{Command, CommandError};
 pub use graph::{Edge, EdgeKind, Node, NodeDetail, Topology};
 pub use inspect::{inspect, Inspection, MessageSummary, Selection, MESSAGE_LIMIT};
+pub use lint::{Lint, Shown, Target};
 pub use log::{EventLog, LogEntry, LogFilter, LogView, KINDS, LOG_CAPACITY, LOG_ROWS};
 pub use player::{caption_spans, Mark, Player};
 pub use spec::{node_key, node_name, parse_node_key, ActorSpec, BindingSpec, Layout, NodeKind};
@@ -411,6 +414,8 @@ pub enum Action {
     CloseDialog,
     /// Hide the status bar's notice.
     DismissNotice,
+    /// Hide a lint finding (by [`Shown::id`]) while it stands.
+    DismissFinding(String),
     /// Publish from the selected producer (or the first one).
     PublishSelected,
     /// Stop the selected consumer if running, else start it.
@@ -450,6 +455,8 @@ pub struct AppState {
     pub scene_rev: u64,
     /// The lesson being walked, if the scene has one.
     pub player: Option<Player>,
+    /// What `warren check` says of the scene (session-only dismissals).
+    pub lint: Lint,
 }
 
 impl Default for AppState {
@@ -486,7 +493,9 @@ impl AppState {
             ui: Ui::default(),
             scene_rev: 0,
             player,
+            lint: Lint::default(),
         };
+        s.lint.refresh(&s.world);
         s.ui.fit_request = 1;
         // Checked when the scene was read: it reads again.
         if let Some(Ok(run)) = run.map(|r| scene::run::parse((*r).clone())) {
@@ -954,6 +963,8 @@ impl AppState {
         if s.clock.wall - s.ui.log_at >= LOG_REFRESH_MS {
             s.refresh_log();
         }
+        // A lesson step or a queue's expiry can change the topology.
+        s.lint.refresh(&s.world);
         this
     }
 
@@ -1054,6 +1065,7 @@ impl Reducible for AppState {
             | Action::OpenDialog(_)
             | Action::CloseDialog
             | Action::DismissNotice
+            | Action::DismissFinding(_)
             | Action::Escape => s.panel_action(action),
             Action::PublishSelected
             | Action::ToggleSelectedConsumer
@@ -1080,6 +1092,7 @@ impl Reducible for AppState {
             }
         }
         s.refresh_log();
+        s.lint.refresh(&s.world);
         this
     }
 }
@@ -1255,6 +1268,7 @@ impl AppState {
             }
             Action::CloseDialog => self.ui.dialog = Dialog::None,
             Action::DismissNotice => self.ui.notice = None,
+            Action::DismissFinding(id) => self.lint.dismiss(&id),
             Action::Escape => {
                 if self.ui.dialog != Dialog::None {
                     self.ui.dialog = Dialog::None;

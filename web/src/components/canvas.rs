@@ -3,6 +3,7 @@
 //! fly along edges; the routing explanation lights bindings up.
 
 mod edges;
+mod findings;
 mod node;
 
 use std::rc::Rc;
@@ -14,8 +15,8 @@ use yew::prelude::*;
 
 use crate::state::graph::{edge_path, fit_box};
 use crate::state::{
-    Action, Anim, BindingSpec, EdgeKind, FlightKind, Layout, NodeDetail, Selection, Topology,
-    Viewport, WorldView, ZOOM,
+    Action, Anim, BindingSpec, EdgeKind, FlightKind, Layout, NodeDetail, Selection, Shown,
+    Topology, Viewport, WorldView, ZOOM,
 };
 use edges::{EdgeItem, EdgeLayer};
 use node::NodeView;
@@ -41,6 +42,9 @@ pub struct CanvasProps {
     /// runs there to measure the canvas and fit the scene, so CSS fits it.
     #[prop_or_default]
     pub snapshot: bool,
+    /// The lint's findings standing (badges on what they are about).
+    #[prop_or_default]
+    pub findings: Rc<Vec<Shown>>,
     /// Intents.
     pub on: Callback<Action>,
 }
@@ -111,6 +115,7 @@ pub fn canvas(props: &CanvasProps) -> Html {
     let selected_binding = selected_binding(&props.selection);
     let items = Rc::new(edge_items(topo, pos));
     let nodes_html = nodes(props, pos, &svg_ref, gesture.setter());
+    let badges_html = findings::badges(&props.findings, &items, pos, &props.on);
     let flights_html = flights(&props.anim, topo, pos);
     let skipped = props.anim.skipped;
 
@@ -148,6 +153,7 @@ pub fn canvas(props: &CanvasProps) -> Html {
                         <EdgeLayer items={items} route={props.route.clone()}
                             selected={selected_binding} labels={true} on={props.on.clone()} />
                     </g>
+                    { badges_html }
                 </g>
             </svg>
             // A layer of their own: dots moving on every frame repaint it

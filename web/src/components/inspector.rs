@@ -35,6 +35,9 @@ pub struct InspectorProps {
     pub controls_error: Option<CommandError>,
     /// Successful edits (resets the form).
     pub edits: u64,
+    /// The lint's findings on the selection.
+    #[prop_or_default]
+    pub findings: Rc<Vec<crate::state::Shown>>,
     /// Intents.
     pub on: Callback<Action>,
 }
@@ -143,6 +146,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
     };
     html! {
         <section class="inspector" id="inspector" aria-labelledby="inspector-title" aria-live="off">
+            { super::findings::list(&p.findings, &p.on) }
             { body }
         </section>
     }
