@@ -113,6 +113,7 @@ mod policy;
 mod queue;
 mod rng;
 mod sim;
+pub mod stats;
 mod topic;
 mod value;
 
