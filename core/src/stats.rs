@@ -14,10 +14,12 @@
 //! the last bucket fills, neighbouring pairs merge (counts add, gauges keep
 //! the later value) and the width doubles. At most [`MAX_CONSUMERS`]
 //! consumers are kept (the oldest gone ones are forgotten first); queues
-//! are forgotten when deleted. The only other state is one entry per
-//! unacknowledged delivery to a consumer, which the broker holds anyway.
-
-use std::collections::BTreeMap;
+//! are forgotten when deleted.
+//!
+//! A consumer's settlements are told apart by channel (an ack names its
+//! channel and delivery tag, not its consumer): with several consumers on
+//! one channel, an ack counts for the latest with deliveries in hand. The
+//! simulated consumers have a channel each.
 
 use crate::{ChannelId, Event, EventKind, SimTime, Simulation};
 
@@ -52,6 +54,21 @@ pub struct QueueBucket {
 }
 
 impl QueueBucket {
+    /// Every figure, in field order: for charts that pick them by index.
+    pub fn figures(&self) -> [u32; 9] {
+        [
+            self.publish,
+            self.deliver,
+            self.deliver_no_ack,
+            self.get,
+            self.ack,
+            self.redeliver,
+            self.dead_letter,
+            self.ready,
+            self.unacked,
+        ]
+    }
+
     /// `self` then `later`, as one bucket.
     fn merge(self, later: Self) -> Self {
         Self {
@@ -99,6 +116,21 @@ pub struct ConsumerBucket {
 }
 
 impl ConsumerBucket {
+    /// Delivered, redelivered, acked, nacked, unacked, prefetch and
+    /// utilisation in per cent (0 when not registered): for charts that
+    /// pick them by index.
+    pub fn figures(&self) -> [u32; 7] {
+        [
+            self.delivered,
+            self.redelivered,
+            self.acked,
+            self.nacked,
+            self.unacked,
+            self.prefetch,
+            self.utilisation_permille().map_or(0, |u| u / 10),
+        ]
+    }
+
     fn merge(self, later: Self) -> Self {
         Self {
             delivered: self.delivered + later.delivered,
@@ -172,10 +204,10 @@ pub struct Stats {
     /// Index of the open bucket; every series has `cur + 1` buckets.
     cur: usize,
     totals: Vec<QueueBucket>,
-    queues: BTreeMap<String, Vec<QueueBucket>>,
+    /// Each queue's name and series (a few queues: a list beats a map in
+    /// code size, and lookups hit the same few names).
+    queues: Vec<(String, Vec<QueueBucket>)>,
     consumers: Vec<Consumer>,
-    /// Unacknowledged deliveries to consumers: whose they are.
-    open: BTreeMap<(ChannelId, u64), usize>,
 }
 
 impl Stats {
@@ -186,9 +218,8 @@ impl Stats {
             width: FIRST_WIDTH_MS,
             cur: 0,
             totals: vec![QueueBucket::default()],
-            queues: BTreeMap::new(),
+            queues: Vec::new(),
             consumers: Vec::new(),
-            open: BTreeMap::new(),
         }
     }
 
@@ -231,7 +262,10 @@ impl Stats {
 
     /// One queue's series.
     pub fn queue(&self, name: &str) -> Option<&[QueueBucket]> {
-        self.queues.get(name).map(Vec::as_slice)
+        self.queues
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s.as_slice())
     }
 
     /// One consumer's series, by channel and tag.
@@ -266,7 +300,13 @@ impl Stats {
     fn record_all(&mut self, sim: &mut Simulation, out: &mut Vec<Event>) {
         let from = out.len();
         out.extend(sim.drain_events());
-        for e in &out[from..] {
+        self.record_events(sim, &out[from..]);
+    }
+
+    /// Records events drained from `sim` by its driver (a command's, say);
+    /// a consumer's prefetch is read from the broker when it registers.
+    pub fn record_events(&mut self, sim: &Simulation, events: &[Event]) {
+        for e in events {
             self.record(e);
             if let EventKind::ConsumerAdded { .. } = e.kind {
                 self.read_prefetch(sim);
@@ -274,9 +314,11 @@ impl Stats {
         }
     }
 
-    /// Every registered consumer's prefetch, from the broker.
+    /// Every registered consumer's prefetch, from the broker (fixed at
+    /// registration). Read from its own table: the public listing would
+    /// copy every consumer's arguments.
     fn read_prefetch(&mut self, sim: &Simulation) {
-        for info in sim.broker().consumers() {
+        for info in sim.broker().consumers.values() {
             if let Some(i) = self.find(info.channel, &info.tag) {
                 self.consumers[i].prefetch = u32::from(info.prefetch);
             }
@@ -289,10 +331,14 @@ impl Stats {
     fn close(&mut self, sim: &Simulation) {
         let end = self.start_of(self.cur + 1);
         let (mut ready, mut unacked) = (0, 0);
-        for q in sim.broker().queues() {
+        // The broker's own tables: the public listing copies each queue's
+        // arguments and settings.
+        let broker = sim.broker();
+        let held = broker.unacked_by_queue();
+        for (id, q) in broker.queues.iter() {
             let b = self.queue_mut(&q.name);
-            b.ready = q.ready as u32;
-            b.unacked = q.unacked as u32;
+            b.ready = q.len() as u32;
+            b.unacked = held.get(&id).copied().unwrap_or(0) as u32;
             ready += b.ready;
             unacked += b.unacked;
         }
@@ -308,7 +354,7 @@ impl Stats {
         }
         self.cur += 1;
         push_carry(&mut self.totals, QueueBucket::carry);
-        for q in self.queues.values_mut() {
+        for (_, q) in &mut self.queues {
             push_carry(q, QueueBucket::carry);
         }
         for c in &mut self.consumers {
@@ -319,7 +365,7 @@ impl Stats {
     /// Merges neighbouring buckets pairwise and doubles the width.
     fn coarsen(&mut self) {
         halve(&mut self.totals, QueueBucket::merge);
-        for q in self.queues.values_mut() {
+        for (_, q) in &mut self.queues {
             halve(q, QueueBucket::merge);
         }
         for c in &mut self.consumers {
@@ -341,7 +387,6 @@ impl Stats {
             EventKind::Delivered {
                 channel,
                 consumer_tag,
-                delivery_tag,
                 redelivered,
                 queue,
                 auto_ack,
@@ -351,39 +396,22 @@ impl Stats {
                     true => b.deliver_no_ack += 1,
                     false => b.deliver += 1,
                 });
-                self.delivered(
-                    e.at,
-                    (*channel, *delivery_tag),
-                    consumer_tag,
-                    *redelivered,
-                    *auto_ack,
-                );
+                self.delivered(e.at, *channel, consumer_tag, *redelivered, *auto_ack);
             }
             EventKind::GetOk {
                 queue, redelivered, ..
             } => self.count_out(queue, *redelivered, |b| b.get += 1),
-            EventKind::Acked {
-                channel,
-                delivery_tag,
-                queue,
-                ..
-            } => {
+            EventKind::Acked { channel, queue, .. } => {
                 self.queue_mut(queue).ack += 1;
                 self.totals[self.cur].ack += 1;
-                self.settled(e.at, (*channel, *delivery_tag), |b| b.acked += 1);
+                self.settled(e.at, *channel, |b| b.acked += 1);
             }
-            EventKind::Nacked {
-                channel,
-                delivery_tag,
-                ..
-            } => self.settled(e.at, (*channel, *delivery_tag), |b| b.nacked += 1),
+            EventKind::Nacked { channel, .. } => self.settled(e.at, *channel, |b| b.nacked += 1),
             EventKind::DeadLettered { queue, .. } => {
                 self.queue_mut(queue).dead_letter += 1;
                 self.totals[self.cur].dead_letter += 1;
             }
-            EventKind::QueueDeleted { queue, .. } => {
-                self.queues.remove(queue);
-            }
+            EventKind::QueueDeleted { queue, .. } => self.queues.retain(|(n, _)| n != queue),
             _ => self.record_consumer(e),
         }
     }
@@ -409,7 +437,6 @@ impl Stats {
             }
             EventKind::ChannelClosed { channel, .. } => {
                 // Its unacked deliveries went back to their queues.
-                self.open.retain(|(ch, _), _| ch != channel);
                 for c in self.consumers.iter_mut().filter(|c| c.channel == *channel) {
                     c.account(e.at);
                     c.alive = false;
@@ -422,11 +449,15 @@ impl Stats {
 
     fn queue_mut(&mut self, name: &str) -> &mut QueueBucket {
         let len = self.cur + 1;
-        let series = self
-            .queues
-            .entry(name.to_owned())
-            .or_insert_with(|| vec![QueueBucket::default(); len]);
-        &mut series[len - 1]
+        let i = match self.queues.iter().position(|(n, _)| n == name) {
+            Some(i) => i,
+            None => {
+                let fresh = vec![QueueBucket::default(); len];
+                self.queues.push((name.to_owned(), fresh));
+                self.queues.len() - 1
+            }
+        };
+        &mut self.queues[i].1[len - 1]
     }
 
     /// A delivery or get out of `queue`, in the queue's and the totals'.
@@ -455,7 +486,7 @@ impl Stats {
         }
         if self.consumers.len() >= MAX_CONSUMERS {
             let gone = self.consumers.iter().position(|c| !c.alive).unwrap_or(0);
-            self.forget(gone);
+            self.consumers.remove(gone);
         }
         self.consumers.push(Consumer {
             channel,
@@ -469,26 +500,15 @@ impl Stats {
         });
     }
 
-    /// Drops consumer `i`; the deliveries map names consumers by index.
-    fn forget(&mut self, i: usize) {
-        self.consumers.remove(i);
-        self.open.retain(|_, c| *c != i);
-        for c in self.open.values_mut() {
-            if *c > i {
-                *c -= 1;
-            }
-        }
-    }
-
     fn delivered(
         &mut self,
         at: SimTime,
-        key: (ChannelId, u64),
+        channel: ChannelId,
         tag: &str,
         redelivered: bool,
         auto_ack: bool,
     ) {
-        let Some(i) = self.find(key.0, tag) else {
+        let Some(i) = self.find(channel, tag) else {
             return;
         };
         let c = &mut self.consumers[i];
@@ -496,17 +516,19 @@ impl Stats {
         let b = c.buckets.last_mut().expect("a series has its open bucket");
         b.delivered += 1;
         b.redelivered += u32::from(redelivered);
-        if !auto_ack {
-            c.unacked += 1;
-            self.open.insert(key, i);
-        }
+        c.unacked += u32::from(!auto_ack);
     }
 
-    fn settled(&mut self, at: SimTime, key: (ChannelId, u64), f: impl Fn(&mut ConsumerBucket)) {
-        let Some(i) = self.open.remove(&key) else {
+    /// An ack or nack on `channel`: its consumer's (see the module doc).
+    fn settled(&mut self, at: SimTime, channel: ChannelId, f: impl Fn(&mut ConsumerBucket)) {
+        let Some(c) = self
+            .consumers
+            .iter_mut()
+            .rev()
+            .find(|c| c.channel == channel && c.unacked > 0)
+        else {
             return;
         };
-        let c = &mut self.consumers[i];
         c.account(at);
         c.unacked = c.unacked.saturating_sub(1);
         if let Some(b) = c.buckets.last_mut() {
@@ -521,11 +543,13 @@ fn push_carry<B: Copy + Default>(series: &mut Vec<B>, carry: fn(B) -> B) {
     series.push(next);
 }
 
-/// Merges pairs: `[a, b, c, d]` becomes `[a+b, c+d]`.
+/// Merges pairs: `[a, b, c, d]` becomes `[a+b, c+d]` (an odd last one
+/// would go, but series are merged only when all `BUCKETS`, an even
+/// number, are used).
 fn halve<B: Copy>(series: &mut Vec<B>, merge: fn(B, B) -> B) {
-    let merged: Vec<B> = series
-        .chunks(2)
-        .filter_map(|p| p.iter().copied().reduce(merge))
-        .collect();
-    *series = merged;
+    let n = series.len() / 2;
+    for i in 0..n {
+        series[i] = merge(series[2 * i], series[2 * i + 1]);
+    }
+    series.truncate(n);
 }

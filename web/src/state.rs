@@ -38,6 +38,7 @@ mod world;
 
 use std::rc::Rc;
 
+use warren_core::stats::Stats;
 use warren_core::{FieldTable, MessageId, Op, RouteExplanation, SimTime};
 use yew::Reducible;
 
@@ -450,6 +451,9 @@ pub struct AppState {
     pub scene_rev: u64,
     /// The lesson being walked, if the scene has one.
     pub player: Option<Player>,
+    /// What the charts draw: the figures up to the latest moment reached,
+    /// kept while scrubbing back (the cursor then shows the moment).
+    pub chart: Rc<Stats>,
 }
 
 impl Default for AppState {
@@ -476,7 +480,9 @@ impl AppState {
         graph::place_new(&world.view().topology, &mut layout);
         let player = scene.lesson.clone().map(Player::new);
         let timeline = Timeline::new(scene, &world);
+        let chart = world.stats().clone();
         let mut s = Self {
+            chart,
             world,
             timeline,
             layout: Rc::new(layout),
@@ -643,6 +649,9 @@ impl AppState {
 
     /// After anything changed the world: place new nodes, re-explain.
     fn after_change(&mut self) {
+        if self.now() >= self.timeline.horizon() {
+            self.chart = self.world.stats().clone();
+        }
         let topo = &self.world.view().topology;
         if topo.nodes.iter().any(|n| !self.layout.contains_key(&n.key)) {
             graph::place_new(topo, Rc::make_mut(&mut self.layout));
