@@ -2,8 +2,8 @@
 //! depth and rates, a consumer's deliveries, unacked against prefetch and
 //! utilisation, the broker's totals, a sparkline on each queue node.
 //!
-//! Plain SVG from integer coordinates (2 px a bucket, the whole capacity of
-//! a series across), so that no float is formatted per point. Each chart
+//! Plain SVG from integer coordinates (the whole run across, at least 5 s),
+//! so that no float is formatted per point. Each chart
 //! follows the timeline: a cursor at the moment shown, whose figures the
 //! legend gives; a tick where each lesson step began. Each chart's text
 //! alternative (its `<title>` and `aria-label`) says the same figures.
@@ -12,12 +12,15 @@
 use std::fmt::Write as _;
 use std::rc::Rc;
 
-use warren_core::stats::{ConsumerBucket, QueueBucket, Stats, BUCKETS};
+use warren_core::stats::{ConsumerBucket, QueueBucket, Stats};
 use warren_core::{ChannelId, SimTime};
 use yew::prelude::*;
 
-/// Chart width: 2 px a bucket.
-const W: u64 = 2 * BUCKETS as u64;
+/// Chart width.
+const W: u64 = 240;
+/// The fewest buckets a chart spans (5 s at first): a young run does not
+/// fill the width with a few fat buckets.
+const MIN_SPAN: u64 = 20;
 /// Chart height.
 /// Chart height (the SVG's literal viewBox and paths say the same).
 const H: u64 = 60;
@@ -57,10 +60,16 @@ impl ChartCtx {
         }
     }
 
+    /// Buckets across a chart: all there are, at least `MIN_SPAN`.
+    fn span(&self) -> u64 {
+        (self.stats.0.len() as u64).max(MIN_SPAN)
+    }
+
     /// Where time `t` sits across a chart.
     fn x(&self, t: SimTime) -> u64 {
         let s = &self.stats.0;
-        (t.ms().saturating_sub(s.origin().ms()) * 2 / s.width_ms()).min(W)
+        let dt = t.ms().saturating_sub(s.origin().ms());
+        (dt * W / (s.width_ms() * self.span())).min(W)
     }
 }
 
@@ -95,11 +104,8 @@ const MOVES: [Pick; 4] = [
     ("c-dl", "nacked", 3),
     ("c-redeliver", "redelivered", 1),
 ];
-const HELD: [Pick; 3] = [
-    ("c-unacked", "unacked", 4),
-    ("c-prefetch", "prefetch", 5),
-    ("c-util", "utilisation %", 6),
-];
+const HELD: [Pick; 2] = [("c-unacked", "unacked", 4), ("c-prefetch", "prefetch", 5)];
+const UTILISATION: [Pick; 1] = [("c-util", "utilisation %", 6)];
 
 /// The lines `picks` names, from each bucket's figures, with the figures
 /// of bucket `i` (rates if `per_sec`, else counts).
@@ -145,11 +151,12 @@ fn nice(v: u32) -> u32 {
     }
 }
 
-/// `x,y x,y …` of one line, scaled so that `top` is the chart's top.
-fn points(out: &mut String, values: &[u32], top: u32) {
+/// `x,y x,y …` of one line across `span` buckets, scaled so that `top`
+/// is the chart's top.
+fn points(out: &mut String, values: &[u32], span: u64, top: u32) {
     for (i, v) in values.iter().enumerate() {
         let y = H - u64::from(*v).min(u64::from(top)) * H / u64::from(top);
-        let _ = write!(out, "{},{} ", i * 2, y);
+        let _ = write!(out, "{},{} ", i as u64 * W / span, y);
     }
 }
 
@@ -191,12 +198,12 @@ fn chart(out: &mut String, ctx: &ChartCtx, id: &str, title: &str, lines: &[Line]
     out.push_str("\"/>");
     for l in lines.iter().filter(|l| l.values.iter().any(|v| *v > 0)) {
         let _ = write!(out, "<polyline class=\"{}\" points=\"", l.class);
-        points(out, &l.values, top);
+        points(out, &l.values, ctx.span(), top);
         out.push_str("\"/>");
     }
     let _ = write!(
         out,
-        "<path class=\"cursor\" d=\"M{} -6V60\"/></svg><ul>",
+        "<path class=\"cursor\" d=\"M{} 0V60\"/></svg><ul>",
         ctx.x(ctx.now)
     );
     for l in lines {
@@ -263,17 +270,32 @@ pub fn consumer_charts(ctx: &ChartCtx, channel: ChannelId, tag: &str) -> Html {
         &moves,
         true,
     );
-    let mut held = lines(&figures, &HELD, ctx, false);
+    let held = lines(&figures, &HELD, ctx, false);
+    chart(
+        &mut out,
+        ctx,
+        "chart-consumer-held",
+        "Unacked and prefetch",
+        &held,
+        false,
+    );
+    let mut util = lines(&figures, &UTILISATION, ctx, false);
     if series
         .get(ctx.shown())
         .and_then(ConsumerBucket::utilisation_permille)
         .is_none()
     {
         // Not registered then: no utilisation, rather than 0 %.
-        held[2].figure = "–".into();
+        util[0].figure = "–".into();
     }
-    let title = "Unacked, prefetch and utilisation";
-    chart(&mut out, ctx, "chart-consumer-held", title, &held, false);
+    chart(
+        &mut out,
+        ctx,
+        "chart-consumer-util",
+        "Utilisation",
+        &util,
+        false,
+    );
     out.push_str("</section>");
     raw(out)
 }
