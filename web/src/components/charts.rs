@@ -3,8 +3,8 @@
 //! utilisation, the broker's totals, a sparkline on each queue node.
 //!
 //! Plain SVG from integer coordinates (the whole run across, at least 5 s),
-//! so that no float is formatted per point. Each chart
-//! follows the timeline: a cursor at the moment shown, whose figures the
+//! so that no float is formatted per point. Each chart follows the
+//! timeline: a cursor at the moment shown, whose figures the
 //! legend gives; a tick where each lesson step began. Each chart's text
 //! alternative (its `<title>` and `aria-label`) says the same figures.
 //! Nothing moves on its own, so reduced motion has nothing to stop.
@@ -21,7 +21,6 @@ const W: u64 = 240;
 /// The fewest buckets a chart spans (5 s at first): a young run does not
 /// fill the width with a few fat buckets.
 const MIN_SPAN: u64 = 20;
-/// Chart height.
 /// Chart height (the SVG's literal viewBox and paths say the same).
 const H: u64 = 60;
 
