@@ -166,7 +166,6 @@ impl ConsumerBucket {
 struct Consumer {
     channel: ChannelId,
     tag: String,
-    queue: String,
     alive: bool,
     unacked: u32,
     prefetch: u32,
@@ -422,8 +421,8 @@ impl Stats {
             EventKind::ConsumerAdded {
                 channel,
                 consumer_tag,
-                queue,
-            } => self.consumer_added(e.at, *channel, consumer_tag, queue),
+                ..
+            } => self.consumer_added(e.at, *channel, consumer_tag),
             EventKind::ConsumerCancelled {
                 channel,
                 consumer_tag,
@@ -476,12 +475,11 @@ impl Stats {
             .rposition(|c| c.channel == channel && c.tag == tag)
     }
 
-    fn consumer_added(&mut self, at: SimTime, channel: ChannelId, tag: &str, queue: &str) {
+    fn consumer_added(&mut self, at: SimTime, channel: ChannelId, tag: &str) {
         if let Some(i) = self.find(channel, tag) {
             let c = &mut self.consumers[i];
             c.account(at);
             c.alive = true;
-            c.queue = queue.to_owned();
             return;
         }
         if self.consumers.len() >= MAX_CONSUMERS {
@@ -491,7 +489,6 @@ impl Stats {
         self.consumers.push(Consumer {
             channel,
             tag: tag.to_owned(),
-            queue: queue.to_owned(),
             alive: true,
             unacked: 0,
             prefetch: 0,
