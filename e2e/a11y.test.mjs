@@ -44,6 +44,9 @@ async function walk(page, baseURL, viewport, screenshot) {
     await page.locator('#inspector-title').waitFor();
     await check(`${node} selected`);
   }
+  await page.click('#overview summary');
+  await page.locator('#chart-total-rates').waitFor();
+  await check('the Overview open');
   await page.click('#tab-add');
   await page.evaluate(() => { for (const d of document.querySelectorAll('#panel details')) d.open = true; });
   await check('every form of the Add tab open');

@@ -47,6 +47,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // Load runs per mode: on two cores whether a 10 s run sees a long task is
 // close to a coin toss, so several runs say more than one.
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
+// BENCH_CHARTS=1: the load runs with order_notify's inspector open, with
+// its charts and the Overview open in a build that has them (docs/charts.md).
+const CHARTS = process.env.BENCH_CHARTS === '1';
 
 const DEFAULT_NODES = ['node:producer:web shop', 'node:exchange:order', 'node:queue:order_notify',
   'node:queue:order_report', 'node:consumer:mailer', 'node:consumer:mailer 2', 'node:consumer:printer'];
@@ -150,6 +153,14 @@ async function load(browser, baseURL, mode) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await startLoad(page, baseURL, mode, RATE);
+  if (CHARTS) {
+    // A build without charts gets the same inspector: the charts' own cost
+    // is the difference.
+    if (await page.locator('#overview summary').count()) await page.click('#overview summary');
+    await page.click('[data-testid="node:queue:order_notify"] .box');
+    await page.click('#tab-inspect');
+    await page.locator('#inspector-title').waitFor();
+  }
   // The window starts once the rate producer exists.
   await page.evaluate(() => {
     const b = { frames: 0, gaps: [], long: [], last: null, running: true };

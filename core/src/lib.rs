@@ -114,6 +114,7 @@ mod queue;
 mod queue_type;
 mod rng;
 mod sim;
+pub mod stats;
 mod topic;
 mod value;
 

@@ -5,4 +5,5 @@
 mod invariants;
 mod routing_corpus;
 mod sim;
+mod stats;
 mod usage;

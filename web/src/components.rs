@@ -4,6 +4,7 @@
 
 pub mod add_panel;
 pub mod canvas;
+pub mod charts;
 pub mod dialogs;
 pub mod event_log;
 pub mod fields;

@@ -28,6 +28,7 @@ use yew::prelude::*;
 
 use components::add_panel::AddPanel;
 use components::canvas::Canvas;
+use components::charts::{overview, ChartCtx, Figures};
 use components::dialogs::{CodeDialog, GalleryDialog, HelpDialog, SceneDialog};
 use components::event_log::EventLog;
 use components::inspector::Inspector;
@@ -90,7 +91,8 @@ pub fn app(props: &AppProps) -> Html {
             <Canvas view={view.clone()} layout={state.layout.clone()} selection={ui.selection.clone()}
                 route={ui.route.clone()} anim={state.anim.clone()} viewport={ui.viewport}
                 fit_request={ui.fit_request} snapshot={props.snapshot} on={on.clone()}
-                findings={Rc::new(state.lint.shown())} />
+                findings={Rc::new(state.lint.shown())}
+                chart={Some(Figures(state.chart.clone()))} />
             { side(&state, &on) }
             <EventLog log={ui.log.clone()} filter={ui.log_filter.clone()}
                 entities={entities} on={on.clone()} />
@@ -184,6 +186,7 @@ fn side(state: &AppState, on: &Callback<Action>) -> Html {
     };
     html! {
         <aside class="side" aria-label="Details">
+            { overview(&chart_ctx(state)) }
             <div class="tabs" role="tablist" aria-label="Side panel">
                 { tab(Panel::Inspect, "inspect", "Inspect", "I") }
                 { tab(Panel::Add, "add", "Add", "A") }
@@ -208,7 +211,8 @@ fn panel(state: &AppState, on: &Callback<Action>) -> Html {
                 edit_error={ui.errors.get(&FormId::Edit).cloned()}
                 controls_error={ui.errors.get(&FormId::Controls).cloned()}
                 edits={ui.ok.get(&FormId::Edit).copied().unwrap_or(0)} on={on.clone()}
-                findings={Rc::new(components::findings::on_selection(&state.lint.shown(), &ui.selection))} />
+                findings={Rc::new(components::findings::on_selection(&state.lint.shown(), &ui.selection))}
+                charts={Some(chart_ctx(state))} />
         },
         Panel::Add => html! {
             <AddPanel view={view} selection={ui.selection.clone()} errors={ui.errors.clone()}
@@ -221,6 +225,19 @@ fn panel(state: &AppState, on: &Callback<Action>) -> Html {
         Panel::Route => html! {
             <RoutePanel view={view} query={ui.route_query.clone()} route={ui.route.clone()} on={on.clone()} />
         },
+    }
+}
+
+/// What the charts draw: the figures, the moment, the lesson's step starts.
+fn chart_ctx(state: &AppState) -> ChartCtx {
+    let marks = state
+        .player
+        .as_ref()
+        .map(|p| p.marks.iter().map(|m| m.at).collect());
+    ChartCtx {
+        stats: Figures(state.chart.clone()),
+        now: state.now(),
+        marks: Rc::new(marks.unwrap_or_default()),
     }
 }
 

@@ -40,6 +40,7 @@ mod world;
 
 use std::rc::Rc;
 
+use warren_core::stats::Stats;
 use warren_core::{FieldTable, MessageId, Op, RouteExplanation, SimTime};
 use yew::Reducible;
 
@@ -457,6 +458,9 @@ pub struct AppState {
     pub player: Option<Player>,
     /// What `warren check` says of the scene (session-only dismissals).
     pub lint: Lint,
+    /// What the charts draw: the figures up to the latest moment reached,
+    /// kept while scrubbing back (the cursor then shows the moment).
+    pub chart: Rc<Stats>,
 }
 
 impl Default for AppState {
@@ -484,7 +488,9 @@ impl AppState {
         let player = scene.lesson.clone().map(Player::new);
         let run = scene.run.clone();
         let timeline = Timeline::new(scene, &world);
+        let chart = world.stats().clone();
         let mut s = Self {
+            chart,
             world,
             timeline,
             layout: Rc::new(layout),
@@ -712,6 +718,9 @@ impl AppState {
 
     /// After anything changed the world: place new nodes, re-explain.
     fn after_change(&mut self) {
+        if self.now() >= self.timeline.horizon() {
+            self.chart = self.world.stats().clone();
+        }
         let topo = &self.world.view().topology;
         if topo.nodes.iter().any(|n| !self.layout.contains_key(&n.key)) {
             graph::place_new(topo, Rc::make_mut(&mut self.layout));

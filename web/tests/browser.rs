@@ -360,3 +360,69 @@ async fn an_embeds_panic_panel_offers_no_reset_of_the_readers_scene() {
         .contains("saved in this browser"));
     panel.remove();
 }
+
+/// The y of each point of the chart line with class `class` in `chart`
+/// (0 at the top, 60 on the axis).
+fn line_ys(app: &Mounted, chart: &str, class: &str) -> Vec<u32> {
+    let sel = format!("{chart} polyline.{class}");
+    if !app.exists(&sel) {
+        return Vec::new();
+    }
+    let points = app.find(&sel).get_attribute("points").unwrap();
+    points
+        .split_whitespace()
+        .map(|p| p.split(',').nth(1).unwrap().parse().unwrap())
+        .collect()
+}
+
+/// The figure a chart's legend gives for `label`.
+fn legend(app: &Mounted, chart: &str, class: &str) -> String {
+    app.text(&format!("{chart} li.{class} b"))
+}
+
+#[wasm_bindgen_test]
+async fn the_ready_line_rises_while_the_printer_is_stopped_and_falls_after() {
+    let app = mount().await;
+    app.click("#play").await; // pause: time moves by steps only
+    app.click(&tid("stop:printer")).await;
+    for _ in 0..3 {
+        app.click(&tid("publish:web shop")).await;
+    }
+    // The mailer finishes an order every 400 ms: three steps pass 1.2 s,
+    // closing buckets of 250 ms on the way.
+    for _ in 0..3 {
+        app.click("#step").await;
+    }
+    app.key_on(&app.find(&tid("node:queue:order_report")), "Enter")
+        .await;
+    assert_eq!(legend(&app, "#chart-depth", "c-ready"), "3");
+    let label = app
+        .find("#chart-depth svg")
+        .get_attribute("aria-label")
+        .unwrap();
+    assert!(label.contains("ready 3"), "{label}");
+    assert!(app.exists("#chart-rates li.c-publish"));
+    // The printer's inspector: its deliveries and utilisation.
+    app.key_on(&app.find(&tid("node:consumer:printer")), "Enter")
+        .await;
+    assert!(app.exists("#chart-consumer-rates li.c-deliver"));
+    assert!(app.exists("#chart-consumer-util li.c-util"));
+    // Started again, it drains the queue; steps run time on.
+    app.click(&tid("start:printer")).await;
+    for _ in 0..12 {
+        app.click("#step").await;
+    }
+    assert_eq!(app.text(&tid("ready:order_report")), "0");
+    app.key_on(&app.find(&tid("node:queue:order_report")), "Enter")
+        .await;
+    let ys = line_ys(&app, "#chart-depth", "c-ready");
+    let top = *ys.iter().min().expect("a ready line");
+    assert!(top < 60, "the line rose: {ys:?}");
+    let peak = ys.iter().position(|y| *y == top).unwrap();
+    assert_eq!(ys.last(), Some(&60), "and fell back to 0: {ys:?}");
+    assert!(peak + 1 < ys.len());
+    assert_eq!(legend(&app, "#chart-depth", "c-ready"), "0");
+    // The overview strip holds the broker's totals.
+    assert!(app.exists("#overview #chart-total-depth"));
+    assert!(app.exists("#overview #chart-total-rates li.c-ack"));
+}

@@ -154,7 +154,7 @@ pub struct ChannelInfo {
 impl Broker {
     /// Unacked deliveries per queue id (an `IdMap`, keyed like `queues`:
     /// a `BTreeMap<QueueId, u64>` would be one more B-tree copy in the wasm).
-    fn unacked_by_queue(&self) -> IdMap<u64, QueueId> {
+    pub(crate) fn unacked_by_queue(&self) -> IdMap<u64, QueueId> {
         let mut counts = IdMap::default();
         for chan in self.channels.values() {
             for u in chan.unacked.values() {

@@ -13,9 +13,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, KeyboardEvent, PointerEvent, WheelEvent};
 use yew::prelude::*;
 
+use super::charts::{sparkline, Figures};
 use crate::state::graph::{edge_path, fit_box};
 use crate::state::{
-    Action, Anim, BindingSpec, EdgeKind, FlightKind, Layout, NodeDetail, Selection, Shown,
+    Action, Anim, BindingSpec, EdgeKind, FlightKind, Layout, Node, NodeDetail, Selection, Shown,
     Topology, Viewport, WorldView, ZOOM,
 };
 use edges::{EdgeItem, EdgeLayer};
@@ -45,6 +46,9 @@ pub struct CanvasProps {
     /// The lint's findings standing (badges on what they are about).
     #[prop_or_default]
     pub findings: Rc<Vec<Shown>>,
+    /// Figures over time: each queue's sparkline.
+    #[prop_or_default]
+    pub chart: Option<Figures>,
     /// Intents.
     pub on: Callback<Action>,
 }
@@ -432,7 +436,7 @@ fn nodes<'a>(
                 selected={selected_key.as_deref() == Some(n.key.as_str())}
                 hop={marks.hops.contains(&n.key)} dest={marks.dests.contains(&n.key)}
                 flash={flash} svg_ref={svg_ref.clone()} set_gesture={set_gesture.clone()}
-                on={props.on.clone()} />
+                on={props.on.clone()} spark={spark(props, n)} />
         })
     })
 }
@@ -537,4 +541,12 @@ fn zoom_by(f: f64, on: &Callback<Action>, svg_ref: &NodeRef) -> Callback<MouseEv
             on.emit(Action::ZoomBy(f, size_of(&el)));
         }
     })
+}
+
+/// A queue node's sparkline of ready messages (empty for other nodes).
+fn spark(props: &CanvasProps, n: &Node) -> AttrValue {
+    match (&props.chart, &n.detail) {
+        (Some(stats), NodeDetail::Queue { .. }) => sparkline(&stats.0, &n.name, 10).into(),
+        _ => AttrValue::default(),
+    }
 }

@@ -10,6 +10,7 @@ use warren_core::{
 };
 use yew::prelude::*;
 
+use super::charts::{consumer_charts, queue_charts, ChartCtx};
 use super::fields::shown_exchange;
 use super::forms::{BindingForm, ConsumerForm, ExchangeForm, ProducerForm, QueueForm};
 use super::message::MessageCard;
@@ -40,6 +41,9 @@ pub struct InspectorProps {
     pub findings: Rc<Vec<crate::state::Shown>>,
     /// Intents.
     pub on: Callback<Action>,
+    /// Figures over time, for the charts (none: no charts).
+    #[prop_or_default]
+    pub charts: Option<ChartCtx>,
 }
 
 fn cmd(on: &Callback<Action>, c: Command) -> Callback<MouseEvent> {
@@ -234,6 +238,9 @@ fn queue_section(
                 <button type="button" class="danger" id="delete-selected" onclick={cmd(on, Command::delete_queue(info.name.clone()))}>{ "Delete" }</button>
             </header>
             { dl(queue_facts(info)) }
+            if let Some(ctx) = &p.charts {
+                { queue_charts(ctx, &info.name) }
+            }
             { controls_error(p.controls_error.as_ref()) }
             <h3>{ format!("Ready messages ({total})") }</h3>
             if messages.is_empty() {
@@ -441,6 +448,9 @@ fn consumer_section(
                 ("lost in crashes", format!("{} ({} crash(es))", view.lost, view.crashes)),
                 ("last error", view.last_error.as_ref().map_or("none".into(), |e| format!("{} {}", e.reply_code, e.reply_text))),
             ]) }
+            if let (Some(ctx), Some(ch)) = (&p.charts, view.channel) {
+                { consumer_charts(ctx, ch, &view.consumer_tag) }
+            }
             { controls_error(p.controls_error.as_ref()) }
             <h3>{ format!("In hand: unacknowledged deliveries ({})", unacked.len()) }</h3>
             if unacked.is_empty() {

@@ -9,6 +9,7 @@
 use std::rc::Rc;
 
 use warren_core::methods::{ExchangeDeclare, QueueDeclare};
+use warren_core::stats::Stats;
 use warren_core::{
     ActorId, ActorView, Broker, ChannelId, ConnectionId, ConsumerSpec, Event, Op, ProducerSpec,
     Reply, SimTime, Simulation,
@@ -55,6 +56,9 @@ pub struct World {
     /// Server-named queues' aliases (`$reply` → `amq.gen-...`), from
     /// [`Command::DeclareQueueAs`].
     aliases: Rc<Vec<(String, String)>>,
+    /// Figures over time for the charts, sampled as the world runs (shared
+    /// with copies until one of them runs on).
+    stats: Rc<Stats>,
 }
 
 impl World {
@@ -70,6 +74,7 @@ impl World {
         broker.set_record_events(false);
         scene::apply(scene, &mut broker)?;
         let sim = Simulation::new(broker, SEED);
+        let stats = Rc::new(Stats::new(sim.now()));
         let mut world = Self {
             sim,
             control: None,
@@ -79,6 +84,7 @@ impl World {
             owners: Rc::default(),
             view: Rc::default(),
             aliases: Rc::default(),
+            stats,
         };
         for (i, p) in scene.producers.iter().enumerate() {
             let mut p = p.clone();
@@ -162,10 +168,16 @@ impl World {
         self.sim.actor(a.id)
     }
 
-    /// Runs the simulation to `t`, logging what happened.
+    /// Figures over time, up to now.
+    pub fn stats(&self) -> &Rc<Stats> {
+        &self.stats
+    }
+
+    /// Runs the simulation to `t`, logging what happened and sampling it
+    /// for the charts (at fixed times, so a replay samples the same).
     pub fn run_until(&mut self, t: SimTime) {
-        self.sim.run_until(t);
-        self.drain();
+        let events = Rc::make_mut(&mut self.stats).run_until(&mut self.sim, t);
+        self.log_events(events);
         self.refresh();
     }
 
@@ -177,6 +189,14 @@ impl World {
     /// Hands the simulation's new events to the log and the fresh list.
     fn drain(&mut self) {
         let events = self.sim.drain_events();
+        if !events.is_empty() {
+            Rc::make_mut(&mut self.stats).record_events(&self.sim, &events);
+        }
+        self.log_events(events);
+    }
+
+    /// Logs events already counted in the stats.
+    fn log_events(&mut self, events: Vec<Event>) {
         if events.is_empty() {
             return;
         }

@@ -34,6 +34,9 @@ pub struct NodeViewProps {
     pub set_gesture: UseStateSetter<Option<Gesture>>,
     /// Intents.
     pub on: Callback<Action>,
+    /// A queue's sparkline of ready messages (`x,y …`), if any.
+    #[prop_or_default]
+    pub spark: AttrValue,
 }
 
 /// One node: a box with its kind's details and buttons.
@@ -68,6 +71,9 @@ pub fn node_view(props: &NodeViewProps) -> Html {
                 <text class="n-title" x="10" y={title.1.to_string()}>{ title.0 }</text>
             </g>
             <g class="node-details" aria-hidden="true" onpointerdown={ondown}>{ details }</g>
+            if !props.spark.is_empty() {
+                <polyline class="spark" aria-hidden="true" transform="translate(10,82)" points={props.spark.clone()} />
+            }
             { buttons }
         </g>
     }
