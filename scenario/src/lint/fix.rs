@@ -24,6 +24,9 @@ impl Finding {
             "invalid-queue-argument" => "Correct or remove the argument.",
             "unknown-queue-type" => "Use classic, quorum or stream.",
             "queue-type-not-modelled" => "Nothing to do, unless the queue type's own behaviour matters.",
+            "invalid-quorum-queue" => "Declare the quorum queue durable and not auto-delete.",
+            "quorum-overflow-not-supported" => "Use reject-publish to refuse publishes, or drop-head.",
+            "at-least-once-without-reject-publish" => "Add x-overflow reject-publish, or use at-most-once.",
             "dlrk-without-dlx" => "Add a dead-letter exchange, or remove the dead-letter routing key.",
             "missing-dead-letter-exchange" => "Declare that exchange, or name one that exists.",
             "dead-letter-cycle" => {

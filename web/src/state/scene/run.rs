@@ -17,7 +17,7 @@ use crate::state::scene::lesson::{self, Act};
 use crate::state::scene::{
     consumer, consumer_json, err, obj, producer, producer_json, properties_json, s, step, Obj, R,
 };
-use crate::state::BindingSpec;
+use crate::state::spec::BindingSpec;
 
 /// Commands at their times (ms from the start), and the moment reached.
 // Comparing and printing only in tests: derived for the page, they would
