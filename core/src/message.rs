@@ -339,6 +339,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_entry_packs_its_place_its_delivery_count_and_its_flag() {
+        let m = Message::new(MessageId(1), "", "k", Properties::default(), vec![], b"");
+        let mut e = Entry::new(m, 123_456, SimTime::NEVER);
+        e.mark_redelivered();
+        assert_eq!(e.count_return(), 1);
+        assert_eq!(e.count_return(), 2);
+        e.set_seq(7);
+        assert_eq!((e.seq(), e.delivery_count(), e.redelivered()), (7, 2, true));
+        for _ in 0..70_000 {
+            e.count_return();
+        }
+        assert_eq!(e.delivery_count(), 0xFFFF, "saturates");
+        assert_eq!(e.seq(), 7);
+    }
+
+    #[test]
     fn message_fields_round_trip_through_packed_storage() {
         let m = Message::new(
             MessageId(1),

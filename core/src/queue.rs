@@ -735,6 +735,70 @@ mod tests {
         assert_eq!(order, vec![0, 1, 2, 3]);
     }
 
+    fn quorum(config: QueueConfig) -> Queue {
+        let config = QueueConfig {
+            queue_type: QueueType::Quorum,
+            ..config
+        };
+        Queue::new(
+            QueueId(1),
+            "qq".into(),
+            true,
+            false,
+            None,
+            FieldTable::new(),
+            config,
+            SimTime::ZERO,
+        )
+    }
+
+    #[test]
+    fn quorum_returns_go_first_in_return_order_and_rejects_to_the_back() {
+        let mut q = quorum(QueueConfig::default());
+        for s in 0..4 {
+            q.push(entry(s, None));
+        }
+        let (a, b, c) = (q.pop().unwrap(), q.pop().unwrap(), q.pop().unwrap());
+        q.push_back(a);
+        q.push_return(b);
+        q.push_return(c);
+        let order: Vec<u64> = std::iter::from_fn(|| q.pop())
+            .map(|e| e.msg.id().0)
+            .collect();
+        assert_eq!(order, vec![1, 2, 3, 0]);
+    }
+
+    #[test]
+    fn quorum_reject_publish_refuses_from_over_the_limit_down_to_80_percent() {
+        let mut q = quorum(QueueConfig {
+            max_length: Some(5),
+            overflow: Overflow::RejectPublish,
+            ..QueueConfig::default()
+        });
+        let mut accepted = 0;
+        for s in 0..7 {
+            if !q.refuses(1) {
+                q.push(entry(s, None));
+                q.note_enqueued();
+                accepted += 1;
+            }
+        }
+        assert_eq!(accepted, 6, "one past the limit, then refused");
+        q.pop();
+        assert!(q.refuses(1), "5 ready: still refusing");
+        q.pop();
+        assert!(!q.refuses(1), "4 ready, 80% of 5: accepting again");
+    }
+
+    #[test]
+    fn a_quorum_lease_ends_at_the_next_tick() {
+        let mut q = quorum(QueueConfig::default());
+        assert_eq!(q.lease_end(1_000), SimTime(5_000));
+        assert_eq!(q.lease_end(6_000), SimTime(10_000));
+        q.config.queue_type = QueueType::Classic;
+        assert_eq!(q.lease_end(1_000), SimTime(1_000));
+    }
+
     #[test]
     fn slots_are_16_bytes_and_expiries_follow_requeues() {
         assert_eq!(size_of::<Slot>(), 16);

@@ -1,9 +1,9 @@
 //! Consumers, dispatch, `basic.get`, acknowledgements and prefetch.
 
-use crate::error::{AmqpError, Error, Method, ReplyCode};
-use crate::event::{DeathReason, DropReason, EventKind, QueueDeleteReason};
 use std::sync::Arc;
 
+use crate::error::{AmqpError, Error, Method, ReplyCode};
+use crate::event::{DeathReason, DropReason, EventKind, QueueDeleteReason};
 use crate::message::{Entry, Message};
 use crate::methods::{
     BasicAck, BasicCancel, BasicConsume, BasicGet, BasicNack, BasicQos, BasicRecover, BasicReject,
