@@ -7,7 +7,8 @@
 //! keys and wildcard share; cached path and walk in the same run) comes
 //! first, as a table: alone with `-- family` (a few minutes), the whole
 //! grid with `ROUTING_GRID=full` (longer); `ROUTING_ONLY=text` keeps the
-//! rows whose label contains `text`.
+//! rows whose name (`light 10000 10 1000 Zipf`, `plausible`, `hostile`)
+//! contains `text`.
 //!
 //! Bindings are 5-word keys whose first word is a literal from a vocabulary
 //! that grows with the binding count (about 10 bindings per first word, as
