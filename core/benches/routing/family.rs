@@ -292,43 +292,47 @@ pub fn hostile() -> Setup {
 
 /// Nanoseconds per decision: the cached path and the walk, interleaved
 /// over `rounds` rounds of at least `min_ns` each (so load on the machine
-/// hits both alike); the median of each.
+/// hits both alike); the median of each. A round goes on through the
+/// stream where the last one stopped, reading the clock every 256
+/// decisions, so a round of slow decisions stays short.
 pub fn measure(s: &Setup, now: &dyn Fn() -> f64, rounds: usize, min_ns: f64) -> (f64, f64) {
-    let keys: Vec<&str> = s
-        .stream
-        .iter()
-        .map(|&i| s.keys[i as usize].as_str())
-        .collect();
-    let pass = |cached: bool| -> u32 {
-        let mut acc = 0_u32;
-        for key in &keys {
-            if cached {
-                s.trie
-                    .for_each_match(std::hint::black_box(key), |id| acc = acc.wrapping_add(id));
-            } else {
-                s.trie
-                    .for_each_match_uncached(std::hint::black_box(key), |id| {
-                        acc = acc.wrapping_add(id);
-                    });
-            }
+    let keys: Vec<&str> = s.stream.iter().map(|&i| s.keys[i as usize].as_str()).collect();
+    let route = |cached: bool, key: &str, acc: &mut u32| {
+        let key = std::hint::black_box(key);
+        if cached {
+            s.trie.for_each_match(key, |id| *acc = acc.wrapping_add(id));
+        } else {
+            s.trie
+                .for_each_match_uncached(key, |id| *acc = acc.wrapping_add(id));
         }
-        acc
     };
-    let time = |cached: bool| -> f64 {
+    // Warm up: the cache fills from the first keys of the stream (at most
+    // 65,536 of them); the cached rounds go on from there.
+    let mut acc = 0_u32;
+    for key in keys.iter().take(1 << 16) {
+        route(true, key, &mut acc);
+    }
+    std::hint::black_box(acc);
+    // Where each path's next round starts: [walk, cached].
+    let mut at = [0, (1 << 16) % keys.len()];
+    let mut time = |cached: bool| -> f64 {
+        let at = &mut at[usize::from(cached)];
+        let mut acc = 0_u32;
         let start = now();
-        let mut passes = 0;
+        let mut done = 0_usize;
         loop {
-            std::hint::black_box(pass(cached));
-            passes += 1;
+            for _ in 0..256 {
+                route(cached, keys[*at], &mut acc);
+                *at = (*at + 1) % keys.len();
+            }
+            done += 256;
             let spent = now() - start;
             if spent >= min_ns {
-                return spent / (passes * keys.len()) as f64;
+                std::hint::black_box(acc);
+                return spent / done as f64;
             }
         }
     };
-    // Warm up: the cache fills on the first pass.
-    pass(true);
-    pass(false);
     let (mut c, mut w) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         c.push(time(true));
@@ -417,7 +421,7 @@ pub fn run(full: bool, only: &str, now: &dyn Fn() -> f64, out: &mut dyn FnMut(&s
         let s = make();
         s.check(4);
         let m = s.matches_per_key();
-        let (cached, walk) = measure(&s, now, 5, 20e6);
+        let (cached, walk) = measure(&s, now, 7, 20e6);
         let mut line = String::new();
         let _ = write!(
             line,
