@@ -296,7 +296,11 @@ pub fn hostile() -> Setup {
 /// stream where the last one stopped, reading the clock every 256
 /// decisions, so a round of slow decisions stays short.
 pub fn measure(s: &Setup, now: &dyn Fn() -> f64, rounds: usize, min_ns: f64) -> (f64, f64) {
-    let keys: Vec<&str> = s.stream.iter().map(|&i| s.keys[i as usize].as_str()).collect();
+    let keys: Vec<&str> = s
+        .stream
+        .iter()
+        .map(|&i| s.keys[i as usize].as_str())
+        .collect();
     let route = |cached: bool, key: &str, acc: &mut u32| {
         let key = std::hint::black_box(key);
         if cached {
