@@ -5,8 +5,8 @@
 //! Run with `cargo bench -p warren-core --bench routing`. The bench family
 //! of `routing/family.rs` (controlled bindings, matches per key, distinct
 //! keys and wildcard share; cached path and walk in the same run) comes
-//! first, as a table: alone with `-- family` (a few minutes), the whole
-//! grid with `ROUTING_GRID=full` (longer); `ROUTING_ONLY=text` keeps the
+//! first, as a table: alone with `-- family` (about a minute), the
+//! whole grid of 192 rows with `ROUTING_GRID=full` (some ten minutes); `ROUTING_ONLY=text` keeps the
 //! rows whose name (`light 10000 10 1000 Zipf`, `plausible`, `hostile`)
 //! contains `text`.
 //!
