@@ -6,9 +6,9 @@
 //! of `routing/family.rs` (controlled bindings, matches per key, distinct
 //! keys and wildcard share; cached path and walk in the same run) comes
 //! first, as a table: alone with `-- family` (about a minute), the
-//! whole grid of 192 rows with `ROUTING_GRID=full` (some ten minutes); `ROUTING_ONLY=text` keeps the
-//! rows whose name (`light 10000 10 1000 Zipf`, `plausible`, `hostile`)
-//! contains `text`.
+//! whole grid of 192 rows with `ROUTING_GRID=full` (some ten minutes);
+//! `ROUTING_ONLY=text` keeps the rows whose name (`light 10000 10 1000
+//! Zipf`, `plausible`, `hostile`) contains `text`.
 //!
 //! Bindings are 5-word keys whose first word is a literal from a vocabulary
 //! that grows with the binding count (about 10 bindings per first word, as
