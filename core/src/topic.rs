@@ -660,9 +660,15 @@ impl<T: Copy + Ord> TopicTrie<T> {
         let Ok(mut cache) = self.keys.try_borrow_mut() else {
             return self.walk(routing_key, f);
         };
+        if cache.skips() {
+            drop(cache);
+            return self.for_each_match_below(routing_key, f);
+        }
         let key = routing_key.as_bytes();
         let hash = keys::hash_key(key);
-        if let Some(entry) = cache.get(hash, key) {
+        let hit = cache.get(hash, key);
+        cache.count(hit.is_some());
+        if let Some(entry) = hit {
             cache.answer(entry).iter().copied().for_each(f);
             return;
         }
