@@ -1437,6 +1437,35 @@ mod tests {
     }
 
     #[test]
+    fn a_skipped_key_cache_routes_the_same() {
+        // A small key cache under ever-new keys starts skipping itself;
+        // decisions meanwhile (through the DFA or the walk) report what the
+        // walk reports, and repeated keys win the cache back.
+        let mut trie = TopicTrie::new();
+        *trie.keys.get_mut() = KeyCache::with_bounds(16, 1 << 16);
+        trie.insert("a.*.c", 1_u32);
+        trie.insert("a.#", 2);
+        trie.insert("#.c", 3);
+        let check = |trie: &TopicTrie<u32>, key: &str| {
+            let (mut cached, mut walked) = (Vec::new(), Vec::new());
+            trie.for_each_match(key, |t| cached.push(t));
+            trie.walk(key, |t| walked.push(t));
+            assert_eq!(cached, walked, "{key}");
+        };
+        let window = keys::WINDOW as usize;
+        let mut skipped = false;
+        for i in 0..4 * window {
+            check(&trie, &format!("a.{i}.c"));
+            skipped |= trie.keys.borrow().skipping();
+        }
+        assert!(skipped);
+        for i in 0..(4 + 8) * window {
+            check(&trie, &format!("a.{}.c", i % 4));
+        }
+        assert!(!trie.keys.borrow().skipping());
+    }
+
+    #[test]
     fn a_reentrant_call_walks_instead_of_panicking() {
         let mut trie = TopicTrie::new();
         trie.insert("a.#", 1_u32);
