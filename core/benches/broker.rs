@@ -3,12 +3,23 @@
 //! `basic.get` path.
 //!
 //! Run with `cargo bench -p warren-core --bench broker`.
+//!
+//! `topic-publish` (issue 19) sets a full `basic_publish` through a topic
+//! exchange (route, deduplicate destinations, enqueue) against its parts:
+//! the routing decision alone (a `TopicTrie` with the same bindings) and
+//! the same enqueues through a fanout exchange bound to exactly the queues
+//! the key reaches. Alone: `cargo bench -p warren-core --bench broker --
+//! topic-publish`.
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use warren_core::methods::*;
-use warren_core::{Broker, ChannelId};
+use warren_core::{Broker, ChannelId, TopicTrie};
+
+#[path = "routing/family.rs"]
+#[allow(dead_code)]
+mod family;
 
 const BATCH: u64 = 10_000;
 
@@ -161,5 +172,174 @@ fn pipeline(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, pipeline);
+/// A broker with the bindings of a routing-family setup on topic exchange
+/// `t`, binding `i` to queue `q{i % queues}`, and per distinct key `k` a
+/// fanout exchange `f{k}` bound to the queues that key reaches.
+fn topic_broker(s: &family::Setup, queues: usize) -> (Broker, ChannelId) {
+    let mut b = Broker::new();
+    b.set_record_events(false);
+    let p = b.connect();
+    let declare = |b: &mut Broker, name: String, kind: &str| {
+        b.exchange_declare(
+            p,
+            &ExchangeDeclare {
+                exchange: name,
+                exchange_type: Some(kind.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    };
+    let bind = |b: &mut Broker, q: usize, x: String, key: &str| {
+        b.queue_bind(
+            p,
+            &QueueBind {
+                queue: format!("q{q}"),
+                exchange: x,
+                routing_key: key.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    };
+    declare(&mut b, "t".into(), "topic");
+    for q in 0..queues {
+        b.queue_declare(
+            p,
+            &QueueDeclare {
+                queue: format!("q{q}"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    for (key, id) in &s.bindings {
+        bind(&mut b, *id as usize % queues, "t".into(), key);
+    }
+    for (k, key) in s.keys.iter().enumerate() {
+        declare(&mut b, format!("f{k}"), "fanout");
+        let mut qs: Vec<usize> = s
+            .trie
+            .matches(key)
+            .iter()
+            .map(|&id| id as usize % queues)
+            .collect();
+        qs.sort_unstable();
+        qs.dedup();
+        for q in qs {
+            bind(&mut b, q, format!("f{k}"), "");
+        }
+    }
+    (b, p)
+}
+
+fn topic_publish(c: &mut Criterion) {
+    const QUEUES: usize = 1_000;
+    const PUBLISHES: usize = 1_000;
+    let mut g = c.benchmark_group("topic-publish");
+    g.sample_size(20);
+    for (name, s) in [
+        ("plausible", family::plausible()),
+        (
+            "light-10000-10",
+            family::setup(family::Cell {
+                bindings: 10_000,
+                matches: 10,
+                keys: 1_000,
+                dist: family::Dist::Zipf,
+                mix: family::LIGHT,
+            }),
+        ),
+    ] {
+        let (mut b, p) = topic_broker(&s, QUEUES);
+        let stream: Vec<u32> = s.stream.iter().copied().take(PUBLISHES).collect();
+        let topic: Vec<BasicPublish> = stream
+            .iter()
+            .map(|&k| BasicPublish {
+                exchange: "t".into(),
+                routing_key: s.keys[k as usize].clone(),
+                body: "order #1".into(),
+                ..Default::default()
+            })
+            .collect();
+        let fanout: Vec<BasicPublish> = stream
+            .iter()
+            .map(|&k| BasicPublish {
+                exchange: format!("f{k}"),
+                routing_key: s.keys[k as usize].clone(),
+                body: "order #1".into(),
+                ..Default::default()
+            })
+            .collect();
+        let copies: usize = stream
+            .iter()
+            .map(|&k| {
+                let mut qs: Vec<usize> = s
+                    .trie
+                    .matches(&s.keys[k as usize])
+                    .iter()
+                    .map(|&id| id as usize % QUEUES)
+                    .collect();
+                qs.sort_unstable();
+                qs.dedup();
+                qs.len()
+            })
+            .sum();
+        eprintln!(
+            "topic-publish {name}: {:.1} queues per message",
+            copies as f64 / PUBLISHES as f64
+        );
+        let purge = |b: &mut Broker| {
+            for q in 0..QUEUES {
+                b.queue_purge(
+                    p,
+                    &QueuePurge {
+                        queue: format!("q{q}"),
+                    },
+                )
+                .unwrap();
+            }
+        };
+        g.throughput(Throughput::Elements(PUBLISHES as u64));
+        // Each sample publishes the batch, timed, then purges, untimed.
+        for (what, batch) in [
+            ("basic_publish topic", &topic),
+            ("basic_publish fanout (same queues)", &fanout),
+        ] {
+            g.bench_function(BenchmarkId::new(what, name), |bench| {
+                bench.iter_custom(|iters| {
+                    let mut spent = std::time::Duration::ZERO;
+                    for _ in 0..iters {
+                        let start = std::time::Instant::now();
+                        for m in batch {
+                            b.basic_publish(p, black_box(m)).unwrap();
+                        }
+                        spent += start.elapsed();
+                        purge(&mut b);
+                    }
+                    spent
+                });
+            });
+        }
+        let trie: TopicTrie<u32> = {
+            let mut t = TopicTrie::new();
+            for (key, id) in &s.bindings {
+                t.insert(key, *id);
+            }
+            t
+        };
+        g.bench_function(BenchmarkId::new("routing decision", name), |bench| {
+            bench.iter(|| {
+                let mut acc = 0_u32;
+                for m in &topic {
+                    trie.for_each_match(black_box(&m.routing_key), |id| acc = acc.wrapping_add(id));
+                }
+                acc
+            });
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, pipeline, topic_publish);
 criterion_main!(benches);

@@ -2,7 +2,13 @@
 //! matcher, at 100, 10,000 and 100,000 bindings, plus the `#` pile-up that
 //! takes RabbitMQ 3.10 seconds.
 //!
-//! Run with `cargo bench -p warren-core --bench routing`.
+//! Run with `cargo bench -p warren-core --bench routing`. The bench family
+//! of `routing/family.rs` (controlled bindings, matches per key, distinct
+//! keys and wildcard share; cached path and walk in the same run) comes
+//! first, as a table: alone with `-- family` (about a minute), the
+//! whole grid of 192 rows with `ROUTING_GRID=full` (some ten minutes);
+//! `ROUTING_ONLY=text` keeps the rows whose name (`light 10000 10 1000
+//! Zipf`, `plausible`, `hostile`) contains `text`.
 //!
 //! Bindings are 5-word keys whose first word is a literal from a vocabulary
 //! that grows with the binding count (about 10 bindings per first word, as
@@ -18,7 +24,7 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use warren_core::{topic_matches, TopicTrie};
 
 /// splitmix64: deterministic bench data without a `rand` dependency.
@@ -263,4 +269,24 @@ fn many_hashes(c: &mut Criterion) {
 }
 
 criterion_group!(benches, routing, many_shapes, naive, many_hashes);
-criterion_main!(benches);
+
+#[path = "routing/family.rs"]
+mod family;
+
+/// The family's table, unless a filter other than `family` was given; then
+/// criterion's groups (which a `family` filter matches none of).
+fn main() {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if filters.is_empty() || filters.iter().any(|f| f == "family") {
+        let full = std::env::var("ROUTING_GRID").is_ok_and(|v| v == "full");
+        let start = std::time::Instant::now();
+        let now = move || start.elapsed().as_nanos() as f64;
+        let only = std::env::var("ROUTING_ONLY").unwrap_or_default();
+        family::run(full, &only, &now, &mut |line| println!("{line}"));
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,4 +1,7 @@
-//! A lazily built DFA over the trie: the routing cache of a topic exchange.
+//! A lazily built DFA over the trie: a topic exchange's second routing
+//! cache, asked for the keys the routing-key cache (`keys`) does not hold.
+//! It pays off when keys repeat in shape but not in text (ids in a word);
+//! when they repeat in text, the key cache answers first.
 //!
 //! # Why
 //!
