@@ -196,11 +196,11 @@ pub fn share_dialog(p: &ShareProps) -> Html {
     // The fragment for the scene: made asynchronously by the browser's
     // compression stream; `None` while it is being made.
     let fragment = use_state(|| None::<Result<String, String>>);
-    let with_run = use_state(|| false);
-    let text = match (&p.run, *with_run) {
-        (Some(run), true) => run.clone(),
-        _ => p.scene.clone(),
-    };
+    // The run as it stood when the box was ticked: the link does not
+    // follow the clock while the dialog is open (each new text would be
+    // compressed again, every frame).
+    let with_run = use_state(|| None::<String>);
+    let text = (*with_run).clone().unwrap_or_else(|| p.scene.clone());
     {
         let fragment = fragment.clone();
         use_effect_with(text.clone(), move |scene| {
@@ -242,12 +242,15 @@ pub fn share_dialog(p: &ShareProps) -> Html {
     let run_choice = p.run.as_ref().map(|_| {
         let toggle = {
             let with_run = with_run.clone();
-            Callback::from(move |_: Event| with_run.set(!*with_run))
+            let run = p.run.clone();
+            Callback::from(move |_: Event| {
+                with_run.set(if with_run.is_some() { None } else { run.clone() })
+            })
         };
         html! {
             <label class="row" for="share-run">
-                <input type="checkbox" id="share-run" checked={*with_run} onchange={toggle} />
-                { " Include the run so far: the link opens at this moment, paused, and the reader can scrub back through what you did" }
+                <input type="checkbox" id="share-run" checked={with_run.is_some()} onchange={toggle} />
+                { " Include the run so far: the link opens at this moment (when you ticked this), paused, and the reader can scrub back through what you did" }
             </label>
         }
     });
