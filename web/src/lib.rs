@@ -108,7 +108,7 @@ pub fn app(props: &AppProps) -> Html {
                 <SceneDialog export={state.scene_text()} definitions={state.definitions_text()} error={ui.errors.get(&FormId::Scene).cloned()} on={on.clone()} />
             }
             if ui.dialog == Dialog::Share {
-                <ShareDialog scene={state.scene_text()} run={state.scene_with_run_text()} on={on.clone()} />
+                <ShareDialog scene={state.scene_text()} has_run={state.has_run()} run={ui.share_run.clone()} on={on.clone()} />
             }
             if ui.dialog == Dialog::Code {
                 <CodeDialog files={state.code_files()} on={on.clone()} />

@@ -267,6 +267,9 @@ pub struct Ui {
     pub notice: Option<Notice>,
     /// The open dialog.
     pub dialog: Dialog,
+    /// The Share dialog's "run so far": the start scene with the run, taken
+    /// when its box was ticked (the link then stays still while time runs).
+    pub share_run: Option<Rc<str>>,
     /// Fit the whole scene at any width (an embed, src/embed.rs), rather
     /// than keep a phone's zoom legible and pan.
     pub fit_whole: bool,
@@ -288,6 +291,7 @@ impl Default for Ui {
             ok: PerForm::default(),
             notice: None,
             dialog: Dialog::None,
+            share_run: None,
             fit_whole: false,
         }
     }
@@ -413,6 +417,9 @@ pub enum Action {
     OpenDialog(Dialog),
     /// Close dialogs (and the notice).
     CloseDialog,
+    /// The Share dialog's box: take the run so far for the link (true),
+    /// or share the scene alone.
+    ShareRun(bool),
     /// Hide the status bar's notice.
     DismissNotice,
     /// Hide a lint finding (by [`Shown::id`]) while it stands.
@@ -575,6 +582,11 @@ impl AppState {
     /// The scene the timeline started from, with the run so far (every
     /// command given since, up to now) as its `"run"`: what a share link
     /// with the run carries. `None` when nothing was done yet.
+    /// Whether anything happened since the scene started (a run to share).
+    pub fn has_run(&self) -> bool {
+        self.timeline.cursor() > 0 || self.world.now() > self.timeline.origin()
+    }
+
     pub fn scene_with_run_text(&self) -> Option<String> {
         let origin = self.timeline.origin();
         let now = self.world.now();
@@ -1073,6 +1085,7 @@ impl Reducible for AppState {
             | Action::ClearLog
             | Action::OpenDialog(_)
             | Action::CloseDialog
+            | Action::ShareRun(_)
             | Action::DismissNotice
             | Action::DismissFinding(_)
             | Action::Escape => s.panel_action(action),
@@ -1273,7 +1286,14 @@ impl AppState {
             Action::ClearLog => self.world.clear_log(),
             Action::OpenDialog(d) => {
                 self.ui.dialog = d;
+                self.ui.share_run = None;
                 self.ui.errors.remove(&FormId::Scene);
+            }
+            Action::ShareRun(on) => {
+                self.ui.share_run = on
+                    .then(|| self.scene_with_run_text())
+                    .flatten()
+                    .map(Rc::from);
             }
             Action::CloseDialog => self.ui.dialog = Dialog::None,
             Action::DismissNotice => self.ui.notice = None,

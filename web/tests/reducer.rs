@@ -823,4 +823,20 @@ fn a_scene_with_its_run_opens_at_the_same_moment_and_scrubs_back() {
     assert!(opened.world.broker().queue("audit").is_some());
     // Nothing done yet: no run to carry.
     assert_eq!(paused().scene_with_run_text(), None);
+    assert!(!paused().has_run());
+}
+
+#[test]
+fn the_share_dialog_takes_the_run_when_asked_and_holds_it_while_time_runs() {
+    let s = run(paused(), 300);
+    assert!(s.has_run());
+    let s = reduce(s, Action::OpenDialog(warren_web::state::Dialog::Share));
+    assert_eq!(s.ui.share_run, None);
+    let s = reduce(s, Action::ShareRun(true));
+    let taken = s.ui.share_run.clone().expect("taken");
+    assert!(taken.contains("\"run\""));
+    let s = run(s, 500);
+    assert_eq!(s.ui.share_run.as_deref(), Some(&*taken), "it stays as taken");
+    let s = reduce(s, Action::ShareRun(false));
+    assert_eq!(s.ui.share_run, None);
 }

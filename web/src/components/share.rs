@@ -182,10 +182,13 @@ pub fn kept_bar(p: &KeptProps) -> Html {
 pub struct ShareProps {
     /// The current scene as scenario JSON.
     pub scene: String,
-    /// The scene it started from with the run so far (`"run"`), if
-    /// anything was done yet.
+    /// Whether anything happened yet (the dialog then offers the run).
     #[prop_or_default]
-    pub run: Option<String>,
+    pub has_run: bool,
+    /// The scene it started from with the run so far (`"run"`), when the
+    /// box is ticked ([`Action::ShareRun`]).
+    #[prop_or_default]
+    pub run: Option<Rc<str>>,
     /// Intents.
     pub on: Callback<Action>,
 }
@@ -196,11 +199,12 @@ pub fn share_dialog(p: &ShareProps) -> Html {
     // The fragment for the scene: made asynchronously by the browser's
     // compression stream; `None` while it is being made.
     let fragment = use_state(|| None::<Result<String, String>>);
-    // The run as it stood when the box was ticked: the link does not
-    // follow the clock while the dialog is open (each new text would be
-    // compressed again, every frame).
-    let with_run = use_state(|| None::<String>);
-    let text = (*with_run).clone().unwrap_or_else(|| p.scene.clone());
+    // The run is taken when the box is ticked: the link does not follow
+    // the clock while the dialog is open.
+    let text = p
+        .run
+        .as_deref()
+        .map_or_else(|| p.scene.clone(), str::to_owned);
     {
         let fragment = fragment.clone();
         use_effect_with(text.clone(), move |scene| {
@@ -239,17 +243,15 @@ pub fn share_dialog(p: &ShareProps) -> Html {
             </> }
         }
     };
-    let run_choice = p.run.as_ref().map(|_| {
+    let run_choice = p.has_run.then(|| {
+        let ticked = p.run.is_some();
         let toggle = {
-            let with_run = with_run.clone();
-            let run = p.run.clone();
-            Callback::from(move |_: Event| {
-                with_run.set(if with_run.is_some() { None } else { run.clone() })
-            })
+            let on = p.on.clone();
+            Callback::from(move |_: Event| on.emit(Action::ShareRun(!ticked)))
         };
         html! {
             <label class="row" for="share-run">
-                <input type="checkbox" id="share-run" checked={with_run.is_some()} onchange={toggle} />
+                <input type="checkbox" id="share-run" checked={ticked} onchange={toggle} />
                 { " Include the run so far: the link opens at this moment (when you ticked this), paused, and the reader can scrub back through what you did" }
             </label>
         }
