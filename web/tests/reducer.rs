@@ -836,7 +836,11 @@ fn the_share_dialog_takes_the_run_when_asked_and_holds_it_while_time_runs() {
     let taken = s.ui.share_run.clone().expect("taken");
     assert!(taken.contains("\"run\""));
     let s = run(s, 500);
-    assert_eq!(s.ui.share_run.as_deref(), Some(&*taken), "it stays as taken");
+    assert_eq!(
+        s.ui.share_run.as_deref(),
+        Some(&*taken),
+        "it stays as taken"
+    );
     let s = reduce(s, Action::ShareRun(false));
     assert_eq!(s.ui.share_run, None);
 }
