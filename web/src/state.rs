@@ -579,14 +579,14 @@ impl AppState {
         ))
     }
 
-    /// The scene the timeline started from, with the run so far (every
-    /// command given since, up to now) as its `"run"`: what a share link
-    /// with the run carries. `None` when nothing was done yet.
     /// Whether anything happened since the scene started (a run to share).
     pub fn has_run(&self) -> bool {
         self.timeline.cursor() > 0 || self.world.now() > self.timeline.origin()
     }
 
+    /// The scene the timeline started from, with the run so far (every
+    /// command given since, up to now) as its `"run"`: what a share link
+    /// with the run carries. `None` when nothing was done yet.
     pub fn scene_with_run_text(&self) -> Option<String> {
         let origin = self.timeline.origin();
         let now = self.world.now();
@@ -698,8 +698,7 @@ impl AppState {
         match Self::with_scene(scene) {
             Ok(mut fresh) => {
                 // A scene that came with its run stays at the run's end.
-                let replayed =
-                    fresh.timeline.cursor() > 0 || fresh.world.now() > fresh.timeline.origin();
+                let replayed = fresh.has_run();
                 fresh.clock = Clock {
                     carry: 0.0,
                     // A lesson waits for its first Next.
