@@ -98,12 +98,7 @@ pub fn embed_app() -> Html {
 
     let view = state.world.view().clone();
     let ui = &state.ui;
-    let marks: Vec<(u64, String)> = state
-        .timeline
-        .entries()
-        .iter()
-        .map(|r| (r.at.ms(), r.cmd.describe()))
-        .collect();
+    let marks = state.timeline_marks();
     let entities: Vec<String> = view.topology.nodes.iter().map(|n| n.key.clone()).collect();
     let class = classes!(
         "app",

@@ -125,12 +125,7 @@ fn emit(on: &Callback<Action>, a: Action) -> Callback<MouseEvent> {
 
 /// The title, the time bar, and the scenes and help buttons.
 fn topbar(state: &AppState, on: &Callback<Action>) -> Html {
-    let marks: Vec<(u64, String)> = state
-        .timeline
-        .entries()
-        .iter()
-        .map(|r| (r.at.ms(), r.cmd.describe()))
-        .collect();
+    let marks = state.timeline_marks();
     html! {
         <header class="topbar">
             <div class="brand">

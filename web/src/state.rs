@@ -561,6 +561,16 @@ impl AppState {
         }
     }
 
+    /// The commands on the timeline, as the time bar marks them: when
+    /// each was given and what it did.
+    pub fn timeline_marks(&self) -> Vec<(u64, String)> {
+        self.timeline
+            .entries()
+            .iter()
+            .map(|r| (r.at.ms(), r.cmd.describe()))
+            .collect()
+    }
+
     /// Current virtual time.
     pub fn now(&self) -> SimTime {
         self.world.now()
@@ -596,10 +606,13 @@ impl AppState {
         }
         let start = self.timeline.start();
         let world = World::load(start).ok()?;
-        let nodes = &self.world.view().topology.nodes;
+        // Positions of the nodes drawn now or at the start.
+        let (now_nodes, start_nodes) = (
+            &self.world.view().topology.nodes,
+            &world.view().topology.nodes,
+        );
         let mut v = scene::export(start, world.broker(), world.specs(), &self.layout, |k| {
-            nodes.iter().any(|n| n.key == k)
-                || world.view().topology.nodes.iter().any(|n| n.key == k)
+            now_nodes.iter().chain(start_nodes).any(|n| n.key == k)
         });
         let run = scene::run::Run {
             commands: done
