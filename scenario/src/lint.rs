@@ -671,14 +671,19 @@ fn binding<'a>(
             return None;
         }
     }
-    Some(Bind {
+    Some(bind_of(path, b, to_exchange))
+}
+
+/// The binding `b` at `path` as the checks see it.
+fn bind_of(path: String, b: &BindingDef, to_exchange: bool) -> Bind<'_> {
+    Bind {
         path,
         source: b.source.as_str(),
         destination: b.destination.as_str(),
         to_exchange,
         key: b.routing_key.as_str(),
         arguments: &b.arguments,
-    })
+    }
 }
 
 /// A binding of a broker's export: its source and destination exist, its
@@ -690,14 +695,8 @@ fn live_binding<'a>(model: &Model<'a>, path: String, b: &'a BindingDef) -> Optio
     } else {
         model.queues.contains_key(b.destination.as_str())
     };
-    (exists && model.exchanges.contains_key(b.source.as_str())).then_some(Bind {
-        path,
-        source: b.source.as_str(),
-        destination: b.destination.as_str(),
-        to_exchange,
-        key: b.routing_key.as_str(),
-        arguments: &b.arguments,
-    })
+    (exists && model.exchanges.contains_key(b.source.as_str()))
+        .then(|| bind_of(path, b, to_exchange))
 }
 
 /// The queues (`true`) and exchanges (`false`) a policy's pattern and
