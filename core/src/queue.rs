@@ -704,21 +704,24 @@ mod tests {
         )
     }
 
-    fn queue(max_priority: Option<u8>) -> Queue {
-        let config = QueueConfig {
-            max_priority,
-            ..QueueConfig::default()
-        };
+    fn queue_with(config: QueueConfig) -> Queue {
         Queue::new(
             QueueId(1),
             "q".into(),
-            false,
+            true,
             false,
             None,
             FieldTable::new(),
             config,
             SimTime::ZERO,
         )
+    }
+
+    fn queue(max_priority: Option<u8>) -> Queue {
+        queue_with(QueueConfig {
+            max_priority,
+            ..QueueConfig::default()
+        })
     }
 
     #[test]
@@ -736,20 +739,10 @@ mod tests {
     }
 
     fn quorum(config: QueueConfig) -> Queue {
-        let config = QueueConfig {
+        queue_with(QueueConfig {
             queue_type: QueueType::Quorum,
             ..config
-        };
-        Queue::new(
-            QueueId(1),
-            "qq".into(),
-            true,
-            false,
-            None,
-            FieldTable::new(),
-            config,
-            SimTime::ZERO,
-        )
+        })
     }
 
     #[test]

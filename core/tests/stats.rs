@@ -6,9 +6,19 @@
 use warren_core::methods::QueueDeclare;
 use warren_core::stats::{QueueBucket, Stats, BUCKETS, FIRST_WIDTH_MS};
 use warren_core::{
-    ActorId, Broker, ConsumerPolicy, ConsumerSpec, FieldTable, FieldValue, ProducerSpec, SimTime,
-    Simulation,
+    ActorId, Broker, ChannelId, ConsumerPolicy, ConsumerSpec, FieldTable, FieldValue, ProducerSpec,
+    SimTime, Simulation,
 };
+
+/// The channel a simulated consumer holds.
+fn channel_of(sim: &Simulation, id: ActorId) -> ChannelId {
+    sim.actor(id)
+        .unwrap()
+        .as_consumer()
+        .unwrap()
+        .channel
+        .unwrap()
+}
 
 /// A broker with `queues` declared, each with its arguments.
 fn scene(queues: &[(&str, FieldTable)]) -> Simulation {
@@ -87,13 +97,7 @@ fn steady_state() {
         q[..40],
         "one queue: totals are its figures"
     );
-    let ch = sim
-        .actor(ActorId(1))
-        .unwrap()
-        .as_consumer()
-        .unwrap()
-        .channel
-        .unwrap();
+    let ch = channel_of(&sim, ActorId(1));
     let c = stats.consumer(ch, "printer").unwrap();
     for b in &c[..40] {
         assert_eq!((b.unacked, b.prefetch), (1, 1));
@@ -113,13 +117,7 @@ fn utilisation_is_the_share_of_time_not_at_prefetch() {
     let id = consumer(&mut sim, "orders", 200, ConsumerPolicy::Ack);
     producer(&mut sim, "orders", 2.0);
     stats.run_until(&mut sim, SimTime(4_000));
-    let ch = sim
-        .actor(id)
-        .unwrap()
-        .as_consumer()
-        .unwrap()
-        .channel
-        .unwrap();
+    let ch = channel_of(&sim, id);
     let c = stats.consumer(ch, "printer").unwrap();
     // Deliveries at 0 and 500, each held 200 ms: [0,250) is blocked 200 ms.
     assert_eq!(c[0].utilisation_permille(), Some(200));
@@ -161,13 +159,7 @@ fn stopped_consumer() {
     for s in 0..12 {
         assert_eq!(per_second(q, s, |b| b.publish), 10, "publish, second {s}");
     }
-    let ch = sim
-        .actor(printer)
-        .unwrap()
-        .as_consumer()
-        .unwrap()
-        .channel
-        .unwrap();
+    let ch = channel_of(&sim, printer);
     let c = stats.consumer(ch, "printer").unwrap();
     assert_eq!(
         c[13].utilisation_permille(),
