@@ -150,15 +150,11 @@ impl Setup {
     /// keys: speeds are only compared between correct answers.
     pub fn check(&self, count: usize) {
         for key in self.keys.iter().take(count) {
-            let mut want: Vec<u32> = self
-                .bindings
-                .iter()
-                .filter(|(b, _)| topic_matches(b, key))
-                .map(|&(_, id)| id)
-                .collect();
-            want.sort_unstable();
-            want.dedup();
-            assert_eq!(self.trie.matches(key), want, "{key}");
+            assert_eq!(
+                self.trie.matches(key),
+                reference(&self.bindings, key),
+                "{key}"
+            );
         }
     }
 }
@@ -197,6 +193,19 @@ fn keys_and_stream(
         }
     };
     (keys, stream)
+}
+
+/// The ids of the bindings `key` matches, by the reference matcher,
+/// sorted and without repeats (as the trie answers).
+pub fn reference(bindings: &[(String, u32)], key: &str) -> Vec<u32> {
+    let mut want: Vec<u32> = bindings
+        .iter()
+        .filter(|(b, _)| topic_matches(b, key))
+        .map(|&(_, id)| id)
+        .collect();
+    want.sort_unstable();
+    want.dedup();
+    want
 }
 
 fn build(bindings: &[(String, u32)]) -> TopicTrie<u32> {
