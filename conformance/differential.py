@@ -2,6 +2,7 @@
 """Differential testing: random scenarios on RabbitMQ and on Warren's core.
 
     differential.py [--seed S] [--count N] [--steps K] [--warren PATH] [--vhost V]
+                    [--quorum] [--streams] [--extras]
 
 For i in 0..N-1, generates a scenario from seed S+i, runs it on the running
 broker (scripts/broker.sh start) with the recorder and on the core with
@@ -83,10 +84,33 @@ def as_quorum(st, r):
     return {**st, "durable": True, "arguments": args}
 
 
-def gen_scenario(seed, nsteps, with_extras=False, with_quorum=False):
+STREAM_OFFSETS = ["first", "first", "next", "last", 0, 1, 5, {"$type": "timestamp", "value": 0}]
+
+
+def as_stream(st, r):
+    """With --streams: a queue declared as a stream (durable; only the
+    arguments a stream takes)."""
+    args = {"x-queue-type": "stream"}
+    if r.random() < 0.3:
+        args["x-max-age"] = r.choice(["1D", "10s", "0D", "5X"])
+    return {**st, "durable": True, "arguments": args}
+
+
+def stream_consume(st, r):
+    """With --streams: a consume usually names an offset, and the channel
+    usually has the per-consumer prefetch a stream needs."""
+    if st["op"] == "basic.consume" and r.random() < 0.7:
+        st.setdefault("arguments", {})["x-stream-offset"] = copy.deepcopy(r.choice(STREAM_OFFSETS))
+    if st["op"] == "basic.qos" and st["prefetch_count"] == 0 and r.random() < 0.7:
+        st["prefetch_count"] = r.choice([1, 2, 5])
+    return st
+
+
+def gen_scenario(seed, nsteps, with_extras=False, with_quorum=False, with_streams=False):
     r = random.Random(seed)
     rx = random.Random(seed * 7919 + 1)
     rq = random.Random(seed * 104729 + 3)
+    rs = random.Random(seed * 1299709 + 5)
     steps = []
     for name, typ in EXCHANGES:
         steps.append({"op": "exchange.declare", "exchange": name, "exchange_type": typ})
@@ -97,6 +121,8 @@ def gen_scenario(seed, nsteps, with_extras=False, with_quorum=False):
             st["arguments"] = copy.deepcopy(args)
         if with_quorum and rq.random() < 0.6:
             st = as_quorum(st, rq)
+        if with_streams and rs.random() < 0.5:
+            st = as_stream(st, rs)
         steps.append(st)
     # A topology that routes most publishes somewhere.
     steps.append({"op": "queue.bind", "queue": "q1", "exchange": "ed", "routing_key": "a"})
@@ -180,6 +206,8 @@ def gen_scenario(seed, nsteps, with_extras=False, with_quorum=False):
         st.update(common)
         if with_extras:
             st = extras(st, rx)
+        if with_streams:
+            st = stream_consume(st, rs)
         steps.append(st)
     return {"name": "diff-%d" % seed,
             "description": "differential scenario from seed %d" % seed,
@@ -253,6 +281,8 @@ def main(argv=None):
     ap.add_argument("--print", action="store_true", help="only print the generated scenarios")
     ap.add_argument("--quorum", action="store_true",
                     help="declare most queues as quorum queues (durable, some with a delivery limit)")
+    ap.add_argument("--streams", action="store_true",
+                    help="declare about half the queues as streams; consumes name offsets, qos usually sets a prefetch")
     ap.add_argument("--extras", action="store_true",
                     help="also empty queue names (the most-recently-declared shortcut) and tx.* methods")
     opts = ap.parse_args(argv)
@@ -260,14 +290,14 @@ def main(argv=None):
 
     if opts.print:
         for i in range(opts.count):
-            print(json.dumps(gen_scenario(opts.seed + i, opts.steps, opts.extras, opts.quorum)))
+            print(json.dumps(gen_scenario(opts.seed + i, opts.steps, opts.extras, opts.quorum, opts.streams)))
         return 0
     if not os.access(opts.warren, os.X_OK):
         ap.error("no warren binary at %s (cargo build -p warren-cli, or --warren PATH)" % opts.warren)
     differ = Differ(opts.warren, opts.vhost)
     for i in range(opts.count):
         seed = opts.seed + i
-        sc = gen_scenario(seed, opts.steps, opts.extras, opts.quorum)
+        sc = gen_scenario(seed, opts.steps, opts.extras, opts.quorum, opts.streams)
         got = differ.differs(sc)
         if got is None:
             log("seed %d: equal" % seed)

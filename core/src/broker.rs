@@ -87,6 +87,8 @@ pub(crate) struct Consumer {
     /// Deliveries not yet settled.
     pub(crate) unacked: u32,
     pub(crate) arguments: FieldTable,
+    /// On a stream: the offset it reads next (unused elsewhere).
+    pub(crate) offset: u64,
 }
 
 /// A delivery waiting for its acknowledgement.
@@ -98,6 +100,9 @@ pub(crate) struct Unacked {
     pub(crate) consumer: Option<ConsumerUid>,
     /// When it was delivered: the consumer timeout counts from here.
     pub(crate) delivered_at: SimTime,
+    /// Read from a stream's log: settling it only gives credit back, and
+    /// nothing returns to the stream when its channel closes.
+    pub(crate) from_stream: bool,
 }
 
 /// A channel's unacked deliveries by delivery tag. Tags are issued in
@@ -228,8 +233,8 @@ pub struct Ledger {
     /// Copies dropped, each with a [`DropReason`](crate::DropReason) event.
     pub dropped: u64,
     /// Messages published in a transaction that was rolled back, or whose
-    /// channel closed before `tx.commit`: they never reached an exchange's
-    /// queues. (Messages a transaction still holds are in none of these.)
+    /// channel closed before `tx.commit`, or that a stream could not store
+    /// (the connection closed): they never reached an exchange's queues. (Messages a transaction still holds are in none of these.)
     pub discarded: u64,
 }
 

@@ -23,6 +23,9 @@ pub enum ReplyCode {
     NotAllowed,
     /// 540: not implemented (`immediate`, `prefetch_size`, `basic.recover requeue=false`).
     NotImplemented,
+    /// 541: the broker's process crashed on what it was sent (a stream
+    /// offset or age it cannot read).
+    InternalError,
 }
 
 impl ReplyCode {
@@ -37,6 +40,7 @@ impl ReplyCode {
             Self::CommandInvalid => 503,
             Self::NotAllowed => 530,
             Self::NotImplemented => 540,
+            Self::InternalError => 541,
         }
     }
 
@@ -51,6 +55,7 @@ impl ReplyCode {
             Self::CommandInvalid => "COMMAND_INVALID",
             Self::NotAllowed => "NOT_ALLOWED",
             Self::NotImplemented => "NOT_IMPLEMENTED",
+            Self::InternalError => "INTERNAL_ERROR",
         }
     }
 
@@ -58,7 +63,7 @@ impl ReplyCode {
     pub fn is_hard(self) -> bool {
         matches!(
             self,
-            Self::CommandInvalid | Self::NotAllowed | Self::NotImplemented
+            Self::CommandInvalid | Self::NotAllowed | Self::NotImplemented | Self::InternalError
         )
     }
 }
@@ -185,6 +190,16 @@ impl AmqpError {
             text.push_str("...");
         }
         Self { code, text, method }
+    }
+
+    /// A crash of the channel process: RabbitMQ closes the connection
+    /// with a bare `INTERNAL_ERROR`, naming no method.
+    pub fn internal() -> Self {
+        Self {
+            code: ReplyCode::InternalError,
+            text: ReplyCode::InternalError.name().to_owned(),
+            method: Method::None,
+        }
     }
 
     /// Whether the connection closes (else only the channel).

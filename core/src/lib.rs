@@ -115,6 +115,7 @@ mod queue_type;
 mod rng;
 mod sim;
 pub mod stats;
+mod stream;
 mod topic;
 mod value;
 
@@ -137,6 +138,7 @@ pub use sim::{
     ActorId, ActorView, ConsumerPolicy, ConsumerSpec, ConsumerState, ConsumerView, InFlightView,
     ProducerSpec, ProducerView, SimConfig, SimError, Simulation,
 };
+pub use stream::OFFSET_HEADER as STREAM_OFFSET_HEADER;
 
 pub use headers::{
     explain_headers, headers_match, validate_binding_args, ArgExplanation, ArgOutcome,

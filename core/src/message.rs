@@ -176,6 +176,32 @@ impl Message {
         })
     }
 
+    /// A copy of the message (same id) keeping only the headers `keep`
+    /// accepts; the message itself if it keeps them all.
+    pub(crate) fn with_headers_kept(
+        self: &Arc<Self>,
+        keep: impl Fn(&FieldValue) -> bool,
+    ) -> Arc<Self> {
+        let Some(headers) = self.properties().headers.as_ref() else {
+            return self.clone();
+        };
+        if headers.iter().all(|(_, v)| keep(v)) {
+            return self.clone();
+        }
+        let mut meta = self.meta.as_deref().cloned().unwrap_or_default();
+        let kept: Vec<(String, FieldValue)> = headers
+            .iter()
+            .filter(|(_, v)| keep(v))
+            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .collect();
+        meta.props.headers = (!kept.is_empty()).then_some(FieldTable(kept));
+        Arc::new(Self {
+            id: self.id,
+            data: self.data.clone(),
+            meta: Some(Box::new(meta)),
+        })
+    }
+
     /// The message's number.
     pub fn id(&self) -> MessageId {
         self.id

@@ -171,8 +171,7 @@ pub(crate) fn validate_args(args: &FieldTable) -> Result<(), (String, String)> {
                 FieldValue::LongStr(_) => return err("invalid_overflow".into()),
                 _ => return err(unacceptable()),
             },
-            // 3.10 `check_queue_type/2`. Streams are accepted and
-            // modelled as classic queues (see docs/conformance.md).
+            // 3.10 `check_queue_type/2`.
             "x-queue-type" => match value {
                 FieldValue::LongStr(s) if matches!(s.as_str(), "classic" | "quorum" | "stream") => {
                 }
@@ -186,6 +185,14 @@ pub(crate) fn validate_args(args: &FieldTable) -> Result<(), (String, String)> {
             }
             "x-single-active-consumer" if !matches!(value, FieldValue::Bool(_)) => {
                 return err(unacceptable());
+            }
+            // An age that crashes the declare is the declare's to report.
+            "x-max-age" => {
+                if let Some(crate::stream::Unreadable::Invalid(detail)) =
+                    crate::stream::check_max_age(value)
+                {
+                    return err(detail);
+                }
             }
             _ => {}
         }
@@ -336,7 +343,7 @@ pub(crate) fn effective_config(
         Overflow::RejectPublishDlx if quorum => Overflow::DropHead,
         o => o,
     };
-    QueueConfig {
+    let config = QueueConfig {
         message_ttl: min(arg_int("x-message-ttl"), pol_int("message-ttl")),
         expires: min(arg_int("x-expires"), pol_int("expires")).filter(|&e| e > 0),
         max_length: min(arg_int("x-max-length"), pol_int("max-length")),
@@ -354,6 +361,23 @@ pub(crate) fn effective_config(
         queue_type,
         delivery_limit: delivery_limit.filter(|_| quorum),
         policy: policy.map(|(name, _)| name.to_owned()),
+    };
+    if queue_type == QueueType::Stream {
+        without_queue_rules(config)
+    } else {
+        config
+    }
+}
+
+/// A stream's configuration: none of a queue's rules for its messages
+/// apply to a log (a policy's TTL, length limit, overflow, dead-lettering
+/// or lease), so a policy that matches a stream changes nothing in it.
+fn without_queue_rules(config: QueueConfig) -> QueueConfig {
+    QueueConfig {
+        queue_type: QueueType::Stream,
+        max_length_bytes: config.max_length_bytes,
+        policy: config.policy,
+        ..QueueConfig::default()
     }
 }
 
@@ -447,6 +471,8 @@ pub(crate) struct Queue {
     /// Quorum queues with `reject-publish`: refusing publishes since the
     /// queue went over its limit, until it falls to 80% of it.
     rejecting: bool,
+    /// Streams: the log (the lanes stay empty).
+    pub(crate) log: crate::stream::Log,
 }
 
 impl Queue {
@@ -481,11 +507,16 @@ impl Queue {
             declared_at: now,
             returns: 0,
             rejecting: false,
+            log: crate::stream::Log::default(),
         }
     }
 
     pub(crate) fn is_quorum(&self) -> bool {
         self.config.queue_type == QueueType::Quorum
+    }
+
+    pub(crate) fn is_stream(&self) -> bool {
+        self.config.queue_type == QueueType::Stream
     }
 
     /// When an `x-expires` lease of `ms` deletes the queue if nothing uses

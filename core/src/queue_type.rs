@@ -20,7 +20,8 @@ pub enum QueueType {
     /// Raft-replicated FIFO: durable only, delivery counting and limits,
     /// returns ahead of the queue.
     Quorum,
-    /// Append-only log (modelled as classic for now).
+    /// Append-only log: durable only, read by each consumer from an
+    /// offset of its own, never shrunk by consuming.
     Stream,
 }
 
@@ -58,6 +59,27 @@ const STREAM_ONLY: &[&str] = &[
     "x-max-age",
     "x-stream-max-segment-size-bytes",
     "x-initial-cluster-size",
+];
+
+/// Arguments classic and quorum queues both take and streams refuse.
+const CLASSIC_AND_QUORUM: &[&str] = &[
+    "x-expires",
+    "x-message-ttl",
+    "x-dead-letter-exchange",
+    "x-dead-letter-routing-key",
+    "x-max-length",
+    "x-overflow",
+    "x-single-active-consumer",
+];
+
+/// The arguments a redeclare of a stream compares (its `queue_arguments`).
+const STREAM_EQUIVALENCE: &[&str] = &[
+    "x-initial-cluster-size",
+    "x-max-age",
+    "x-max-length-bytes",
+    "x-queue-leader-locator",
+    "x-queue-type",
+    "x-stream-max-segment-size-bytes",
 ];
 
 /// The arguments a redeclare of a quorum queue compares (its
@@ -116,7 +138,7 @@ impl QueueType {
         let refused: &[&[&str]] = match self {
             Self::Classic => &[QUORUM_ONLY, STREAM_ONLY, &["x-queue-leader-locator"]],
             Self::Quorum => &[CLASSIC_ONLY, STREAM_ONLY],
-            Self::Stream => &[],
+            Self::Stream => &[CLASSIC_ONLY, QUORUM_ONLY, CLASSIC_AND_QUORUM],
         };
         args.iter()
             .map(|(k, _)| k)
@@ -124,21 +146,23 @@ impl QueueType {
     }
 
     /// The arguments a redeclare compares, `classic` being the caller's
-    /// list for classic queues (and streams, modelled as classic).
+    /// list for classic queues.
     pub(crate) fn equivalence_args(
         self,
         classic: &'static [&'static str],
     ) -> &'static [&'static str] {
         match self {
             Self::Quorum => QUORUM_EQUIVALENCE,
-            Self::Classic | Self::Stream => classic,
+            Self::Stream => STREAM_EQUIVALENCE,
+            Self::Classic => classic,
         }
     }
 }
 
-/// Why 3.10 refuses to declare a quorum queue with these properties, in
-/// the order it checks them (after the arguments): the detail of the 406.
-pub(crate) fn quorum_property_refusal(
+/// Why 3.10 refuses to declare a quorum queue or a stream with these
+/// properties, in the order it checks them (after the arguments): the
+/// detail of the 406.
+pub(crate) fn replicated_property_refusal(
     durable: bool,
     exclusive: bool,
     auto_delete: bool,
@@ -183,6 +207,10 @@ mod tests {
             Some("x-delivery-limit")
         );
         assert_eq!(QueueType::Quorum.refused_argument(&args), None);
+        assert_eq!(
+            QueueType::Stream.refused_argument(&table(&["x-max-age", "x-overflow"])),
+            Some("x-overflow")
+        );
         let args = table(&["x-max-priority", "x-queue-mode"]);
         assert_eq!(
             QueueType::Quorum.refused_argument(&args),
@@ -198,20 +226,20 @@ mod tests {
     }
 
     #[test]
-    fn quorum_properties_are_checked_auto_delete_first() {
+    fn replicated_properties_are_checked_auto_delete_first() {
         assert_eq!(
-            quorum_property_refusal(false, true, true),
+            replicated_property_refusal(false, true, true),
             Some("auto-delete")
         );
         assert_eq!(
-            quorum_property_refusal(false, true, false),
+            replicated_property_refusal(false, true, false),
             Some("exclusive-owner")
         );
         assert_eq!(
-            quorum_property_refusal(false, false, false),
+            replicated_property_refusal(false, false, false),
             Some("non-durable")
         );
-        assert_eq!(quorum_property_refusal(true, false, false), None);
+        assert_eq!(replicated_property_refusal(true, false, false), None);
     }
 
     #[test]

@@ -781,18 +781,29 @@ impl Runner {
 
     /// Drains every queue, in name order, with `basic.get` (auto-ack) on a
     /// fresh channel of connection 1 (of the owner for exclusive queues),
-    /// as the recorder does on a real broker.
+    /// as the recorder does on a real broker. A stream refuses `basic.get`
+    /// and keeps what is read: its whole log is the final state, as the
+    /// recorder reads it with a consumer from `first`.
     pub fn drain_queues(&mut self) -> BTreeMap<String, Vec<TraceMessage>> {
         const DRAIN_CHANNEL: u16 = 65_535;
         let mut out = BTreeMap::new();
-        let names: Vec<(String, bool)> = self
+        let names: Vec<(String, bool, bool)> = self
             .sim
             .broker()
             .queues()
             .into_iter()
-            .map(|q| (q.name, q.exclusive))
+            .map(|q| {
+                let stream = q.config.queue_type == warren_core::QueueType::Stream;
+                (q.name, q.exclusive, stream)
+            })
             .collect();
-        for (name, exclusive) in names {
+        for (name, exclusive, stream) in names {
+            if stream {
+                let log = self.sim.broker().stream_log(&name);
+                let msgs = log.iter().map(|m| TraceMessage::new(m, false)).collect();
+                out.insert(name, msgs);
+                continue;
+            }
             let owner_label = if exclusive {
                 self.exclusive_owner_label(&name).unwrap_or(1)
             } else {

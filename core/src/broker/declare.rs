@@ -12,7 +12,7 @@ use crate::policy::{Policy, PolicyError};
 use crate::queue::{
     arg_equivalence, effective_config, validate_args, Queue, QueueId, EQUIVALENCE_ARGS,
 };
-use crate::queue_type::{quorum_property_refusal, QueueType};
+use crate::queue_type::{replicated_property_refusal, QueueType};
 use crate::value::{FieldTable, FieldValue};
 use crate::{ChannelId, ConnectionId, DeclareOk};
 
@@ -459,7 +459,7 @@ impl Broker {
             return Ok(self.touch_and_report(id));
         }
         let queue_type = QueueType::of(&m.arguments);
-        if requested.is_empty() && queue_type == QueueType::Quorum {
+        if requested.is_empty() && queue_type != QueueType::Classic {
             return Err(AmqpError::new(
                 ReplyCode::PreconditionFailed,
                 method,
@@ -515,8 +515,9 @@ impl Broker {
     }
 
     /// What 3.10 checks before creating a queue, in its order: arguments
-    /// another queue type takes, argument values, then a quorum queue's
-    /// properties (durable only, never exclusive or auto-delete).
+    /// another queue type takes, argument values, then a quorum queue's or
+    /// a stream's properties (durable only, never exclusive or
+    /// auto-delete).
     fn check_new_queue(
         &self,
         name: &str,
@@ -540,8 +541,17 @@ impl Broker {
         if let Err((key, detail)) = validate_args(&m.arguments) {
             return refuse(format!("invalid arg '{key}' for {resource}: {detail}"));
         }
-        if queue_type == QueueType::Quorum {
-            if let Some(p) = quorum_property_refusal(m.durable, m.exclusive, m.auto_delete) {
+        // An `x-max-age` without a leading number crashes 3.10's declare
+        // (recorded: stream-declare-rules, stream-interval-forms).
+        let crashes = m
+            .arguments
+            .get("x-max-age")
+            .map(crate::stream::check_max_age);
+        if crashes == Some(Some(crate::stream::Unreadable::Crash)) {
+            return Err(AmqpError::internal());
+        }
+        if queue_type != QueueType::Classic {
+            if let Some(p) = replicated_property_refusal(m.durable, m.exclusive, m.auto_delete) {
                 return refuse(format!("invalid property '{p}' for {resource}"));
             }
         }
@@ -578,8 +588,12 @@ impl Broker {
     /// consumer until its deliveries are settled (3.10's `rabbit_fifo`
     /// keeps both as consumers; recorded: quorum-get-consumer-count,
     /// quorum-cancel-keeps-unacked).
+    /// A stream reports none, whoever reads it (recorded: stream-offsets).
     fn consumer_count(&self, id: QueueId) -> u64 {
         let q = &self.queues[&id];
+        if q.is_stream() {
+            return 0;
+        }
         let mut count = q.consumers.len() as u64;
         if !q.is_quorum() {
             return count;
@@ -635,6 +649,14 @@ impl Broker {
         let r = match self.queue_named(&m.queue) {
             None => Err(self.not_found(method, "queue", &m.queue)),
             Some(q) if q.locked_for(ch.connection) => Err(self.locked(method, &m.queue)),
+            Some(q) if q.is_stream() => Err(AmqpError::new(
+                ReplyCode::NotImplemented,
+                method,
+                format!(
+                    "queue.purge not supported by stream queues {}",
+                    self.rs("queue", &m.queue)
+                ),
+            )),
             Some(q) => {
                 let id = q.id;
                 let entries = self
@@ -685,6 +707,12 @@ impl Broker {
                     if m.if_unused { "if-unused" } else { "if-empty" }
                 ),
             )),
+            // A stream ignores both flags (recorded: stream-delete-and-close,
+            // stream-consume-more).
+            Some(q) if q.is_stream() => {
+                let id = q.id;
+                Ok(self.delete_queue(id, QueueDeleteReason::Deleted))
+            }
             Some(q) if m.if_unused && !q.consumers.is_empty() => Err(AmqpError::new(
                 ReplyCode::PreconditionFailed,
                 method,

@@ -11,6 +11,7 @@ use crate::methods::{
 use crate::names::GENERATED_TAG_PREFIX;
 use crate::queue::{ConsumerUid, Queue, QueueId};
 use crate::queue_type::DELIVERY_COUNT_HEADER;
+use crate::stream::{parse_start, Start, Unreadable, OFFSET_HEADER};
 use crate::value::FieldValue;
 use crate::ChannelId;
 
@@ -85,8 +86,10 @@ impl Broker {
     }
 
     fn try_consume(&mut self, ch: ChannelId, m: &BasicConsume) -> Result<String, AmqpError> {
-        let (qid, priority) = self.check_consume(ch, m)?;
-        let sac = self.queues[&qid].config.single_active_consumer;
+        let (qid, priority, start) = self.check_consume(ch, m)?;
+        let q = &self.queues[&qid];
+        let sac = q.config.single_active_consumer;
+        let offset = start.map_or(0, |s| q.log.start_offset(s, self.now));
         let tag = if m.consumer_tag.is_empty() {
             format!("{GENERATED_TAG_PREFIX}{}", self.rng.name_suffix())
         } else {
@@ -109,6 +112,7 @@ impl Broker {
                 prefetch,
                 unacked: 0,
                 arguments: m.arguments.clone(),
+                offset,
             },
         );
         let q = self.queues.get_mut(&qid).expect("looked up above");
@@ -135,9 +139,13 @@ impl Broker {
         Ok(tag)
     }
 
-    /// The queue a consume attaches to and the consumer's priority, or the
-    /// channel error RabbitMQ raises instead.
-    fn check_consume(&self, ch: ChannelId, m: &BasicConsume) -> Result<(QueueId, i32), AmqpError> {
+    /// The queue a consume attaches to, the consumer's priority and (on a
+    /// stream) where it starts reading, or the error RabbitMQ raises instead.
+    fn check_consume(
+        &self,
+        ch: ChannelId,
+        m: &BasicConsume,
+    ) -> Result<(QueueId, i32, Option<Start>), AmqpError> {
         let method = Method::BasicConsume;
         if self.channels[&ch].consumers.contains_key(&m.consumer_tag) {
             return Err(AmqpError::new(
@@ -153,24 +161,46 @@ impl Broker {
             return Err(self.locked(method, &m.queue));
         }
         let qid = q.id;
+        // Consumer arguments are checked by queue type: `x-stream-offset`
+        // only on a stream, `x-priority` never on one (recorded:
+        // stream-consume-arguments).
+        let refused = if q.is_stream() {
+            "x-priority"
+        } else {
+            OFFSET_HEADER
+        };
+        if m.arguments.get(refused).is_some() {
+            return Err(AmqpError::new(
+                ReplyCode::PreconditionFailed,
+                method,
+                format!(
+                    "invalid arg '{refused}' for {} of queue type {}",
+                    self.rs("queue", &m.queue),
+                    q.config.queue_type.module()
+                ),
+            ));
+        }
         let exclusive_held = q
             .consumers
             .iter()
             .any(|(_, u)| self.consumers.get(u).is_some_and(|c| c.exclusive));
         let sac = q.config.single_active_consumer;
-        if exclusive_held || (m.exclusive && (!q.consumers.is_empty() || sac)) {
+        // A stream ignores consumer exclusivity: every reader has its own
+        // offset (recorded: stream-consume-arguments).
+        if !q.is_stream() && (exclusive_held || (m.exclusive && (!q.consumers.is_empty() || sac))) {
             return Err(AmqpError::new(
                 ReplyCode::AccessRefused,
                 method,
                 format!("{} in exclusive use", self.rs("queue", &m.queue)),
             ));
         }
+        let start = if q.is_stream() {
+            Some(self.check_stream_consume(ch, m)?)
+        } else {
+            None
+        };
         if q.is_quorum() && self.channels[&ch].global_prefetch > 0 {
-            return Err(AmqpError::new(
-                ReplyCode::NotImplemented,
-                method,
-                format!("{} does not support global qos", self.rs("queue", &m.queue)),
-            ));
+            return Err(self.no_global_qos(&m.queue));
         }
         let priority = match m.arguments.get("x-priority") {
             None => 0,
@@ -189,7 +219,50 @@ impl Broker {
                 }
             },
         };
-        Ok((qid, priority))
+        Ok((qid, priority, start))
+    }
+
+    fn no_global_qos(&self, queue: &str) -> AmqpError {
+        AmqpError::new(
+            ReplyCode::NotImplemented,
+            Method::BasicConsume,
+            format!("{} does not support global qos", self.rs("queue", queue)),
+        )
+    }
+
+    /// What a consume on a stream needs, in 3.10's order: a per-consumer
+    /// prefetch (406), manual acknowledgement (540), no global prefetch
+    /// (540), an `x-stream-offset` it can read (recorded:
+    /// stream-consume-rules, stream-consume-more, stream-bad-offset).
+    fn check_stream_consume(&self, ch: ChannelId, m: &BasicConsume) -> Result<Start, AmqpError> {
+        let method = Method::BasicConsume;
+        let chan = &self.channels[&ch];
+        let rs = self.rs("queue", &m.queue);
+        if chan.consumer_prefetch == 0 {
+            return Err(AmqpError::new(
+                ReplyCode::PreconditionFailed,
+                method,
+                format!("consumer prefetch count is not set for '{rs}'"),
+            ));
+        }
+        if m.auto_ack {
+            return Err(AmqpError::new(
+                ReplyCode::NotImplemented,
+                method,
+                format!("automatic acknowledgement not supported by stream queues {rs}"),
+            ));
+        }
+        if chan.global_prefetch > 0 {
+            return Err(self.no_global_qos(&m.queue));
+        }
+        parse_start(m.arguments.get(OFFSET_HEADER)).map_err(|e| match e {
+            Unreadable::Crash => AmqpError::internal(),
+            Unreadable::Invalid(term) => AmqpError::new(
+                ReplyCode::PreconditionFailed,
+                method,
+                format!("invalid arg '{OFFSET_HEADER}' for {rs}: {term}"),
+            ),
+        })
     }
 
     /// `basic.cancel`. Unacked deliveries of the consumer stay unacked on
@@ -273,6 +346,16 @@ impl Broker {
         if q.locked_for(ch.connection) {
             return Err(self.locked(method, queue));
         }
+        if q.is_stream() {
+            return Err(AmqpError::new(
+                ReplyCode::NotImplemented,
+                method,
+                format!(
+                    "basic.get not supported by stream queues {}",
+                    self.rs("queue", queue)
+                ),
+            ));
+        }
         if q.is_quorum() && q.config.single_active_consumer {
             return Err(AmqpError::new(
                 ReplyCode::ResourceLocked,
@@ -336,6 +419,7 @@ impl Broker {
                             entry,
                             consumer: None,
                             delivered_at: now,
+                            from_stream: false,
                         },
                     );
                     self.arm_tick(ch);
@@ -455,7 +539,9 @@ impl Broker {
     pub(crate) fn settle_acks(&mut self, ch: ChannelId, settled: Vec<(u64, Unacked)>) {
         for (tag, u) in settled {
             self.release(ch, &u);
-            self.ledger.acked += 1;
+            if !u.from_stream {
+                self.ledger.acked += 1;
+            }
             if self.record_events {
                 let queue = self.queue_name(u.queue).to_owned();
                 self.emit(EventKind::Acked {
@@ -499,6 +585,10 @@ impl Broker {
             Ok(s) => s,
             Err(e) => return Err(self.fail(ch, e)),
         };
+        if let Some(e) = self.stream_refusal(&settled, method) {
+            self.give_back_collected(ch, settled);
+            return Err(self.fail(ch, e));
+        }
         if self.taken_off(ch) {
             self.hold_settle(ch, Some(requeue), settled);
         } else {
@@ -506,6 +596,30 @@ impl Broker {
         }
         self.run_dispatch();
         Ok(())
+    }
+
+    /// A stream cannot take a delivery back: 3.10 refuses `basic.nack` and
+    /// `basic.reject` of one with 540 (recorded: stream-prefetch-credit).
+    fn stream_refusal(&self, settled: &[(u64, Unacked)], method: Method) -> Option<AmqpError> {
+        let (_, u) = settled.iter().find(|(_, u)| u.from_stream)?;
+        Some(AmqpError::new(
+            ReplyCode::NotImplemented,
+            method,
+            format!(
+                "basic.nack and basic.reject not supported by stream queues {}",
+                self.rs("queue", self.queue_name(u.queue))
+            ),
+        ))
+    }
+
+    /// Puts collected deliveries back on their channel, unsettled (the
+    /// connection error that follows requeues them as a close does).
+    fn give_back_collected(&mut self, ch: ChannelId, settled: Vec<(u64, Unacked)>) {
+        if let Some(chan) = self.channels.get_mut(&ch) {
+            for (tag, u) in settled {
+                chan.unacked.restore(tag, u);
+            }
+        }
     }
 
     /// Rejected deliveries go back to their queues (`requeue`) or are
@@ -519,6 +633,10 @@ impl Broker {
         let mut touched = Vec::new();
         for (tag, u) in settled {
             self.release(ch, &u);
+            // Only a transaction's commit gets here with a stream's delivery.
+            if u.from_stream {
+                continue;
+            }
             if self.record_events {
                 let queue = self.queue_name(u.queue).to_owned();
                 self.emit(EventKind::Nacked {
@@ -556,6 +674,16 @@ impl Broker {
                 "requeue=false",
             );
             return Err(self.fail(ch, e));
+        }
+        // 3.10's stream queue crashes on the requeue (recorded:
+        // stream-consume-more).
+        if self
+            .channel_mut(ch)?
+            .unacked
+            .values()
+            .any(|u| u.from_stream)
+        {
+            return Err(self.fail(ch, AmqpError::internal()));
         }
         let all = std::mem::take(&mut self.channel_mut(ch)?.unacked);
         // A transaction holds acks, not recoveries: what it holds stays.
@@ -645,7 +773,7 @@ impl Broker {
     }
 
     /// Whether a consumer can take one more delivery now.
-    fn can_take(&self, uid: ConsumerUid) -> bool {
+    pub(crate) fn can_take(&self, uid: ConsumerUid) -> bool {
         let Some(c) = self.consumers.get(&uid) else {
             return false;
         };
@@ -706,6 +834,7 @@ impl Broker {
                     entry,
                     consumer: Some(uid),
                     delivered_at: self.now,
+                    from_stream: false,
                 },
             );
             self.arm_tick(channel);
@@ -730,6 +859,10 @@ impl Broker {
     /// Delivers ready messages to consumers with room, queue by queue.
     pub(crate) fn run_dispatch(&mut self) {
         while let Some(qid) = self.next_pending() {
+            if self.queues.get(&qid).is_some_and(Queue::is_stream) {
+                self.dispatch_log(qid);
+                continue;
+            }
             loop {
                 self.drop_expired(qid);
                 let Some(uid) = self.pick_consumer(qid) else {
@@ -742,6 +875,64 @@ impl Broker {
             }
             self.arm(qid);
         }
+    }
+}
+
+impl Broker {
+    /// A stream's consumers, each in turn, read the log from their offset
+    /// as far as their prefetch lets them.
+    fn dispatch_log(&mut self, qid: QueueId) {
+        let readers: Vec<ConsumerUid> = self.queues[&qid]
+            .consumers
+            .iter()
+            .map(|(_, u)| *u)
+            .collect();
+        for uid in readers {
+            while self.can_take(uid) && self.deliver_from_log(qid, uid) {}
+        }
+    }
+
+    /// Hands a consumer the message at its offset, if the log has it yet.
+    fn deliver_from_log(&mut self, qid: QueueId, uid: ConsumerUid) -> bool {
+        let Some(c) = self.consumers.get_mut(&uid) else {
+            return false;
+        };
+        let Some(message) = self.queues[&qid].log.delivery(c.offset) else {
+            return false;
+        };
+        let Some(chan) = self.channels.get_mut(&c.channel) else {
+            return false;
+        };
+        c.offset += 1;
+        c.unacked += 1;
+        let delivery_tag = chan.next_delivery_tag;
+        chan.next_delivery_tag += 1;
+        let channel = c.channel;
+        let consumer_tag = c.tag.clone();
+        chan.unacked.insert(
+            delivery_tag,
+            Unacked {
+                queue: qid,
+                entry: Entry::new(message.clone(), c.offset - 1, crate::SimTime::NEVER),
+                consumer: Some(uid),
+                delivered_at: self.now,
+                from_stream: true,
+            },
+        );
+        self.arm_tick(channel);
+        if self.record_events {
+            let queue = self.queue_name(qid).to_owned();
+            self.emit(EventKind::Delivered {
+                channel,
+                consumer_tag,
+                delivery_tag,
+                redelivered: false,
+                queue,
+                auto_ack: false,
+                message,
+            });
+        }
+        true
     }
 }
 

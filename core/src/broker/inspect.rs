@@ -38,6 +38,11 @@ pub struct QueueInfo {
     pub consumers: Vec<String>,
     /// Single active consumer: the active one.
     pub active_consumer: Option<String>,
+    /// A stream: how many messages its log holds (its `ready` is 0: a
+    /// log has nothing waiting to be taken).
+    pub log_length: u64,
+    /// A stream: body bytes in its log.
+    pub log_bytes: u64,
 }
 
 /// A ready message in a queue.
@@ -115,6 +120,8 @@ pub struct ConsumerInfo {
     pub active: bool,
     /// Consumer arguments.
     pub arguments: FieldTable,
+    /// On a stream: the offset it reads next.
+    pub offset: Option<u64>,
 }
 
 /// An unacknowledged delivery.
@@ -132,6 +139,8 @@ pub struct UnackedInfo {
     pub redelivered: bool,
     /// From a quorum queue: how many times it came back unacknowledged.
     pub delivery_count: Option<u64>,
+    /// From a stream: the message's offset in its log.
+    pub stream_offset: Option<u64>,
 }
 
 /// A channel.
@@ -184,6 +193,8 @@ impl Broker {
             unacked,
             consumers: q.consumers.iter().filter_map(|(_, u)| tag(u)).collect(),
             active_consumer: q.active.as_ref().and_then(tag),
+            log_length: q.log.len(),
+            log_bytes: q.log.bytes(),
         })
     }
 
@@ -223,6 +234,15 @@ impl Broker {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// A stream's log in offset order, each message as a delivery shows it
+    /// (with its `x-stream-offset`); empty for other queues.
+    pub fn stream_log(&self, name: &str) -> Vec<Arc<Message>> {
+        let Some(q) = self.queue_named(name) else {
+            return Vec::new();
+        };
+        (0..q.log.len()).filter_map(|o| q.log.delivery(o)).collect()
     }
 
     /// Every exchange, by name (the default exchange first).
@@ -301,6 +321,7 @@ impl Broker {
                         !q.config.single_active_consumer || q.active == Some(c.uid)
                     }),
                     arguments: c.arguments.clone(),
+                    offset: q.is_some_and(|q| q.is_stream()).then_some(c.offset),
                 }
             })
             .collect()
@@ -332,6 +353,7 @@ impl Broker {
                             .get(&u.queue)
                             .is_some_and(crate::queue::Queue::is_quorum)
                             .then(|| u.entry.delivery_count()),
+                        stream_offset: u.from_stream.then(|| u.entry.seq()),
                     })
                     .collect(),
                 consumers: chan.consumers.keys().cloned().collect(),
@@ -392,12 +414,17 @@ impl Broker {
         if l.published != l.routed + l.returned + l.unroutable + l.discarded + held {
             return Err(format!("publishes unaccounted for: {l:?}, {held} held"));
         }
-        let ready: u64 = self.queues.values().map(|q| q.len()).sum();
+        // A stream's log holds its copies; its deliveries are views of
+        // them, not copies of their own.
+        let ready: u64 = self.queues.values().map(|q| q.len() + q.log.len()).sum();
         // Deliveries a transaction's acknowledgement holds are still unacked.
         let unacked: u64 = self
             .channels
             .values()
-            .map(|c| c.unacked.len() as u64 + c.tx.as_ref().map_or(0, |t| t.held_deliveries()))
+            .map(|c| {
+                let held = c.tx.as_ref().map_or(0, |t| t.held_copies());
+                c.unacked.values().filter(|u| !u.from_stream).count() as u64 + held
+            })
             .sum();
         if l.copies != ready + unacked + l.acked + l.dead_lettered + l.dropped {
             return Err(format!(
@@ -438,6 +465,20 @@ impl Broker {
             {
                 return Err(format!(
                     "queue {} holds ready messages a consumer could take",
+                    q.name
+                ));
+            }
+            let unread = |u: &ConsumerUid| {
+                self.consumers
+                    .get(u)
+                    .is_some_and(|c| c.offset < q.log.len() && self.can_take(*u))
+            };
+            if q.is_stream()
+                && q.consumers.iter().any(|(_, u)| unread(u))
+                && self.pending_dispatch.is_empty()
+            {
+                return Err(format!(
+                    "stream {} has a consumer with room that has not read its log",
                     q.name
                 ));
             }

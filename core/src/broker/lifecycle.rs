@@ -124,7 +124,8 @@ impl Broker {
             self.maybe_auto_delete(qid);
         }
         let mut requeued = Vec::new();
-        for (_, u) in chan.unacked {
+        // A stream's deliveries are views of its log: nothing goes back.
+        for (_, u) in chan.unacked.into_iter().filter(|(_, u)| !u.from_stream) {
             requeued.push(u.queue);
             self.requeue_entry(u.queue, u.entry, super::deliver::Giveback::Closed);
         }
@@ -182,12 +183,16 @@ impl Broker {
         self.pending_dispatch.retain(|q| *q != qid);
         let entries = q.drain_all();
         let count = entries.len() as u64;
+        // A stream's log goes with it, though `delete-ok` counts none of
+        // it (recorded: stream-delete-and-close).
+        let logged = q.log.take();
         // The queue is gone from the map: name the drops explicitly.
-        for e in &entries {
+        let ids = entries.iter().map(|e| e.msg.id());
+        for message in ids.chain(logged.iter().map(|m| m.id())) {
             self.ledger.dropped += 1;
             self.emit(EventKind::Dropped {
                 queue: q.name.clone(),
-                message: e.msg.id(),
+                message,
                 reason: DropReason::QueueDeleted,
             });
         }

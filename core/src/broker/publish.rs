@@ -82,6 +82,11 @@ impl Broker {
             (seq, c.tx.is_some())
         });
         let targets = self.route_message(xid, &msg);
+        let to_stream = || targets.iter().any(|q| self.queues[q].is_stream());
+        if crate::stream::cannot_store(&msg) && to_stream() {
+            self.ledger.discarded += 1;
+            return Err(AmqpError::internal());
+        }
         self.emit_routed(&msg, &targets);
         if in_tx {
             self.hold_publish(ch, msg, targets, m.mandatory);
@@ -326,6 +331,19 @@ impl Broker {
         let Some(q) = self.queues.get_mut(&qid) else {
             return false;
         };
+        if q.is_stream() {
+            q.log.append(crate::stream::stored(msg), now);
+            self.ledger.copies += 1;
+            if self.record_events {
+                let queue = self.queue_name(qid).to_owned();
+                self.emit(EventKind::Enqueued {
+                    queue,
+                    message: msg.id(),
+                });
+            }
+            self.wake(qid);
+            return true;
+        }
         let per_message = msg
             .properties()
             .expiration

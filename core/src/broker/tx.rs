@@ -26,9 +26,14 @@ pub(crate) struct Tx {
 }
 
 impl Tx {
-    /// Deliveries the transaction has taken off the channel's unacked list.
-    pub(crate) fn held_deliveries(&self) -> u64 {
-        self.settles.iter().map(|s| s.deliveries.len() as u64).sum()
+    /// Deliveries the transaction has taken off the channel's unacked
+    /// list that are copies of their own (a stream's are views of its log).
+    pub(crate) fn held_copies(&self) -> u64 {
+        self.settles
+            .iter()
+            .flat_map(|s| &s.deliveries)
+            .filter(|(_, u)| !u.from_stream)
+            .count() as u64
     }
 
     /// Publishes waiting for commit.

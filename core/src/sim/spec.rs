@@ -211,6 +211,8 @@ fn yes() -> bool {
 /// - `prefetch`: 0 (unlimited; no `basic.qos` is sent);
 /// - `auto_ack`, `exclusive`: false;
 /// - `priority`: `None` (no `x-priority` argument);
+/// - `stream_offset`: `None` (no `x-stream-offset` argument: a stream's
+///   consumer reads what is written from now on);
 /// - `processing_ms`, `jitter_ms`: 0;
 /// - `policy`: `ack`;
 /// - `crash_after`, `fail_every`: `None`;
@@ -244,6 +246,11 @@ pub struct ConsumerSpec {
     pub auto_ack: bool,
     /// `x-priority` consumer argument.
     pub priority: Option<i32>,
+    /// `x-stream-offset` consumer argument, for a stream's consumer: where
+    /// it starts reading (`"first"`, `"last"`, `"next"`, an offset, a
+    /// timestamp or an interval such as `"1h"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_offset: Option<FieldValue>,
     /// Exclusive consumer.
     pub exclusive: bool,
     /// Virtual ms spent on each message before settling it.
@@ -274,6 +281,7 @@ impl Default for ConsumerSpec {
             prefetch: 0,
             auto_ack: false,
             priority: None,
+            stream_offset: None,
             exclusive: false,
             processing_ms: 0,
             jitter_ms: 0,
@@ -305,6 +313,9 @@ impl ConsumerSpec {
         let mut args = FieldTable::new();
         if let Some(p) = self.priority {
             args.insert("x-priority", FieldValue::I32(p));
+        }
+        if let Some(offset) = &self.stream_offset {
+            args.insert(crate::STREAM_OFFSET_HEADER, offset.clone());
         }
         args
     }

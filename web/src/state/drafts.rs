@@ -624,6 +624,7 @@ pub fn consumer_spec(d: &Draft) -> Result<ConsumerSpec, String> {
         prefetch,
         auto_ack: flag(d, "auto_ack"),
         priority,
+        stream_offset: None,
         exclusive: flag(d, "exclusive"),
         processing_ms: opt_u64(d, "processing_ms", "the processing time")?.unwrap_or(0),
         jitter_ms: opt_u64(d, "jitter_ms", "the jitter")?.unwrap_or(0),

@@ -395,6 +395,7 @@ fn consumer(v: Value, path: &str) -> R<ConsumerSpec> {
         prefetch: o.small("prefetch")?.unwrap_or(0),
         auto_ack: o.bool("auto_ack", false)?,
         priority,
+        stream_offset: None,
         exclusive: o.bool("exclusive", false)?,
         processing_ms: o.uint("processing_ms")?.unwrap_or(0),
         jitter_ms: o.uint("jitter_ms")?.unwrap_or(0),
