@@ -187,7 +187,7 @@ fn queue_choices(quorum: bool) -> (Choices, Choices) {
     let types = vec![
         pair("", "classic"),
         pair("quorum", "quorum"),
-        pair("stream", "stream (runs as classic)"),
+        pair("stream", "stream"),
     ];
     let mut overflow = vec![pair("", "drop-head (default)")];
     for o in warren_core::Overflow::ALL {
@@ -196,6 +196,17 @@ fn queue_choices(quorum: bool) -> (Choices, Choices) {
         }
     }
     (types, overflow)
+}
+
+/// What the type field says of the chosen type.
+fn type_hint(queue_type: &str) -> &'static str {
+    match queue_type {
+        "quorum" => "x-queue-type: durable only, counts redeliveries",
+        "stream" => {
+            "x-queue-type: durable only, an append-only log each consumer reads from its own offset"
+        }
+        _ => "x-queue-type",
+    }
 }
 
 /// Declares or edits a queue.
@@ -241,28 +252,31 @@ pub fn queue_form(p: &QueueFormProps) -> Html {
     html! {
         <form class="entity-form" id={f.clone()} aria-label={if p.existing.is_some() { "Edit queue" } else { "New queue" }} {onsubmit}>
             { text(&d, &f, "name", "Name", if p.existing.is_none() { "empty: the broker names it (amq.gen-…)" } else { "" }, None) }
-            { select(&d, &f, "type", "Type", if quorum { "x-queue-type: durable only, counts redeliveries" } else { "x-queue-type" }, &types) }
+            { select(&d, &f, "type", "Type", type_hint(&queue_type), &types) }
             <div class="row">
                 { check(&d, &f, "durable", "durable", "") }
                 if takes("exclusive") { { check(&d, &f, "exclusive", "exclusive", "") } }
                 if takes("auto_delete") { { check(&d, &f, "auto_delete", "auto-delete", "") } }
             </div>
             <div class="grid2">
-                { number(&d, &f, "ttl", "Message TTL (ms)", "x-message-ttl") }
-                { number(&d, &f, "expires", "Queue expires (ms)", "x-expires: deleted when unused") }
-                { number(&d, &f, "max_length", "Max length", "x-max-length (messages)") }
+                if takes("ttl") { { number(&d, &f, "ttl", "Message TTL (ms)", "x-message-ttl") } }
+                if takes("expires") { { number(&d, &f, "expires", "Queue expires (ms)", "x-expires: deleted when unused") } }
+                if takes("max_length") { { number(&d, &f, "max_length", "Max length", "x-max-length (messages)") } }
                 { number(&d, &f, "max_length_bytes", "Max length (bytes)", "x-max-length-bytes") }
+                if takes("max_age") { { text(&d, &f, "max_age", "Max age", "x-max-age: 7D, 12h, 30m, 10s (retention is not simulated)", None) } }
             </div>
-            { select(&d, &f, "overflow", "Overflow", "what happens at the limit (x-overflow)", &overflow) }
-            <div class="grid2">
-                { text(&d, &f, "dlx", "Dead-letter exchange", "x-dead-letter-exchange; (default) = the default exchange", Some(&list)) }
-                { text(&d, &f, "dlrk", "Dead-letter routing key", "x-dead-letter-routing-key", None) }
-            </div>
-            { datalist(&list, &dlx) }
+            if takes("overflow") { { select(&d, &f, "overflow", "Overflow", "what happens at the limit (x-overflow)", &overflow) } }
+            if takes("dlx") {
+                <div class="grid2">
+                    { text(&d, &f, "dlx", "Dead-letter exchange", "x-dead-letter-exchange; (default) = the default exchange", Some(&list)) }
+                    { text(&d, &f, "dlrk", "Dead-letter routing key", "x-dead-letter-routing-key", None) }
+                </div>
+                { datalist(&list, &dlx) }
+            }
             <div class="grid2">
                 if takes("max_priority") { { number(&d, &f, "max_priority", "Max priority", "x-max-priority (0–255)") } }
                 if takes("delivery_limit") { { number(&d, &f, "delivery_limit", "Delivery limit", "x-delivery-limit: dead-letter after this many returns") } }
-                { check(&d, &f, "sac", "single active consumer", "x-single-active-consumer") }
+                if takes("sac") { { check(&d, &f, "sac", "single active consumer", "x-single-active-consumer") } }
             </div>
             { area(&d, &f, "args", "Other arguments", "one key = value per line", 2) }
             { end }
@@ -579,6 +593,7 @@ pub fn consumer_form(p: &ConsumerFormProps) -> Html {
                 { number(&d, &f, "processing_ms", "Processing time (ms)", "per message") }
                 { number(&d, &f, "jitter_ms", "Jitter (ms)", "random extra, 0 to this") }
                 { number(&d, &f, "priority", "Consumer priority", "x-priority (empty: none)") }
+                { text(&d, &f, "stream_offset", "Start at (streams)", "x-stream-offset: first, last, next, an offset, or 1h (empty: next)", None) }
             </div>
             { select(&d, &f, "policy", "When done", "what it does with each message", &policies) }
             <div class="grid2">

@@ -187,9 +187,13 @@ const QUEUE_ARGS: &[(&str, &str)] = &[
 /// Whether a queue of type `queue_type` (`""` is classic) takes the
 /// argument `arg` or the flag `field`: the form leaves out what RabbitMQ
 /// would refuse (a quorum queue has no priorities, is never exclusive or
-/// auto-delete; a delivery limit is a quorum queue's).
+/// auto-delete; a delivery limit is a quorum queue's; a stream takes a
+/// size and an age limit and nothing else).
 pub fn takes(queue_type: &str, field: &str) -> bool {
     match (queue_type, field) {
+        ("stream", "max_length_bytes" | "max_age") => true,
+        ("stream", _) => false,
+        (_, "max_age") => false,
         ("quorum", "max_priority" | "exclusive" | "auto_delete") => false,
         ("quorum", _) => true,
         (_, "delivery_limit") => false,
@@ -209,6 +213,7 @@ pub fn new_queue() -> Draft {
         ("dlx", String::new()),
         ("dlrk", String::new()),
         ("sac", b(false)),
+        ("max_age", String::new()),
         ("args", String::new()),
     ]);
     for (k, _) in QUEUE_ARGS {
@@ -244,6 +249,13 @@ pub fn queue_draft(q: &QueueInfo) -> Draft {
     if let Some(v) = args.remove("x-overflow") {
         d.insert("overflow", text(v));
     }
+    match args.remove("x-max-age") {
+        Some(FieldValue::LongStr(age)) => {
+            d.insert("max_age", age);
+        }
+        Some(other) => args.insert("x-max-age", other),
+        None => {}
+    }
     if let Some(v) = args.remove("x-dead-letter-exchange") {
         let s = text(v);
         d.insert("dlx", show_exchange(&s));
@@ -278,23 +290,25 @@ pub fn queue_decl(d: &Draft) -> Result<QueueDeclare, String> {
             arguments.insert(*arg, int_arg(raw));
         }
     }
-    let overflow = get(d, "overflow").trim();
-    if !overflow.is_empty() {
+    let field =
+        |name: &str| Some(get(d, name).trim()).filter(|v| !v.is_empty() && takes(queue_type, name));
+    if let Some(overflow) = field("overflow") {
         arguments.insert("x-overflow", FieldValue::str(overflow));
     }
-    let dlx = get(d, "dlx").trim();
-    if !dlx.is_empty() {
+    if let Some(dlx) = field("dlx") {
         arguments.insert(
             "x-dead-letter-exchange",
             FieldValue::str(exchange_field(dlx)),
         );
     }
-    let dlrk = get(d, "dlrk").trim();
-    if !dlrk.is_empty() {
+    if let Some(dlrk) = field("dlrk") {
         arguments.insert("x-dead-letter-routing-key", FieldValue::str(dlrk));
     }
-    if flag(d, "sac") {
+    if flag(d, "sac") && takes(queue_type, "sac") {
         arguments.insert("x-single-active-consumer", FieldValue::Bool(true));
+    }
+    if let Some(age) = field("max_age") {
+        arguments.insert("x-max-age", FieldValue::str(age));
     }
     Ok(QueueDeclare {
         queue: get(d, "name").trim().to_owned(),
@@ -593,8 +607,39 @@ pub fn consumer_draft(c: &ConsumerSpec) -> Draft {
             "priority",
             c.priority.map(|v| v.to_string()).unwrap_or_default(),
         ),
+        (
+            "stream_offset",
+            c.stream_offset
+                .as_ref()
+                .map(offset_text)
+                .unwrap_or_default(),
+        ),
         ("start", b(c.start)),
     ])
+}
+
+/// A stream offset as the consumer form shows it: `first`, `1h`, `12`.
+fn offset_text(v: &FieldValue) -> String {
+    match v {
+        FieldValue::LongStr(s) => s.clone(),
+        other => other
+            .as_int()
+            .map_or_else(|| other.to_json().to_string(), |n| n.to_string()),
+    }
+}
+
+/// The consumer form's "Start at" field: a whole number is an offset,
+/// anything else a word or an interval the broker reads (`first`, `last`,
+/// `next`, `1h`); empty is no `x-stream-offset`.
+fn stream_offset(raw: &str) -> Option<FieldValue> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    Some(
+        raw.parse::<i64>()
+            .map_or_else(|_| FieldValue::str(raw), FieldValue::I64),
+    )
 }
 
 /// A consumer's spec from a draft.
@@ -624,7 +669,7 @@ pub fn consumer_spec(d: &Draft) -> Result<ConsumerSpec, String> {
         prefetch,
         auto_ack: flag(d, "auto_ack"),
         priority,
-        stream_offset: None,
+        stream_offset: stream_offset(get(d, "stream_offset")),
         exclusive: flag(d, "exclusive"),
         processing_ms: opt_u64(d, "processing_ms", "the processing time")?.unwrap_or(0),
         jitter_ms: opt_u64(d, "jitter_ms", "the jitter")?.unwrap_or(0),
@@ -696,6 +741,48 @@ mod tests {
         assert_eq!(decl.arguments.get("x-delivery-limit"), None);
         assert_eq!(decl.arguments.get("x-queue-type"), None);
         assert!(decl.exclusive);
+    }
+
+    #[test]
+    fn a_stream_draft_sends_only_a_size_and_an_age() {
+        let mut d = new_queue();
+        d.insert("name", "events");
+        d.insert("type", "stream");
+        d.insert("ttl", "1000");
+        d.insert("max_length_bytes", "1000000");
+        d.insert("max_age", "7D");
+        d.insert("dlx", "dead");
+        d.insert("overflow", "reject-publish");
+        d.insert("sac", "true");
+        let decl = queue_decl(&d).unwrap();
+        let keys: Vec<&str> = decl.arguments.iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            ["x-queue-type", "x-max-length-bytes", "x-max-age"],
+            "{keys:?}"
+        );
+        // A classic queue has no age limit, and takes the rest.
+        d.insert("type", "");
+        let decl = queue_decl(&d).unwrap();
+        assert_eq!(decl.arguments.get("x-max-age"), None);
+        assert!(decl.arguments.get("x-message-ttl").is_some());
+    }
+
+    #[test]
+    fn a_consumer_draft_reads_its_stream_offset() {
+        let mut d = new_consumer("events");
+        for (raw, want) in [
+            ("first", Some(FieldValue::str("first"))),
+            (" 12 ", Some(FieldValue::I64(12))),
+            ("1h", Some(FieldValue::str("1h"))),
+            ("", None),
+        ] {
+            d.insert("stream_offset", raw);
+            let spec = consumer_spec(&d).unwrap();
+            assert_eq!(spec.stream_offset, want, "{raw:?}");
+            let back = consumer_draft(&spec);
+            assert_eq!(get(&back, "stream_offset"), raw.trim());
+        }
     }
 
     #[test]

@@ -395,7 +395,13 @@ fn consumer(v: Value, path: &str) -> R<ConsumerSpec> {
         prefetch: o.small("prefetch")?.unwrap_or(0),
         auto_ack: o.bool("auto_ack", false)?,
         priority,
-        stream_offset: None,
+        stream_offset: o
+            .take("stream_offset")
+            .map(|v| {
+                warren_core::FieldValue::from_json(&v)
+                    .map_err(|e| format!("{path}.stream_offset: {e}"))
+            })
+            .transpose()?,
         exclusive: o.bool("exclusive", false)?,
         processing_ms: o.uint("processing_ms")?.unwrap_or(0),
         jitter_ms: o.uint("jitter_ms")?.unwrap_or(0),
@@ -832,6 +838,9 @@ pub fn consumer_json(c: &ConsumerSpec) -> Value {
     if let Some(p) = c.priority {
         m.push(("priority", Value::from(p)));
     }
+    if let Some(offset) = &c.stream_offset {
+        m.push(("stream_offset", offset.to_json()));
+    }
     if c.exclusive {
         m.push(("exclusive", Value::Bool(true)));
     }
@@ -1086,5 +1095,36 @@ mod tests {
             pretty(&nested).replace('\n', "\n  ")
         );
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn a_stream_consumer_keeps_its_offset_through_the_scene_text() {
+        let text = r#"{"name": "s", "actors": {"consumers": [
+            {"name": "replay", "queue": "events", "prefetch": 10, "stream_offset": "first"},
+            {"name": "from", "queue": "events", "prefetch": 10, "stream_offset": 3},
+            {"name": "plain", "queue": "events", "prefetch": 10}]}}"#;
+        let scene = parse(text).unwrap();
+        let offsets: Vec<Option<warren_core::FieldValue>> = scene
+            .consumers
+            .iter()
+            .map(|c| c.stream_offset.clone())
+            .collect();
+        assert_eq!(
+            offsets,
+            [
+                Some(warren_core::FieldValue::str("first")),
+                Some(warren_core::FieldValue::I32(3)),
+                None
+            ]
+        );
+        let json = consumer_json(&scene.consumers[0]);
+        assert_eq!(json["stream_offset"], "first");
+        assert!(consumer_json(&scene.consumers[2])
+            .get("stream_offset")
+            .is_none());
+        let bad = r#"{"name": "s", "actors": {"consumers": [{"name": "c", "queue": "q",
+            "stream_offset": {"$type": "nope", "value": 1}}]}}"#;
+        let e = parse(bad).unwrap_err();
+        assert!(e.contains("consumers[0].stream_offset"), "{e}");
     }
 }
