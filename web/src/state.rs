@@ -46,7 +46,7 @@ use yew::Reducible;
 
 pub use anim::{Anim, Flash, Flight, FlightKind, FLIGHT_MS, MAX_FLIGHTS};
 pub use command::{Command, CommandError};
-pub use graph::{Edge, EdgeKind, Node, NodeDetail, Topology};
+pub use graph::{Edge, EdgeKind, Node, NodeDetail, StreamLog, Topology};
 pub use inspect::{inspect, Inspection, MessageSummary, Selection, MESSAGE_LIMIT};
 pub use lint::{Lint, Shown, Target};
 pub use log::{EventLog, LogEntry, LogFilter, LogView, KINDS, LOG_CAPACITY, LOG_ROWS};

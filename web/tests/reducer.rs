@@ -844,3 +844,77 @@ fn the_share_dialog_takes_the_run_when_asked_and_holds_it_while_time_runs() {
     let s = reduce(s, Action::ShareRun(false));
     assert_eq!(s.ui.share_run, None);
 }
+
+#[test]
+fn a_stream_is_drawn_as_a_log_with_each_readers_offset() {
+    use warren_core::methods::BasicPublish;
+    use warren_core::{ConsumerSpec, Op};
+    use warren_web::state::StreamLog;
+    let mut args = FieldTable::new();
+    args.insert("x-queue-type", FieldValue::str("stream"));
+    let s = submit(
+        paused(),
+        Command::declare_queue(QueueDeclare {
+            queue: "events".into(),
+            durable: true,
+            arguments: args,
+            ..QueueDeclare::default()
+        }),
+    );
+    let mut s = s;
+    for n in 0..3 {
+        s = submit(
+            s,
+            Command::Amqp(Op::BasicPublish(BasicPublish {
+                routing_key: "events".into(),
+                body: format!("e{n}"),
+                ..BasicPublish::default()
+            })),
+        );
+    }
+    let reader = |name: &str, offset: FieldValue| ConsumerSpec {
+        prefetch: 10,
+        stream_offset: Some(offset),
+        processing_ms: 100,
+        ..ConsumerSpec::new(name, "events")
+    };
+    let s = submit(
+        s,
+        Command::AddConsumer(reader("replay", FieldValue::str("first"))),
+    );
+    let s = submit(
+        s,
+        Command::AddConsumer(reader("tail", FieldValue::str("next"))),
+    );
+    let s = run(s, 1000);
+    // Both read; neither took anything away.
+    assert_eq!(consumer(&s, "replay").acked, 3);
+    assert_eq!(consumer(&s, "tail").acked, 0);
+    let node = s
+        .world
+        .view()
+        .topology
+        .nodes
+        .iter()
+        .find(|n| n.kind == NodeKind::Queue && n.name == "events")
+        .cloned()
+        .expect("the stream's node");
+    let NodeDetail::Queue { ready, log, .. } = node.detail else {
+        panic!("a queue node");
+    };
+    assert_eq!(ready, 0);
+    assert_eq!(
+        log,
+        Some(StreamLog {
+            length: 3,
+            readers: vec![("replay".into(), 3), ("tail".into(), 3)],
+        })
+    );
+    // A second reader from the start gets everything again.
+    let s = submit(
+        s,
+        Command::AddConsumer(reader("again", FieldValue::str("first"))),
+    );
+    let s = run(s, 1000);
+    assert_eq!(consumer(&s, "again").acked, 3);
+}

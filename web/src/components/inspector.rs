@@ -242,7 +242,12 @@ fn queue_section(
                 { queue_charts(ctx, &info.name) }
             }
             { controls_error(p.controls_error.as_ref()) }
-            <h3>{ format!("Ready messages ({total})") }</h3>
+            if info.config.queue_type == warren_core::QueueType::Stream {
+                <h3>{ format!("Log ({total})") }</h3>
+                <p class="dim">{ "Oldest first. Reading does not remove a message: each consumer moves its own offset, and a new one can start from the first." }</p>
+            } else {
+                <h3>{ format!("Ready messages ({total})") }</h3>
+            }
             if messages.is_empty() {
                 <p class="dim">{ "Empty." }</p>
             } else {
@@ -265,9 +270,10 @@ fn queue_section(
                 <h3>{ "Consumers (broker view)" }</h3>
                 <ul class="plain">
                     { for consumers.iter().map(|c| html! {
-                        <li>{ format!("{} — prefetch {}, {} unacked{}{}", c.tag,
+                        <li>{ format!("{} — prefetch {}, {} unacked{}{}{}", c.tag,
                             if c.prefetch == 0 { "∞".to_owned() } else { c.prefetch.to_string() }, c.unacked,
                             if c.priority != 0 { format!(", priority {}", c.priority) } else { String::new() },
+                            c.offset.map(|o| format!(", reads offset {o} next")).unwrap_or_default(),
                             if c.active { "" } else { ", waiting (single active consumer)" }) }</li>
                     }) }
                 </ul>
@@ -285,11 +291,14 @@ fn queue_section(
 /// arguments it was declared with.
 fn queue_facts(info: &QueueInfo) -> Vec<(&'static str, String)> {
     let c = &info.config;
+    let stream = c.queue_type == warren_core::QueueType::Stream;
+    let (held, count, bytes) = if stream {
+        ("log", info.log_length, info.log_bytes)
+    } else {
+        ("ready", info.ready, info.ready_bytes)
+    };
     let mut facts = vec![
-        (
-            "ready",
-            format!("{} ({} bytes)", info.ready, info.ready_bytes),
-        ),
+        (held, format!("{count} ({bytes} bytes)")),
         ("unacked", info.unacked.to_string()),
         (
             "consumers",
@@ -335,6 +344,9 @@ fn queue_facts(info: &QueueInfo) -> Vec<(&'static str, String)> {
     }
     if let Some(n) = c.delivery_limit {
         facts.push(("delivery limit", n.to_string()));
+    }
+    if let Some(age) = info.arguments.get("x-max-age").and_then(|v| v.as_str()) {
+        facts.push(("max age", format!("{age} (retention is not simulated)")));
     }
     if c.single_active_consumer {
         facts.push((

@@ -8,7 +8,9 @@
 
 use std::collections::VecDeque;
 
-use warren_core::{ActorView, BindingInfo, ConsumerPolicy, ConsumerState, ExchangeInfo, QueueInfo};
+use warren_core::{
+    ActorView, BindingInfo, ConsumerInfo, ConsumerPolicy, ConsumerState, ExchangeInfo, QueueInfo,
+};
 
 use super::fields::{human_ms, inline_table};
 use super::spec::{node_key, parse_node_key, ActorSpec, BindingSpec, Layout, NodeKind};
@@ -93,6 +95,8 @@ pub enum NodeDetail {
         fill: f64,
         /// Badges (TTL, DLX, max-length, priority, ...).
         badges: Vec<Badge>,
+        /// A stream: its log and where each consumer reads.
+        log: Option<StreamLog>,
     },
     /// A consumer.
     Consumer {
@@ -113,6 +117,26 @@ pub enum NodeDetail {
         /// The last error, if any.
         error: Option<String>,
     },
+}
+
+/// A stream's log as its node draws it: how long it is, and the offset
+/// each consumer reads next (consuming does not shorten a log, so the
+/// readers' positions are the story).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamLog {
+    /// Messages in the log (offsets `0..length`).
+    pub length: u64,
+    /// (consumer tag, next offset), in registration order.
+    pub readers: Vec<(String, u64)>,
+}
+
+impl StreamLog {
+    /// The offsets the node draws as cells: the log's last `cells`.
+    /// A reader behind them is drawn at the left edge, one that has read
+    /// everything (it waits for the next offset) just after the last.
+    pub fn window(&self, cells: u64) -> std::ops::Range<u64> {
+        self.length.saturating_sub(cells)..self.length
+    }
 }
 
 /// One node.
@@ -262,11 +286,12 @@ pub fn queue_badges(q: &QueueInfo, dlx_exists: bool) -> Vec<Badge> {
         ));
     }
     if let Some(n) = c.max_length_bytes {
-        out.push(badge(
-            format!("max {n} B"),
-            format!("at most {n} bytes of ready bodies"),
-            "b-max",
-        ));
+        let title = if c.queue_type == warren_core::QueueType::Stream {
+            format!("retention: RabbitMQ keeps about {n} bytes of log, dropping whole old segments (not simulated)")
+        } else {
+            format!("at most {n} bytes of ready bodies")
+        };
+        out.push(badge(format!("max {n} B"), title, "b-max"));
     }
     if c.queue_type == warren_core::QueueType::Quorum {
         let limit = c.delivery_limit.map_or(String::new(), |n| {
@@ -276,6 +301,13 @@ pub fn queue_badges(q: &QueueInfo, dlx_exists: bool) -> Vec<Badge> {
             c.delivery_limit
                 .map_or_else(|| "quorum".to_owned(), |n| format!("quorum ≤{n}")),
             format!("quorum queue: counts returns (x-delivery-count), returns go first{limit}"),
+            "b-flag",
+        ));
+    }
+    if c.queue_type == warren_core::QueueType::Stream {
+        out.push(badge(
+            "stream".to_owned(),
+            "stream: an append-only log; each consumer reads from its own offset, and reading removes nothing".to_owned(),
             "b-flag",
         ));
     }
@@ -339,6 +371,8 @@ pub struct Sources<'a> {
     pub exchanges: &'a [ExchangeInfo],
     /// Every queue.
     pub queues: &'a [QueueInfo],
+    /// Every consumer registered at the broker (a stream's readers).
+    pub consumers: &'a [ConsumerInfo],
     /// Every binding.
     pub bindings: &'a [BindingInfo],
     /// The actors' live state, in display order.
@@ -582,6 +616,17 @@ impl Topology {
                     consumers: q.consumers.len(),
                     fill,
                     badges: queue_badges(q, dlx_exists),
+                    log: (q.config.queue_type == warren_core::QueueType::Stream).then(|| {
+                        StreamLog {
+                            length: q.log_length,
+                            readers: v
+                                .consumers
+                                .iter()
+                                .filter(|c| c.queue == q.name)
+                                .filter_map(|c| Some((c.tag.clone(), c.offset?)))
+                                .collect(),
+                        }
+                    }),
                 },
             });
             if let Some(x) = &q.config.dead_letter_exchange {

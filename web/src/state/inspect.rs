@@ -173,8 +173,22 @@ fn summarize(
     }
 }
 
-/// A queue's ready messages, in delivery order (at most [`MESSAGE_LIMIT`]).
+/// A queue's ready messages, in delivery order, or a stream's log in
+/// offset order (at most [`MESSAGE_LIMIT`]).
 pub fn queue_messages(broker: &Broker, queue: &str) -> (Vec<MessageSummary>, usize) {
+    let log = broker.stream_log(queue);
+    if !log.is_empty() {
+        let shown = log
+            .iter()
+            .take(MESSAGE_LIMIT)
+            .enumerate()
+            .map(|(offset, m)| {
+                let place = format!("offset {offset} in {queue}'s log");
+                summarize(m, false, None, None, place, None)
+            })
+            .collect();
+        return (shown, log.len());
+    }
     let all = broker.queue_messages(queue);
     let total = all.len();
     let shown = all

@@ -56,9 +56,11 @@ impl WorldView {
         let exchanges = broker.exchanges();
         let queues = broker.queues();
         let bindings = broker.bindings();
+        let consumers = broker.consumers();
         let topology = Topology::build(&Sources {
             exchanges: &exchanges,
             queues: &queues,
+            consumers: &consumers,
             bindings: &bindings,
             actors: &actors,
             specs: &specs,
@@ -68,7 +70,7 @@ impl WorldView {
             exchanges,
             queues,
             bindings,
-            consumers: broker.consumers(),
+            consumers,
             actors,
             specs,
             ledger: broker.ledger().clone(),

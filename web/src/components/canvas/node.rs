@@ -7,7 +7,7 @@ use yew::prelude::*;
 use super::{client, trunc, Gesture};
 use crate::components::fields::shown_exchange;
 use crate::state::fields::short_count;
-use crate::state::graph::{Badge, NODE_W};
+use crate::state::graph::{Badge, StreamLog, NODE_W};
 use crate::state::{Action, Command, FormId, Node, NodeDetail, Selection};
 
 /// Node props: the node's data and how it is drawn, nothing else, so that
@@ -275,7 +275,11 @@ fn node_body(n: &Node, on: &Callback<Action>) -> Parts {
             consumers,
             fill,
             badges,
-        } => queue_parts(n, *ready, *unacked, *consumers, *fill, badges),
+            log,
+        } => match log {
+            Some(log) => stream_parts(n, log, *unacked, *consumers, badges),
+            None => queue_parts(n, *ready, *unacked, *consumers, *fill, badges),
+        },
         NodeDetail::Consumer {
             queue,
             state,
@@ -425,6 +429,82 @@ fn queue_parts(
             <rect class="depth-bg" x="10" y="47" width={bar_w.to_string()} height="8" rx="4" />
             <rect class={classes!("depth", (fill >= 0.999).then_some("depth-full"))} x="10" y="47"
                   width={(bar_w * fill).max(if ready > 0 { 4.0 } else { 0.0 }).to_string()} height="8" rx="4" />
+            { badges_view(badges, h - 30.0) }
+        </>
+    };
+    Parts {
+        title: (trunc(&n.name, 22), 20.0),
+        details: body,
+        buttons: Html::default(),
+        aria,
+    }
+}
+
+/// How many of a stream's last offsets its node draws.
+const LOG_CELLS: u64 = 12;
+
+/// A stream: its log's last offsets as cells, and a mark under the offset
+/// each consumer reads next (past the last cell when it has read all).
+fn stream_parts(
+    n: &Node,
+    log: &StreamLog,
+    unacked: u64,
+    consumers: usize,
+    badges: &[Badge],
+) -> Parts {
+    let h = n.kind.height();
+    let window = log.window(LOG_CELLS);
+    // One slot more than the cells: where a reader that has read
+    // everything waits.
+    let cell_w = (NODE_W - 20.0) / (LOG_CELLS + 1) as f64;
+    let x_of = |offset: u64| {
+        let slot = offset.clamp(window.start, window.end) - window.start;
+        10.0 + cell_w * slot as f64
+    };
+    let readers_text: String = log
+        .readers
+        .iter()
+        .map(|(tag, o)| format!("; {tag} reads offset {o}"))
+        .collect();
+    let aria = format!(
+        "{}, stream: {} in the log, {unacked} unacked, {consumers} consumer(s){readers_text}{}",
+        n.name,
+        log.length,
+        badges
+            .iter()
+            .map(|b| format!("; {}", b.title))
+            .collect::<String>()
+    );
+    let cells = window.clone().map(|o| {
+        html! {
+            <rect class="log-cell" x={(x_of(o) + 0.5).to_string()} y="47" width={(cell_w - 1.0).to_string()} height="8" rx="1">
+                <title>{ format!("offset {o}") }</title>
+            </rect>
+        }
+    });
+    let marks = log.readers.iter().map(|(tag, o)| {
+        let x = x_of(*o) + cell_w / 2.0;
+        let behind = if *o < window.start {
+            " (further back)"
+        } else {
+            ""
+        };
+        html! {
+            <path class="log-reader" d={format!("M{x:.1} 57 l-3.5 6 h7 z")}>
+                <title>{ format!("{tag}: next offset {o}{behind}") }</title>
+            </path>
+        }
+    });
+    let body = html! {
+        <>
+            <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "stream" }</text>
+            <text class="n-line" x="10" y="39">
+                <tspan class="n-num" data-testid={format!("log:{}", n.name)}>{ short_count(log.length) }</tspan>{ " in log · " }
+                <tspan class="n-num" data-testid={format!("unacked:{}", n.name)}>{ short_count(unacked) }</tspan>{ " unacked" }
+                <tspan class="n-dim">{ format!(" · {consumers}c") }</tspan>
+            </text>
+            { for cells }
+            { for marks }
             { badges_view(badges, h - 30.0) }
         </>
     };
