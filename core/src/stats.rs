@@ -336,7 +336,9 @@ impl Stats {
         let held = broker.unacked_by_queue();
         for (id, q) in broker.queues.iter() {
             let b = self.queue_mut(&q.name);
-            b.ready = q.len() as u32;
+            // A stream's log counts as ready, as the management API
+            // reports a stream's `messages_ready` (observed on 3.10.8).
+            b.ready = (q.len() + q.log.len()) as u32;
             b.unacked = held.get(&id).copied().unwrap_or(0) as u32;
             ready += b.ready;
             unacked += b.unacked;
