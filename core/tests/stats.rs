@@ -271,3 +271,33 @@ fn series_do_not_depend_on_how_time_is_sliced() {
     };
     assert_eq!(run(17), run(40_000));
 }
+
+/// A stream's log is its ready count, as the management API reports a
+/// stream's `messages_ready`: a producer at 10/s and a fast reader, and
+/// the count still grows by 10 a second, since reading removes nothing.
+#[test]
+fn a_streams_log_counts_as_ready() {
+    let mut broker = Broker::new();
+    let ch = broker.connect();
+    let m = QueueDeclare {
+        queue: "events".into(),
+        durable: true,
+        arguments: args(&[("x-queue-type", FieldValue::str("stream"))]),
+        ..Default::default()
+    };
+    broker.queue_declare(ch, &m).unwrap();
+    let mut sim = Simulation::new(broker, 1);
+    let mut stats = Stats::new(sim.now());
+    let mut c = ConsumerSpec::new("reader", "events");
+    c.prefetch = 10;
+    c.stream_offset = Some(FieldValue::str("first"));
+    sim.add_consumer(c).unwrap();
+    producer(&mut sim, "events", 10.0);
+    stats.run_until(&mut sim, SimTime(5_000));
+    let q = stats.queue("events").unwrap();
+    for s in 1..5 {
+        assert_eq!(ready_at_end_of(q, s), 10 * (s as u32 + 1), "second {s}");
+        assert_eq!(per_second(q, s, |b| b.deliver), 10, "deliver, second {s}");
+    }
+    sim.broker().check_invariants().unwrap();
+}
