@@ -331,10 +331,17 @@ fn apply(b: &mut Broker, conns: &mut [Option<warren_core::ConnectionId>; 2], a: 
             if let Some(e) = expires {
                 args.insert("x-expires", FieldValue::I32(i32::from(e)));
             }
+            // Priorities with single active consumer: a stream instead
+            // (which takes none of these arguments).
+            let stream = prio && sac;
+            if stream {
+                args = FieldTable(vec![("x-queue-type".into(), FieldValue::str("stream"))]);
+            }
             let r = b.queue_declare(
                 ch,
                 &QueueDeclare {
                     queue: QUEUES[q].into(),
+                    durable: stream,
                     arguments: args,
                     ..Default::default()
                 },
@@ -444,10 +451,16 @@ fn apply(b: &mut Broker, conns: &mut [Option<warren_core::ConnectionId>; 2], a: 
                     ..Default::default()
                 },
             );
-            let args = FieldTable(vec![(
-                "x-priority".into(),
-                FieldValue::I32(i32::from(prio)),
-            )]);
+            // A priority of -1 stands for a stream's reader from the start
+            // (a stream refuses `x-priority`, other queues `x-stream-offset`).
+            let args = if prio < 0 {
+                FieldTable(vec![("x-stream-offset".into(), FieldValue::str("first"))])
+            } else {
+                FieldTable(vec![(
+                    "x-priority".into(),
+                    FieldValue::I32(i32::from(prio)),
+                )])
+            };
             b.basic_consume(
                 ch,
                 &BasicConsume {
