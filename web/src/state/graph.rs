@@ -131,6 +131,18 @@ pub struct StreamLog {
 }
 
 impl StreamLog {
+    /// A stream's log and its readers; `None` for other queues.
+    fn of(q: &QueueInfo, consumers: &[ConsumerInfo]) -> Option<Self> {
+        (q.config.queue_type == warren_core::QueueType::Stream).then(|| Self {
+            length: q.log_length,
+            readers: consumers
+                .iter()
+                .filter(|c| c.queue == q.name)
+                .filter_map(|c| Some((c.tag.clone(), c.offset?)))
+                .collect(),
+        })
+    }
+
     /// The offsets the node draws as cells: the log's last `cells`.
     /// A reader behind them is drawn at the left edge, one that has read
     /// everything (it waits for the next offset) just after the last.
@@ -616,17 +628,7 @@ impl Topology {
                     consumers: q.consumers.len(),
                     fill,
                     badges: queue_badges(q, dlx_exists),
-                    log: (q.config.queue_type == warren_core::QueueType::Stream).then(|| {
-                        StreamLog {
-                            length: q.log_length,
-                            readers: v
-                                .consumers
-                                .iter()
-                                .filter(|c| c.queue == q.name)
-                                .filter_map(|c| Some((c.tag.clone(), c.offset?)))
-                                .collect(),
-                        }
-                    }),
+                    log: StreamLog::of(q, v.consumers),
                 },
             });
             if let Some(x) = &q.config.dead_letter_exchange {
