@@ -23,7 +23,12 @@ impl Finding {
             "skipped-on-import" => "Rename it, or leave it out of the file.",
             "invalid-queue-argument" => "Correct or remove the argument.",
             "unknown-queue-type" => "Use classic, quorum or stream.",
-            "queue-type-not-modelled" => "Nothing to do, unless the queue type's own behaviour matters.",
+            "invalid-stream" => {
+                "Declare the stream durable and not auto-delete, with only x-max-length-bytes, \
+                 x-max-age (\"7D\"), x-stream-max-segment-size-bytes, x-queue-leader-locator and \
+                 x-initial-cluster-size; a stream keeps what it is sent, and each consumer chooses \
+                 where it reads (x-stream-offset)."
+            }
             "invalid-quorum-queue" => "Declare the quorum queue durable and not auto-delete.",
             "quorum-overflow-not-supported" => "Use reject-publish to refuse publishes, or drop-head.",
             "at-least-once-without-reject-publish" => "Add x-overflow reject-publish, or use at-most-once.",
@@ -48,6 +53,13 @@ impl Finding {
             "unconsumed-queue" => {
                 "Add a consumer, or bound the queue with a length limit (x-max-length) or a message \
                  TTL (x-message-ttl)."
+            }
+            "stream-consumer-without-prefetch" => "Give the consumer a prefetch (basic.qos), such as 10.",
+            "stream-consumer-auto-ack" => "Turn auto-ack off and acknowledge each message.",
+            "stream-consumer-priority" => "Remove the consumer's priority (x-priority).",
+            "stream-consumer-rejects" => "Acknowledge every message (policy ack); a stream cannot take one back.",
+            "stream-offset-not-a-stream" => {
+                "Remove x-stream-offset, or consume a stream (x-queue-type: stream)."
             }
             _ => "See the finding's words.",
         }

@@ -1,5 +1,6 @@
-//! What a topology's clients make of it: bindings that can never match and
-//! queues nobody consumes.
+//! What a topology's clients make of it: bindings that can never match,
+//! queues nobody consumes, and consumers a stream (or another queue, for
+//! a stream's offset) refuses.
 //!
 //! A definitions file does not say who publishes what or who consumes
 //! where; a scene does (its simulated producers and consumers). So one
@@ -13,7 +14,8 @@
 use std::collections::BTreeSet;
 
 use warren_core::{
-    headers_match, topic_matches, ConsumerSpec, ExchangeKind, FieldTable, ProducerSpec,
+    headers_match, topic_matches, ConsumerPolicy, ConsumerSpec, ExchangeKind, FieldTable,
+    ProducerSpec, QueueType,
 };
 
 use super::{finding, Bind, Finding, Model, Severity};
@@ -33,6 +35,7 @@ pub(super) fn check(model: &Model<'_>, clients: Option<&Clients<'_>>, out: &mut 
     if let Some(c) = clients {
         check_unmatched(model, c, out);
         check_unconsumed(model, c, out);
+        check_stream_consumers(model, c, out);
     }
 }
 
@@ -258,6 +261,56 @@ fn check_unconsumed(model: &Model<'_>, clients: &Clients<'_>, out: &mut Vec<Find
                 message routed to it stays there, and the queue grows without bound"
             ),
         );
+    }
+}
+
+/// Consumers RabbitMQ 3.10.8 refuses, or whose settling it refuses, for
+/// the type of the queue they read (recorded: stream-consume-rules,
+/// stream-consume-more, stream-consume-arguments,
+/// stream-prefetch-credit). Reported at the queue, naming the consumer,
+/// each rule once per consumer, in the consumers' order.
+fn check_stream_consumers(model: &Model<'_>, clients: &Clients<'_>, out: &mut Vec<Finding>) {
+    for c in clients.consumers {
+        let Some(q) = model.queues.get(c.queue.as_str()) else {
+            continue;
+        };
+        let who = format!("consumer {:?} of {:?}", c.name, c.queue);
+        if q.config.queue_type != QueueType::Stream {
+            if c.stream_offset.is_some() {
+                let what = format!("{who}: x-stream-offset is for streams, and {:?} is a {} queue; RabbitMQ refuses the consume (406 PRECONDITION_FAILED, the channel closes)", c.queue, q.config.queue_type.name());
+                finding(
+                    out,
+                    Severity::Warning,
+                    "stream-offset-not-a-stream",
+                    q.path.clone(),
+                    what,
+                );
+            }
+            continue;
+        }
+        let mut refused = |code: &'static str, what: String| {
+            finding(
+                out,
+                Severity::Warning,
+                code,
+                q.path.clone(),
+                format!("{who}: {what}"),
+            );
+        };
+        if c.prefetch == 0 {
+            refused("stream-consumer-without-prefetch", "a stream's consumer needs a prefetch (basic.qos), and this one has none; RabbitMQ refuses the consume (406 PRECONDITION_FAILED, the channel closes) and the consumer reads nothing".into());
+        }
+        if c.auto_ack {
+            refused("stream-consumer-auto-ack", "a stream does not take auto-ack consumers: RabbitMQ refuses the consume (540 NOT_IMPLEMENTED, the connection closes); acknowledge manually, which only gives credit back".into());
+        }
+        if c.priority.is_some() {
+            refused("stream-consumer-priority", "a stream does not take consumer priorities: RabbitMQ refuses x-priority (406 PRECONDITION_FAILED, the channel closes)".into());
+        }
+        let rejects = c.fail_every.is_some()
+            || !matches!(c.policy, ConsumerPolicy::Ack | ConsumerPolicy::Crash);
+        if rejects && !c.auto_ack {
+            refused("stream-consumer-rejects", "a stream refuses basic.nack and basic.reject (540 NOT_IMPLEMENTED, the connection closes): nothing is requeued or dead-lettered from a log; acknowledge, and keep failed messages elsewhere".into());
+        }
     }
 }
 
