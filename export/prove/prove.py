@@ -597,6 +597,26 @@ def generated(seed):
             "actors": {"producers": producers, "consumers": consumers}}
 
 
+def stream_scene():
+    """A stream read by a consumer for every kind of x-stream-offset the
+    export writes (str, int, a long, a timestamp as a datetime, an
+    interval; none), each started before the writes: what each reads is
+    fixed, and RabbitMQ must take every argument as pika sends it."""
+    def reader(name, offset, prefetch=2):
+        c = {"name": name, "queue": "log", "prefetch": prefetch, "policy": "ack"}
+        if offset is not None:
+            c["stream_offset"] = offset
+        return c
+    consumers = [reader("first", "first"), reader("number", 0, 1), reader("long", {"$type": "long", "value": 1}, 3),
+                 reader("since", {"$type": "timestamp", "value": 1}), reader("hour", "1h"), reader("last", "last"),
+                 reader("next", None)]
+    queue = {"name": "log", "vhost": "/", "durable": True, "auto_delete": False,
+             "arguments": {"x-queue-type": "stream", "x-max-age": "7D", "x-max-length-bytes": 20000000000}}
+    return {"name": "stream-offsets", "definitions": {"vhosts": [{"name": "/"}], "queues": [queue]}, "steps": [],
+            "actors": {"producers": [{"name": "writer", "exchange": "", "routing_key": "log", "body": "m{n}"}],
+                       "consumers": consumers}}
+
+
 # ------------------------------------------------------------------ main
 
 def main():
@@ -615,6 +635,8 @@ def main():
         with open(path, encoding="utf-8") as f:
             scenes.append((path, json.load(f)))
     scenes += [("generated scene %d" % s, generated(s)) for s in range(1, args.generated + 1)]
+    if args.generated:
+        scenes.append(("stream offsets", stream_scene()))
     root = args.keep or tempfile.mkdtemp(prefix="warren-pika-")
     failed = 0
     for i, (label, scene) in enumerate(scenes):
