@@ -274,42 +274,40 @@ fn check_stream_consumers(model: &Model<'_>, clients: &Clients<'_>, out: &mut Ve
         let Some(q) = model.queues.get(c.queue.as_str()) else {
             continue;
         };
-        let who = format!("consumer {:?} of {:?}", c.name, c.queue);
-        if q.config.queue_type != QueueType::Stream {
-            if c.stream_offset.is_some() {
-                let what = format!("{who}: x-stream-offset is for streams, and {:?} is a {} queue; RabbitMQ refuses the consume (406 PRECONDITION_FAILED, the channel closes)", c.queue, q.config.queue_type.name());
-                finding(
-                    out,
-                    Severity::Warning,
-                    "stream-offset-not-a-stream",
-                    q.path.clone(),
-                    what,
-                );
-            }
-            continue;
-        }
-        let mut refused = |code: &'static str, what: String| {
-            finding(
-                out,
-                Severity::Warning,
-                code,
-                q.path.clone(),
-                format!("{who}: {what}"),
-            );
-        };
-        if c.prefetch == 0 {
-            refused("stream-consumer-without-prefetch", "a stream's consumer needs a prefetch (basic.qos), and this one has none; RabbitMQ refuses the consume (406 PRECONDITION_FAILED, the channel closes) and the consumer reads nothing".into());
-        }
-        if c.auto_ack {
-            refused("stream-consumer-auto-ack", "a stream does not take auto-ack consumers: RabbitMQ refuses the consume (540 NOT_IMPLEMENTED, the connection closes); acknowledge manually, which only gives credit back".into());
-        }
-        if c.priority.is_some() {
-            refused("stream-consumer-priority", "a stream does not take consumer priorities: RabbitMQ refuses x-priority (406 PRECONDITION_FAILED, the channel closes)".into());
-        }
+        let stream = q.config.queue_type == QueueType::Stream;
         let rejects = c.fail_every.is_some()
             || !matches!(c.policy, ConsumerPolicy::Ack | ConsumerPolicy::Crash);
-        if rejects && !c.auto_ack {
-            refused("stream-consumer-rejects", "a stream refuses basic.nack and basic.reject (540 NOT_IMPLEMENTED, the connection closes): nothing is requeued or dead-lettered from a log; acknowledge, and keep failed messages elsewhere".into());
+        // (code, whether it applies, what RabbitMQ does)
+        let rules: [(&'static str, bool, &str); 5] = [
+            (
+                "stream-offset-not-a-stream",
+                !stream && c.stream_offset.is_some(),
+                "x-stream-offset is for streams; RabbitMQ refuses the consume (406, the channel closes)",
+            ),
+            (
+                "stream-consumer-without-prefetch",
+                stream && c.prefetch == 0,
+                "a stream's consumer needs a prefetch (basic.qos); RabbitMQ refuses the consume (406, the channel closes)",
+            ),
+            (
+                "stream-consumer-auto-ack",
+                stream && c.auto_ack,
+                "a stream refuses auto-ack (540, the connection closes); acks only give credit back",
+            ),
+            (
+                "stream-consumer-priority",
+                stream && c.priority.is_some(),
+                "a stream refuses x-priority (406, the channel closes)",
+            ),
+            (
+                "stream-consumer-rejects",
+                stream && rejects && !c.auto_ack,
+                "a stream refuses basic.nack and basic.reject (540, the connection closes): nothing goes back to a log",
+            ),
+        ];
+        for (code, _, what) in rules.into_iter().filter(|r| r.1) {
+            let words = format!("consumer {:?} of {:?}: {what}", c.name, c.queue);
+            finding(out, Severity::Warning, code, q.path.clone(), words);
         }
     }
 }
