@@ -10,6 +10,7 @@
 #   scripts/prove-export.sh [SCENE.json...]     (default: all built-in scenes)
 #   PROVE_GENERATED=N   generated scenes (default 12)
 #   PROVE_KEEP=DIR      keep every scene's exported code and records in DIR
+#   PROVE_WALK="A B"    lessons walked step by step (default: the stream lesson)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -45,5 +46,13 @@ if [ $# -eq 0 ]; then
 fi
 keep=()
 [ -n "${PROVE_KEEP:-}" ] && keep=(--keep "$PROVE_KEEP")
+status=0
 "$py" export/prove/prove.py --warren "$warren" --port "$WARREN_AMQP_PORT" \
-  --mgmt-port "$WARREN_MGMT_PORT" --generated "${PROVE_GENERATED:-12}" "${keep[@]}" "$@"
+  --mgmt-port "$WARREN_MGMT_PORT" --generated "${PROVE_GENERATED:-12}" "${keep[@]}" "$@" || status=1
+# Lessons whose point is the order of things, walked step by step with their
+# scripts (export/prove/walk.py; about 20 s each). PROVE_WALK="" skips them.
+for lesson in ${PROVE_WALK-web/scenes/lesson-stream-replay.json}; do
+  "$py" export/prove/walk.py --warren "$warren" --port "$WARREN_AMQP_PORT" \
+    --mgmt-port "$WARREN_MGMT_PORT" "$lesson" || status=1
+done
+exit $status

@@ -10,11 +10,13 @@ hooks, so the code under test is exactly what a person would run:
 - a consumer's on_message is wrapped to append one JSON line per delivery
   (and one when it has settled it) to RECORD, and start_consuming to note
   when the consumer is registered;
-- a publisher's {time} placeholder is pinned to 0, as in the prediction.
+- a publisher's {time} placeholder is pinned to 0, as in the prediction,
+  and its {n} counts on from PROVE_N_FROM (default 0).
 """
 
 import importlib.util
 import json
+import os
 import sys
 import time
 
@@ -72,7 +74,10 @@ def main():
         sys.argv = [script]
     else:
         render = mod.render
-        mod.render = lambda template, n, elapsed_ms: render(template, n, 0)
+        # PROVE_N_FROM: how many messages this producer sent before (a lesson
+        # walked one publish at a time numbers its bodies on, as the scene does).
+        before = int(os.environ.get("PROVE_N_FROM", "0"))
+        mod.render = lambda template, n, elapsed_ms: render(template, before + n, 0)
         sys.argv = [script] + rest
     mod.main()
     rec(event="exit")

@@ -240,10 +240,12 @@ def run_real(workdir, files, model, url):
 def settle(url, model, procs, recs, consumed):
     """Waits until nothing moves: no delivery for QUIET_S, nothing in hand,
     the queues of running consumers empty (a crashed one's queue keeps what
-    it left) and no TTL queue holding messages. False if that does not
+    it left; a stream keeps everything) and no TTL queue holding messages. False if that does not
     happen within LIMIT_S (the scene loops)."""
     ttl = [q["name"] for q in model["queues"] if "x-message-ttl" in q.get("arguments", {})]
-    known = {q["name"] for q in model["queues"]}
+    # A stream keeps what is read (and its message count is the log's,
+    # once its statistics catch up): nothing to wait for there.
+    known = {q["name"] for q in model["queues"] if not is_stream(q)}
     # A message TTL is the broker's real time (the scripts' sleeps are
     # scaled, its timers are not): give each such wait a few rounds.
     ttl_s = max([q["arguments"]["x-message-ttl"] / 1000 for q in model["queues"]
@@ -274,23 +276,54 @@ def settle(url, model, procs, recs, consumed):
     return False
 
 
+def is_stream(q):
+    return (q.get("arguments") or {}).get("x-queue-type") == "stream" or q.get("type") == "stream"
+
+
 def drain(url, queues):
+    """What every queue holds after the run, in order: taken with basic.get,
+    or, from a stream (which refuses basic.get and keeps what is read), its
+    whole log read by a consumer from `first`, as `warren run` reports it."""
     conn = pika.BlockingConnection(pika.URLParameters(url))
     out = {}
     try:
         ch = conn.channel()
-        for q in sorted(q["name"] for q in queues):
+        for q in sorted(queues, key=lambda q: q["name"]):
+            if is_stream(q):
+                out[q["name"]] = read_log(conn, q["name"])
+                continue
             msgs = []
             while True:
-                method, props, body = ch.basic_get(queue=q, auto_ack=True)
+                method, props, body = ch.basic_get(queue=q["name"], auto_ack=True)
                 if method is None:
                     break
                 msgs.append(delivery(method.routing_key, body.decode("utf-8", "backslashreplace"),
                                      bool(method.redelivered), "x-death" in (props.headers or {})))
-            out[q] = msgs
+            out[q["name"]] = msgs
     finally:
         conn.close()
     return out
+
+
+def read_log(conn, name):
+    """A stream's log: consumed from `first` until nothing more comes for
+    QUIET_S (a stream's message count says nothing: it reports 0)."""
+    ch = conn.channel()
+    ch.basic_qos(prefetch_count=100)
+    msgs = []
+
+    def on_message(channel, method, props, body):
+        msgs.append(delivery(method.routing_key, body.decode("utf-8", "backslashreplace"),
+                             bool(method.redelivered), "x-death" in (props.headers or {})))
+        channel.basic_ack(delivery_tag=method.delivery_tag)
+
+    ch.basic_consume(queue=name, on_message_callback=on_message, arguments={"x-stream-offset": "first"})
+    seen = -1
+    while len(msgs) != seen:
+        seen = len(msgs)
+        conn.process_data_events(time_limit=QUIET_S)
+    ch.close()
+    return msgs
 
 
 # ------------------------------------------------------------------ comparing
@@ -330,11 +363,13 @@ def show(d):
     return "%r via %r%s" % (d["body"], d["routing_key"], " (%s)" % ", ".join(flags) if flags else "")
 
 
-def strict(c, consumers, priority_queues):
+def strict(c, consumers, priority_queues, streams=frozenset()):
     """A consumer whose deliveries come in one order whatever the timing:
     alone on a queue without priorities (where what is queued at each moment
-    decides the order), and never sending a message back."""
-    alone = sum(1 for o in consumers if o.get("queue", "") == c.get("queue", "")) == 1
+    decides the order), or reading a stream (each consumer reads the whole
+    log in its order, others or not), and never sending a message back."""
+    alone = sum(1 for o in consumers if o.get("queue", "") == c.get("queue", "")) == 1 \
+        or c.get("queue", "") in streams
     return alone and c.get("policy", "ack") not in REQUEUES and not c.get("fail_every") \
         and not c.get("crash_after") and c.get("queue", "") not in priority_queues
 
@@ -343,7 +378,7 @@ def first_pass(ds):
     return [d for d in ds if not d["redelivered"] and not d["dead_lettered"]]
 
 
-def compare(files, consumers, pred, real, priority_queues):
+def compare(files, consumers, pred, real, priority_queues, streams=frozenset()):
     """Raises Divergence at the first difference (docs/export.md says what is compared and why)."""
     (p_got, p_queues, p_quiet), (r_got, r_queues, r_quiet) = pred, real
     if p_quiet != r_quiet:
@@ -352,7 +387,7 @@ def compare(files, consumers, pred, real, priority_queues):
             "was still delivering" if p_quiet else "settled", LIMIT_S))
     names = [n for n, _ in files["consumers"]]
     for i, c in enumerate(consumers):
-        if strict(c, consumers, priority_queues):
+        if strict(c, consumers, priority_queues, streams):
             e, g = (p_got[i], r_got[i]) if p_quiet else (first_pass(p_got[i]), first_pass(r_got[i]))
             if e != g:
                 raise Divergence("%s: %s" % (names[i], first_difference(e, g)))
@@ -408,7 +443,8 @@ def prove(warren, broker, scene, vhost, workdir):
             raise Divergence("topology.py: %s differ: missing %s, unexpected %s" % (kind, missing[:1], extra[:1]))
     pred = predict(warren, workdir, scene, definitions, producers, consumers)
     priority = {q["name"] for q in definitions.get("queues", []) if "x-max-priority" in q.get("arguments", {})}
-    how = compare(files, consumers, pred, real, priority)
+    streams = {q["name"] for q in definitions.get("queues", []) if is_stream(q)}
+    how = compare(files, consumers, pred, real, priority, streams)
     delivered = sum(len(x) for x in real[0])
     return "%d consumer(s), %d deliveries, %s" % (len(consumers), delivered, how)
 
@@ -561,6 +597,26 @@ def generated(seed):
             "actors": {"producers": producers, "consumers": consumers}}
 
 
+def stream_scene():
+    """A stream read by a consumer for every kind of x-stream-offset the
+    export writes (str, int, a long, a timestamp as a datetime, an
+    interval; none), each started before the writes: what each reads is
+    fixed, and RabbitMQ must take every argument as pika sends it."""
+    def reader(name, offset, prefetch=2):
+        c = {"name": name, "queue": "log", "prefetch": prefetch, "policy": "ack"}
+        if offset is not None:
+            c["stream_offset"] = offset
+        return c
+    consumers = [reader("first", "first"), reader("number", 0, 1), reader("long", {"$type": "long", "value": 1}, 3),
+                 reader("since", {"$type": "timestamp", "value": 1}), reader("hour", "1h"), reader("last", "last"),
+                 reader("next", None)]
+    queue = {"name": "log", "vhost": "/", "durable": True, "auto_delete": False,
+             "arguments": {"x-queue-type": "stream", "x-max-age": "7D", "x-max-length-bytes": 20000000000}}
+    return {"name": "stream-offsets", "definitions": {"vhosts": [{"name": "/"}], "queues": [queue]}, "steps": [],
+            "actors": {"producers": [{"name": "writer", "exchange": "", "routing_key": "log", "body": "m{n}"}],
+                       "consumers": consumers}}
+
+
 # ------------------------------------------------------------------ main
 
 def main():
@@ -579,6 +635,8 @@ def main():
         with open(path, encoding="utf-8") as f:
             scenes.append((path, json.load(f)))
     scenes += [("generated scene %d" % s, generated(s)) for s in range(1, args.generated + 1)]
+    if args.generated:
+        scenes.append(("stream offsets", stream_scene()))
     root = args.keep or tempfile.mkdtemp(prefix="warren-pika-")
     failed = 0
     for i, (label, scene) in enumerate(scenes):

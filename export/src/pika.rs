@@ -11,7 +11,10 @@
 
 use std::fmt::Write as _;
 
-use warren_core::{BindingInfo, ConsumerPolicy, ConsumerSpec, FieldTable, ProducerSpec};
+use warren_core::{
+    BindingInfo, ConsumerPolicy, ConsumerSpec, FieldTable, FieldValue, ProducerSpec,
+    STREAM_OFFSET_HEADER,
+};
 
 use crate::python::{comment, slug, str_lit, table, value};
 use crate::{File, Model, Queue};
@@ -322,7 +325,7 @@ fn publisher(model: &Model, p: &ProducerSpec) -> String {
     let mut imports = vec!["argparse", "re", "time"];
     value_imports(&props, &mut imports);
     let rate = match p.rate_per_sec {
-        Some(r) if r > 0.0 => value("rate", &warren_core::FieldValue::F64(r), &mut Vec::new()),
+        Some(r) if r > 0.0 => value("rate", &FieldValue::F64(r), &mut Vec::new()),
         _ => "None".into(),
     };
     let count = match (p.count, p.rate_per_sec) {
@@ -444,6 +447,10 @@ fn consumer(model: &Model, c: &ConsumerSpec) -> String {
     if c.policy == ConsumerPolicy::Crash || c.crash_after.is_some() {
         imports.push("sys");
     }
+    // A timestamp offset is a `datetime`; an exclusive queue's arguments
+    // may need theirs too.
+    let main = consumer_main(model, c);
+    value_imports(&main, &mut imports);
     let doc = if c.policy == ConsumerPolicy::Crash && !c.auto_ack {
         "Consumer: reads one queue and dies on the first message it gets (the\nscene's \"crash\" policy): the broker requeues it, marked redelivered.".to_owned()
     } else {
@@ -474,7 +481,7 @@ fn consumer(model: &Model, c: &ConsumerSpec) -> String {
     }
     s.push_str("\nreceived = 0\n");
     s.push_str(&on_message(c));
-    s.push_str(&consumer_main(model, c));
+    s.push_str(&main);
     s.push_str(MAIN);
     s
 }
@@ -566,6 +573,20 @@ def on_message(channel, method, properties, body):
     s
 }
 
+/// The `basic.consume` arguments the simulated consumer sends (the
+/// core's own list is not public): `x-priority`, then `x-stream-offset`
+/// (a stream's consumer: where it starts reading).
+fn consume_arguments(c: &ConsumerSpec) -> FieldTable {
+    let mut args = FieldTable::new();
+    if let Some(p) = c.priority {
+        args.insert("x-priority", FieldValue::I32(p));
+    }
+    if let Some(offset) = &c.stream_offset {
+        args.insert(STREAM_OFFSET_HEADER, offset.clone());
+    }
+    args
+}
+
 /// The consumer's `main`: connect, (declare an exclusive queue), qos, consume.
 fn consumer_main(model: &Model, c: &ConsumerSpec) -> String {
     let mut s = String::from(
@@ -599,9 +620,13 @@ fn consumer_main(model: &Model, c: &ConsumerSpec) -> String {
         kw.push_str(", exclusive=True");
     }
     kw.push_str(", consumer_tag=CONSUMER_TAG");
-    if let Some(p) = c.priority {
-        let _ = write!(kw, ", arguments={{\"x-priority\": {p}}}");
-    }
+    let mut notes = Vec::new();
+    kw.push_str(&arguments_kw(
+        "arguments",
+        &consume_arguments(c),
+        &mut notes,
+    ));
+    notes_out(&mut s, "    ", &mut notes);
     let _ = writeln!(s, "    channel.basic_consume({kw})");
     s.push_str(
         r#"    print(f"[{NAME}] waiting for messages on {QUEUE!r}; Ctrl+C to stop", flush=True)

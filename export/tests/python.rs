@@ -214,3 +214,127 @@ fn policies_say_how_to_set_them() {
         "{topology}"
     );
 }
+
+/// The `arguments` of the first `channel.basic_consume(...)` in a script,
+/// as Python evaluates them (with the modules the script imports), a
+/// `datetime` given as its POSIX seconds: JSON.
+fn consume_arguments(text: &str) -> serde_json::Value {
+    let script = r#"
+import ast, datetime, decimal, json, sys
+tree = ast.parse(sys.stdin.read())
+imported = {a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names}
+for node in ast.walk(tree):
+    if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "basic_consume":
+        args = [k.value for k in node.keywords if k.arg == "arguments"]
+        if not args:
+            print("null")
+            break
+        scope = {m: __import__(m) for m in imported if m in ("datetime", "decimal")}
+        value = eval(compile(ast.Expression(args[0]), "<arguments>", "eval"), scope)
+        print(json.dumps(value, default=lambda d: {"datetime": d.timestamp()}))
+        break
+"#;
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs (the repository's tests need it)");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "python3 could not evaluate the arguments:\n{}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn a_stream_is_declared_durable_with_its_arguments_and_read_from_its_offset() {
+    let mut args = FieldTable::new();
+    args.insert("x-queue-type", FieldValue::str("stream"));
+    args.insert("x-max-age", FieldValue::str("7D"));
+    args.insert("x-max-length-bytes", FieldValue::I64(20_000_000_000));
+    let reader = |name: &str, offset: Option<FieldValue>| ConsumerSpec {
+        name: name.into(),
+        queue: "events".into(),
+        prefetch: 10,
+        stream_offset: offset,
+        ..ConsumerSpec::default()
+    };
+    let model = Model {
+        queues: vec![Queue {
+            name: "events".into(),
+            durable: true,
+            exclusive: false,
+            auto_delete: false,
+            arguments: args,
+        }],
+        consumers: vec![
+            reader("first", Some(FieldValue::str("first"))),
+            reader("number", Some(FieldValue::I64(5))),
+            reader("big", Some(FieldValue::I64(5_000_000_000))),
+            reader("since", Some(FieldValue::Timestamp(1_700_000_000))),
+            reader("hour", Some(FieldValue::str("1h"))),
+            reader("default", None),
+        ],
+        ..Model::default()
+    };
+    let files = pika(&model);
+    assert!(
+        files[0].text.contains(
+            "channel.queue_declare(queue=\"events\", durable=True, arguments={\"x-queue-type\": \
+             \"stream\", \"x-max-age\": \"7D\", \"x-max-length-bytes\": 20000000000})"
+        ),
+        "{}",
+        files[0].text
+    );
+    let script = |name: &str| {
+        &files
+            .iter()
+            .find(|f| f.name == format!("consume_{name}.py"))
+            .unwrap_or_else(|| panic!("no consume_{name}.py"))
+            .text
+    };
+    for c in &model.consumers {
+        let text = script(&c.name);
+        // The prefetch a stream needs comes before the consume.
+        let qos = text
+            .find("channel.basic_qos(prefetch_count=10)")
+            .expect("qos");
+        let consume = text.find("channel.basic_consume(").expect("consume");
+        assert!(qos < consume, "{text}");
+        assert!(!text.contains("auto_ack=True"), "{text}");
+    }
+    let offset = |name: &str| consume_arguments(script(name))["x-stream-offset"].clone();
+    assert_eq!(offset("first"), "first");
+    assert_eq!(offset("number"), 5);
+    assert_eq!(offset("big"), 5_000_000_000_i64);
+    assert_eq!(offset("hour"), "1h");
+    // A timestamp is a timezone-aware datetime, which pika sends as one (T).
+    assert_eq!(
+        offset("since"),
+        serde_json::json!({"datetime": 1_700_000_000.0})
+    );
+    assert!(script("since").contains("\nimport datetime\n"));
+    assert!(!script("first").contains("import datetime"));
+    assert_eq!(
+        consume_arguments(script("default")),
+        serde_json::Value::Null
+    );
+    // pika sends a small long as a 32-bit int; the script says so.
+    assert!(
+        script("number").contains("pika sends it as a signed 32-bit int (I)"),
+        "{}",
+        script("number")
+    );
+}

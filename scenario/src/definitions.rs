@@ -133,28 +133,35 @@ impl QueueDef {
     /// field becomes the `x-queue-type` argument, as RabbitMQ's import
     /// does.
     pub fn declare_op(&self) -> Op {
-        let mut arguments = self.arguments.clone();
-        if let Some(t) = self.queue_type.as_deref() {
-            if t != "classic" && arguments.get("x-queue-type").is_none() {
-                arguments.insert("x-queue-type", FieldValue::str(t));
-            }
-        }
         Op::QueueDeclare(QueueDeclare {
             queue: self.name.clone(),
             passive: false,
             durable: self.durable,
             exclusive: false,
             auto_delete: self.auto_delete,
-            arguments,
+            arguments: self.declared_arguments(),
         })
     }
 
-    /// The type a queue at `path` asks for, when Warren loads it as a
-    /// classic queue (`stream`); `None` for a classic or quorum queue.
-    /// Both places a type can be given must be valid: the `type` field
-    /// does not excuse a bad `x-queue-type` (RabbitMQ checks the argument
-    /// on declare), or the export would not load back.
-    fn checked_type(&self, path: &str) -> Result<Option<&str>, DefinitionsError> {
+    /// The arguments the queue is declared with: its `arguments`, plus
+    /// `x-queue-type` when only the `type` field gives the type (so a
+    /// stream typed by its field is judged as a stream, not as a classic
+    /// queue with stream arguments).
+    pub fn declared_arguments(&self) -> FieldTable {
+        let mut arguments = self.arguments.clone();
+        if let Some(t) = self.queue_type.as_deref() {
+            if t != "classic" && arguments.get("x-queue-type").is_none() {
+                arguments.insert("x-queue-type", FieldValue::str(t));
+            }
+        }
+        arguments
+    }
+
+    /// Checks the type a queue at `path` asks for: classic, quorum or
+    /// stream. Both places a type can be given must be valid: the `type`
+    /// field does not excuse a bad `x-queue-type` (RabbitMQ checks the
+    /// argument on declare), or the export would not load back.
+    fn checked_type(&self, path: &str) -> Result<(), DefinitionsError> {
         if let Some(arg) = self.arguments.get("x-queue-type") {
             if !matches!(arg.as_str(), Some("classic" | "quorum" | "stream")) {
                 return Err(DefinitionsError::invalid(
@@ -164,8 +171,7 @@ impl QueueDef {
             }
         }
         match self.requested_type() {
-            None | Some("classic" | "quorum") => Ok(None),
-            Some(t @ "stream") => Ok(Some(t)),
+            None | Some("classic" | "quorum" | "stream") => Ok(()),
             Some(other) => {
                 let at = if self.queue_type.is_some() {
                     key_path(path, "type")
@@ -1150,8 +1156,9 @@ impl Definitions {
     ///   default exchange (they are implicit).
     /// - Exchanges and queues that already exist are left as they are (no
     ///   equivalence check, as in RabbitMQ).
-    /// - Streams are loaded as classic queues (Warren models classic and
-    ///   quorum queues), with a warning.
+    /// - Classic queues, quorum queues and streams load as what they are
+    ///   (a stream typed only by its `type` field gets the `x-queue-type`
+    ///   argument, as RabbitMQ's import gives it).
     ///
     /// Everything is reported in the [`ApplyReport`].
     ///
@@ -1282,23 +1289,14 @@ impl Definitions {
                     .skip(path, ObjectKind::Queue, &q.name, SkipReason::ReservedName);
                 continue;
             }
-            let loaded_as_classic = q.checked_type(&path)?;
+            q.checked_type(&path)?;
             if load.queues.contains(&q.name) {
                 load.report
                     .skip(path, ObjectKind::Queue, &q.name, SkipReason::AlreadyExists);
                 continue;
             }
-            if let Some(t) = loaded_as_classic {
-                load.report.warnings.push(ApplyWarning {
-                    path: path.clone(),
-                    kind: ApplyWarningKind::LoadedAsClassic {
-                        queue: q.name.clone(),
-                        queue_type: t.to_owned(),
-                    },
-                });
-            }
             if let Err(e) = broker.apply(load.ch, &q.declare_op()) {
-                let at = match QueueConfig::check_arguments(&q.arguments) {
+                let at = match QueueConfig::check_arguments(&q.declared_arguments()) {
                     Err(InvalidArgument { key, .. }) => {
                         key_path(&key_path(&path, "arguments"), &key)
                     }
@@ -1635,31 +1633,18 @@ pub struct ApplyWarning {
     pub kind: ApplyWarningKind,
 }
 
-/// The kinds of [`ApplyWarning`].
+/// The kinds of [`ApplyWarning`]. None today: every queue type is
+/// modelled (streams were the last to load as classic queues), and
+/// everything else a file holds loads as written or is reported as
+/// skipped or ignored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 #[non_exhaustive]
-pub enum ApplyWarningKind {
-    /// A stream, loaded as a classic queue: Warren models classic and
-    /// quorum queues (no offsets, no replayable log).
-    LoadedAsClassic {
-        /// The queue.
-        queue: String,
-        /// The type asked for.
-        queue_type: String,
-    },
-}
+pub enum ApplyWarningKind {}
 
 impl fmt::Display for ApplyWarning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            ApplyWarningKind::LoadedAsClassic { queue, queue_type } => write!(
-                f,
-                "{}: {queue_type} queue {queue:?} loaded as a classic queue (Warren models classic \
-                    and quorum queues only)",
-                self.path
-            ),
-        }
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {}
     }
 }
 

@@ -21,8 +21,8 @@
 //! | `duplicate-exchange`, `duplicate-queue` | warning | defined twice; the first one is loaded |
 //! | `invalid-queue-argument` | error | the broker refuses the queue (406) |
 //! | `unknown-queue-type` | error | not classic, quorum or stream |
-//! | `queue-type-not-modelled` | info | a stream, loaded as classic |
 //! | `invalid-quorum-queue` | error | a quorum queue that is not durable, or auto-delete (406) |
+//! | `invalid-stream` | error | a stream that is not durable, or auto-delete, or has an argument a stream refuses (406), or an `x-max-age` that crashes the declare (541) |
 //! | `quorum-overflow-not-supported` | warning | `reject-publish-dlx` on a quorum queue runs as `drop-head` |
 //! | `at-least-once-without-reject-publish` | info | `at-least-once` dead-lettering falls back to `at-most-once` |
 //! | `dlrk-without-dlx` | error / warning | a dead-letter routing key without a dead-letter exchange |
@@ -37,9 +37,14 @@
 //! | `unreachable-queue` | info | reachable only through the default exchange |
 //! | `binding-never-matches` | warning | a headers binding with `x-match` `any` and no header to test; with [`Clients`], one that no producer's message matches |
 //! | `unconsumed-queue` | warning | with [`Clients`]: no consumer, and no length limit or message TTL, so messages pile up |
+//! | `stream-consumer-without-prefetch` | warning | with [`Clients`]: a stream's consumer without a prefetch (406 on consume) |
+//! | `stream-consumer-auto-ack` | warning | with [`Clients`]: a stream's consumer with auto-ack (540, the connection closes) |
+//! | `stream-consumer-priority` | warning | with [`Clients`]: a stream's consumer with `x-priority` (406) |
+//! | `stream-consumer-rejects` | warning | with [`Clients`]: a stream's consumer that nacks or rejects (540, the connection closes) |
+//! | `stream-offset-not-a-stream` | warning | with [`Clients`]: `x-stream-offset` on a consumer of a classic or quorum queue (406) |
 //!
-//! Findings come grouped by check, each group in file order. The last two
-//! rows need to know who publishes and consumes, which a definitions file
+//! Findings come grouped by check, each group in file order. The rows
+//! "with [`Clients`]" need to know who publishes and consumes, which a definitions file
 //! does not say: [`check_with`] takes a scene's simulated producers and
 //! consumers ([`Clients`]); [`check`] judges the topology alone. Every
 //! finding says how to fix it ([`Finding::fix`]) and names what it is about
@@ -474,7 +479,7 @@ fn queue(policies: &Policies, path: String, q: &QueueDef, out: &mut Vec<Finding>
     check_queue_args(&args_at, q, out);
     let pol = policy_for(policies, name, true);
     let config = QueueConfig::effective(
-        &q.arguments,
+        &q.declared_arguments(),
         pol.map(|(_, p)| (p.name.as_str(), &p.definition)),
     );
     let source_of = |arg: &str, key: &str| {
@@ -498,13 +503,7 @@ fn check_queue_type(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
     match q.requested_type() {
         None | Some("classic") => {}
         Some("quorum") => check_quorum_queue(path, q, out),
-        Some("stream") => finding(
-            out,
-            Severity::Info,
-            "queue-type-not-modelled",
-            path,
-            format!("queue {name:?} is a stream; Warren loads it as a classic queue"),
-        ),
+        Some("stream") => check_stream(path, q, out),
         Some(t) => finding(
             out,
             Severity::Error,
@@ -563,12 +562,60 @@ fn check_quorum_queue(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
     }
 }
 
+/// The arguments a stream takes (3.10's `rabbit_stream_queue`
+/// `queue_arguments`, less the type itself), as a finding names them.
+const STREAM_ARGUMENTS: &str = "x-max-length-bytes, x-max-age, x-stream-max-segment-size-bytes, \
+    x-queue-leader-locator and x-initial-cluster-size";
+
+/// What RabbitMQ 3.10 refuses in a stream's declaration (docs/conformance.md,
+/// "Streams"): a stream is durable, never auto-delete (nor exclusive, which
+/// a definitions file cannot say), and an `x-max-age` without a leading
+/// number crashes the declare (541). Arguments of other queue types are
+/// reported by [`check_queue_args`], with this finding's code. A file
+/// check: a broker's export holds only streams the broker took.
+fn check_stream(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
+    if !FILE_CHECKS {
+        return;
+    }
+    let name = q.name.as_str();
+    let refused = if q.auto_delete {
+        Some("auto-delete")
+    } else if !q.durable {
+        Some("transient (not durable)")
+    } else {
+        None
+    };
+    if let Some(what) = refused {
+        finding(
+            out,
+            Severity::Error,
+            "invalid-stream",
+            path.to_owned(),
+            format!("stream {name:?} is {what}; RabbitMQ refuses it (406): a stream is durable and never auto-delete or exclusive"),
+        );
+    }
+    // `x-max-age` is a number and a unit ("7D"); without the number,
+    // 3.10's parser crashes (the checks of the argument's value, which
+    // give a 406, are check_queue_args').
+    let age = q.arguments.get("x-max-age").and_then(FieldValue::as_str);
+    if age.is_some_and(|a| !a.starts_with(|c: char| c.is_ascii_digit())) {
+        finding(
+            out,
+            Severity::Error,
+            "invalid-stream",
+            key_path(&key_path(path, "arguments"), "x-max-age"),
+            format!("stream {name:?}: x-max-age {:?} does not start with a number; RabbitMQ's declare crashes (541 INTERNAL_ERROR, the connection closes): write a number and one of the units Y, M, D, h, m, s (\"7D\")", age.unwrap_or_default()),
+        );
+    }
+}
+
 fn check_queue_args(args_at: &str, q: &QueueDef, out: &mut Vec<Finding>) {
     if !FILE_CHECKS {
         return;
     }
     let name = q.name.as_str();
-    let Err(InvalidArgument { key, detail, .. }) = QueueConfig::check_arguments(&q.arguments)
+    let Err(InvalidArgument { key, detail, .. }) =
+        QueueConfig::check_arguments(&q.declared_arguments())
     else {
         return;
     };
@@ -577,6 +624,23 @@ fn check_queue_args(args_at: &str, q: &QueueDef, out: &mut Vec<Finding>) {
         key == "x-dead-letter-routing-key" && q.arguments.get("x-dead-letter-exchange").is_none();
     if key == "x-queue-type" {
         // Reported by check_queue_type as unknown-queue-type.
+    } else if q.requested_type() == Some("stream") {
+        // A stream argument with a bad value, or another type's argument.
+        let why = if STREAM_ARGUMENTS.contains(key.as_str()) {
+            String::new()
+        } else {
+            format!(": a stream takes only {STREAM_ARGUMENTS}")
+        };
+        finding(
+            out,
+            Severity::Error,
+            "invalid-stream",
+            key_path(args_at, &key),
+            format!(
+                "stream {name:?}: invalid argument {key:?} ({detail}); RabbitMQ refuses the \
+                stream (406){why}"
+            ),
+        );
     } else if dlrk_alone {
         finding(
             out,

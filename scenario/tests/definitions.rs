@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 use warren_core::methods::{BasicPublish, QueueDeclare};
 use warren_core::{ApplyTo, Broker, FieldTable, FieldValue, Policy};
 use warren_scenario::{
-    lint, ApplyWarningKind, Definitions, DefinitionsError, DefinitionsErrorKind, IgnoredReason,
-    ObjectKind, Severity, SkipReason, RABBIT_VERSION,
+    lint, Definitions, DefinitionsError, DefinitionsErrorKind, IgnoredReason, ObjectKind, Severity,
+    SkipReason, RABBIT_VERSION,
 };
 
 macro_rules! data {
@@ -269,20 +269,17 @@ fn rabbitmqctl_export_round_trips_exactly() {
 }
 
 #[test]
-fn rabbitmqctl_export_loads_quorum_queues_and_streams_as_classic() {
+fn rabbitmqctl_export_loads_quorum_queues_and_streams_as_themselves() {
     let mut broker = Broker::new();
     let report = parse(RABBITMQCTL).apply(&mut broker).unwrap();
-    let warned: Vec<(&str, String)> = report
-        .warnings
-        .iter()
-        .map(|w| match &w.kind {
-            ApplyWarningKind::LoadedAsClassic { queue_type, .. } => {
-                (w.path.as_str(), queue_type.clone())
-            }
-            other => panic!("{other:?}"),
-        })
-        .collect();
-    assert_eq!(warned, [("$.queues[2]", "stream".to_owned())]);
+    // Every type is modelled: nothing loads otherwise than written.
+    assert_eq!(report.warnings, []);
+    let events = broker.queue("events").unwrap();
+    assert_eq!(events.config.queue_type, warren_core::QueueType::Stream);
+    assert_eq!(
+        events.arguments.get("x-max-age"),
+        Some(&FieldValue::str("7D"))
+    );
     // `delivery-limit` is a policy key quorum queues obey.
     assert!(!report
         .ignored
@@ -296,6 +293,72 @@ fn rabbitmqctl_export_loads_quorum_queues_and_streams_as_classic() {
         Some("work.dlx")
     );
     assert_export_stable(&broker);
+}
+
+#[test]
+fn a_stream_round_trips_with_its_type_and_arguments() {
+    // As the management export writes a stream (`x-queue-type` only), and
+    // as rabbitmqctl does (`type` only here, to show the field suffices).
+    let text = r#"{"queues": [
+        {"name": "log", "vhost": "/", "durable": true, "auto_delete": false,
+         "arguments": {"x-queue-type": "stream", "x-max-age": "1h",
+                       "x-max-length-bytes": 1000000, "x-stream-max-segment-size-bytes": 50000}},
+        {"name": "typed", "vhost": "/", "durable": true, "auto_delete": false,
+         "arguments": {"x-initial-cluster-size": 1}, "type": "stream"}]}"#;
+    let mut broker = Broker::new();
+    let report = Definitions::from_json_str(text)
+        .unwrap()
+        .apply(&mut broker)
+        .unwrap();
+    assert_eq!(report.warnings, []);
+    for name in ["log", "typed"] {
+        let q = broker.queue(name).unwrap();
+        assert_eq!(
+            q.config.queue_type,
+            warren_core::QueueType::Stream,
+            "{name}"
+        );
+    }
+    // A stream keeps what it is sent, and the export says it is a stream.
+    let ch = broker.connect();
+    let publish = BasicPublish {
+        routing_key: "log".into(),
+        body: "kept".into(),
+        ..Default::default()
+    };
+    broker.basic_publish(ch, &publish).unwrap();
+    assert_eq!(broker.stream_log("log").len(), 1);
+    let exported = assert_export_stable(&broker);
+    let queues = exported["queues"].as_array().unwrap();
+    assert_eq!(queues[0]["name"], "log");
+    assert_eq!(
+        queues[0]["arguments"],
+        json!({"x-queue-type": "stream", "x-max-age": "1h",
+               "x-max-length-bytes": 1000000, "x-stream-max-segment-size-bytes": 50000})
+    );
+    assert_eq!(
+        queues[1]["arguments"],
+        json!({"x-initial-cluster-size": 1, "x-queue-type": "stream"})
+    );
+    assert!(lint::check(&Definitions::from_value(&exported).unwrap())
+        .iter()
+        .all(|f| f.severity == Severity::Info));
+}
+
+#[test]
+fn a_stream_the_broker_refuses_fails_the_import_at_its_argument() {
+    let text = r#"{"queues": [{"name": "log", "vhost": "/", "durable": true,
+        "auto_delete": false, "arguments": {"x-message-ttl": 5}, "type": "stream"}]}"#;
+    let e = Definitions::from_json_str(text)
+        .unwrap()
+        .apply(&mut Broker::new())
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("$.queues[0].arguments.x-message-ttl"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("rabbit_stream_queue"), "{e}");
 }
 
 #[test]

@@ -21,6 +21,7 @@ const FILE_ONLY: &[&str] = &[
     "duplicate-exchange",
     "duplicate-queue",
     "invalid-queue-argument",
+    "invalid-stream",
     "dlrk-without-dlx",
     "default-exchange-binding",
     "binding-source-missing",

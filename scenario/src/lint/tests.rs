@@ -501,6 +501,10 @@ fn quorum_queues_refused_or_run_otherwise_than_asked() {
                    q("c", json!({"x-delivery-limit": 2})),
                    q("e", json!({"x-queue-type": "stream"}))]
     }));
+    // A stream is modelled, and this one is valid: nothing about it but
+    // what any queue without bindings gets.
+    let about = |f: &Finding, at: &str| f.path.starts_with(at) && f.code != "unreachable-queue";
+    assert!(!f.iter().any(|f| about(f, "$.queues[5]")), "{f:#?}");
     assert_eq!(
         with_code(&f, "invalid-quorum-queue"),
         [(Severity::Error, "$.queues[0]".to_owned())]
@@ -532,9 +536,99 @@ fn quorum_queues_refused_or_run_otherwise_than_asked() {
             "$.queues[3].arguments.x-dead-letter-strategy".to_owned()
         )]
     );
-    assert_eq!(
-        with_code(&f, "queue-type-not-modelled"),
-        [(Severity::Info, "$.queues[5]".to_owned())]
+}
+
+#[test]
+fn streams_refused_for_their_properties_or_arguments() {
+    let stream = |name: &str, mut args: Value| {
+        args["x-queue-type"] = json!("stream");
+        q(name, args)
+    };
+    let mut transient = stream("t", json!({}));
+    transient["durable"] = json!(false);
+    let mut auto = stream("a", json!({}));
+    auto["auto_delete"] = json!(true);
+    let mut typed = q(
+        "typed",
+        json!({"x-max-age": "7D", "x-max-length-bytes": 1_000_000}),
+    );
+    typed["type"] = json!("stream");
+    let refused = [
+        "x-message-ttl",
+        "x-max-length",
+        "x-dead-letter-exchange",
+        "x-overflow",
+        "x-single-active-consumer",
+        "x-expires",
+        "x-max-priority",
+        "x-delivery-limit",
+    ];
+    let value = |arg: &str| match arg {
+        "x-dead-letter-exchange" => json!("dlx"),
+        "x-overflow" => json!("reject-publish"),
+        "x-single-active-consumer" => json!(true),
+        _ => json!(5),
+    };
+    let mut queues = vec![transient, auto, typed];
+    queues.extend(refused.iter().map(|a| stream(a, json!({*a: value(a)}))));
+    queues.push(stream("crash", json!({"x-max-age": "D"})));
+    queues.push(stream("zero", json!({"x-max-age": "0D"})));
+    queues.push(stream("ok", json!({"x-max-age": "1h", "x-stream-max-segment-size-bytes": 500,
+                                   "x-queue-leader-locator": "balanced", "x-initial-cluster-size": 1})));
+    let f = lint(json!({ "queues": queues }));
+    let mut want = vec![
+        (Severity::Error, "$.queues[0]".to_owned()),
+        (Severity::Error, "$.queues[1]".to_owned()),
+    ];
+    want.extend(refused.iter().enumerate().map(|(i, a)| {
+        (
+            Severity::Error,
+            format!("$.queues[{}].arguments.{a}", i + 3),
+        )
+    }));
+    // "D" crashes the declare (541), "0D" is a 406; both at the argument.
+    want.push((
+        Severity::Error,
+        "$.queues[11].arguments.x-max-age".to_owned(),
+    ));
+    want.push((
+        Severity::Error,
+        "$.queues[12].arguments.x-max-age".to_owned(),
+    ));
+    let mut got = with_code(&f, "invalid-stream");
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "{f:#?}");
+    // Reported as the stream's, not as any queue's argument.
+    assert_eq!(with_code(&f, "invalid-queue-argument"), []);
+    let crash = f
+        .iter()
+        .find(|f| f.path == "$.queues[11].arguments.x-max-age")
+        .unwrap();
+    assert!(crash.message.contains("541"), "{}", crash.message);
+    let ttl = f
+        .iter()
+        .find(|f| f.path == "$.queues[3].arguments.x-message-ttl")
+        .unwrap();
+    assert!(
+        ttl.message
+            .contains("a stream takes only x-max-length-bytes"),
+        "{}",
+        ttl.message
+    );
+    // The stream typed by its `type` field alone is judged as a stream, and
+    // a valid stream has nothing but what any queue without bindings gets.
+    let about = |f: &Finding, at: &str| f.path.starts_with(at) && f.code != "unreachable-queue";
+    assert!(!f.iter().any(|f| about(f, "$.queues[2]")), "{f:#?}");
+    assert!(!f.iter().any(|f| about(f, "$.queues[13]")), "{f:#?}");
+    let zero = f
+        .iter()
+        .find(|f| f.path == "$.queues[12].arguments.x-max-age")
+        .unwrap();
+    assert!(
+        zero.message.contains("invalid_max_age") && !zero.message.contains("takes only"),
+        "{}",
+        zero.message
     );
 }
 

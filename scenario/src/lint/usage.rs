@@ -1,5 +1,6 @@
-//! What a topology's clients make of it: bindings that can never match and
-//! queues nobody consumes.
+//! What a topology's clients make of it: bindings that can never match,
+//! queues nobody consumes, and consumers a stream (or another queue, for
+//! a stream's offset) refuses.
 //!
 //! A definitions file does not say who publishes what or who consumes
 //! where; a scene does (its simulated producers and consumers). So one
@@ -13,7 +14,8 @@
 use std::collections::BTreeSet;
 
 use warren_core::{
-    headers_match, topic_matches, ConsumerSpec, ExchangeKind, FieldTable, ProducerSpec,
+    headers_match, topic_matches, ConsumerPolicy, ConsumerSpec, ExchangeKind, FieldTable,
+    ProducerSpec, QueueType,
 };
 
 use super::{finding, Bind, Finding, Model, Severity};
@@ -33,6 +35,7 @@ pub(super) fn check(model: &Model<'_>, clients: Option<&Clients<'_>>, out: &mut 
     if let Some(c) = clients {
         check_unmatched(model, c, out);
         check_unconsumed(model, c, out);
+        check_stream_consumers(model, c, out);
     }
 }
 
@@ -258,6 +261,54 @@ fn check_unconsumed(model: &Model<'_>, clients: &Clients<'_>, out: &mut Vec<Find
                 message routed to it stays there, and the queue grows without bound"
             ),
         );
+    }
+}
+
+/// Consumers RabbitMQ 3.10.8 refuses, or whose settling it refuses, for
+/// the type of the queue they read (recorded: stream-consume-rules,
+/// stream-consume-more, stream-consume-arguments,
+/// stream-prefetch-credit). Reported at the queue, naming the consumer,
+/// each rule once per consumer, in the consumers' order.
+fn check_stream_consumers(model: &Model<'_>, clients: &Clients<'_>, out: &mut Vec<Finding>) {
+    for c in clients.consumers {
+        let Some(q) = model.queues.get(c.queue.as_str()) else {
+            continue;
+        };
+        let stream = q.config.queue_type == QueueType::Stream;
+        let rejects = c.fail_every.is_some()
+            || !matches!(c.policy, ConsumerPolicy::Ack | ConsumerPolicy::Crash);
+        // (code, whether it applies, what RabbitMQ does)
+        let rules: [(&'static str, bool, &str); 5] = [
+            (
+                "stream-offset-not-a-stream",
+                !stream && c.stream_offset.is_some(),
+                "x-stream-offset is for streams; RabbitMQ refuses the consume (406, the channel closes)",
+            ),
+            (
+                "stream-consumer-without-prefetch",
+                stream && c.prefetch == 0,
+                "a stream's consumer needs a prefetch (basic.qos); RabbitMQ refuses the consume (406, the channel closes)",
+            ),
+            (
+                "stream-consumer-auto-ack",
+                stream && c.auto_ack,
+                "a stream refuses auto-ack (540, the connection closes); acks only give credit back",
+            ),
+            (
+                "stream-consumer-priority",
+                stream && c.priority.is_some(),
+                "a stream refuses x-priority (406, the channel closes)",
+            ),
+            (
+                "stream-consumer-rejects",
+                stream && rejects && !c.auto_ack,
+                "a stream refuses basic.nack and basic.reject (540, the connection closes): nothing goes back to a log",
+            ),
+        ];
+        for (code, _, what) in rules.into_iter().filter(|r| r.1) {
+            let words = format!("consumer {:?} of {:?}: {what}", c.name, c.queue);
+            finding(out, Severity::Warning, code, q.path.clone(), words);
+        }
     }
 }
 

@@ -115,6 +115,11 @@ pub const LESSONS: &[LessonEntry] = &[
         blurb: "A quorum queue counts each return and dead-letters past its delivery limit.",
     },
     LessonEntry {
+        id: "lesson-stream-replay",
+        label: "A stream read twice",
+        blurb: "A log that consuming does not shrink: each consumer reads it from its own offset.",
+    },
+    LessonEntry {
         id: "lesson-priority",
         label: "A priority queue",
         blurb: "With x-max-priority, an urgent message overtakes the ones waiting.",

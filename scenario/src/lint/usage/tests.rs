@@ -2,7 +2,7 @@
 //! without the scene's clients; and every finding's fix and subject.
 
 use serde_json::{json, Value};
-use warren_core::{ConsumerSpec, FieldTable, FieldValue, ProducerSpec};
+use warren_core::{ConsumerPolicy, ConsumerSpec, FieldTable, FieldValue, ProducerSpec};
 
 use crate::lint::{check, check_with, subject, Clients, Finding, Severity, Subject};
 use crate::Definitions;
@@ -182,6 +182,81 @@ fn a_queue_nobody_consumes_without_a_bound_is_reported() {
     assert!(f.message.contains("\"piles\""), "{}", f.message);
     // A definitions file says nothing about consumers.
     assert!(paths(&check(&d), "unconsumed-queue").is_empty());
+}
+
+#[test]
+fn a_streams_consumers_are_checked_against_what_a_stream_refuses() {
+    let d = defs(json!({
+        "queues": [q("log", json!({"x-queue-type": "stream"})), q("jobs", json!({})),
+                   q("votes", json!({"x-queue-type": "quorum"}))]
+    }));
+    let reader = |name: &str, queue: &str, f: &dyn Fn(&mut ConsumerSpec)| {
+        let mut c = ConsumerSpec::new(name, queue);
+        c.prefetch = 10;
+        c.stream_offset = Some(FieldValue::str("first"));
+        f(&mut c);
+        c
+    };
+    let consumers = [
+        reader("good", "log", &|_| {}),
+        reader("greedy", "log", &|c| c.prefetch = 0),
+        reader("hasty", "log", &|c| c.auto_ack = true),
+        reader("vip", "log", &|c| c.priority = Some(5)),
+        reader("picky", "log", &|c| {
+            c.policy = ConsumerPolicy::RejectRequeue
+        }),
+        reader("flaky", "log", &|c| c.fail_every = Some(3)),
+        reader("classic", "jobs", &|_| {}),
+        reader("quorum", "votes", &|c| {
+            c.stream_offset = Some(FieldValue::I32(0))
+        }),
+        reader("plain", "jobs", &|c| c.stream_offset = None),
+    ];
+    let found = with(&d, &[], &consumers);
+    let named = |code: &str| -> Vec<String> {
+        found
+            .iter()
+            .filter(|f| f.code == code)
+            .map(|f| {
+                assert_eq!(f.severity, Severity::Warning, "{f}");
+                f.message.split('"').nth(1).unwrap_or_default().to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(named("stream-consumer-without-prefetch"), ["greedy"]);
+    assert_eq!(named("stream-consumer-auto-ack"), ["hasty"]);
+    assert_eq!(named("stream-consumer-priority"), ["vip"]);
+    assert_eq!(named("stream-consumer-rejects"), ["picky", "flaky"]);
+    assert_eq!(named("stream-offset-not-a-stream"), ["classic", "quorum"]);
+    // At the queue each reads, which the page shows the finding on.
+    assert_eq!(
+        paths(&found, "stream-offset-not-a-stream"),
+        ["$.queues[1]", "$.queues[2]"]
+    );
+    assert_eq!(
+        paths(&found, "stream-consumer-without-prefetch"),
+        ["$.queues[0]"]
+    );
+    let f = found
+        .iter()
+        .find(|f| f.code == "stream-consumer-without-prefetch")
+        .unwrap();
+    assert!(f.message.contains("406"), "{}", f.message);
+    // An auto-ack consumer settles nothing: its policy is not a nack.
+    let lone = with(
+        &d,
+        &[],
+        &[reader("hasty", "log", &|c| {
+            c.auto_ack = true;
+            c.policy = ConsumerPolicy::NackRequeue;
+        })],
+    );
+    assert_eq!(
+        paths(&lone, "stream-consumer-rejects"),
+        Vec::<String>::new()
+    );
+    // Without clients nothing is known about consumers.
+    assert!(check(&d).iter().all(|f| !f.code.starts_with("stream-")));
 }
 
 #[test]
