@@ -21,6 +21,9 @@ use crate::{Message, SimTime};
 /// in the log, a `long`.
 pub const OFFSET_HEADER: &str = "x-stream-offset";
 
+/// How often 3.10.8 emits queue statistics (`collect_statistics_interval`).
+const STATS_TICK_MS: u64 = 5_000;
+
 /// A stream's log: offset `n` is `records[n]` (retention is not modelled,
 /// so the first offset is always 0).
 #[derive(Clone, Debug, Default)]
@@ -53,6 +56,17 @@ impl Log {
     /// Body bytes in the log.
     pub(crate) fn bytes(&self) -> u64 {
         self.bytes
+    }
+
+    /// The length `queue.declare-ok` reports at `now`: the log's length as
+    /// of the broker's last statistics tick. 3.10.8 reads it from the
+    /// statistics a stream emits every 5 s (`collect_statistics_interval`),
+    /// at a phase of the broker's own; Warren ticks at every multiple of
+    /// 5 s of virtual time (recorded: stream-message-count-tick,
+    /// stream-message-count-lag).
+    pub(crate) fn reported_len(&self, now: SimTime) -> u64 {
+        let tick = SimTime(now.0 / STATS_TICK_MS * STATS_TICK_MS);
+        self.records.partition_point(|r| r.at < tick) as u64
     }
 
     /// The message at `offset`, as a delivery shows it (with its
@@ -261,6 +275,15 @@ mod tests {
         assert_eq!(l.start_offset(Start::Since(SimTime(9_000)), now), 3);
         assert_eq!(l.start_offset(Start::Within(1_500), now), 2);
         assert_eq!(Log::default().start_offset(Start::Last, now), 0);
+    }
+
+    #[test]
+    fn the_reported_length_waits_for_the_statistics_tick() {
+        let l = log(&[0, 4_999, 5_000]);
+        assert_eq!(l.reported_len(SimTime(4_999)), 0);
+        assert_eq!(l.reported_len(SimTime(5_000)), 2);
+        assert_eq!(l.reported_len(SimTime(9_999)), 2);
+        assert_eq!(l.reported_len(SimTime(10_000)), 3);
     }
 
     #[test]

@@ -625,9 +625,14 @@ impl Broker {
         if !q.is_quorum() {
             q.last_used = now;
         }
+        let message_count = if q.is_stream() {
+            q.log.reported_len(now)
+        } else {
+            q.len()
+        };
         let ok = DeclareOk {
             queue: q.name.clone(),
-            message_count: q.len(),
+            message_count,
             consumer_count,
         };
         self.arm(id);
