@@ -1,10 +1,8 @@
 //! Queue types (`x-queue-type`): which arguments each accepts, and the
-//! declare rules that set quorum queues apart from classic ones, as
-//! RabbitMQ 3.10.8 applies them (recorded in the conformance fixtures
-//! `quorum-*`).
-//!
-//! Streams are accepted and still modelled as classic queues; the
-//! argument rules below are not applied to them (see docs/conformance.md).
+//! declare rules that set quorum queues and streams apart from classic
+//! ones, as RabbitMQ 3.10.8 applies them (recorded in the conformance
+//! fixtures `quorum-*` and `stream-*`). What a stream does with its
+//! messages is in `stream.rs`.
 
 use serde::Serialize;
 

@@ -420,15 +420,10 @@ fn consumer(v: Value, path: &str) -> R<ConsumerSpec> {
 }
 
 /// A queue of `definitions.queues`, as the `queue.declare` that loads it.
-fn queue_def(q: Value, path: &str, scene: &mut Scene) -> R<QueueDeclare> {
+fn queue_def(q: Value, path: &str) -> R<QueueDeclare> {
     let mut e = Obj::new(q, path)?;
     e.skip("vhost");
     let queue_type = e.str("type")?;
-    if queue_type.as_deref() == Some("stream") {
-        scene
-            .ignored
-            .push(format!("{path}: a stream, loaded as a classic queue"));
-    }
     let mut d = QueueDeclare {
         queue: e.string("name")?,
         passive: false,
@@ -469,7 +464,7 @@ fn definitions(v: Value, scene: &mut Scene) -> R<()> {
     }
     for (i, q) in o.list("queues")?.into_iter().enumerate() {
         let path = format!("$.definitions.queues[{i}]");
-        let d = queue_def(q, &path, scene)?;
+        let d = queue_def(q, &path)?;
         scene.ops.push((path, Op::QueueDeclare(d)));
     }
     for (i, b) in o.list("bindings")?.into_iter().enumerate() {
@@ -1131,5 +1126,18 @@ mod tests {
             "stream_offset": {"$type": "nope", "value": 1}}]}}"#;
         let e = parse(bad).unwrap_err();
         assert!(e.contains("consumers[0].stream_offset"), "{e}");
+    }
+
+    #[test]
+    fn a_stream_in_a_definitions_file_loads_as_a_stream() {
+        let text = r#"{"rabbit_version":"3.10.8","queues":[{"name":"events","vhost":"/",
+            "durable":true,"auto_delete":false,"arguments":{"x-max-age":"7D"},"type":"stream"}]}"#;
+        let scene = parse(text).unwrap();
+        assert!(scene.ignored.is_empty(), "{:?}", scene.ignored);
+        let mut b = Broker::new();
+        apply(&scene, &mut b).unwrap();
+        let q = b.queue("events").unwrap();
+        assert_eq!(q.config.queue_type, warren_core::QueueType::Stream);
+        assert!(definitions_text(&b).contains("\"x-queue-type\": \"stream\""));
     }
 }
