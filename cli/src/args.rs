@@ -18,7 +18,8 @@ Exit codes:
   3  input error (unreadable file, malformed JSON, invalid scenario or
      definitions)
   4  the topology was refused while loading, as RabbitMQ would refuse it
-  5  run: a lesson step's expectations did not hold";
+  5  run: a lesson step's expectations did not hold
+  141  the reader closed the output early (warren run ... | head)";
 
 /// `warren --version`: the version of the model matters as much as ours.
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (models RabbitMQ 3.10.8)");

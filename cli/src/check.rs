@@ -1,5 +1,6 @@
 //! `warren check`: lint a topology.
 
+use crate::out::{out, outln};
 use std::fmt::Write as _;
 
 use warren_scenario::lint::{self, Severity};
@@ -28,7 +29,7 @@ pub(crate) fn check(a: &CheckArgs) -> Result<(), Failure> {
         .filter(|f| f.severity == Severity::Error)
         .count();
     if a.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&findings).unwrap_or_default()
         );
@@ -55,7 +56,7 @@ pub(crate) fn check(a: &CheckArgs) -> Result<(), Failure> {
             input.name,
             findings.len() - errors - warnings
         );
-        print!("{out}");
+        out!("{out}");
     }
     if errors > 0 {
         Err(Failure::Findings)

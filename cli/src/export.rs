@@ -1,6 +1,7 @@
 //! `warren export`: the topology as RabbitMQ definitions.json, or the
 //! scene as runnable pika scripts (`--format pika`, docs/export.md).
 
+use crate::out::outln;
 use std::path::Path;
 
 use crate::args::{ExportArgs, ExportFormat};
@@ -18,7 +19,7 @@ pub(crate) fn export(a: &ExportArgs) -> Result<(), Failure> {
     match &a.output {
         Some(path) => std::fs::write(path, format!("{text}\n"))
             .map_err(|e| Failure::Input(format!("{path}: {e}")))?,
-        None => println!("{text}"),
+        None => outln!("{text}"),
     }
     Ok(())
 }
@@ -55,7 +56,7 @@ fn pika(a: &ExportArgs, input: &input::Input, broker: &warren_core::Broker) -> R
         }
         None => {
             for f in &files {
-                println!("# ==> {} <==\n{}", f.name, f.text);
+                outln!("# ==> {} <==\n{}", f.name, f.text);
             }
         }
     }

@@ -8,12 +8,14 @@
 //! - 3: input error (unreadable file, malformed JSON, invalid scenario or
 //!   definitions, too large);
 //! - 4: the topology was refused while loading (RabbitMQ would refuse it too);
-//! - 5: `run` on a lesson: an expectation of a step did not hold.
+//! - 5: `run` on a lesson: an expectation of a step did not hold;
+//! - 141: the reader closed standard output early (see `out.rs`).
 
 mod args;
 mod check;
 mod export;
 mod input;
+mod out;
 mod route;
 mod run;
 

@@ -1,5 +1,6 @@
 //! `warren route`: where a message would go and why, hop by hop.
 
+use crate::out::{out, outln};
 use std::fmt::Write as _;
 
 use warren_core::{FieldTable, HopVia};
@@ -14,7 +15,7 @@ pub(crate) fn route(a: &RouteArgs) -> Result<(), Failure> {
     let headers = FieldTable(a.headers.clone());
     let why = broker.explain_route(&a.exchange, &a.routing_key, &headers);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&why).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&why).unwrap_or_default());
         return Ok(());
     }
     let mut out = String::new();
@@ -33,7 +34,7 @@ pub(crate) fn route(a: &RouteArgs) -> Result<(), Failure> {
     );
     if let Some(e) = &why.error {
         let _ = writeln!(out, "  refused: {e}");
-        print!("{out}");
+        out!("{out}");
         return Ok(());
     }
     for hop in &why.hops {
@@ -73,6 +74,6 @@ pub(crate) fn route(a: &RouteArgs) -> Result<(), Failure> {
             why.queues.join(", ")
         );
     }
-    print!("{out}");
+    out!("{out}");
     Ok(())
 }

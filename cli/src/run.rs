@@ -1,5 +1,6 @@
 //! `warren run`: a scenario's trace, as JSON or as a readable transcript.
 
+use crate::out::{out, outln};
 use std::fmt::Write as _;
 
 use warren_core::methods::BasicPublish;
@@ -21,13 +22,13 @@ pub(crate) fn run(a: &RunArgs) -> Result<(), Failure> {
     }
     if !a.pretty {
         let trace = runner.run(&scenario);
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&trace.to_value()).unwrap_or_default()
         );
         return Ok(());
     }
-    print!("{}", transcript(&scenario, &mut runner));
+    out!("{}", transcript(&scenario, &mut runner));
     Ok(())
 }
 
@@ -48,12 +49,12 @@ fn run_lesson(
         } else {
             &lesson.title
         };
-        println!("# {title}");
+        outln!("# {title}");
         for (i, (caption, problems)) in report.steps.iter().enumerate() {
             let mark = if problems.is_empty() { "ok  " } else { "FAIL" };
-            println!("{mark} step {} of {total}: {caption}", i + 1);
+            outln!("{mark} step {} of {total}: {caption}", i + 1);
             for p in problems {
-                println!("       - {p}");
+                outln!("       - {p}");
             }
         }
     } else {
@@ -75,7 +76,7 @@ fn run_lesson(
             "lesson": steps,
             "passed": report.passed(),
         });
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     }
     let failures = report.failures();
     if failures.is_empty() {

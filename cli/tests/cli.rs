@@ -436,3 +436,29 @@ fn check_of_a_scenario_with_actors_judges_its_clients() {
         .unwrap_or_default();
     assert_eq!(codes, ["binding-never-matches", "unconsumed-queue"]);
 }
+
+/// A reader that stops early (`warren run … | head`) is not a crash: the
+/// output ends quietly (status 141, as for SIGPIPE) instead of a panic
+/// (status 101). The pipe is closed before `warren` writes a byte.
+#[test]
+fn a_reader_that_closes_the_pipe_early_ends_the_output_quietly() {
+    let lesson = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../web/scenes/lesson-stream-replay.json"
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warren"))
+        .args(["run", "--pretty", lesson])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("warren starts");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("warren ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        matches!(out.status.code(), Some(0 | 141)),
+        "{:?}: {stderr}",
+        out.status
+    );
+}

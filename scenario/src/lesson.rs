@@ -93,6 +93,8 @@ pub struct QueueExpect {
     pub unacked: Option<u64>,
     /// Consumers on it.
     pub consumers: Option<u64>,
+    /// A stream: messages in its log (its `ready` is always 0).
+    pub log: Option<u64>,
 }
 
 /// One delivery; absent fields match anything.
@@ -390,8 +392,9 @@ impl Expect {
                             ready: c.count("ready")?,
                             unacked: c.count("unacked")?,
                             consumers: c.count("consumers")?,
+                            log: c.count("log")?,
                         };
-                        c.done("ready, unacked, consumers")?;
+                        c.done("ready, unacked, consumers, log")?;
                         Some(q)
                     }
                 };
@@ -650,6 +653,7 @@ fn check_queues(expect: &Expect, runner: &Runner, problems: &mut Vec<String>) {
             ("ready", want.ready, info.ready),
             ("unacked", want.unacked, info.unacked),
             ("consumers", want.consumers, info.consumers.len() as u64),
+            ("log", want.log, info.log_length),
         ];
         for (what, want, got) in counts {
             if let Some(want) = want.filter(|w| *w != got) {
