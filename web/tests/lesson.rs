@@ -124,6 +124,9 @@ fn every_lesson_walked_in_the_playground_shows_what_its_expectations_state() {
                         if let Some(c) = w.consumers {
                             assert_eq!(q.consumers.len() as u64, c, "{at}: consumers");
                         }
+                        if let Some(n) = w.log {
+                            assert_eq!(q.log_length, n, "{at}: log");
+                        }
                     }
                 }
             }

@@ -482,17 +482,30 @@ fn stream_parts(
             </rect>
         }
     });
-    let marks = log.readers.iter().map(|(tag, o)| {
+    // One mark per position, naming every reader there (readers that have
+    // read everything share the slot after the last cell).
+    let mut slots: Vec<(f64, Vec<String>)> = Vec::new();
+    for (tag, o) in &log.readers {
         let x = x_of(*o) + cell_w / 2.0;
         let behind = if *o < window.start {
             " (further back)"
         } else {
             ""
         };
+        let line = format!("{tag}: next offset {o}{behind}");
+        match slots.iter_mut().find(|(sx, _)| (*sx - x).abs() < 0.5) {
+            Some((_, lines)) => lines.push(line),
+            None => slots.push((x, vec![line])),
+        }
+    }
+    let marks = slots.into_iter().map(|(x, lines)| {
+        let n = lines.len();
         html! {
-            <path class="log-reader" d={format!("M{x:.1} 57 l-3.5 6 h7 z")}>
-                <title>{ format!("{tag}: next offset {o}{behind}") }</title>
-            </path>
+            <g class="log-reader">
+                <title>{ lines.join("\n") }</title>
+                <path d={format!("M{x:.1} 57 l-3.5 6 h7 z")} />
+                if n > 1 { <text class="log-readers" x={format!("{:.1}", x + 5.0)} y="63">{ n }</text> }
+            </g>
         }
     });
     let body = html! {
