@@ -19,6 +19,7 @@ mod deliver;
 mod inspect;
 mod lifecycle;
 mod publish;
+mod stream;
 mod timeout;
 mod tx;
 

@@ -11,7 +11,7 @@ use crate::methods::{
 use crate::names::GENERATED_TAG_PREFIX;
 use crate::queue::{ConsumerUid, Queue, QueueId};
 use crate::queue_type::DELIVERY_COUNT_HEADER;
-use crate::stream::{parse_start, Start, Unreadable, OFFSET_HEADER};
+use crate::stream::{Start, OFFSET_HEADER};
 use crate::value::FieldValue;
 use crate::ChannelId;
 
@@ -222,47 +222,14 @@ impl Broker {
         Ok((qid, priority, start))
     }
 
-    fn no_global_qos(&self, queue: &str) -> AmqpError {
+    /// The 540 of a consume on a channel with a global prefetch, which
+    /// quorum queues and streams refuse.
+    pub(super) fn no_global_qos(&self, queue: &str) -> AmqpError {
         AmqpError::new(
             ReplyCode::NotImplemented,
             Method::BasicConsume,
             format!("{} does not support global qos", self.rs("queue", queue)),
         )
-    }
-
-    /// What a consume on a stream needs, in 3.10's order: a per-consumer
-    /// prefetch (406), manual acknowledgement (540), no global prefetch
-    /// (540), an `x-stream-offset` it can read (recorded:
-    /// stream-consume-rules, stream-consume-more, stream-bad-offset).
-    fn check_stream_consume(&self, ch: ChannelId, m: &BasicConsume) -> Result<Start, AmqpError> {
-        let method = Method::BasicConsume;
-        let chan = &self.channels[&ch];
-        let rs = self.rs("queue", &m.queue);
-        if chan.consumer_prefetch == 0 {
-            return Err(AmqpError::new(
-                ReplyCode::PreconditionFailed,
-                method,
-                format!("consumer prefetch count is not set for '{rs}'"),
-            ));
-        }
-        if m.auto_ack {
-            return Err(AmqpError::new(
-                ReplyCode::NotImplemented,
-                method,
-                format!("automatic acknowledgement not supported by stream queues {rs}"),
-            ));
-        }
-        if chan.global_prefetch > 0 {
-            return Err(self.no_global_qos(&m.queue));
-        }
-        parse_start(m.arguments.get(OFFSET_HEADER)).map_err(|e| match e {
-            Unreadable::Crash => AmqpError::internal(),
-            Unreadable::Invalid(term) => AmqpError::new(
-                ReplyCode::PreconditionFailed,
-                method,
-                format!("invalid arg '{OFFSET_HEADER}' for {rs}: {term}"),
-            ),
-        })
     }
 
     /// `basic.cancel`. Unacked deliveries of the consumer stay unacked on
@@ -598,30 +565,6 @@ impl Broker {
         Ok(())
     }
 
-    /// A stream cannot take a delivery back: 3.10 refuses `basic.nack` and
-    /// `basic.reject` of one with 540 (recorded: stream-prefetch-credit).
-    fn stream_refusal(&self, settled: &[(u64, Unacked)], method: Method) -> Option<AmqpError> {
-        let (_, u) = settled.iter().find(|(_, u)| u.from_stream)?;
-        Some(AmqpError::new(
-            ReplyCode::NotImplemented,
-            method,
-            format!(
-                "basic.nack and basic.reject not supported by stream queues {}",
-                self.rs("queue", self.queue_name(u.queue))
-            ),
-        ))
-    }
-
-    /// Puts collected deliveries back on their channel, unsettled (the
-    /// connection error that follows requeues them as a close does).
-    fn give_back_collected(&mut self, ch: ChannelId, settled: Vec<(u64, Unacked)>) {
-        if let Some(chan) = self.channels.get_mut(&ch) {
-            for (tag, u) in settled {
-                chan.unacked.restore(tag, u);
-            }
-        }
-    }
-
     /// Rejected deliveries go back to their queues (`requeue`) or are
     /// dead-lettered or dropped (at `basic.nack`/`reject`, or at `tx.commit`).
     pub(crate) fn settle_rejects(
@@ -875,64 +818,6 @@ impl Broker {
             }
             self.arm(qid);
         }
-    }
-}
-
-impl Broker {
-    /// A stream's consumers, each in turn, read the log from their offset
-    /// as far as their prefetch lets them.
-    fn dispatch_log(&mut self, qid: QueueId) {
-        let readers: Vec<ConsumerUid> = self.queues[&qid]
-            .consumers
-            .iter()
-            .map(|(_, u)| *u)
-            .collect();
-        for uid in readers {
-            while self.can_take(uid) && self.deliver_from_log(qid, uid) {}
-        }
-    }
-
-    /// Hands a consumer the message at its offset, if the log has it yet.
-    fn deliver_from_log(&mut self, qid: QueueId, uid: ConsumerUid) -> bool {
-        let Some(c) = self.consumers.get_mut(&uid) else {
-            return false;
-        };
-        let Some(message) = self.queues[&qid].log.delivery(c.offset) else {
-            return false;
-        };
-        let Some(chan) = self.channels.get_mut(&c.channel) else {
-            return false;
-        };
-        c.offset += 1;
-        c.unacked += 1;
-        let delivery_tag = chan.next_delivery_tag;
-        chan.next_delivery_tag += 1;
-        let channel = c.channel;
-        let consumer_tag = c.tag.clone();
-        chan.unacked.insert(
-            delivery_tag,
-            Unacked {
-                queue: qid,
-                entry: Entry::new(message.clone(), c.offset - 1, crate::SimTime::NEVER),
-                consumer: Some(uid),
-                delivered_at: self.now,
-                from_stream: true,
-            },
-        );
-        self.arm_tick(channel);
-        if self.record_events {
-            let queue = self.queue_name(qid).to_owned();
-            self.emit(EventKind::Delivered {
-                channel,
-                consumer_tag,
-                delivery_tag,
-                redelivered: false,
-                queue,
-                auto_ack: false,
-                message,
-            });
-        }
-        true
     }
 }
 
