@@ -768,26 +768,31 @@ impl<T: Copy + Ord> TopicTrie<T> {
     /// The walk of the module documentation, entering only nodes whose
     /// bindings the rest of the key may meet (the `need` module).
     fn walk(&self, routing_key: &str, mut f: impl FnMut(T)) {
+        let mut frontier = Frontier::new();
+        let (from, to) = self.walk_sets(routing_key, &mut frontier);
+        for i in from..to {
+            for &(t, _) in &self.nodes[frontier.get(i) as usize].ids {
+                f(t);
+            }
+        }
+    }
+
+    /// The walk's sets, word by word, into `frontier`; returns where the
+    /// last one lies in it (empty when the walk died early). Apart from
+    /// [`walk`](Self::walk), which is compiled once per caller's closure,
+    /// so that this is compiled once per trie type.
+    fn walk_sets(&self, routing_key: &str, frontier: &mut Frontier) -> (usize, usize) {
         let bytes = routing_key.as_bytes();
-        // `""` has no words; otherwise every `.` ends one.
-        let (mut rest, last) = if bytes.is_empty() {
-            (Rest::new(0, NONE), NONE)
-        } else {
-            let dots = bytes.iter().filter(|&&b| b == b'.').count();
-            let from = bytes.iter().rposition(|&b| b == b'.').map_or(0, |p| p + 1);
-            let last = self.words.get(&bytes[from..]);
-            (Rest::new(dots + 1, last), last)
-        };
+        let (mut rest, last) = self.rest_of(bytes);
         // Word by word: each segment of the frontier holds the nodes whose
         // binding-key prefix matches the words read so far.
-        let mut frontier = Frontier::new();
-        self.enter(&mut frontier, ROOT, Some(rest));
+        self.enter(frontier, ROOT, Some(rest));
         let mut start = 0;
         // Words are looked up as they are reached, so a walk that dies
         // early skips the rest.
         while !bytes.is_empty() {
             if frontier.segment_is_empty() {
-                return;
+                return (0, 0);
             }
             let end = find_dot(bytes, start);
             // NONE when no edge carries the word: only wildcards can match it.
@@ -800,19 +805,27 @@ impl<T: Copy + Ord> TopicTrie<T> {
             let (from, to) = frontier.begin_segment();
             for i in from..to {
                 let id = frontier.get(i);
-                self.advance(&mut frontier, id, word, Some(rest));
+                self.advance(frontier, id, word, Some(rest));
             }
             if end == bytes.len() {
                 break;
             }
             start = end + 1;
         }
-        let (from, to) = frontier.begin_segment();
-        for i in from..to {
-            for &(t, _) in &self.nodes[frontier.get(i) as usize].ids {
-                f(t);
-            }
+        frontier.begin_segment()
+    }
+
+    /// The whole key as the walk's pruning sees it, and the id of its last
+    /// word.
+    fn rest_of(&self, key: &[u8]) -> (Rest, WordId) {
+        // `""` has no words; otherwise every `.` ends one.
+        if key.is_empty() {
+            return (Rest::new(0, NONE), NONE);
         }
+        let dots = key.iter().filter(|&&b| b == b'.').count();
+        let from = key.iter().rposition(|&b| b == b'.').map_or(0, |p| p + 1);
+        let last = self.words.get(&key[from..]);
+        (Rest::new(dots + 1, last), last)
     }
 
     /// Adds to the segment being built the nodes that node `id` leads to on
