@@ -678,28 +678,36 @@ impl<T: Copy + Ord> TopicTrie<T> {
     /// rather than read every child on every removal.
     fn renew_need(&mut self, id: NodeId) {
         let node = &self.nodes[id as usize];
-        let (one, few): (_, &[(WordId, NodeId)]) = match &node.literals {
-            &Literals::One(w, c) => ((w != NONE).then_some((w, c)), &[]),
-            Literals::Few(v) => (None, v),
+        let one;
+        let literals: &[(WordId, NodeId)] = match &node.literals {
+            &Literals::One(w, c) => {
+                one = [(w, c)];
+                &one[..usize::from(w != NONE)]
+            }
+            Literals::Few(v) => v,
             Literals::Many(_) => return,
         };
-        let literals = one.into_iter().chain(few.iter().copied());
         self.nodes[id as usize].need = self.need_of(node, literals);
     }
 
     /// A node's summary from its own bindings and what its children's
     /// summaries ask through its edges (`literals` and its `*` and `#`).
-    fn need_of(&self, node: &Node<T>, literals: impl Iterator<Item = (WordId, NodeId)>) -> Need {
-        let edges = literals
-            .map(|(w, c)| (Edge::Literal(w), c))
-            .chain([(Edge::Star, node.star), (Edge::Hash, node.hash)]);
-        edges.filter(|&(_, c)| c != NONE).fold(
-            Need::own(!node.ids.is_empty(), node.is_hash),
-            |need, (edge, c)| {
-                let child = &self.nodes[c as usize];
-                need.join(child.need.through(edge, !child.ids.is_empty()))
-            },
-        )
+    fn need_of(&self, node: &Node<T>, literals: &[(WordId, NodeId)]) -> Need {
+        let through = |edge: Edge, c: NodeId| {
+            let child = &self.nodes[c as usize];
+            child.need.through(edge, !child.ids.is_empty())
+        };
+        let mut need = Need::own(!node.ids.is_empty(), node.is_hash);
+        for &(w, c) in literals {
+            need = need.join(through(Edge::Literal(w), c));
+        }
+        if node.star != NONE {
+            need = need.join(through(Edge::Star, node.star));
+        }
+        if node.hash != NONE {
+            need = need.join(through(Edge::Hash, node.hash));
+        }
+        need
     }
 
     /// Calls `f` with the id of every binding whose key matches
@@ -945,7 +953,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
             children.extend([node.star, node.hash].into_iter().filter(|&c| c != NONE));
             // Summaries cover what the children's ask; exactly, but where
             // removals left a node with many children its wider one.
-            let need = self.need_of(node, node.literals.children().into_iter());
+            let need = self.need_of(node, &node.literals.children());
             match node.literals {
                 Literals::Many(_) => assert!(node.need.covers(need), "summary of {id}"),
                 _ => assert_eq!(node.need, need, "summary of {id}"),
