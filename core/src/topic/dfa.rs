@@ -322,7 +322,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
         dfa.decisions = dfa.decisions.saturating_add(1);
         if dfa.states.is_empty() {
             let mut frontier = Frontier::new();
-            self.enter(&mut frontier, ROOT);
+            self.enter(&mut frontier, ROOT, None);
             let start: Vec<NodeId> = (0..frontier.len).map(|i| frontier.get(i)).collect();
             dfa.intern(&start);
         }
@@ -379,7 +379,7 @@ impl<T: Copy + Ord> TopicTrie<T> {
     fn step(&self, dfa: &mut Dfa<T>, state: StateId, word: WordId) -> StateId {
         let mut frontier = Frontier::new();
         for &id in dfa.nodes_of(state) {
-            self.advance(&mut frontier, id, word);
+            self.advance(&mut frontier, id, word, None);
         }
         if frontier.segment_is_empty() {
             return NONE;
