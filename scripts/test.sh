@@ -27,7 +27,7 @@ E2E_ENGINES=(chromium firefox webkit)
 # The most the release wasm may weigh after `gzip -9`, in bytes: the one place
 # this figure is kept. It is a gate, not a target (docs/performance.md, "Wasm
 # size"): growth past it is a decision, made by raising it here and saying why.
-WASM_GZIP_GATE=455000
+WASM_GZIP_GATE=465000
 
 start=$SECONDS
 log=$(mktemp "${TMPDIR:-/tmp}/warren-test.XXXXXX")
