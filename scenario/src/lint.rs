@@ -516,18 +516,23 @@ fn check_queue_type(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
     }
 }
 
-/// What RabbitMQ 3.10 refuses in a quorum queue, or runs otherwise than
-/// asked (docs/conformance.md, "Quorum queues").
-fn check_quorum_queue(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
-    let name = q.name.as_str();
-    let refused = if q.auto_delete {
+/// Why RabbitMQ 3.10 refuses a quorum queue or a stream of this file's
+/// properties (both are durable, never auto-delete), in its words.
+fn replicated_refusal(q: &QueueDef) -> Option<&'static str> {
+    if q.auto_delete {
         Some("auto-delete")
     } else if !q.durable {
         Some("transient (not durable)")
     } else {
         None
-    };
-    if let Some(what) = refused {
+    }
+}
+
+/// What RabbitMQ 3.10 refuses in a quorum queue, or runs otherwise than
+/// asked (docs/conformance.md, "Quorum queues").
+fn check_quorum_queue(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
+    let name = q.name.as_str();
+    if let Some(what) = replicated_refusal(q) {
         finding(
             out,
             Severity::Error,
@@ -578,14 +583,7 @@ fn check_stream(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
         return;
     }
     let name = q.name.as_str();
-    let refused = if q.auto_delete {
-        Some("auto-delete")
-    } else if !q.durable {
-        Some("transient (not durable)")
-    } else {
-        None
-    };
-    if let Some(what) = refused {
+    if let Some(what) = replicated_refusal(q) {
         finding(
             out,
             Severity::Error,
