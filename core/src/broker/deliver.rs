@@ -746,12 +746,27 @@ impl Broker {
 
     /// Hands a message to a consumer (`basic.deliver`).
     pub(crate) fn deliver(&mut self, qid: QueueId, entry: Entry, uid: ConsumerUid) {
-        let redelivered = entry.redelivered();
         let message = if entry.delivery_count() > 0 && self.record_events {
             self.delivered_message(qid, &entry, false)
         } else {
             entry.msg.clone()
         };
+        self.hand_over(qid, uid, entry, message, false);
+    }
+
+    /// `basic.deliver` of `entry`, shown to the client as `message`: a
+    /// delivery tag, the unacked record (or the ack, with auto-ack), the
+    /// round-robin turn (a queue's; a stream's readers each read on) and
+    /// the event.
+    pub(super) fn hand_over(
+        &mut self,
+        qid: QueueId,
+        uid: ConsumerUid,
+        entry: Entry,
+        message: Arc<Message>,
+        from_stream: bool,
+    ) {
+        let redelivered = entry.redelivered();
         let Some(c) = self.consumers.get_mut(&uid) else {
             return;
         };
@@ -777,13 +792,15 @@ impl Broker {
                     entry,
                     consumer: Some(uid),
                     delivered_at: self.now,
-                    from_stream: false,
+                    from_stream,
                 },
             );
             self.arm_tick(channel);
         }
-        if let Some(q) = self.queues.get_mut(&qid) {
-            q.rotate(uid);
+        if !from_stream {
+            if let Some(q) = self.queues.get_mut(&qid) {
+                q.rotate(uid);
+            }
         }
         if self.record_events {
             let queue = self.queue_name(qid).to_owned();

@@ -3,12 +3,11 @@
 //! stream refuses. The log itself is `crate::stream`.
 
 use crate::error::{AmqpError, Method, ReplyCode};
-use crate::event::EventKind;
 use crate::message::Entry;
 use crate::methods::BasicConsume;
 use crate::queue::{ConsumerUid, QueueId};
 use crate::stream::{parse_start, Start, Unreadable, OFFSET_HEADER};
-use crate::ChannelId;
+use crate::{ChannelId, SimTime};
 
 use super::{Broker, Unacked};
 
@@ -98,41 +97,13 @@ impl Broker {
         let Some(c) = self.consumers.get_mut(&uid) else {
             return false;
         };
-        let Some(message) = self.queues[&qid].log.delivery(c.offset) else {
-            return false;
-        };
-        let Some(chan) = self.channels.get_mut(&c.channel) else {
+        let offset = c.offset;
+        let Some(message) = self.queues[&qid].log.delivery(offset) else {
             return false;
         };
         c.offset += 1;
-        c.unacked += 1;
-        let delivery_tag = chan.next_delivery_tag;
-        chan.next_delivery_tag += 1;
-        let channel = c.channel;
-        let consumer_tag = c.tag.clone();
-        chan.unacked.insert(
-            delivery_tag,
-            Unacked {
-                queue: qid,
-                entry: Entry::new(message.clone(), c.offset - 1, crate::SimTime::NEVER),
-                consumer: Some(uid),
-                delivered_at: self.now,
-                from_stream: true,
-            },
-        );
-        self.arm_tick(channel);
-        if self.record_events {
-            let queue = self.queue_name(qid).to_owned();
-            self.emit(EventKind::Delivered {
-                channel,
-                consumer_tag,
-                delivery_tag,
-                redelivered: false,
-                queue,
-                auto_ack: false,
-                message,
-            });
-        }
+        let entry = Entry::new(message.clone(), offset, SimTime::NEVER);
+        self.hand_over(qid, uid, entry, message, true);
         true
     }
 }
