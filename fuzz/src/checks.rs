@@ -309,15 +309,19 @@ pub enum TopicOp {
 /// list of bindings matched one by one with [`topic_matches`]: same
 /// length, same `remove` results, and for every routing key the same ids
 /// (`matches`) and one `for_each_match` call per matching distinct
-/// `(binding key, id)` pair.
+/// `(binding key, id)` pair; then the same once the trie has packed itself
+/// for the walk.
 pub fn topic(ops: &[TopicOp]) {
     let mut trie = TopicTrie::new();
     let mut live: Vec<(String, u8)> = Vec::new();
     let mut keys: Vec<String> = Vec::new();
+    // At least as many as the trie's nodes, counting freed ones.
+    let mut nodes = 1;
     for op in ops.iter().take(MAX_OPS) {
         match op {
             TopicOp::Insert { key: k, id } => {
                 let (k, id) = (key(k), id % 8);
+                nodes += k.split('.').count();
                 trie.insert(&k, id);
                 keys.push(k.clone());
                 live.push((k, id));
@@ -345,6 +349,14 @@ pub fn topic(ops: &[TopicOp]) {
     }
     keys.sort_unstable();
     keys.dedup();
+    for k in &keys {
+        route(&trie, &live, k);
+    }
+    // Enough walks for the trie to pack itself (`topic/packed.rs`: a
+    // quarter of its nodes plus 256), then every key again over the copy.
+    for _ in 0..nodes / 4 + 256 {
+        trie.for_each_match_uncached("", |_| {});
+    }
     for k in &keys {
         route(&trie, &live, k);
     }

@@ -325,6 +325,13 @@ pub fn measure(s: &Setup, now: &dyn Fn() -> f64, rounds: usize, min_ns: f64) -> 
     for key in keys.iter().take(1 << 16) {
         route(true, key, &mut acc);
     }
+    // The walk packs the trie for itself after enough walks
+    // (`TopicTrie::is_packed`): the rounds time the packed walk, steady.
+    let mut i = 0;
+    while !s.trie.is_packed() {
+        route(false, keys[i % keys.len()], &mut acc);
+        i += 1;
+    }
     std::hint::black_box(acc);
     // Where each path's next round starts: [walk, cached].
     let mut at = [0, (1 << 16) % keys.len()];
@@ -352,6 +359,29 @@ pub fn measure(s: &Setup, now: &dyn Fn() -> f64, rounds: usize, min_ns: f64) -> 
         w.push(time(false));
     }
     (median(&mut c), median(&mut w))
+}
+
+/// What packing costs: the walks of a fresh copy of the trie until it
+/// packs itself, and the time of the walk that packed it less the mean
+/// walk before it (the build), in milliseconds.
+pub fn pack_cost(s: &Setup, now: &dyn Fn() -> f64) -> (usize, f64) {
+    // Clones start unpacked.
+    let trie = s.trie.clone();
+    let (mut walks, mut before) = (0, 0.0);
+    loop {
+        let key = &s.keys[s.stream[walks % s.stream.len()] as usize];
+        let start = now();
+        trie.for_each_match_uncached(std::hint::black_box(key), |id| {
+            std::hint::black_box(id);
+        });
+        let spent = now() - start;
+        walks += 1;
+        if trie.is_packed() {
+            let mean = before / (walks - 1).max(1) as f64;
+            return (walks, (spent - mean) / 1e6);
+        }
+        before += spent;
+    }
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -427,12 +457,14 @@ pub fn run(full: bool, only: &str, now: &dyn Fn() -> f64, out: &mut dyn FnMut(&s
         .collect();
     setups.push(("plausible".into(), Box::new(plausible)));
     setups.push(("hostile".into(), Box::new(hostile)));
+    let mut packing = Vec::new();
     for (name, make) in setups {
         if !name.contains(only) {
             continue;
         }
         let s = make();
         s.check(4);
+        packing.push((s.label.clone(), pack_cost(&s, now)));
         let m = s.matches_per_key();
         let (cached, walk) = measure(&s, now, 7, 20e6);
         let mut line = String::new();
@@ -444,5 +476,13 @@ pub fn run(full: bool, only: &str, now: &dyn Fn() -> f64, out: &mut dyn FnMut(&s
             50.0 + 2.0 * m
         );
         out(&line);
+    }
+    out("");
+    out(
+        "| mix | bindings | matches (target) | distinct keys | walks before packing | packing ms |",
+    );
+    out("|---|---:|---:|---|---:|---:|");
+    for (label, (walks, ms)) in packing {
+        out(&format!("| {label} | {walks} | {ms:.2} |"));
     }
 }
