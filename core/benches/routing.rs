@@ -10,140 +10,27 @@
 //! `ROUTING_ONLY=text` keeps the rows whose name (`light 10000 10 1000
 //! Zipf`, `plausible`, `hostile`) contains `text`.
 //!
-//! Bindings are 5-word keys whose first word is a literal from a vocabulary
-//! that grows with the binding count (about 10 bindings per first word, as
-//! when each service binds its own prefix); routing keys are 5 literal words
-//! drawn the same way. So every key meets a similar part of the trie
-//! whatever the total, which is what an index should make cheap; a scan
-//! pays for every binding. Two mixes for the other words:
-//!
-//! - `mixed`: literal 85%, `*` 15%, and one binding in ten ends early in `#`
-//!   (`svc1.eu.#`), roughly how topic bindings look in practice;
-//! - `wild`: literal 60%, `*` 30%, `#` 10% per word, so a key meets several
-//!   times more wildcard branches.
+//! Bindings are the spread mixes of `routing/family.rs` ([`Spread`]):
+//! 5-word keys whose first word is a literal from a vocabulary that grows
+//! with the binding count (about 10 bindings per first word, as when each
+//! service binds its own prefix), routing keys 5 literal words drawn the
+//! same way. So every key meets a similar part of the trie whatever the
+//! total, which is what an index should make cheap; a scan pays for every
+//! binding. `mixed` is roughly how topic bindings look in practice; `wild`
+//! meets several times more wildcard branches.
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use warren_core::{topic_matches, TopicTrie};
 
-/// splitmix64: deterministic bench data without a `rand` dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-const TAIL_WORDS: [&str; 4] = ["eu", "us", "info", "error"];
-
-fn first_word(rng: &mut Rng, bindings: usize) -> String {
-    format!("svc{}", rng.below((bindings as u64 / 10).max(1)))
-}
-
-#[derive(Clone, Copy)]
-enum Mix {
-    Mixed,
-    Wild,
-}
-
-impl Mix {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Mixed => "mixed",
-            Self::Wild => "wild",
-        }
-    }
-}
-
-fn binding_key(rng: &mut Rng, bindings: usize, mix: Mix) -> String {
-    let mut words = vec![first_word(rng, bindings)];
-    let tail = |rng: &mut Rng| TAIL_WORDS[rng.below(4) as usize].to_owned();
-    match mix {
-        Mix::Mixed => {
-            let hash_at = if rng.below(10) == 0 {
-                1 + rng.below(4)
-            } else {
-                5
-            };
-            for i in 1..5 {
-                if i == hash_at {
-                    words.push("#".to_owned());
-                    break;
-                }
-                words.push(if rng.below(20) < 17 {
-                    tail(rng)
-                } else {
-                    "*".to_owned()
-                });
-            }
-        }
-        Mix::Wild => {
-            for _ in 1..5 {
-                words.push(match rng.below(10) {
-                    0..=5 => tail(rng),
-                    6..=8 => "*".to_owned(),
-                    _ => "#".to_owned(),
-                });
-            }
-        }
-    }
-    words.join(".")
-}
-
-fn routing_key(rng: &mut Rng, bindings: usize) -> String {
-    let mut words = vec![first_word(rng, bindings)];
-    for _ in 0..4 {
-        words.push(TAIL_WORDS[rng.below(4) as usize].to_owned());
-    }
-    words.join(".")
-}
-
-struct Setup {
-    bindings: Vec<(String, u32)>,
-    trie: TopicTrie<u32>,
-    keys: Vec<String>,
-}
-
-fn setup(n: usize, mix: Mix) -> Setup {
-    let mut rng = Rng(n as u64);
-    let bindings: Vec<(String, u32)> = (0..n as u32)
-        .map(|id| (binding_key(&mut rng, n, mix), id))
-        .collect();
-    let mut trie = TopicTrie::new();
-    for (k, id) in &bindings {
-        trie.insert(k, *id);
-    }
-    let keys: Vec<String> = (0..1024).map(|_| routing_key(&mut rng, n)).collect();
-    // The trie packs itself for the walk after enough walks
-    // (`TopicTrie::is_packed`); the benches time it packed, steady.
-    for key in keys.iter().cycle() {
-        if trie.is_packed() {
-            break;
-        }
-        trie.for_each_match_uncached(key, |_| {});
-    }
-    Setup {
-        bindings,
-        trie,
-        keys,
-    }
-}
+use family::{spread, spread_key, Rng, Spread};
 
 fn routing(c: &mut Criterion) {
-    for mix in [Mix::Mixed, Mix::Wild] {
+    for mix in [Spread::Mixed, Spread::Wild] {
         let mut group = c.benchmark_group(format!("topic-{}", mix.name()));
         for n in [100, 10_000, 100_000] {
-            let s = setup(n, mix);
+            let s = spread(n, mix);
             // The two must agree before their speeds are compared.
             for key in s.keys.iter().take(64) {
                 assert_eq!(
@@ -197,9 +84,9 @@ fn routing(c: &mut Criterion) {
 fn many_shapes(c: &mut Criterion) {
     let mut group = c.benchmark_group("topic-shapes");
     let n = 10_000;
-    let s = setup(n, Mix::Mixed);
+    let s = spread(n, Spread::Mixed);
     let mut rng = Rng(7);
-    let keys: Vec<String> = (0..65_536).map(|_| routing_key(&mut rng, n)).collect();
+    let keys: Vec<String> = (0..65_536).map(|_| spread_key(&mut rng, n)).collect();
     group.throughput(Throughput::Elements(keys.len() as u64));
     group.bench_function("trie 65536 keys", |b| {
         b.iter(|| {
@@ -228,7 +115,7 @@ fn naive(c: &mut Criterion) {
     let mut group = c.benchmark_group("topic-mixed");
     group.sample_size(10);
     for n in [100, 10_000, 100_000] {
-        let s = setup(n, Mix::Mixed);
+        let s = spread(n, Spread::Mixed);
         // The scan is O(bindings) per key: route fewer keys per sample.
         let keys = &s.keys[..(100_000 / n).clamp(1, 256)];
         group.throughput(Throughput::Elements(keys.len() as u64));

@@ -817,9 +817,9 @@ impl<T: Copy + Ord> TopicTrie<T> {
     }
 
     /// Whether the walk reads the packed copy of the trie: a layout for the
-    /// CPU's caches that the trie builds for itself once a quarter as many
-    /// walks as it has nodes (plus 256) have happened since the last insert
-    /// or remove, and drops at the next. It changes no answer, only speed;
+    /// CPU's caches that the trie builds for itself once as many walks as
+    /// it has nodes (plus 256) have happened since the last insert or
+    /// remove, and drops at the next. It changes no answer, only speed;
     /// here for benchmarks and tests.
     pub fn is_packed(&self) -> bool {
         self.pack

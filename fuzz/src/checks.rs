@@ -352,9 +352,9 @@ pub fn topic(ops: &[TopicOp]) {
     for k in &keys {
         route(&trie, &live, k);
     }
-    // Enough walks for the trie to pack itself (`topic/packed.rs`: a
-    // quarter of its nodes plus 256), then every key again over the copy.
-    for _ in 0..nodes / 4 + 256 {
+    // Enough walks for the trie to pack itself (`topic/packed.rs`: as
+    // many as its nodes plus 256), then every key again over the copy.
+    for _ in 0..nodes + 256 {
         trie.for_each_match_uncached("", |_| {});
     }
     for k in &keys {

@@ -20,6 +20,12 @@
 //! not assumed. Two more rows: the "plausible mix" (10,000
 //! bindings over the seven words alone, 1,000 Zipf keys, about 80 matches a
 //! key) and a hostile stream where every key is new.
+//!
+//! Then what packing the trie for the walk costs, per row, and a scaling
+//! table: the walk at 100 to 100,000 bindings with matches per key held
+//! about constant (the spread mixes, [`Spread`], which the criterion
+//! groups of `routing.rs` also use), the sizes timed in turn, round after
+//! round.
 
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -389,6 +395,165 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
+// The spread mixes: constant matches per key at every binding count.
+
+/// The two mixes of `routing.rs`'s criterion groups (`topic-mixed`,
+/// `topic-wild`) and of the scaling table: bindings are 5-word keys whose
+/// first word is one of `bindings / 10` (as when each service binds its
+/// own prefix), the other words from four, so a key meets about the same
+/// part of the trie, and about as many bindings, whatever the total.
+/// `Mixed`: literal 85%, `*` 15%, one binding in ten ending early in `#`
+/// (`svc1.eu.#`); `Wild`: literal 60%, `*` 30%, `#` 10% per word.
+#[derive(Clone, Copy, Debug)]
+pub enum Spread {
+    Mixed,
+    Wild,
+}
+
+impl Spread {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mixed => "mixed",
+            Self::Wild => "wild",
+        }
+    }
+}
+
+const TAIL_WORDS: [&str; 4] = ["eu", "us", "info", "error"];
+
+fn spread_first_word(rng: &mut Rng, bindings: usize) -> String {
+    format!("svc{}", rng.below((bindings as u64 / 10).max(1)))
+}
+
+fn spread_binding(rng: &mut Rng, bindings: usize, mix: Spread) -> String {
+    let mut words = vec![spread_first_word(rng, bindings)];
+    let tail = |rng: &mut Rng| TAIL_WORDS[rng.below(4) as usize].to_owned();
+    match mix {
+        Spread::Mixed => {
+            let hash_at = if rng.below(10) == 0 {
+                1 + rng.below(4)
+            } else {
+                5
+            };
+            for i in 1..5 {
+                if i == hash_at {
+                    words.push("#".to_owned());
+                    break;
+                }
+                words.push(if rng.below(20) < 17 {
+                    tail(rng)
+                } else {
+                    "*".to_owned()
+                });
+            }
+        }
+        Spread::Wild => {
+            for _ in 1..5 {
+                words.push(match rng.below(10) {
+                    0..=5 => tail(rng),
+                    6..=8 => "*".to_owned(),
+                    _ => "#".to_owned(),
+                });
+            }
+        }
+    }
+    words.join(".")
+}
+
+/// A routing key of the spread mixes: a first word, four tail words.
+pub fn spread_key(rng: &mut Rng, bindings: usize) -> String {
+    let mut words = vec![spread_first_word(rng, bindings)];
+    for _ in 0..4 {
+        words.push(TAIL_WORDS[rng.below(4) as usize].to_owned());
+    }
+    words.join(".")
+}
+
+/// `n` bindings of a spread mix and 1,024 keys, each once in the stream;
+/// the trie walked until it has packed itself (`TopicTrie::is_packed`), so
+/// what is timed is the steady walk.
+pub fn spread(n: usize, mix: Spread) -> Setup {
+    let mut rng = Rng(n as u64);
+    let bindings: Vec<(String, u32)> = (0..n as u32)
+        .map(|id| (spread_binding(&mut rng, n, mix), id))
+        .collect();
+    let trie = build(&bindings);
+    let keys: Vec<String> = (0..1024).map(|_| spread_key(&mut rng, n)).collect();
+    for key in keys.iter().cycle() {
+        if trie.is_packed() {
+            break;
+        }
+        trie.for_each_match_uncached(key, |_| {});
+    }
+    Setup {
+        label: format!("{} | {n}", mix.name()),
+        bindings,
+        trie,
+        stream: (0..keys.len() as u32).collect(),
+        keys,
+    }
+}
+
+/// Nanoseconds per decision of the walk over `s`'s stream, for at least
+/// `min_ns`, reading the clock every 256 decisions.
+fn walk_ns(s: &Setup, now: &dyn Fn() -> f64, min_ns: f64) -> f64 {
+    let mut acc = 0_u32;
+    let start = now();
+    let mut done = 0_usize;
+    loop {
+        for j in done..done + 256 {
+            let key = s.keys[s.stream[j % s.stream.len()] as usize].as_str();
+            s.trie
+                .for_each_match_uncached(std::hint::black_box(key), |id| {
+                    acc = acc.wrapping_add(id);
+                });
+        }
+        done += 256;
+        let spent = now() - start;
+        if spent >= min_ns {
+            std::hint::black_box(acc);
+            return spent / done as f64;
+        }
+    }
+}
+
+/// The walk against the binding count with matches per key held about
+/// constant (the spread mixes at 100, 1,000, 10,000 and 100,000
+/// bindings): each of 9 rounds times every size in turn, so drift in the
+/// machine's speed hits all sizes alike; the median of the rounds, and
+/// each size's time over the 100-binding one's.
+pub fn scaling(only: &str, now: &dyn Fn() -> f64, out: &mut dyn FnMut(&str)) {
+    const SIZES: [usize; 4] = [100, 1_000, 10_000, 100_000];
+    let mixes: Vec<Spread> = [Spread::Mixed, Spread::Wild]
+        .into_iter()
+        .filter(|m| format!("scaling {}", m.name()).contains(only))
+        .collect();
+    if mixes.is_empty() {
+        return;
+    }
+    out("");
+    out("| mix | bindings | matches/key | walk ns (median of 9 interleaved rounds) | against 100 bindings |");
+    out("|---|---:|---:|---:|---:|");
+    for mix in mixes {
+        let setups: Vec<Setup> = SIZES.iter().map(|&n| spread(n, mix)).collect();
+        let mut times = vec![Vec::new(); SIZES.len()];
+        for _ in 0..9 {
+            for (s, t) in setups.iter().zip(&mut times) {
+                t.push(walk_ns(s, now, 20e6));
+            }
+        }
+        let medians: Vec<f64> = times.iter_mut().map(|t| median(t)).collect();
+        for (s, m) in setups.iter().zip(&medians) {
+            out(&format!(
+                "| {} | {:.2} | {m:.0} | {:.2}× |",
+                s.label,
+                s.matches_per_key(),
+                m / medians[0]
+            ));
+        }
+    }
+}
+
 /// The cells run by default: the rows, bindings and matches per
 /// key at 1,000 Zipf keys, and the distinct-key axis at 10,000 bindings.
 /// `full` adds the whole grid.
@@ -477,6 +642,9 @@ pub fn run(full: bool, only: &str, now: &dyn Fn() -> f64, out: &mut dyn FnMut(&s
         );
         out(&line);
     }
+    if packing.is_empty() {
+        return scaling(only, now, out);
+    }
     out("");
     out(
         "| mix | bindings | matches (target) | distinct keys | walks before packing | packing ms |",
@@ -485,4 +653,5 @@ pub fn run(full: bool, only: &str, now: &dyn Fn() -> f64, out: &mut dyn FnMut(&s
     for (label, (walks, ms)) in packing {
         out(&format!("| {label} | {walks} | {ms:.2} |"));
     }
+    scaling(only, now, out);
 }

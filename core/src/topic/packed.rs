@@ -17,7 +17,7 @@
 //! # How
 //!
 //! Nodes of 16 bytes (the summary, where the children start, how many
-//! literal children and four flags), each node's children in one block
+//! literal children, and five flags), each node's children in one block
 //! (its `*` child, its `#` child, then its literal children), blocks in
 //! depth-first order: a group of bindings under one first word lies
 //! together, and a node's children share cache lines, so checking their
@@ -37,15 +37,17 @@
 //!
 //! # When
 //!
-//! Building reads every node once and sorts each node's literal children:
-//! about a dozen walks' worth of work per hundred nodes. The trie builds it
-//! lazily, once the walks since the last insert or remove reach a quarter
-//! of its nodes (plus 256), so routing that alternates with binding
-//! changes pays at most about half again for it; any change drops it, and
-//! clones start without one. It takes 24 bytes a node (node, word, ids
-//! offset), a table's empty slots, and one `T` per stored id, about half
-//! the trie's own size again. Tries past [`MAX_NODES`] nodes are not packed,
-//! so its 32-bit offsets and counts cannot overflow.
+//! Building reads every node of the trie once, in an order its arena does
+//! not follow, so most reads miss the cache once the trie is large: about
+//! 200 ns a node at 100,000 bindings, where a walk takes 300 to 400 ns
+//! before packing (docs/performance.md). The trie builds it lazily, once
+//! the walks since the last insert or remove reach its number of nodes
+//! (plus 256), so routing that alternates with binding changes pays at
+//! most about half again for it; any change drops it, and clones start
+//! without one. It takes 24 bytes a node (node, word, ids offset), the
+//! empty slots of tables, and one `T` per stored id: about half the trie's
+//! own size again. Tries past [`MAX_NODES`] nodes are not packed, so its
+//! 32-bit offsets and counts cannot overflow.
 
 use super::need::{Need, Rest};
 use super::{Frontier, Layout, Literals, Node, NodeId, TopicTrie, WordId, NONE, ROOT};
@@ -323,7 +325,7 @@ fn slot(word: WordId, mask: usize) -> usize {
 
 /// The walks after which a trie of `nodes` nodes is packed.
 fn walks_to_pack(nodes: usize) -> usize {
-    nodes / 4 + 256
+    nodes + 256
 }
 
 /// The trie's packed copy, if built, and the walks since the last change.
@@ -351,7 +353,7 @@ impl<T> Clone for Pack<T> {
 
 impl<T: Copy + Ord> Pack<T> {
     /// Counts a walk of `trie`, and packs it once the walks since the last
-    /// change reach a quarter of its nodes plus 256 (see the module
+    /// change reach its number of nodes plus 256 (see the module
     /// documentation).
     pub(super) fn count_walk(&mut self, trie: &TopicTrie<T>) {
         if self.packed.is_some() {
