@@ -333,11 +333,7 @@ pub fn measure(s: &Setup, now: &dyn Fn() -> f64, rounds: usize, min_ns: f64) -> 
     }
     // The walk packs the trie for itself after enough walks
     // (`TopicTrie::is_packed`): the rounds time the packed walk, steady.
-    let mut i = 0;
-    while !s.trie.is_packed() {
-        route(false, keys[i % keys.len()], &mut acc);
-        i += 1;
-    }
+    walk_until_packed(&s.trie, |i| keys[i % keys.len()]);
     std::hint::black_box(acc);
     // Where each path's next round starts: [walk, cached].
     let mut at = [0, (1 << 16) % keys.len()];
@@ -374,7 +370,7 @@ pub fn pack_cost(s: &Setup, now: &dyn Fn() -> f64) -> (usize, f64) {
     // Clones start unpacked.
     let trie = s.trie.clone();
     let (mut walks, mut before) = (0, 0.0);
-    loop {
+    while walks < MAX_WALKS {
         let key = &s.keys[s.stream[walks % s.stream.len()] as usize];
         let start = now();
         trie.for_each_match_uncached(std::hint::black_box(key), |id| {
@@ -387,6 +383,24 @@ pub fn pack_cost(s: &Setup, now: &dyn Fn() -> f64) -> (usize, f64) {
             return (walks, (spent - mean) / 1e6);
         }
         before += spent;
+    }
+    (walks, f64::NAN)
+}
+
+/// More walks than any trie here needs to pack itself (a trie too large to
+/// pack never does).
+const MAX_WALKS: usize = 1 << 24;
+
+/// Walks `trie` with the keys `key(0)`, `key(1)`... until it has packed
+/// itself (`TopicTrie::is_packed`), or [`MAX_WALKS`].
+fn walk_until_packed<'a>(trie: &TopicTrie<u32>, key: impl Fn(usize) -> &'a str) {
+    for i in 0..MAX_WALKS {
+        if trie.is_packed() {
+            return;
+        }
+        trie.for_each_match_uncached(key(i), |id| {
+            std::hint::black_box(id);
+        });
     }
 }
 
@@ -479,12 +493,7 @@ pub fn spread(n: usize, mix: Spread) -> Setup {
         .collect();
     let trie = build(&bindings);
     let keys: Vec<String> = (0..1024).map(|_| spread_key(&mut rng, n)).collect();
-    for key in keys.iter().cycle() {
-        if trie.is_packed() {
-            break;
-        }
-        trie.for_each_match_uncached(key, |_| {});
-    }
+    walk_until_packed(&trie, |i| &keys[i % keys.len()]);
     Setup {
         label: format!("{} | {n}", mix.name()),
         bindings,
