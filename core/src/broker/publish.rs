@@ -334,13 +334,7 @@ impl Broker {
         if q.is_stream() {
             q.log.append(crate::stream::stored(msg), now);
             self.ledger.copies += 1;
-            if self.record_events {
-                let queue = self.queue_name(qid).to_owned();
-                self.emit(EventKind::Enqueued {
-                    queue,
-                    message: msg.id(),
-                });
-            }
+            self.emit_enqueued(qid, msg);
             self.wake(qid);
             return true;
         }
@@ -378,6 +372,16 @@ impl Broker {
             q.push(entry);
             q.note_enqueued();
         }
+        self.emit_enqueued(qid, msg);
+        self.enforce_limits(qid);
+        self.drop_expired(qid);
+        self.arm(qid);
+        true
+    }
+
+    /// The `Enqueued` event for a copy of `msg` in `qid`, if events are
+    /// recorded: a stream's log and a queue say it alike.
+    fn emit_enqueued(&mut self, qid: QueueId, msg: &Arc<Message>) {
         if self.record_events {
             let queue = self.queue_name(qid).to_owned();
             self.emit(EventKind::Enqueued {
@@ -385,10 +389,6 @@ impl Broker {
                 message: msg.id(),
             });
         }
-        self.enforce_limits(qid);
-        self.drop_expired(qid);
-        self.arm(qid);
-        true
     }
 
     /// `drop-head`: while over a limit, the head goes (dead-lettered with
