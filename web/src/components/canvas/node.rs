@@ -373,14 +373,7 @@ fn producer_parts(
 /// An exchange: its type and its badges.
 fn exchange_parts(n: &Node, kind: &str, badges: &[Badge]) -> Parts {
     let h = n.kind.height();
-    let aria = format!(
-        "{}, {kind} exchange{}",
-        n.label(),
-        badges
-            .iter()
-            .map(|b| format!("; {}", b.title))
-            .collect::<String>()
-    );
+    let aria = format!("{}, {kind} exchange{}", n.label(), badge_text(badges));
     let body = html! {
         <>
             <g class={classes!("xtype", format!("xt-{kind}"))} transform={format!("translate({},{})", NODE_W - 64.0, 8.0)}>
@@ -412,20 +405,12 @@ fn queue_parts(
     let aria = format!(
         "{}, queue: {ready} ready, {unacked} unacked, {consumers} consumer(s){}",
         n.name,
-        badges
-            .iter()
-            .map(|b| format!("; {}", b.title))
-            .collect::<String>()
+        badge_text(badges)
     );
     let bar_w = NODE_W - 20.0;
     let body = html! {
         <>
-            <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "queue" }</text>
-            <text class="n-line" x="10" y="39">
-                <tspan class="n-num" data-testid={format!("ready:{}", n.name)}>{ short_count(ready) }</tspan>{ " ready · " }
-                <tspan class="n-num" data-testid={format!("unacked:{}", n.name)}>{ short_count(unacked) }</tspan>{ " unacked" }
-                <tspan class="n-dim">{ format!(" · {consumers}c") }</tspan>
-            </text>
+            { store_head(n, "queue", ("ready", ready, " ready · "), unacked, consumers) }
             <rect class="depth-bg" x="10" y="47" width={bar_w.to_string()} height="8" rx="4" />
             <rect class={classes!("depth", (fill >= 0.999).then_some("depth-full"))} x="10" y="47"
                   width={(bar_w * fill).max(if ready > 0 { 4.0 } else { 0.0 }).to_string()} height="8" rx="4" />
@@ -438,6 +423,33 @@ fn queue_parts(
         buttons: Html::default(),
         aria,
     }
+}
+
+/// The head of a queue's or a stream's node: its kind, then its count
+/// line, led by what it holds (`(test id prefix, count, label)`: ready
+/// messages, or the log's length).
+fn store_head(
+    n: &Node,
+    kind: &'static str,
+    (id, held, label): (&'static str, u64, &'static str),
+    unacked: u64,
+    consumers: usize,
+) -> Html {
+    html! {
+        <>
+            <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ kind }</text>
+            <text class="n-line" x="10" y="39">
+                <tspan class="n-num" data-testid={format!("{id}:{}", n.name)}>{ short_count(held) }</tspan>{ label }
+                <tspan class="n-num" data-testid={format!("unacked:{}", n.name)}>{ short_count(unacked) }</tspan>{ " unacked" }
+                <tspan class="n-dim">{ format!(" · {consumers}c") }</tspan>
+            </text>
+        </>
+    }
+}
+
+/// The badges' titles as the end of a node's accessible name.
+fn badge_text(badges: &[Badge]) -> String {
+    badges.iter().map(|b| format!("; {}", b.title)).collect()
 }
 
 /// How many of a stream's last offsets its node draws.
@@ -470,10 +482,7 @@ fn stream_parts(
         "{}, stream: {} in the log, {unacked} unacked, {consumers} consumer(s){readers_text}{}",
         n.name,
         log.length,
-        badges
-            .iter()
-            .map(|b| format!("; {}", b.title))
-            .collect::<String>()
+        badge_text(badges)
     );
     let cells = window.clone().map(|o| {
         html! {
@@ -510,12 +519,7 @@ fn stream_parts(
     });
     let body = html! {
         <>
-            <text class="n-kind" x={(NODE_W - 10.0).to_string()} y="20" text-anchor="end">{ "stream" }</text>
-            <text class="n-line" x="10" y="39">
-                <tspan class="n-num" data-testid={format!("log:{}", n.name)}>{ short_count(log.length) }</tspan>{ " in log · " }
-                <tspan class="n-num" data-testid={format!("unacked:{}", n.name)}>{ short_count(unacked) }</tspan>{ " unacked" }
-                <tspan class="n-dim">{ format!(" · {consumers}c") }</tspan>
-            </text>
+            { store_head(n, "stream", ("log", log.length, " in log · "), unacked, consumers) }
             { for cells }
             { for marks }
             { badges_view(badges, h - 30.0) }
