@@ -112,6 +112,15 @@ impl QueueConfig {
         validate_args(args).map_err(|(key, detail)| InvalidArgument { key, detail })
     }
 
+    /// Whether `args` crash RabbitMQ 3.10's `queue.declare` (541
+    /// INTERNAL_ERROR, the connection closes) rather than being refused: an
+    /// `x-max-age` without a leading number (recorded:
+    /// stream-declare-rules, stream-interval-forms).
+    pub fn crashes_declare(args: &FieldTable) -> bool {
+        args.get("x-max-age").and_then(crate::stream::check_max_age)
+            == Some(crate::stream::Unreadable::Crash)
+    }
+
     /// The configuration a queue declared with `args` gets when the policy
     /// `policy` (its name and definition) applies: for TTL, expiry and
     /// length limits the smaller of the two wins; for dead-lettering and

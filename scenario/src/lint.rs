@@ -595,8 +595,8 @@ fn check_stream(path: &str, q: &QueueDef, out: &mut Vec<Finding>) {
     // `x-max-age` is a number and a unit ("7D"); without the number,
     // 3.10's parser crashes (the checks of the argument's value, which
     // give a 406, are check_queue_args').
-    let age = q.arguments.get("x-max-age").and_then(FieldValue::as_str);
-    if age.is_some_and(|a| !a.starts_with(|c: char| c.is_ascii_digit())) {
+    if QueueConfig::crashes_declare(&q.declared_arguments()) {
+        let age = q.arguments.get("x-max-age").and_then(FieldValue::as_str);
         finding(
             out,
             Severity::Error,

@@ -10,7 +10,7 @@ use crate::methods::{
 use crate::names::{is_builtin, is_reserved, GENERATED_QUEUE_PREFIX, RESERVED_PREFIX};
 use crate::policy::{Policy, PolicyError};
 use crate::queue::{
-    arg_equivalence, effective_config, validate_args, Queue, QueueId, EQUIVALENCE_ARGS,
+    arg_equivalence, effective_config, validate_args, Queue, QueueConfig, QueueId, EQUIVALENCE_ARGS,
 };
 use crate::queue_type::{replicated_property_refusal, QueueType};
 use crate::value::{FieldTable, FieldValue};
@@ -541,13 +541,7 @@ impl Broker {
         if let Err((key, detail)) = validate_args(&m.arguments) {
             return refuse(format!("invalid arg '{key}' for {resource}: {detail}"));
         }
-        // An `x-max-age` without a leading number crashes 3.10's declare
-        // (recorded: stream-declare-rules, stream-interval-forms).
-        let crashes = m
-            .arguments
-            .get("x-max-age")
-            .map(crate::stream::check_max_age);
-        if crashes == Some(Some(crate::stream::Unreadable::Crash)) {
+        if QueueConfig::crashes_declare(&m.arguments) {
             return Err(AmqpError::internal());
         }
         if queue_type != QueueType::Classic {
