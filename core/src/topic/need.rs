@@ -123,6 +123,19 @@ impl Need {
         }
     }
 
+    /// The summary as the packed trie stores it (`packed`), where its
+    /// fields share 16 bytes with others: the last-word bits, `min`, `max`.
+    #[inline]
+    pub(super) fn parts(self) -> (u32, u8, u8) {
+        (self.last, self.min, self.max)
+    }
+
+    /// The summary [`parts`](Self::parts) gave.
+    #[inline]
+    pub(super) fn from_parts(last: u32, min: u8, max: u8) -> Self {
+        Self { last, min, max }
+    }
+
     /// What either summary allows.
     pub(super) fn join(self, other: Self) -> Self {
         Self {
