@@ -45,15 +45,15 @@
 //!
 //! Building reads every node of the trie once, in an order its arena does
 //! not follow, so most reads miss the cache once the trie is large: about
-//! 200 ns a node at 100,000 bindings, where a walk takes 300 to 400 ns
+//! 120 ns a node at 100,000 bindings, where a walk takes about 350 ns
 //! before packing (docs/performance.md). The trie builds it lazily, once
 //! the walks since the last insert or remove reach its number of nodes
 //! (plus 256), so routing that alternates with binding changes pays at
-//! most about half again for it; any change drops it, and clones start
-//! without one. It takes 20 bytes a node (the node and its ids offset),
-//! 16 per empty slot of a table, and one `T` per stored id: about half the
-//! trie's own size again. Tries past [`MAX_NODES`] nodes are not packed, so its
-//! 32-bit offsets and counts cannot overflow.
+//! most about a third more for it; any change drops it, and clones start
+//! without one. It takes 20 bytes a node or empty slot of a table (the
+//! node and its ids offset) and one `T` per stored id: a third to a half
+//! of the trie's own size again. Tries past [`MAX_NODES`] nodes are not
+//! packed, so its 32-bit offsets and counts cannot overflow.
 
 use super::need::{Need, Rest};
 use super::{Frontier, Layout, Literals, Node, NodeId, TopicTrie, WordId, NONE, ROOT};
@@ -98,6 +98,8 @@ struct PNode {
     /// slots; for a [`LEAF`], its number of ids.
     count: u8,
 }
+
+const _: () = assert!(size_of::<PNode>() == 16);
 
 impl PNode {
     fn new(word: WordId) -> Self {
